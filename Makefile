@@ -1,0 +1,38 @@
+# The two commands of the quick start: `make demo` and `make test`.
+# Both create .venv on first use and install the project into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench compare clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m optimizer.demo --out out/demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy optimizer
+	$(BIN)/pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy optimizer
+
+bench: $(STAMP)
+	$(BIN)/pytest benches --benchmark-enable --benchmark-only -q
+
+compare: $(STAMP)
+	$(BIN)/python benches/compare_distance.py
+	$(BIN)/python benches/compare_routing.py
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -1,0 +1,343 @@
+"""Exact walking distances between any nodes of a layout, fast.
+
+The graph is cut into *segments*: maximal chains of degree-2 nodes (aisle
+pieces, cross-aisle pieces) between *junctions* (nodes of another degree,
+depots). Shortest paths between junctions, a few hundred of them even in a
+large warehouse, are precomputed with scipy's Dijkstra on the compressed
+junction graph; every node keeps only its segment, its two end junctions and
+its offsets to them. A distance is then a min over four sums, which a numba
+kernel evaluates for a k x k matrix in microseconds. Memory is
+O(nodes + junctions^2), never O(slots^2).
+
+When a graph has too many junctions for that table (dense grids), the oracle
+falls back to Dijkstra rows on the full graph, cached per source node.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.sparse import coo_array, csr_array
+from scipy.sparse.csgraph import dijkstra
+
+from optimizer.distance.kernels import rect_matrix, square_matrix
+from optimizer.errors import PickoptError
+from optimizer.layout import Layout
+
+__all__ = ["DistanceOracle", "MAX_JUNCTIONS"]
+
+MAX_JUNCTIONS = 4096  # 4096^2 float64 = 128 MB; beyond it, Dijkstra rows
+ROW_CACHE = 2048  # Dijkstra rows kept in fallback mode
+
+
+def _adjacency(layout: Layout) -> csr_array:
+    e, w = layout.edges, layout.edge_length
+    n = layout.n_nodes
+    both = coo_array(
+        (np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]),
+                                  np.concatenate([e[:, 1], e[:, 0]]))),
+        shape=(n, n),
+    )
+    return csr_array(both)
+
+
+class DistanceOracle:
+    """Shortest walking distances (metres) between nodes of a :class:`Layout`.
+
+    Parameters
+    ----------
+    layout
+        The warehouse.
+    max_junctions
+        Above this many junctions the oracle uses cached Dijkstra rows
+        instead of a junction table.
+
+    Examples
+    --------
+    >>> oracle = DistanceOracle(layout)                        # doctest: +SKIP
+    >>> D = oracle.matrix(layout.nodes_of(["A01-B1-001-L-1", "A02-B1-010-R-1"]))
+
+    Notes
+    -----
+    Build: one Dijkstra per junction on the junction graph,
+    O(J (J + S) log J) for J junctions and S segments. Query: O(k^2) for a
+    k x k matrix.
+    """
+
+    def __init__(self, layout: Layout, *, max_junctions: int = MAX_JUNCTIONS) -> None:
+        self.layout = layout
+        self._graph = _adjacency(layout)
+        n = layout.n_nodes
+        self._a = np.full(n, -1, dtype=np.int64)
+        self._b = np.full(n, -1, dtype=np.int64)
+        self._oa = np.zeros(n)
+        self._ob = np.zeros(n)
+        self._seg = np.zeros(n, dtype=np.int64)
+        self._pos = np.zeros(n, dtype=np.int64)  # index of a node inside its segment
+        junctions = self._decompose()
+        self.n_junctions = int(junctions.size)
+        self._rows: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.fallback = self.n_junctions > max_junctions
+        self._hop = {}
+        self._pred = np.zeros((0, 0), dtype=np.int32)
+        self._junction_nodes = junctions
+        if self.fallback:
+            self._junction_dist = np.zeros((0, 0))
+        else:
+            self._junction_dist = self._junction_table(junctions)
+        self._check_reachable()
+
+    # ---- build ----------------------------------------------------------------
+    def _decompose(self) -> np.ndarray:
+        """Find the junctions and describe every node by its segment."""
+        degree = np.diff(self._graph.indptr)
+        is_junction = degree != 2
+        is_junction[[d.node for d in self.layout.depots]] = True
+        self._junction_of = np.full(self.layout.n_nodes, -1, dtype=np.int64)
+        self._visited = is_junction.copy()
+        self._segments: list[tuple[int, int, float]] = []
+        self._interior: dict[int, list[int]] = {}  # segment -> nodes from end a to end b
+        order: list[int] = []
+        for node in np.flatnonzero(is_junction).tolist():
+            self._promote(node, order)
+        for node in list(order):
+            self._walk_from(node)
+        while not self._visited.all():
+            # A cycle of degree-2 nodes without a junction: promote one of them.
+            node = int(np.flatnonzero(~self._visited)[0])
+            self._visited[node] = True
+            self._promote(node, order)
+            self._walk_from(node)
+        del self._visited
+        return np.array(order, dtype=np.int64)
+
+    def _promote(self, node: int, order: list[int]) -> None:
+        j = len(order)
+        order.append(node)
+        self._junction_of[node] = j
+        self._a[node] = self._b[node] = j
+        self._seg[node] = -1 - j  # a segment of its own
+
+    def _walk_from(self, start: int) -> None:
+        """Follow every edge out of junction ``start`` to the next junction."""
+        g = self._graph
+        indptr, indices, weights = g.indptr, g.indices, g.data
+        ja = int(self._junction_of[start])
+        for k in range(indptr[start], indptr[start + 1]):
+            cur, dist = int(indices[k]), float(weights[k])
+            if self._junction_of[cur] >= 0:  # a segment with no interior node
+                if ja < self._junction_of[cur]:
+                    self._interior[len(self._segments)] = []
+                    self._segments.append((ja, int(self._junction_of[cur]), dist))
+                continue
+            if self._visited[cur]:  # walked already from its other end
+                continue
+            chain: list[tuple[int, float]] = []
+            prev = start
+            while self._junction_of[cur] < 0:
+                self._visited[cur] = True
+                chain.append((cur, dist))
+                lo = indptr[cur]
+                step = lo if int(indices[lo]) != prev else lo + 1
+                prev, cur = cur, int(indices[step])
+                dist += float(weights[step])
+            jb = int(self._junction_of[cur])
+            sid = len(self._segments)
+            self._segments.append((ja, jb, dist))
+            self._interior[sid] = [node for node, _ in chain]
+            for pos, (node, off) in enumerate(chain):
+                self._pos[node] = pos
+                self._a[node], self._b[node] = ja, jb
+                self._oa[node], self._ob[node] = off, dist - off
+                self._seg[node] = sid
+
+    def _junction_table(self, junctions: np.ndarray) -> np.ndarray:
+        """All-pairs shortest paths on the compressed junction graph."""
+        m = junctions.size
+        best: dict[tuple[int, int], float] = {}
+        self._hop: dict[tuple[int, int], int] = {}  # junction pair -> shortest segment
+        for sid, (a, b, length) in enumerate(self._segments):
+            if a != b and length < best.get((a, b), np.inf):  # loops never shorten a path
+                best[(a, b)] = best[(b, a)] = length
+                self._hop[(a, b)] = self._hop[(b, a)] = sid
+        self._junction_nodes = junctions
+        if not best:
+            self._pred = np.full((m, m), -9999, dtype=np.int32)
+            return np.zeros((m, m))
+        pairs = np.array(list(best), dtype=np.int64)
+        w = np.array(list(best.values()))
+        junction_graph = csr_array((w, (pairs[:, 0], pairs[:, 1])), shape=(m, m))
+        table, pred = dijkstra(junction_graph, directed=True, return_predecessors=True)
+        self._pred = pred.astype(np.int32)
+        return np.ascontiguousarray(table)
+
+    def _check_reachable(self) -> None:
+        """Layouts are validated connected; this guards graphs built by hand."""
+        if self.fallback or self.n_junctions == 0:
+            return
+        if not np.isfinite(self._junction_dist).all():
+            raise PickoptError(f"layout {self.layout.name!r} is not connected")
+
+    # ---- queries --------------------------------------------------------------
+    def _checked(self, nodes: Sequence[int] | np.ndarray) -> np.ndarray:
+        arr = np.asarray(nodes)
+        if arr.dtype.kind not in "iu":
+            if arr.size == 0:
+                return arr.astype(np.int64)
+            raise PickoptError(f"node ids must be integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64, copy=False).ravel()
+        bad = (arr < 0) | (arr >= self.layout.n_nodes)
+        if bad.any():
+            raise PickoptError(
+                f"node {int(arr[bad][0])} is not in layout {self.layout.name!r} "
+                f"(nodes 0..{self.layout.n_nodes - 1})"
+            )
+        return arr
+
+    def _row(self, node: int) -> np.ndarray:
+        row = self._rows.get(node)
+        if row is None:
+            row = dijkstra(self._graph, directed=False, indices=node)
+            self._rows[node] = row
+            if len(self._rows) > ROW_CACHE:
+                self._rows.popitem(last=False)
+        else:
+            self._rows.move_to_end(node)
+        return row
+
+    def matrix(self, nodes: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Distance matrix of ``nodes`` (float64, k x k, metres).
+
+        Parameters
+        ----------
+        nodes
+            Node ids, e.g. ``layout.nodes_of(codes)``; repeats are allowed.
+        """
+        idx = self._checked(nodes)
+        if self.fallback:
+            return self.between(idx, idx)
+        return square_matrix(
+            self._a[idx], self._b[idx], self._oa[idx], self._ob[idx], self._seg[idx],
+            self._junction_dist,
+        )  # fmt: skip
+
+    def between(
+        self, sources: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray
+    ) -> np.ndarray:
+        """Distances from each source to each target (float64, k x l, metres).
+
+        Parameters
+        ----------
+        sources, targets
+            Node ids.
+        """
+        s, t = self._checked(sources), self._checked(targets)
+        if self.fallback:
+            out = np.empty((s.size, t.size))
+            for p, node in enumerate(s.tolist()):
+                out[p] = self._row(node)[t]
+            return out
+        return rect_matrix(
+            self._a[s], self._b[s], self._oa[s], self._ob[s], self._seg[s],
+            self._a[t], self._b[t], self._oa[t], self._ob[t], self._seg[t],
+            self._junction_dist,
+        )  # fmt: skip
+
+    def distance(self, u: int, v: int) -> float:
+        """Walking distance between two nodes, metres."""
+        return float(self.between([u], [v])[0, 0])
+
+    def from_depot(
+        self, nodes: Sequence[int] | np.ndarray | None = None, depot: str | None = None
+    ) -> np.ndarray:
+        """Distances from a depot to ``nodes`` (default: every pick node).
+
+        Parameters
+        ----------
+        nodes
+            Node ids; ``None`` means ``layout.pick_nodes``.
+        depot
+            Depot name; ``None`` means the first depot.
+        """
+        targets = self.layout.pick_nodes if nodes is None else nodes
+        return self.between([self.layout.depot(depot).node], targets)[0]
+
+    def path(self, u: int, v: int) -> list[int]:
+        """A shortest walk from ``u`` to ``v`` as a list of nodes, both included.
+
+        Parameters
+        ----------
+        u, v
+            Node ids.
+        """
+        u, v = (int(x) for x in self._checked([u, v]))
+        if u == v:
+            return [u]
+        if self.fallback:
+            _, pred = dijkstra(self._graph, directed=False, indices=u, return_predecessors=True)
+            walk = [v]
+            while walk[-1] != u:
+                walk.append(int(pred[walk[-1]]))
+            return walk[::-1]
+        best, choice = np.inf, None
+        if self._seg[u] == self._seg[v] and self._seg[u] >= 0:
+            best = abs(self._oa[u] - self._oa[v])
+        for side_u, eu, du in ((0, self._a[u], self._oa[u]), (1, self._b[u], self._ob[u])):
+            for side_v, ev, dv in ((0, self._a[v], self._oa[v]), (1, self._b[v], self._ob[v])):
+                d = du + self._junction_dist[eu, ev] + dv
+                if d < best - 1e-12:
+                    best, choice = d, (side_u, int(eu), side_v, int(ev))
+        if choice is None:  # straight along the shared segment
+            inner = self._interior[int(self._seg[u])]
+            pu, pv = int(self._pos[u]), int(self._pos[v])
+            return inner[pu : pv + 1] if pu <= pv else inner[pv : pu + 1][::-1]
+        side_u, eu, side_v, ev = choice
+        walk = self._to_end(u, side_u)
+        hops = [ev]
+        while hops[-1] != eu:
+            hops.append(int(self._pred[eu, hops[-1]]))
+        hops.reverse()
+        for ja, jb in zip(hops[:-1], hops[1:], strict=True):
+            sid = self._hop[(ja, jb)]
+            inner = self._interior[sid]
+            walk.extend(inner if self._segments[sid][0] == ja else inner[::-1])
+            walk.append(int(self._junction_nodes[jb]))
+        walk.extend(self._to_end(v, side_v)[::-1][1:])
+        return walk
+
+    def _to_end(self, node: int, side: int) -> list[int]:
+        """Nodes from ``node`` to the end ``a`` (side 0) or ``b`` (side 1) of its segment."""
+        sid = int(self._seg[node])
+        if sid < 0:
+            return [node]
+        inner, pos = self._interior[sid], int(self._pos[node])
+        a, b, _ = self._segments[sid]
+        if side == 0:
+            return [*inner[pos::-1], int(self._junction_nodes[a])]
+        return [*inner[pos:], int(self._junction_nodes[b])]
+
+    def walk(self, waypoints: Sequence[int] | np.ndarray) -> list[int]:
+        """Concatenate shortest walks through ``waypoints`` in order."""
+        pts = [int(x) for x in waypoints]
+        out = [pts[0]]
+        for u, v in zip(pts[:-1], pts[1:], strict=True):
+            out.extend(self.path(u, v)[1:])
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the oracle's tables, bytes."""
+        arrays = (self._a, self._b, self._oa, self._ob, self._seg, self._junction_dist,
+                  self._pred)
+        graph = self._graph.data.nbytes + self._graph.indices.nbytes + self._graph.indptr.nbytes
+        rows = sum(r.nbytes for r in self._rows.values())
+        return int(sum(a.nbytes for a in arrays) + graph + rows)
+
+    def warm_up(self) -> None:
+        """Compile the kernels now (a no-op after the first process)."""
+        first = self.layout.pick_nodes[:2]
+        self.matrix(first)
+        self.between(first, first)
+

@@ -1,0 +1,295 @@
+"""The frozen warehouse model: nodes, edges, slots, depots and, for rectangular
+warehouses, the parallel-aisle geometry that exact routers exploit.
+
+A :class:`Layout` is built once from a spec (see :mod:`optimizer.layout.spec`)
+and never changes afterwards; its ``version`` is a content hash of the compiled
+graph, so two specs that describe the same warehouse share a version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optimizer.errors import LayoutError, UnknownSlotError, suggest
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["Slot", "Depot", "ParallelAisles", "Layout", "NODE_PLAIN", "NODE_PICK", "NODE_DEPOT"]
+
+NODE_PLAIN = 0  # aisle ends, cross-aisle crossings, corners
+NODE_PICK = 1  # a point in front of one or more slots
+NODE_DEPOT = 2  # where tours start and end
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A storage location: a bin code, the node a picker stands on to reach it,
+    and where it sits in the rack (``None`` where the layout does not say)."""
+
+    code: str
+    node: int
+    index: int
+    aisle: int | None = None
+    block: int | None = None
+    cell: int | None = None
+    side: str | None = None
+    level: int | None = None
+    zone: str | None = None
+    capacity: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Depot:
+    """A place where tours start or end (pick-up or drop-off station)."""
+
+    name: str
+    node: int
+
+
+@dataclass(frozen=True, slots=True)
+class DepotPlacement:
+    """Where a depot sits in a parallel-aisle warehouse: on cross-aisle
+    ``cross_aisle`` at abscissa ``x``, reached from ``attach`` (a node on the
+    cross-aisle) by a spur of length ``setback``."""
+
+    x: float
+    cross_aisle: int
+    attach: int
+    setback: float
+
+
+@dataclass(frozen=True, eq=False)
+class ParallelAisles:
+    """Geometry of a rectangular multi-block warehouse.
+
+    Aisles are vertical at abscissae ``aisle_x``; cross-aisle ``j`` (0 = front)
+    runs horizontally at ordinate ``cross_y[j]``; block ``b`` lies between
+    cross-aisles ``b`` and ``b + 1``. ``junction[i, j]`` is the node where aisle
+    ``i`` meets cross-aisle ``j``; ``pick_node[i, b, c]`` is the node of cell
+    ``c`` (0 = nearest the front) of aisle ``i`` in block ``b``.
+    """
+
+    aisle_x: np.ndarray
+    cross_y: np.ndarray
+    cells: int
+    cell_length: float
+    cross_aisle_to_cell: float
+    cross_aisle_width: float
+    junction: np.ndarray
+    pick_node: np.ndarray
+    depots: tuple[DepotPlacement, ...]
+
+    @property
+    def n_aisles(self) -> int:
+        """Number of picking aisles."""
+        return int(self.aisle_x.size)
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of blocks (cross-aisles minus one)."""
+        return int(self.cross_y.size - 1)
+
+    @property
+    def block_length(self) -> float:
+        """Length of an aisle within one block, cross-aisle to cross-aisle."""
+        return float(self.cross_y[1] - self.cross_y[0])
+
+    @cached_property
+    def node_position(self) -> dict[int, tuple[int, int, float]]:
+        """Pick node -> (aisle, block, ordinate above the block's front cross-aisle)."""
+        out: dict[int, tuple[int, int, float]] = {}
+        for (i, b, c), node in np.ndenumerate(self.pick_node):
+            out[int(node)] = (i, b, self.cross_aisle_to_cell + c * self.cell_length)
+        return out
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """An immutable warehouse: an undirected graph with slots and depots.
+
+    Build one with :meth:`from_file` or :meth:`from_spec`. Nodes are the
+    integers ``0 .. n_nodes - 1``, the same as in :meth:`to_networkx`; edge
+    lengths are metres. Equality and hashing go by :attr:`version`.
+
+    Examples
+    --------
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> layout.slot("A03-B1-017-L-1").node  # doctest: +SKIP
+    """
+
+    name: str
+    kind: str
+    xy: np.ndarray
+    node_kind: np.ndarray
+    edges: np.ndarray
+    edge_length: np.ndarray
+    slots: tuple[Slot, ...]
+    depots: tuple[Depot, ...]
+    aisles: ParallelAisles | None = None
+    node_names: tuple[str, ...] | None = None
+    source: str | None = None
+    _slot_by_code: dict[str, Slot] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("xy", "node_kind", "edges", "edge_length"):
+            _frozen(getattr(self, name))
+        object.__setattr__(self, "_slot_by_code", {s.code: s for s in self.slots})
+
+    # ---- construction -------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any], *, source: str | None = None) -> Layout:
+        """Build a layout from a spec dict (the parsed TOML or JSON).
+
+        Parameters
+        ----------
+        spec
+            ``{"kind": "parallel-aisles", ...}`` or ``{"kind": "graph", ...}``;
+            see ``layouts/`` for annotated examples.
+        source
+            Where the spec came from, used in error messages.
+        """
+        from optimizer.layout.spec import build
+
+        return build(spec, source=source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Layout:
+        """Read a layout spec from a ``.toml`` or ``.json`` file and build it.
+
+        Parameters
+        ----------
+        path
+            The spec file.
+        """
+        from optimizer.layout.spec import read_spec
+
+        return cls.from_spec(read_spec(path), source=str(path))
+
+    # ---- sizes and identity -------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        """Number of graph nodes."""
+        return int(self.xy.shape[0])
+
+    @cached_property
+    def version(self) -> str:
+        """Content hash of the compiled graph, slots and depots (16 hex digits)."""
+        h = hashlib.sha256()
+        for arr in (self.xy, self.node_kind, self.edges, self.edge_length):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        for s in self.slots:
+            h.update(f"{s.code}|{s.node}|{s.zone}|{s.capacity}|{s.level}\n".encode())
+        for d in self.depots:
+            h.update(f"depot|{d.name}|{d.node}\n".encode())
+        return h.hexdigest()[:16]
+
+    def __hash__(self) -> int:
+        return hash(self.version)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Layout) and other.version == self.version
+
+    @cached_property
+    def pick_nodes(self) -> np.ndarray:
+        """Sorted distinct nodes that carry at least one slot."""
+        return _frozen(np.unique(np.fromiter((s.node for s in self.slots), dtype=np.int64)))
+
+    @cached_property
+    def extent(self) -> tuple[float, float]:
+        """Width and depth of the bounding box of all nodes, metres."""
+        span = self.xy.max(axis=0) - self.xy.min(axis=0)
+        return float(span[0]), float(span[1])
+
+    # ---- lookups ------------------------------------------------------------
+    def slot(self, key: str | int) -> Slot:
+        """The slot with this bin code (or slot index).
+
+        Raises
+        ------
+        UnknownSlotError
+            Naming the code and the closest known one.
+        """
+        if isinstance(key, int | np.integer) and not isinstance(key, bool):
+            if 0 <= key < len(self.slots):
+                return self.slots[int(key)]
+            raise UnknownSlotError(
+                f"slot index {key} is out of range for layout {self.name!r} "
+                f"({len(self.slots)} slots)"
+            )
+        found = self._slot_by_code.get(key)
+        if found is None:
+            raise UnknownSlotError(
+                f"unknown bin code {key!r} in layout {self.name!r}"
+                + suggest(str(key), self._slot_by_code)
+            )
+        return found
+
+    def nodes_of(self, keys: Iterable[str | int]) -> np.ndarray:
+        """Pick nodes of bin codes or slot indices, in the given order."""
+        return np.fromiter((self.slot(k).node for k in keys), dtype=np.int64)
+
+    def depot(self, name: str | None = None) -> Depot:
+        """The depot called ``name``, or the first one when ``name`` is None."""
+        if name is None:
+            return self.depots[0]
+        for d in self.depots:
+            if d.name == name:
+                return d
+        raise LayoutError(
+            f"unknown depot {name!r} in layout {self.name!r}"
+            + suggest(name, [d.name for d in self.depots])
+        )
+
+    # ---- views --------------------------------------------------------------
+    def to_networkx(self) -> nx.Graph:
+        """The layout as an undirected :class:`networkx.Graph`.
+
+        Nodes are the same integers as everywhere in pickopt and carry ``x``,
+        ``y`` and ``kind`` ("plain", "pick", "depot"); edges carry ``length``.
+        """
+        import networkx as nx
+
+        kinds = ("plain", "pick", "depot")
+        g = nx.Graph(name=self.name, version=self.version)
+        for n, ((x, y), k) in enumerate(zip(self.xy.tolist(), self.node_kind.tolist(), strict=True)):
+            g.add_node(n, x=x, y=y, kind=kinds[k])
+        g.add_weighted_edges_from(
+            zip(self.edges[:, 0].tolist(), self.edges[:, 1].tolist(), self.edge_length.tolist(),
+                strict=True),
+            weight="length",
+        )
+        return g
+
+    def info(self) -> dict[str, Any]:
+        """A summary for people: sizes, counts and the version."""
+        width, depth = self.extent
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "version": self.version,
+            "slots": len(self.slots),
+            "pick_nodes": int(self.pick_nodes.size),
+            "nodes": self.n_nodes,
+            "edges": int(self.edges.shape[0]),
+            "depots": [d.name for d in self.depots],
+            "width_m": round(width, 3),
+            "depth_m": round(depth, 3),
+        }
+        if self.aisles is not None:
+            out["aisles"] = self.aisles.n_aisles
+            out["blocks"] = self.aisles.n_blocks
+            out["cells_per_block"] = self.aisles.cells
+        return out
