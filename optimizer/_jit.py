@@ -9,7 +9,7 @@ from threads. Set ``NUMBA_DISABLE_JIT=1`` to run kernel bodies as Python
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -20,4 +20,4 @@ __all__ = ["jit"]
 
 def jit(func: F) -> F:
     """Compile ``func`` with pickopt's numba flags."""
-    return numba.njit(cache=True, nogil=True)(func)  # type: ignore[no-any-return]
+    return cast(F, numba.njit(cache=True, nogil=True)(func))

@@ -59,7 +59,31 @@ def rect_matrix(
     for p in range(a1.size):
         for q in range(a2.size):
             out[p, q] = pair_distance(
-                a1[p], b1[p], oa1[p], ob1[p], s1[p], a2[q], b2[q], oa2[q], ob2[q], s2[q],
+                a1[p],
+                b1[p],
+                oa1[p],
+                ob1[p],
+                s1[p],
+                a2[q],
+                b2[q],
+                oa2[q],
+                ob2[q],
+                s2[q],
                 junction_dist,
             )
+    return out
+
+
+@jit
+def pair_vector(
+    a1: np.ndarray, b1: np.ndarray, oa1: np.ndarray, ob1: np.ndarray, s1: np.ndarray,
+    a2: np.ndarray, b2: np.ndarray, oa2: np.ndarray, ob2: np.ndarray, s2: np.ndarray,
+    junction_dist: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Distances of k node pairs, element by element."""
+    out = np.empty(a1.size)
+    for p in range(a1.size):
+        out[p] = pair_distance(
+            a1[p], b1[p], oa1[p], ob1[p], s1[p], a2[p], b2[p], oa2[p], ob2[p], s2[p], junction_dist
+        )
     return out

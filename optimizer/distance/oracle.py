@@ -22,7 +22,7 @@ import numpy as np
 from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from optimizer.distance.kernels import rect_matrix, square_matrix
+from optimizer.distance.kernels import pair_vector, rect_matrix, square_matrix
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
 
@@ -30,14 +30,17 @@ __all__ = ["DistanceOracle", "MAX_JUNCTIONS"]
 
 MAX_JUNCTIONS = 4096  # 4096^2 float64 = 128 MB; beyond it, Dijkstra rows
 ROW_CACHE = 2048  # Dijkstra rows kept in fallback mode
+_SHARED: OrderedDict[str, DistanceOracle] = OrderedDict()  # layout version -> oracle
 
 
 def _adjacency(layout: Layout) -> csr_array:
     e, w = layout.edges, layout.edge_length
     n = layout.n_nodes
     both = coo_array(
-        (np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]),
-                                  np.concatenate([e[:, 1], e[:, 0]]))),
+        (
+            np.concatenate([w, w]),
+            (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])),
+        ),
         shape=(n, n),
     )
     return csr_array(both)
@@ -66,6 +69,21 @@ class DistanceOracle:
     k x k matrix.
     """
 
+    @classmethod
+    def for_layout(cls, layout: Layout) -> DistanceOracle:
+        """The shared oracle of ``layout``, built on first use and kept.
+
+        Layouts are immutable, so one oracle per version serves every caller.
+        """
+        oracle = _SHARED.get(layout.version)
+        if oracle is None:
+            oracle = _SHARED[layout.version] = cls(layout)
+            if len(_SHARED) > 32:
+                _SHARED.popitem(last=False)
+        else:
+            _SHARED.move_to_end(layout.version)
+        return oracle
+
     def __init__(self, layout: Layout, *, max_junctions: int = MAX_JUNCTIONS) -> None:
         self.layout = layout
         self._graph = _adjacency(layout)
@@ -80,7 +98,7 @@ class DistanceOracle:
         self.n_junctions = int(junctions.size)
         self._rows: OrderedDict[int, np.ndarray] = OrderedDict()
         self.fallback = self.n_junctions > max_junctions
-        self._hop = {}
+        self._hop: dict[tuple[int, int], int] = {}  # junction pair -> shortest segment
         self._pred = np.zeros((0, 0), dtype=np.int32)
         self._junction_nodes = junctions
         if self.fallback:
@@ -157,7 +175,6 @@ class DistanceOracle:
         """All-pairs shortest paths on the compressed junction graph."""
         m = junctions.size
         best: dict[tuple[int, int], float] = {}
-        self._hop: dict[tuple[int, int], int] = {}  # junction pair -> shortest segment
         for sid, (a, b, length) in enumerate(self._segments):
             if a != b and length < best.get((a, b), np.inf):  # loops never shorten a path
                 best[(a, b)] = best[(b, a)] = length
@@ -216,8 +233,9 @@ class DistanceOracle:
             Node ids, e.g. ``layout.nodes_of(codes)``; repeats are allowed.
         """
         idx = self._checked(nodes)
-        if self.fallback:
-            return self.between(idx, idx)
+        if self.fallback:  # rows from each end round differently: keep it exactly symmetric
+            out = self.between(idx, idx)
+            return np.minimum(out, out.T)
         return square_matrix(
             self._a[idx], self._b[idx], self._oa[idx], self._ob[idx], self._seg[idx],
             self._junction_dist,
@@ -240,6 +258,21 @@ class DistanceOracle:
                 out[p] = self._row(node)[t]
             return out
         return rect_matrix(
+            self._a[s], self._b[s], self._oa[s], self._ob[s], self._seg[s],
+            self._a[t], self._b[t], self._oa[t], self._ob[t], self._seg[t],
+            self._junction_dist,
+        )  # fmt: skip
+
+    def pairwise(
+        self, sources: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray
+    ) -> np.ndarray:
+        """Distances ``d(sources[i], targets[i])`` element by element (metres)."""
+        s, t = self._checked(sources), self._checked(targets)
+        if s.size != t.size:
+            raise PickoptError(f"pairwise needs equal lengths, got {s.size} and {t.size}")
+        if self.fallback:
+            return np.array([self._row(u)[v] for u, v in zip(s.tolist(), t.tolist(), strict=True)])
+        return pair_vector(
             self._a[s], self._b[s], self._oa[s], self._ob[s], self._seg[s],
             self._a[t], self._b[t], self._oa[t], self._ob[t], self._seg[t],
             self._junction_dist,
@@ -329,8 +362,7 @@ class DistanceOracle:
     @property
     def nbytes(self) -> int:
         """Memory held by the oracle's tables, bytes."""
-        arrays = (self._a, self._b, self._oa, self._ob, self._seg, self._junction_dist,
-                  self._pred)
+        arrays = (self._a, self._b, self._oa, self._ob, self._seg, self._junction_dist, self._pred)
         graph = self._graph.data.nbytes + self._graph.indices.nbytes + self._graph.indptr.nbytes
         rows = sum(r.nbytes for r in self._rows.values())
         return int(sum(a.nbytes for a in arrays) + graph + rows)
@@ -340,4 +372,3 @@ class DistanceOracle:
         first = self.layout.pick_nodes[:2]
         self.matrix(first)
         self.between(first, first)
-

@@ -87,6 +87,10 @@ class ParallelAisles:
     pick_node: np.ndarray
     depots: tuple[DepotPlacement, ...]
 
+    def __post_init__(self) -> None:
+        for name in ("aisle_x", "cross_y", "junction", "pick_node"):
+            _frozen(getattr(self, name))
+
     @property
     def n_aisles(self) -> int:
         """Number of picking aisles."""
@@ -229,7 +233,7 @@ class Layout:
                 f"slot index {key} is out of range for layout {self.name!r} "
                 f"({len(self.slots)} slots)"
             )
-        found = self._slot_by_code.get(key)
+        found = self._slot_by_code.get(key) if isinstance(key, str) else None
         if found is None:
             raise UnknownSlotError(
                 f"unknown bin code {key!r} in layout {self.name!r}"
@@ -264,11 +268,17 @@ class Layout:
 
         kinds = ("plain", "pick", "depot")
         g = nx.Graph(name=self.name, version=self.version)
-        for n, ((x, y), k) in enumerate(zip(self.xy.tolist(), self.node_kind.tolist(), strict=True)):
+        for n, ((x, y), k) in enumerate(
+            zip(self.xy.tolist(), self.node_kind.tolist(), strict=True)
+        ):
             g.add_node(n, x=x, y=y, kind=kinds[k])
         g.add_weighted_edges_from(
-            zip(self.edges[:, 0].tolist(), self.edges[:, 1].tolist(), self.edge_length.tolist(),
-                strict=True),
+            zip(
+                self.edges[:, 0].tolist(),
+                self.edges[:, 1].tolist(),
+                self.edge_length.tolist(),
+                strict=True,
+            ),
             weight="length",
         )
         return g

@@ -293,8 +293,18 @@ def _build_parallel_aisles(spec: Mapping[str, Any], where: str, source: str | No
                     for lvl in range(1, levels + 1):
                         code = f"A{i + 1:0{wa}d}-B{b + 1}-{c + 1:0{wc}d}-{side}-{lvl}"
                         slots.append(
-                            Slot(code, node, len(slots), i + 1, b + 1, c + 1, side, lvl,
-                                 zone_of.get(i + 1), capacity)
+                            Slot(
+                                code,
+                                node,
+                                len(slots),
+                                i + 1,
+                                b + 1,
+                                c + 1,
+                                side,
+                                lvl,
+                                zone_of.get(i + 1),
+                                capacity,
+                            )
                         )
     geometry = ParallelAisles(
         aisle_x=aisle_x,
@@ -308,8 +318,9 @@ def _build_parallel_aisles(spec: Mapping[str, Any], where: str, source: str | No
         depots=tuple(placements),
     )
     name = str(spec.get("name", Path(source).stem if source else "layout"))
-    return _assemble(name, "parallel-aisles", xy, kinds, edges, slots, depots, where, source,
-                     aisles=geometry)
+    return _assemble(
+        name, "parallel-aisles", xy, kinds, edges, slots, depots, where, source, aisles=geometry
+    )
 
 
 def _existing_node_at(points: dict[float, int], x: float) -> int | None:
@@ -327,8 +338,7 @@ def _cross_aisle_index(at: Any, n_blocks: int, where: str) -> int:
     if isinstance(at, int) and not isinstance(at, bool) and 0 <= at <= n_blocks:
         return at
     raise LayoutError(
-        f"{where}: 'at' must be \"front\", \"back\" or a cross-aisle index 0..{n_blocks}, "
-        f"got {at!r}"
+        f'{where}: \'at\' must be "front", "back" or a cross-aisle index 0..{n_blocks}, got {at!r}'
     )
 
 
@@ -389,7 +399,9 @@ def _build_graph(spec: Mapping[str, Any], where: str, source: str | None) -> Lay
         else:
             length = math.dist(xy[u], xy[v])
             if length <= 0:
-                raise LayoutError(f"{w}: nodes {names[u]!r} and {names[v]!r} coincide; give a length")
+                raise LayoutError(
+                    f"{w}: nodes {names[u]!r} and {names[v]!r} coincide; give a length"
+                )
         edges.append((u, v, length))
 
     kinds = [NODE_PLAIN] * len(names)
@@ -404,8 +416,9 @@ def _build_graph(spec: Mapping[str, Any], where: str, source: str | None) -> Lay
         level = _integer(raw, "level", w) if "level" in raw else None
         zone = str(raw["zone"]) if raw.get("zone") is not None else None
         side = str(raw["side"]) if raw.get("side") is not None else None
-        slots.append(Slot(str(raw["code"]), node, len(slots), aisle, None, None, side, level,
-                          zone, cap))
+        slots.append(
+            Slot(str(raw["code"]), node, len(slots), aisle, None, None, side, level, zone, cap)
+        )
         if len(slots) > MAX_SLOTS:
             raise LayoutError(f"{where}: more than the limit of {MAX_SLOTS:,} slots")
 
@@ -417,8 +430,9 @@ def _build_graph(spec: Mapping[str, Any], where: str, source: str | None) -> Lay
         kinds[node] = NODE_DEPOT
         depots.append(Depot(str(raw.get("name", f"D{k + 1}")), node))
     name = str(spec.get("name", Path(source).stem if source else "layout"))
-    return _assemble(name, "graph", xy, kinds, edges, slots, depots, where, source,
-                     node_names=tuple(names))
+    return _assemble(
+        name, "graph", xy, kinds, edges, slots, depots, where, source, node_names=tuple(names)
+    )
 
 
 def _node_id(value: Any, where: str) -> str:
@@ -466,7 +480,7 @@ def _assemble(
         key = (u, v) if u < v else (v, u)
         best[key] = min(length, best.get(key, math.inf))
     edge_arr = np.array(sorted(best), dtype=np.int64).reshape(-1, 2)
-    length_arr = np.array([best[tuple(e)] for e in edge_arr.tolist()], dtype=np.float64)
+    length_arr = np.array([best[(u, v)] for u, v in edge_arr.tolist()], dtype=np.float64)
 
     n = len(xy)
     graph = coo_array((length_arr, (edge_arr[:, 0], edge_arr[:, 1])), shape=(n, n))
@@ -484,6 +498,12 @@ def _assemble(
                 f"{where}: slot {s.code!r} ({label(s.node)}) is not connected to "
                 f"depot {depots[0].name!r}"
             )
+    stray = np.flatnonzero(component != home)
+    if stray.size:  # the distance oracle needs one connected graph
+        raise LayoutError(
+            f"{where}: {label(int(stray[0]))} is not connected to depot {depots[0].name!r}"
+            + (f" (nor are {stray.size - 1} more nodes)" if stray.size > 1 else "")
+        )
     return Layout(
         name=name,
         kind=kind,
