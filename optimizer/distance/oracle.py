@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import coo_array, csr_array
@@ -306,6 +307,35 @@ class DistanceOracle:
             Node ids.
         """
         u, v = (int(x) for x in self._checked([u, v]))
+        return self._path(u, v)
+
+    def walk(self, waypoints: Sequence[int] | np.ndarray) -> list[int]:
+        """Concatenate shortest walks through ``waypoints`` in order.
+
+        Parameters
+        ----------
+        waypoints
+            Node ids; consecutive ones are joined by a shortest walk.
+        """
+        pts = self._checked(waypoints).tolist()
+        out = pts[:1]
+        for u, v in zip(pts[:-1], pts[1:], strict=True):
+            out.extend(self._path(u, v)[1:])
+        return out
+
+    @cached_property
+    def _lists(
+        self,
+    ) -> tuple[list[int], list[int], list[float], list[float], list[int], list[int]]:
+        """Python-list mirrors of the node tables: path expansion is scalar work."""
+        return (self._a.tolist(), self._b.tolist(), self._oa.tolist(), self._ob.tolist(),
+                self._seg.tolist(), self._pos.tolist())  # fmt: skip
+
+    @cached_property
+    def _junction_rows(self) -> list[list[float]]:
+        return self._junction_dist.tolist()
+
+    def _path(self, u: int, v: int) -> list[int]:
         if u == v:
             return [u]
         if self.fallback:
@@ -314,17 +344,20 @@ class DistanceOracle:
             while walk[-1] != u:
                 walk.append(int(pred[walk[-1]]))
             return walk[::-1]
+        a, b, oa, ob, seg, pos = self._lists
+        jd = self._junction_rows
         best, choice = np.inf, None
-        if self._seg[u] == self._seg[v] and self._seg[u] >= 0:
-            best = abs(self._oa[u] - self._oa[v])
-        for side_u, eu, du in ((0, self._a[u], self._oa[u]), (1, self._b[u], self._ob[u])):
-            for side_v, ev, dv in ((0, self._a[v], self._oa[v]), (1, self._b[v], self._ob[v])):
-                d = du + self._junction_dist[eu, ev] + dv
+        if seg[u] == seg[v] and seg[u] >= 0:
+            best = abs(oa[u] - oa[v])
+        for side_u, eu, du in ((0, a[u], oa[u]), (1, b[u], ob[u])):
+            row = jd[eu]
+            for side_v, ev, dv in ((0, a[v], oa[v]), (1, b[v], ob[v])):
+                d = du + row[ev] + dv
                 if d < best - 1e-12:
-                    best, choice = d, (side_u, int(eu), side_v, int(ev))
+                    best, choice = d, (side_u, eu, side_v, ev)
         if choice is None:  # straight along the shared segment
-            inner = self._interior[int(self._seg[u])]
-            pu, pv = int(self._pos[u]), int(self._pos[v])
+            inner = self._interior[seg[u]]
+            pu, pv = pos[u], pos[v]
             return inner[pu : pv + 1] if pu <= pv else inner[pv : pu + 1][::-1]
         side_u, eu, side_v, ev = choice
         walk = self._to_end(u, side_u)
@@ -342,22 +375,15 @@ class DistanceOracle:
 
     def _to_end(self, node: int, side: int) -> list[int]:
         """Nodes from ``node`` to the end ``a`` (side 0) or ``b`` (side 1) of its segment."""
-        sid = int(self._seg[node])
+        seg, pos = self._lists[4], self._lists[5]
+        sid = seg[node]
         if sid < 0:
             return [node]
-        inner, pos = self._interior[sid], int(self._pos[node])
+        inner, p = self._interior[sid], pos[node]
         a, b, _ = self._segments[sid]
         if side == 0:
-            return [*inner[pos::-1], int(self._junction_nodes[a])]
-        return [*inner[pos:], int(self._junction_nodes[b])]
-
-    def walk(self, waypoints: Sequence[int] | np.ndarray) -> list[int]:
-        """Concatenate shortest walks through ``waypoints`` in order."""
-        pts = [int(x) for x in waypoints]
-        out = [pts[0]]
-        for u, v in zip(pts[:-1], pts[1:], strict=True):
-            out.extend(self.path(u, v)[1:])
-        return out
+            return [*inner[p::-1], int(self._junction_nodes[a])]
+        return [*inner[p:], int(self._junction_nodes[b])]
 
     @property
     def nbytes(self) -> int:

@@ -1,0 +1,24 @@
+"""One walking route for one set of picks.
+
+Methods (``route(..., method=...)``):
+
+``"exact"``
+    Ratliff & Rosenthal (1983) dynamic programme for one block and Roodbergen &
+    de Koster (2001) for two blocks: optimal, linear in the number of aisles.
+``"s-shape"``, ``"return"``, ``"midpoint"``, ``"largest-gap"``, ``"combined"``
+    The classic aisle-by-aisle policies warehouses run today (multi-block
+    variants where the literature defines them).
+``"nearest"``
+    Nearest neighbour over shortest-path distances; any layout.
+``"ortools"``
+    OR-Tools guided local search over the oracle's matrix, seeded with the
+    best heuristic route, with a time budget and an early stop; any layout.
+``"auto"``
+    ``"exact"`` where it applies, else ``"ortools"`` with a budget scaled to
+    the number of picks. ``Route.method`` says what ran.
+"""
+
+from optimizer.routing.api import METHODS, ROUTERS, plan_tour, route
+from optimizer.routing.base import Route, Router, RoutingProblem, Tour
+
+__all__ = ["route", "Route", "Router", "RoutingProblem", "Tour", "METHODS", "ROUTERS", "plan_tour"]

@@ -1,0 +1,166 @@
+"""``route()``: validate a pick list, pick a router, and build the :class:`Route`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from optimizer.distance import DistanceOracle
+from optimizer.errors import PickoptError, RoutingError
+from optimizer.layout import Layout
+from optimizer.routing.base import Route, Router, RoutingProblem, Tour
+from optimizer.routing.exact import EXACT
+from optimizer.routing.heuristics import HEURISTICS
+from optimizer.routing.ortools_adapter import ORTOOLS, auto_time_limit
+
+__all__ = ["route", "ROUTERS", "METHODS", "plan_tour", "choose_router", "tour_length"]
+
+ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, ORTOOLS)}
+METHODS: tuple[str, ...] = ("auto", *ROUTERS)
+
+
+def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
+    """The router for ``method`` (resolving ``"auto"``) and the problem it gets."""
+    if method == "auto":
+        if EXACT.supports(problem) is None:
+            return EXACT, problem
+        if problem.time_limit is None:
+            from dataclasses import replace
+
+            problem = replace(problem, time_limit=auto_time_limit(problem.nodes.size))
+        return ORTOOLS, problem
+    router = ROUTERS.get(method)
+    if router is None:
+        from optimizer.errors import suggest
+
+        raise RoutingError(
+            f"unknown routing method {method!r}" + suggest(method, METHODS)
+            + f"; known: {', '.join(METHODS)}"
+        )  # fmt: skip
+    reason = router.supports(problem)
+    if reason is not None:
+        raise RoutingError(f"method {method!r} does not apply to layout "
+                           f"{problem.layout.name!r}: {reason}")  # fmt: skip
+    return router, problem
+
+
+def plan_tour(problem: RoutingProblem, method: str = "auto") -> tuple[str, Tour]:
+    """Solve ``problem`` with ``method``; returns the router name and its tour.
+
+    This is the entry point for callers that route many pick sets on one
+    layout (batching) and need only distances, not :class:`Route` objects.
+    """
+    router, problem = choose_router(problem, method)
+    return router.name, router.solve(problem)
+
+
+def tour_length(router: Router, problem: RoutingProblem) -> float:
+    """Length in metres of ``router``'s walk for ``problem``, as cheaply as it allows.
+
+    Routers that can measure without building the walk (the exact DP) expose
+    ``length(problem)``; for the others the tour is planned and summed.
+    """
+    measure = getattr(router, "length", None)
+    if measure is not None:
+        return float(measure(problem))
+    wp = router.solve(problem).waypoints
+    return float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
+
+
+def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> list[str]:
+    if isinstance(picks, str):
+        raise RoutingError("picks must be a list of bin codes, not one string")
+    codes = [layout.slot(p).code for p in picks]
+    if not codes:
+        raise RoutingError("the pick list is empty: nothing to route")
+    return codes
+
+
+def route(
+    layout: Layout,
+    picks: Iterable[str | int],
+    method: str = "auto",
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    oracle: DistanceOracle | None = None,
+    time_limit: float | None = None,
+    seed: int = 0,
+) -> Route:
+    """Plan a walk that picks every slot in ``picks``.
+
+    Parameters
+    ----------
+    layout
+        The warehouse.
+    picks
+        Bin codes or slot indices; repeats and codes sharing a pick node are
+        visited once.
+    method
+        One of :data:`METHODS`. ``"auto"`` runs the exact DP where the layout
+        allows it, else OR-Tools with a budget scaled to the number of picks.
+    start, end
+        Depot names; default the first depot, and ``end`` defaults to ``start``.
+    oracle
+        A distance oracle of ``layout`` to reuse (default: the shared one).
+    time_limit
+        Seconds for search-based methods (OR-Tools); ``None`` picks a budget.
+    seed
+        For methods with randomness; equal inputs give equal routes.
+
+    Returns
+    -------
+    Route
+        Stops, distance (m), node path, the method that ran and whether the
+        distance is proven optimal.
+
+    Raises
+    ------
+    UnknownSlotError
+        A bin code the layout does not have.
+    RoutingError
+        An empty pick list, an unknown method or one that does not apply.
+
+    Examples
+    --------
+    >>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"])  # doctest: +SKIP
+    >>> r.distance, r.method, r.optimal                          # doctest: +SKIP
+    (101.0, 'exact', True)
+    """
+    codes = _resolve_picks(layout, picks)
+    if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):
+        raise RoutingError(f"time_limit must be a positive number of seconds, got {time_limit}")
+    start_depot = layout.depot(start)
+    end_depot = layout.depot(end) if end is not None else start_depot
+    oracle = oracle or DistanceOracle.for_layout(layout)
+    if oracle.layout is not layout and oracle.layout.version != layout.version:
+        raise PickoptError("the oracle was built for another layout")
+    nodes = np.unique(layout.nodes_of(codes))
+    problem = RoutingProblem(layout, oracle, nodes, start_depot.node, end_depot.node,
+                             time_limit, seed)  # fmt: skip
+    name, tour = plan_tour(problem, method)
+    return build_route(problem, tour, codes, name, start_depot.name, end_depot.name)
+
+
+def build_route(
+    problem: RoutingProblem, tour: Tour, codes: list[str], method: str, start: str, end: str
+) -> Route:
+    """Expand a tour into a :class:`Route`, checking it visits every pick."""
+    wp = tour.waypoints
+    if wp[0] != problem.start or wp[-1] != problem.end:
+        raise RoutingError(f"router {method!r} returned a tour with the wrong ends")
+    path = problem.oracle.walk(wp)
+    first_pass: dict[int, int] = {}
+    for step, node in enumerate(path):
+        first_pass.setdefault(node, step)
+    missing = [c for c in codes if problem.layout.slot(c).node not in first_pass]
+    if missing:
+        raise RoutingError(f"router {method!r} missed pick {missing[0]!r}")
+    order = sorted(
+        range(len(codes)), key=lambda i: (first_pass[problem.layout.slot(codes[i]).node], i)
+    )
+    stops = tuple(dict.fromkeys(codes[i] for i in order))
+    distance = float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
+    return Route(stops, distance, tuple(path), method, tour.optimal, start, end,
+                 problem.layout, tour.detail)  # fmt: skip

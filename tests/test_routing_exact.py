@@ -1,0 +1,522 @@
+"""The exact DP router: optimal against Held-Karp on thousands of random one-,
+two- and three-block warehouses (any depot position, set-back spurs, open
+walks), never worse than LKH-3 on 30-60 picks in the large three-block layout,
+the published optimum of a Hessler-Irnich SPRP instance, walks along graph
+edges only, and clear refusals where it does not apply."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from optimizer.distance import DistanceOracle
+from optimizer.errors import RoutingError
+from optimizer.io import read_sprp
+from optimizer.layout import Layout
+from optimizer.layout.spec import read_spec
+from optimizer.routing import Route, route
+from optimizer.routing.base import RoutingProblem, Tour
+from optimizer.routing.exact import CLOSED, EXACT, MAX_BLOCKS, ZERO, machine, placement
+from tests import naive
+from tests.conftest import LAYOUTS, benchmark_file
+
+ATOL = 1e-9
+MAX_PICKS = 11  # Held-Karp over the depot(s) and 11 picks: a few ms each
+
+
+# ---- random instances ------------------------------------------------------------
+def random_depot(rng: np.random.Generator, aisles: int, blocks: int, spacing: float) -> dict:
+    """A depot on any cross-aisle, at an aisle or between two, maybe set back."""
+    aisle = int(rng.integers(1, aisles + 1))
+    j = int(rng.integers(0, blocks + 1))
+    depot: dict[str, Any] = {"aisle": aisle, "at": {0: "front", blocks: "back"}.get(j, j)}
+    lo, hi = -(aisle - 1) * spacing, (aisles - aisle) * spacing
+    if rng.random() < 0.3:  # anywhere on the cross-aisle, mostly between aisles
+        depot["offset"] = round(float(rng.uniform(lo, hi)), 2)
+    elif rng.random() < 0.5:  # halfway between aisles, so two depots often share an x
+        depot["offset"] = float(rng.choice(np.arange(lo, hi + 1e-9, spacing / 2)))
+    if j in (0, blocks) and rng.random() < 0.4:
+        depot["setback"] = round(float(rng.uniform(0.3, 3.0)), 1)
+    return depot
+
+
+def random_layout(rng: np.random.Generator, blocks: int, n_depots: int = 1) -> Layout:
+    """A small parallel-aisle warehouse with random sizes, spacings and depots."""
+    aisles = int(rng.integers(1, 8))
+    spacing = round(float(rng.uniform(1.0, 6.0)), 1)
+    depots = [random_depot(rng, aisles, blocks, spacing) for _ in range(n_depots)]
+    spec = {
+        "kind": "parallel-aisles",
+        "aisles": aisles,
+        "blocks": blocks,
+        "cells": int(rng.integers(1, 9)),
+        "cell_length": round(float(rng.uniform(0.5, 2.0)), 1),
+        "aisle_spacing": spacing,
+        "cross_aisle_to_cell": round(float(rng.uniform(0.2, 3.0)), 1),
+        "sides": int(rng.integers(1, 3)),
+        "depots": [{"name": f"D{k}", **d} for k, d in enumerate(depots)],
+    }
+    return Layout.from_spec(spec, source=f"random spec {spec}")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One solved instance and its Held-Karp optimum."""
+
+    problem: RoutingProblem
+    tour: Tour
+    reference: float
+
+
+def solve_cases(
+    blocks: int,
+    layouts: int,
+    per_layout: int,
+    seed: int,
+    open_walk: bool = False,
+    max_picks: int = MAX_PICKS,
+) -> list[Case]:
+    """Random instances solved by the DP and by Held-Karp over the oracle's matrix."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(layouts):
+        layout = random_layout(rng, blocks, n_depots=2 if open_walk else 1)
+        oracle = DistanceOracle(layout)
+        start, end = layout.depots[0].node, layout.depots[-1].node
+        for _ in range(per_layout):
+            fewest = 0 if open_walk else 1  # an open walk may just go from depot to depot
+            k = int(rng.integers(fewest, min(max_picks, layout.pick_nodes.size) + 1))
+            picks = np.sort(rng.choice(layout.pick_nodes, k, replace=False))
+            problem = RoutingProblem(layout, oracle, picks, start, end)
+            points = [start, *picks.tolist()] + ([end] if end != start else [])
+            D = oracle.matrix(points)
+            reference, _ = naive.held_karp(D, 0, len(points) - 1 if end != start else None)
+            cases.append(Case(problem, EXACT.solve(problem), reference))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def single_cases() -> list[Case]:
+    """1,000 closed tours in random one-block warehouses."""
+    return solve_cases(blocks=1, layouts=125, per_layout=8, seed=1)
+
+
+@pytest.fixture(scope="module")
+def two_block_cases() -> list[Case]:
+    """1,000 closed tours in random two-block warehouses."""
+    return solve_cases(blocks=2, layouts=125, per_layout=8, seed=2)
+
+
+@pytest.fixture(scope="module")
+def open_cases() -> list[Case]:
+    """400 walks between two random depots (rarely the same one), one and two blocks."""
+    return solve_cases(1, 50, 4, seed=3, open_walk=True) + solve_cases(
+        2, 50, 4, seed=4, open_walk=True
+    )
+
+
+@pytest.fixture(scope="module")
+def three_block_cases() -> list[Case]:
+    """1,000 closed tours in random three-block warehouses, depot on any of the
+    four cross-aisles, 1 to 10 picks."""
+    return solve_cases(blocks=3, layouts=250, per_layout=4, seed=7, max_picks=10)
+
+
+@pytest.fixture(scope="module")
+def three_block_open_cases() -> list[Case]:
+    """400 walks between two random depots of random three-block warehouses."""
+    return solve_cases(blocks=3, layouts=100, per_layout=4, seed=8, open_walk=True, max_picks=10)
+
+
+@pytest.fixture(scope="module")
+def all_cases(
+    single_cases, two_block_cases, open_cases, three_block_cases, three_block_open_cases
+) -> list[Case]:
+    """Every random case above."""
+    return single_cases + two_block_cases + open_cases + three_block_cases + three_block_open_cases
+
+
+def walked(case: Case) -> float:
+    """Sum of the oracle's distances between consecutive waypoints."""
+    wp = case.tour.waypoints
+    if len(wp) == 1:
+        return 0.0
+    return float(case.problem.oracle.pairwise(wp[:-1], wp[1:]).sum())
+
+
+# ---- optimality ---------------------------------------------------------------------
+def test_single_block_optimum_equals_held_karp(single_cases):
+    """One block, any depot: the DP's optimum is Held-Karp's, on 1,000 instances."""
+    for case in single_cases:
+        assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_two_block_optimum_equals_held_karp(two_block_cases):
+    """Two blocks, any depot: the DP's optimum is Held-Karp's, on 1,000 instances."""
+    for case in two_block_cases:
+        assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_open_walk_optimum_equals_held_karp(open_cases):
+    """From one depot to another: the DP's optimum is Held-Karp's shortest path."""
+    for case in open_cases:
+        assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_three_block_optimum_equals_held_karp(three_block_cases):
+    """Three blocks, any depot: the DP's optimum is Held-Karp's, on 1,000 instances."""
+    for case in three_block_cases:
+        assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_three_block_open_walk_optimum_equals_held_karp(three_block_open_cases):
+    """Three blocks, from one depot to another: Held-Karp's shortest path, 400 times."""
+    for case in three_block_open_cases:
+        assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_three_block_cases_cover_the_depot_positions(three_block_cases, three_block_open_cases):
+    """The random three-block instances put depots on each of the four
+    cross-aisles, between aisles and set back, walk open paths, and reach
+    10 picks, so the Held-Karp checks above exercise all of them."""
+    cases = three_block_cases + three_block_open_cases
+    where = set()
+    for case in cases:
+        geo = case.problem.layout.aisles
+        assert geo is not None and geo.n_blocks == 3
+        for node in (case.problem.start, case.problem.end):
+            p = placement(case.problem.layout, node)
+            assert p is not None
+            where.add(("cross-aisle", p.cross_aisle))
+            where.add(("between aisles", p.attach not in geo.junction[:, p.cross_aisle]))
+            where.add(("set back", p.setback > 0))
+    assert where >= {("cross-aisle", c) for c in range(4)} | {
+        ("between aisles", True),
+        ("between aisles", False),
+        ("set back", True),
+    }
+    assert sum(case.problem.nodes.size >= 8 for case in three_block_cases) >= 250
+    assert max(case.problem.nodes.size for case in cases) == 10
+    assert sum(case.problem.start != case.problem.end for case in cases) >= 300
+
+
+def test_small_instances_match_brute_force(single_cases, two_block_cases):
+    """Up to 6 picks the optimum also equals trying every order."""
+    small = [c for c in single_cases + two_block_cases if c.problem.nodes.size <= 6][:150]
+    assert len(small) >= 100
+    for case in small:
+        p = case.problem
+        expected, _ = naive.brute_force_tour(p.oracle.matrix([p.start, *p.nodes.tolist()]))
+        assert case.tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+
+
+def test_tours_are_marked_optimal(all_cases):
+    """Every tour the DP returns says it is proven optimal."""
+    assert all(case.tour.optimal for case in all_cases)
+
+
+# ---- the walk ---------------------------------------------------------------------------
+def test_waypoint_distances_sum_to_the_optimum(all_cases):
+    """Joining the waypoints by shortest walks costs exactly the DP's optimum."""
+    for case in all_cases:
+        assert walked(case) == pytest.approx(case.tour.detail["optimum"], abs=ATOL)
+
+
+def test_waypoints_run_from_start_to_end(all_cases):
+    """The waypoints begin at the start depot and finish at the end depot."""
+    for case in all_cases:
+        wp = case.tour.waypoints
+        assert (wp[0], wp[-1]) == (case.problem.start, case.problem.end)
+
+
+def test_waypoints_cover_every_pick(all_cases):
+    """Every pick node is itself a waypoint (the DP's walk stops at it)."""
+    for case in all_cases:
+        assert set(case.problem.nodes.tolist()) <= set(case.tour.waypoints)
+
+
+def test_consecutive_waypoints_are_straight_steps(all_cases):
+    """Consecutive waypoints lie on one aisle or one cross-aisle and the walk
+    between them is that straight segment, so its expansion is the DP's walk."""
+    for case in all_cases:
+        xy, oracle = case.problem.layout.xy, case.problem.oracle
+        for u, v in itertools.pairwise(case.tour.waypoints):
+            dx, dy = np.abs(xy[u] - xy[v])
+            assert u != v
+            assert min(dx, dy) < ATOL
+            assert oracle.distance(u, v) == pytest.approx(dx + dy, abs=ATOL)
+
+
+def test_three_block_depots_sharing_a_column_match_held_karp():
+    """Three blocks, depots between the same two aisles on all four
+    cross-aisles: every start/end pair, closed or open, is optimal."""
+    spec = {
+        "kind": "parallel-aisles", "aisles": 4, "blocks": 3, "cells": 3, "cell_length": 1.0,
+        "aisle_spacing": 3.0, "cross_aisle_to_cell": 1.0,
+        "depots": [
+            {"name": "F", "aisle": 2, "at": "front", "offset": 1.5, "setback": 1.0},
+            {"name": "M1", "aisle": 2, "at": 1, "offset": 1.5},
+            {"name": "M2", "aisle": 3, "at": 2},
+            {"name": "B", "aisle": 2, "at": "back", "offset": 1.5},
+        ],
+    }  # fmt: skip
+    layout = Layout.from_spec(spec)
+    oracle = DistanceOracle(layout)
+    rng = np.random.default_rng(9)
+    for a, b in itertools.product(layout.depots, repeat=2):
+        for _ in range(8):
+            picks = np.sort(rng.choice(layout.pick_nodes, int(rng.integers(0, 9)), replace=False))
+            points = [a.node, *picks.tolist()] + ([b.node] if b != a else [])
+            expected, _ = naive.held_karp(
+                oracle.matrix(points), 0, len(points) - 1 if b != a else None
+            )
+            tour = EXACT.solve(RoutingProblem(layout, oracle, picks, a.node, b.node))
+            assert tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+
+
+def test_depots_sharing_a_column_match_held_karp():
+    """Depots between the same two aisles on the front, middle and back
+    cross-aisles (one column, three depot vertices): every start/end pair,
+    closed or open, is optimal."""
+    spec = {
+        "kind": "parallel-aisles", "aisles": 4, "blocks": 2, "cells": 3, "cell_length": 1.0,
+        "aisle_spacing": 3.0, "cross_aisle_to_cell": 1.0,
+        "depots": [
+            {"name": "F", "aisle": 2, "at": "front", "offset": 1.5, "setback": 1.0},
+            {"name": "M", "aisle": 2, "at": 1, "offset": 1.5},
+            {"name": "B", "aisle": 2, "at": "back", "offset": 1.5},
+        ],
+    }  # fmt: skip
+    layout = Layout.from_spec(spec)
+    oracle = DistanceOracle(layout)
+    rng = np.random.default_rng(6)
+    for a, b in itertools.product(layout.depots, repeat=2):
+        for _ in range(15):
+            picks = np.sort(rng.choice(layout.pick_nodes, int(rng.integers(0, 8)), replace=False))
+            points = [a.node, *picks.tolist()] + ([b.node] if b != a else [])
+            expected, _ = naive.held_karp(
+                oracle.matrix(points), 0, len(points) - 1 if b != a else None
+            )
+            tour = EXACT.solve(RoutingProblem(layout, oracle, picks, a.node, b.node))
+            assert tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+
+
+# ---- the classes -------------------------------------------------------------------------
+def closed_classes(n_blocks: int) -> set[tuple[int, ...]]:
+    """Classes reachable when no vertex needs odd degree (closed tours)."""
+    m = machine(n_blocks)
+    seen, todo = {m.empty}, [m.empty]
+    while todo:
+        s = todo.pop()
+        steps = [*m.vnext[:, s].ravel().tolist(), *m.hto[0, s, : m.hcount[0, s]].tolist()]
+        for t in steps:
+            if t >= 0 and t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return {m.states[s] for s in seen}
+
+
+def test_one_block_classes_are_ratliff_rosenthals():
+    """Closed tours in one block meet exactly the 7 classes of Ratliff & Rosenthal:
+    (U,U,1C) (E,0,1C) (0,E,1C) (E,E,1C) (E,E,2C) (0,0,0C) (0,0,1C)."""
+    E, U = 1, 2
+    expected = {
+        (U, U, 0, 0),
+        (E, ZERO, 0, -1),
+        (ZERO, E, -1, 0),
+        (E, E, 0, 0),
+        (E, E, 0, 1),
+        (ZERO, ZERO, -1, -1),
+        CLOSED,
+    }
+    assert closed_classes(1) == expected
+
+
+def test_class_counts():
+    """Closed tours meet 7, 25 and 113 classes with 1, 2 and 3 blocks; open
+    walks (odd ends) raise the totals to 14, 72 and 442. The tables are built
+    once per block count and cached."""
+    assert [len(closed_classes(m)) for m in (1, 2, 3)] == [7, 25, 113]
+    assert [len(machine(m).states) for m in (1, 2, 3)] == [14, 72, 442]
+    assert machine(3) is machine(3)
+
+
+def test_cross_step_options_are_forced_by_parity():
+    """Once the parity each vertex must end with is known, each edge count's
+    parity is forced: at most 2^4 of the 3^4 cross steps remain with 3 blocks."""
+    m = machine(3)
+    assert m.hcode.shape[2] <= 16
+    assert m.hcount.max() <= 16
+
+
+# ---- the published optimum ------------------------------------------------------------------
+def test_sprp_published_optimum():
+    """unit_F1_m5_C30_a7_12 (5 aisles, 30 cells, 7 picks, depot at aisle 3):
+    the DP finds the published optimum, 94."""
+    layout, picks = read_sprp(benchmark_file("hessler-irnich/SPRP/unit_F1_m5_C30_a7_12.txt"))
+    r = route(layout, picks, method="exact")
+    assert (r.distance, r.optimal) == (94, True)
+
+
+# ---- routes through the public API ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def large() -> Layout:
+    """multi_block_large (40 aisles, 3 blocks) with two more depots, on the
+    first middle cross-aisle between aisles and on the back cross-aisle."""
+    spec = read_spec(LAYOUTS / "multi_block_large.toml")
+    spec["depots"] = [
+        *spec["depots"],
+        {"name": "M1", "aisle": 7, "at": 1, "offset": 2.25},
+        {"name": "BK", "aisle": 33, "at": "back", "setback": 1.0},
+    ]
+    return Layout.from_spec(spec, source="multi_block_large.toml + 2 depots")
+
+
+@pytest.fixture(scope="module")
+def routes(single_block, two_block, large) -> list[Route]:
+    """Exact routes on the shipped one-, two- and three-block layouts, 1 to 60
+    picks (100 on the three-block one), closed from every depot and open
+    between the depots of two_block and of multi_block_large."""
+    rng = np.random.default_rng(5)
+    out = []
+    for layout in (single_block, two_block, large):
+        ends = [(d.name, d.name) for d in layout.depots]
+        ends += [(a.name, b.name) for a, b in itertools.permutations(layout.depots, 2)]
+        for start, end in ends:
+            for k in (1, 2, 5, 10, 30, 60, *((100,) if layout is large else ())):
+                picks = rng.choice(len(layout.slots), k, replace=False).tolist()
+                out.append(route(layout, picks, method="exact", start=start, end=end))
+    return out
+
+
+def test_route_path_follows_graph_edges(routes):
+    """Every step of ``Route.path`` is an edge of the layout graph."""
+    for r in routes:
+        edges = {tuple(e) for e in r.layout.edges.tolist()}
+        for u, v in itertools.pairwise(r.path):
+            assert (min(u, v), max(u, v)) in edges
+
+
+def test_route_path_starts_and_ends_at_the_depots(routes):
+    """``Route.path`` begins at the start depot's node and ends at the end depot's."""
+    for r in routes:
+        layout = r.layout
+        assert (r.path[0], r.path[-1]) == (layout.depot(r.start).node, layout.depot(r.end).node)
+
+
+def test_route_path_visits_every_pick(routes):
+    """Every stop's pick node is on ``Route.path``."""
+    for r in routes:
+        assert set(r.stop_nodes) <= set(r.path)
+
+
+def test_route_path_length_equals_distance(routes):
+    """The edge lengths along ``Route.path`` add up to ``Route.distance``."""
+    for r in routes:
+        ends = map(tuple, r.layout.edges.tolist())
+        length = dict(zip(ends, r.layout.edge_length.tolist(), strict=True))
+        total = sum(length[min(u, v), max(u, v)] for u, v in itertools.pairwise(r.path))
+        assert total == pytest.approx(r.distance, abs=ATOL)
+
+
+def test_route_paths_cover_the_large_layout(routes):
+    """The fixture routes on multi_block_large, closed and open, all three
+    depots, and every one is exact and proven optimal."""
+    on_large = [r for r in routes if r.layout.name == "multi_block_large"]
+    assert {(r.start, r.end) for r in on_large} == set(
+        itertools.product(["D1", "M1", "BK"], repeat=2)
+    )
+    assert all(r.method == "exact" and r.optimal for r in on_large)
+
+
+def test_large_layout_matches_held_karp(large):
+    """10 picks in multi_block_large between any two of its three depots
+    (front with a spur, middle cross-aisle, back): Held-Karp's optimum."""
+    oracle = DistanceOracle.for_layout(large)
+    rng = np.random.default_rng(12)
+    for a, b in itertools.product(large.depots, repeat=2):
+        for _ in range(4):
+            picks = np.sort(rng.choice(large.pick_nodes, 10, replace=False))
+            points = [a.node, *picks.tolist()] + ([b.node] if b != a else [])
+            expected, _ = naive.held_karp(
+                oracle.matrix(points), 0, len(points) - 1 if b != a else None
+            )
+            tour = EXACT.solve(RoutingProblem(large, oracle, picks, a.node, b.node))
+            assert tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+
+
+def test_auto_is_exact_on_multi_block_large(layouts):
+    """``method="auto"`` runs the exact DP on the shipped three-block layout."""
+    layout = layouts["multi_block_large.toml"]
+    picks = np.random.default_rng(10).choice(len(layout.slots), 40, replace=False).tolist()
+    r = route(layout, picks)
+    assert (r.method, r.optimal) == ("exact", True)
+    assert r.distance == pytest.approx(r.detail["optimum"], abs=ATOL)
+
+
+def test_never_worse_than_lkh_on_multi_block_large(layouts):
+    """On 30 and 60 picks in multi_block_large, the DP's optimum is at most
+    the length of LKH-3's tour (elkai) over the oracle's matrix."""
+    elkai = pytest.importorskip("elkai")
+    layout = layouts["multi_block_large.toml"]
+    oracle = DistanceOracle.for_layout(layout)
+    depot = layout.depots[0].node
+    rng = np.random.default_rng(11)
+    for k in (30, 30, 60, 60):
+        picks = np.sort(rng.choice(layout.pick_nodes, k, replace=False))
+        tour = EXACT.solve(RoutingProblem(layout, oracle, picks, depot, depot))
+        D = oracle.matrix([depot, *picks.tolist()])
+        order = elkai.DistanceMatrix(np.rint(D * 1000).astype(int).tolist()).solve_tsp(runs=1)
+        assert tour.detail["optimum"] <= naive.walk_length(D, order) + ATOL
+
+
+# ---- where it does not apply ------------------------------------------------------------------
+FOUR_BLOCKS = {
+    "kind": "parallel-aisles",
+    "aisles": 3,
+    "blocks": 4,
+    "cells": 4,
+    "cell_length": 1.0,
+    "aisle_spacing": 3.0,
+    "cross_aisle_to_cell": 1.0,
+    "depots": [{"aisle": 1}],
+}
+
+
+def test_supports_refuses_four_blocks():
+    """``supports`` names the block count it cannot handle and the limit."""
+    assert MAX_BLOCKS == 3
+    layout = Layout.from_spec(FOUR_BLOCKS)
+    problem = RoutingProblem(
+        layout, DistanceOracle(layout), layout.pick_nodes[:3], layout.depots[0].node,
+        layout.depots[0].node,
+    )  # fmt: skip
+    reason = EXACT.supports(problem)
+    assert reason is not None and "1 to 3 blocks" in reason and "has 4" in reason
+
+
+def test_route_exact_raises_on_four_blocks():
+    """``route(..., method="exact")`` on four blocks raises a RoutingError."""
+    layout = Layout.from_spec(FOUR_BLOCKS)
+    with pytest.raises(RoutingError, match="1 to 3 blocks"):
+        route(layout, [layout.slots[0].code], method="exact")
+
+
+def test_supports_refuses_graph_layouts():
+    """A graph-tier layout has no aisles for the DP: ``supports`` says so."""
+    spec = {
+        "kind": "graph",
+        "nodes": [{"id": "d", "x": 0, "y": 0}, {"id": "p", "x": 3, "y": 0}],
+        "edges": [{"from": "d", "to": "p"}],
+        "slots": [{"code": "S1", "node": "p"}],
+        "depots": [{"node": "d"}],
+    }
+    layout = Layout.from_spec(spec)
+    d = layout.depots[0].node
+    problem = RoutingProblem(layout, DistanceOracle(layout), layout.pick_nodes, d, d)
+    reason = EXACT.supports(problem)
+    assert reason is not None and "parallel-aisle" in reason
