@@ -5,17 +5,33 @@ One header of ``KEY : value`` lines describes a single-block warehouse
 their storage locations (``SKU_SECTION``) and the order(s). Aisles are
 numbered from 0 and cells from the *top* cross-aisle, so cell 0 is the one
 nearest the back; pickopt counts from the front, and the readers convert.
+
+:func:`read_sprp` reads single-picker routing files (one pick list);
+:func:`read_hessler_irnich_batching` reads order-batching files
+(``PICKER_CAPACITY`` in the header, several orders in ``ORDER_SECTION``).
+Both share :func:`parse_file`, :func:`layout_from_header`,
+:func:`sku_locations` and :func:`bin_code`.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-from optimizer.errors import LayoutError
+from optimizer.batching.carts import Cart
+from optimizer.errors import CapacityError, LayoutError
 from optimizer.layout import Layout
+from optimizer.orders import Order, OrderError, OrderLine, Slotting
 
-__all__ = ["read_sprp", "parse_file", "layout_from_header"]
+__all__ = [
+    "read_sprp",
+    "read_hessler_irnich_batching",
+    "parse_file",
+    "layout_from_header",
+    "sku_locations",
+    "bin_code",
+]
 
 _SECTIONS = ("ARTICLE_SECTION", "SKU_SECTION", "ORDER_SECTION")
 
@@ -94,7 +110,7 @@ def layout_from_header(header: dict[str, str], path: str | Path) -> Layout:
         "levels": 1,
         "depots": [
             {
-                "name": "depot",
+                "name": "D1",
                 "aisle": _get(header, "DEPOT_AISLE", path, int) + 1,
                 "at": "front" if location == "bottom" else "back",
                 "setback": _get(header, "DISTANCE_TOP_OR_BOTTOM_TO_DEPOT", path),
@@ -170,3 +186,157 @@ def read_sprp(path: str | Path) -> tuple[Layout, list[str]]:
     if not picks:
         raise LayoutError(f"{path}: ORDER_SECTION lists no articles")
     return layout, picks
+
+
+def article_weights(
+    sections: dict[str, list[tuple[int, list[str]]]], path: str | Path
+) -> dict[str, float | None]:
+    """Article id -> weight (``None`` when the line gives none), from ``ARTICLE_SECTION``."""
+    weights: dict[str, float | None] = {}
+    for lineno, tok in sections.get("ARTICLE_SECTION", []):
+        if tok[0] == "NUM_ARTICLES":
+            continue
+        fields = dict(zip(tok[0::2], tok[1::2], strict=False))
+        if tok[0] != "ID" or len(tok) % 2:
+            raise LayoutError(f"{path}:{lineno}: malformed article line {' '.join(tok)!r}")
+        weight: float | None = None
+        if "WEIGHT" in fields:
+            try:
+                weight = float(fields["WEIGHT"])
+            except ValueError:
+                weight = math.nan
+            if not math.isfinite(weight) or weight < 0:
+                raise LayoutError(
+                    f"{path}:{lineno}: article {fields['ID']}: weight {fields['WEIGHT']!r} "
+                    "is not a number >= 0"
+                )
+        weights[fields["ID"]] = weight
+    return weights
+
+
+def _batching_orders(
+    sections: dict[str, list[tuple[int, list[str]]]],
+    where: dict[str, list[str]],
+    weights: dict[str, float | None],
+    path: str | Path,
+) -> list[Order]:
+    """The orders of ``ORDER_SECTION``: ``NUM_ORDERS : n``, then per order
+    ``NUM_ARTICLES_IN_ORDER : k`` and ``k`` lines ``ID a QUANTITY q``."""
+    announced: tuple[int, int] | None = None  # (line, NUM_ORDERS)
+    groups: list[tuple[int, int, list[tuple[int, str, int]]]] = []  # (line, k, lines)
+    for lineno, tok in sections.get("ORDER_SECTION", []):
+        key = tok[0]
+        if key in ("NUM_ORDERS", "NUM_ARTICLES_IN_ORDER"):
+            if len(tok) != 2 or not tok[1].isdigit():
+                raise OrderError(f"{path}:{lineno}: expected '{key} : <count>', got {tok!r}")
+            if key == "NUM_ORDERS":
+                announced = (lineno, int(tok[1]))
+            else:
+                groups.append((lineno, int(tok[1]), []))
+            continue
+        if key != "ID" or len(tok) not in (2, 4) or (len(tok) == 4 and tok[2] != "QUANTITY"):
+            raise OrderError(f"{path}:{lineno}: malformed order line {' '.join(tok)!r}")
+        if not groups:
+            raise OrderError(
+                f"{path}:{lineno}: article line before the first NUM_ARTICLES_IN_ORDER"
+            )
+        order_no = len(groups) - 1
+        qty_text = tok[3] if len(tok) == 4 else "1"
+        if not qty_text.lstrip("-").isdigit() or int(qty_text) <= 0:
+            raise OrderError(
+                f"{path}:{lineno}: order {order_no}, article {tok[1]}: quantity {qty_text!r} "
+                "is not a positive integer"
+            )
+        if tok[1] not in where:
+            raise OrderError(
+                f"{path}:{lineno}: order {order_no}: article {tok[1]} has no storage location"
+            )
+        groups[-1][2].append((lineno, tok[1], int(qty_text)))
+    if announced is not None and announced[1] != len(groups):
+        raise OrderError(
+            f"{path}:{announced[0]}: NUM_ORDERS is {announced[1]} but the section lists "
+            f"{len(groups)} orders"
+        )
+    if not groups:
+        raise OrderError(f"{path}: ORDER_SECTION lists no orders")
+    orders: list[Order] = []
+    for order_no, (lineno, expected, lines) in enumerate(groups):
+        if expected != len(lines):
+            raise OrderError(
+                f"{path}:{lineno}: order {order_no} announces {expected} articles but lists "
+                f"{len(lines)}"
+            )
+        qty: dict[str, int] = {}
+        for _, article, q in lines:  # an article listed twice is one line of summed qty
+            qty[article] = qty.get(article, 0) + q
+        orders.append(
+            Order(
+                str(order_no),
+                tuple(OrderLine(a, q, unit_weight=weights.get(a)) for a, q in qty.items()),
+            )
+        )
+    return orders
+
+
+def read_hessler_irnich_batching(path: str | Path) -> tuple[Layout, Slotting, list[Order], Cart]:
+    """Read an order-batching instance (``HennWaescherUniform``, ``MuterOencan``).
+
+    Parameters
+    ----------
+    path
+        A file such as ``HennWaescherUniform/1l-20-30-0.txt``.
+
+    Returns
+    -------
+    layout
+        The single-block warehouse of the header (see :func:`layout_from_header`).
+    slotting
+        Article id -> bin code for every article of ``SKU_SECTION`` (an
+        article stored in several places keeps its first location).
+    orders
+        In file order, ids ``"0"``, ``"1"``, ...; one :class:`OrderLine` per
+        distinct article, an article listed twice in one order summed into
+        one line; lines carry the article's ``WEIGHT`` as ``unit_weight``.
+    cart
+        ``Cart(max_items=PICKER_CAPACITY)`` when every article weighs 1 (the
+        capacity then counts units, as in both public sets), else
+        ``Cart(max_weight=PICKER_CAPACITY)``.
+
+    Raises
+    ------
+    LayoutError
+        For a bad header, article or location line, naming file and line.
+    OrderError
+        For a bad ``ORDER_SECTION`` line or count, naming file, line and order.
+
+    Examples
+    --------
+    >>> layout, slotting, orders, cart = read_hessler_irnich_batching(
+    ...     "HennWaescherUniform/1l-20-30-0.txt")  # doctest: +SKIP
+    >>> len(orders), cart.max_items  # doctest: +SKIP
+    (20, 30)
+    """
+    header, sections = parse_file(path)
+    for name in ("SKU_SECTION", "ORDER_SECTION"):
+        if name not in sections:
+            last = max((n for body in sections.values() for n, _ in body), default=0)
+            raise LayoutError(f"{path}: no {name} (is the file truncated? it ends at line {last})")
+    layout = layout_from_header(header, path)
+    capacity = _get(header, "PICKER_CAPACITY", path)
+    if not math.isfinite(capacity) or capacity <= 0:
+        raise CapacityError(f"{path}: PICKER_CAPACITY must be positive, got {capacity:g}")
+    weights = article_weights(sections, path)
+    where = sku_locations(sections, layout, path)
+    orders = _batching_orders(sections, where, weights, path)
+    ordered = {line.sku for order in orders for line in order.lines}
+    if all(weights.get(a) == 1 for a in ordered) and capacity.is_integer():
+        cart = Cart(max_items=int(capacity))
+    else:
+        missing = sorted(a for a in ordered if weights.get(a) is None)
+        if missing:
+            raise LayoutError(
+                f"{path}: article {missing[0]} has no WEIGHT, needed for a weight capacity"
+            )
+        cart = Cart(max_weight=capacity)
+    slotting = Slotting({a: codes[0] for a, codes in where.items()}, name=Path(path).stem)
+    return layout, slotting, orders, cart

@@ -1,0 +1,387 @@
+"""Order files (CSV, JSON) and slotting files (CSV).
+
+CSV has one row per order line, rows of one order sharing its
+``order_id``::
+
+    order_id,sku,qty,due,priority,carrier,unit_volume,unit_weight
+    o1,SKU-17,2,50400,1,DHL,0.8,0.25
+    o1,SKU-03,1,50400,1,DHL,1.5,1.2
+
+``order_id``, ``sku`` and ``qty`` are required; ``due`` (seconds),
+``priority`` (integer, larger is more urgent), ``carrier``, ``unit_volume``
+(litres) and ``unit_weight`` (kg) are optional, and an empty cell means "not
+given". The order-level columns may be given on any row of an order but must
+not disagree. Column names are case-insensitive; columns pickopt does not know
+are ignored unless they look like a misspelt known one.
+
+JSON is a list of orders (or ``{"orders": [...]}``)::
+
+    [{"id": "o1", "due": 50400, "priority": 1, "carrier": "DHL",
+      "lines": [{"sku": "SKU-17", "qty": 2, "unit_volume": 0.8}]}]
+
+Every error names the file and the line (CSV), or the file and the order
+(JSON, whose parser does not keep line numbers past the syntax check).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from optimizer.errors import suggest
+from optimizer.orders import Order, OrderError, OrderLine, Slotting
+
+__all__ = [
+    "read_orders",
+    "write_orders",
+    "read_slotting",
+    "write_slotting",
+    "REQUIRED_COLUMNS",
+    "OPTIONAL_COLUMNS",
+]
+
+REQUIRED_COLUMNS = ("order_id", "sku", "qty")
+OPTIONAL_COLUMNS = ("due", "priority", "carrier", "unit_volume", "unit_weight")
+_ORDER_FIELDS = ("due", "priority", "carrier")
+_LINE_FIELDS = ("unit_volume", "unit_weight")
+_FORMATS = (".csv", ".json")
+
+
+# ---- converting one value ------------------------------------------------------------
+def _quantity(value: Any) -> int:
+    """A positive whole number, or ``ValueError`` with the reason."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"quantity {value!r} is not a whole number") from None
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"quantity {value!r} is not a whole number")
+    else:
+        number = float(value)
+    if not math.isfinite(number) or number != int(number):
+        raise ValueError(f"quantity {value!r} is not a whole number")
+    if number <= 0:
+        raise ValueError(f"quantity must be a positive integer, got {value!r}")
+    return int(number)
+
+
+def _real(name: str, value: Any, *, minimum: float | None = None) -> float:
+    """A finite float (>= minimum), or ``ValueError`` naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} {value!r} is not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be >= {minimum:g}, got {value!r}")
+    return number
+
+
+def _whole(name: str, value: Any) -> int:
+    number = _real(name, value)
+    if number != int(number):
+        raise ValueError(f"{name} {value!r} is not a whole number")
+    return int(number)
+
+
+def _field(name: str, value: Any) -> Any:
+    """An optional field's value from its text or JSON value."""
+    if name == "carrier":
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValueError(f"carrier {value!r} is not a string")
+        return str(value)
+    if name == "priority":
+        return _whole("priority", value)
+    if name == "due":
+        return _real("due", value)
+    return _real(name, value, minimum=0.0)
+
+
+# ---- reading -------------------------------------------------------------------------
+def read_orders(path: str | Path) -> list[Order]:
+    """Read orders from a ``.csv`` or ``.json`` file (format in the module docstring).
+
+    Parameters
+    ----------
+    path
+        The file; its suffix picks the format.
+
+    Returns
+    -------
+    list of Order
+        In the order their ids first appear; CSV rows of one order become its
+        lines in row order.
+
+    Raises
+    ------
+    OrderError
+        Naming the file and line (CSV) or order (JSON): a missing column
+        (with the closest header name), a row with too many or too few
+        fields, an empty id or SKU, a quantity that is not a positive whole
+        number, a bad optional value, disagreeing order-level values.
+
+    Examples
+    --------
+    >>> orders = read_orders("instances/henn_abc_60_45_s1.csv")  # doctest: +SKIP
+    >>> orders[0].id, orders[0].items  # doctest: +SKIP
+    ('o001', 9)
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in _FORMATS:
+        raise OrderError(
+            f"{p}: unknown order file type {p.suffix!r} (use .csv or .json)"
+            + suggest(suffix, _FORMATS)
+        )
+    if not p.is_file():
+        raise OrderError(f"{p}: no such orders file")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OrderError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return _read_csv(p, text) if suffix == ".csv" else _read_json(p, text)
+
+
+def _read_csv(p: Path, text: str) -> list[Order]:
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise OrderError(f"{p}: empty file (expected a header row order_id,sku,qty)") from None
+    except csv.Error as exc:
+        raise OrderError(f"{p}:1: malformed CSV: {exc}") from None
+    columns = [c.strip().lower() for c in header]
+    known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    for k, name in enumerate(columns):
+        if name in columns[:k]:
+            raise OrderError(f"{p}:1: column {name!r} appears twice")
+    unknown = [c for c in columns if c not in known]
+    for col in REQUIRED_COLUMNS:
+        if col not in columns:
+            raise OrderError(f"{p}:1: missing column {col!r}" + suggest(col, unknown))
+    for col in unknown:
+        hint = suggest(col, known)
+        if hint:
+            raise OrderError(f"{p}:1: unknown column {col!r}{hint}")
+    index = {c: k for k, c in enumerate(columns) if c in known}
+
+    # order id -> (first line, order-level values with their lines, lines)
+    found: dict[str, tuple[int, dict[str, tuple[int, Any]], list[OrderLine]]] = {}
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank line
+            if len(row) != len(columns):
+                raise OrderError(
+                    f"{p}:{line}: expected {len(columns)} fields ({','.join(columns)}), "
+                    f"got {len(row)}"
+                )
+            cell = {c: row[k].strip() for c, k in index.items()}
+            oid, sku = cell["order_id"], cell["sku"]
+            if not oid:
+                raise OrderError(f"{p}:{line}: empty order_id")
+            where = f"{p}:{line}: order {oid!r}"
+            if not sku:
+                raise OrderError(f"{where}: empty sku")
+            try:
+                qty = _quantity(cell["qty"])
+                values = {c: _field(c, v) for c, v in cell.items() if c in OPTIONAL_COLUMNS and v}
+                order_line = OrderLine(
+                    sku, qty, values.get("unit_volume"), values.get("unit_weight")
+                )
+            except (ValueError, OrderError) as exc:
+                raise OrderError(f"{where}, SKU {sku!r}: {exc}") from None
+            first_line, fields, lines = found.setdefault(oid, (line, {}, []))
+            for name in _ORDER_FIELDS:
+                if name not in values:
+                    continue
+                seen = fields.setdefault(name, (line, values[name]))
+                if seen[1] != values[name]:
+                    raise OrderError(
+                        f"{where}: {name} {values[name]!r} disagrees with {seen[1]!r} "
+                        f"at line {seen[0]}"
+                    )
+            lines.append(order_line)
+    except csv.Error as exc:
+        raise OrderError(f"{p}:{reader.line_num}: malformed CSV: {exc}") from None
+    orders = []
+    for oid, (first_line, fields, lines) in found.items():
+        try:
+            orders.append(
+                Order(
+                    oid,
+                    tuple(lines),
+                    due=fields["due"][1] if "due" in fields else None,
+                    priority=fields["priority"][1] if "priority" in fields else 0,
+                    carrier=fields["carrier"][1] if "carrier" in fields else None,
+                )
+            )
+        except OrderError as exc:
+            raise OrderError(f"{p}:{first_line}: order {oid!r}: {exc}") from None
+    return orders
+
+
+def _check_keys(
+    d: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...]
+) -> Mapping[str, Any]:
+    if not isinstance(d, Mapping):
+        raise OrderError(f"{where}: expected an object, got {type(d).__name__}")
+    for key in d:
+        if key not in required + optional:
+            raise OrderError(
+                f"{where}: unknown key {key!r}" + suggest(str(key), required + optional)
+            )
+    for key in required:
+        if key not in d:
+            raise OrderError(f"{where}: missing key {key!r}" + suggest(key, [str(k) for k in d]))
+    return d
+
+
+def _read_json(p: Path, text: str) -> list[Order]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise OrderError(f"{p}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+    if isinstance(data, Mapping) and set(data) == {"orders"}:
+        data = data["orders"]
+    if not isinstance(data, list):
+        raise OrderError(f'{p}: expected a list of orders (or {{"orders": [...]}})')
+    orders: list[Order] = []
+    first: dict[str, int] = {}
+    for i, raw in enumerate(data):
+        where = f"{p}: orders[{i}]"
+        if isinstance(raw, Mapping) and isinstance(raw.get("id"), str | int):
+            where += f" (order {str(raw['id'])!r})"
+        d = _check_keys(raw, where, ("id", "lines"), _ORDER_FIELDS)
+        if isinstance(d["id"], bool) or not isinstance(d["id"], str | int) or d["id"] == "":
+            raise OrderError(f"{where}: id must be a non-empty string, got {d['id']!r}")
+        oid = str(d["id"])
+        if oid in first:
+            raise OrderError(f"{where}: order id {oid!r} is also orders[{first[oid]}]")
+        first[oid] = i
+        if not isinstance(d["lines"], list) or not d["lines"]:
+            raise OrderError(f"{where}: lines must be a non-empty list")
+        try:
+            fields = {
+                k: _field(k, v) for k, v in d.items() if k in _ORDER_FIELDS and v is not None
+            }
+        except ValueError as exc:
+            raise OrderError(f"{where}: {exc}") from None
+        lines = []
+        for j, raw_line in enumerate(d["lines"]):
+            w = f"{where}: lines[{j}]"
+            ln = _check_keys(raw_line, w, ("sku", "qty"), _LINE_FIELDS)
+            sku = ln["sku"]
+            if isinstance(sku, bool) or not isinstance(sku, str | int) or sku == "":
+                raise OrderError(f"{w}: sku must be a non-empty string, got {sku!r}")
+            try:
+                extra = {
+                    k: _field(k, v) for k, v in ln.items() if k in _LINE_FIELDS and v is not None
+                }
+                lines.append(OrderLine(str(sku), _quantity(ln["qty"]), **extra))
+            except (ValueError, OrderError) as exc:
+                raise OrderError(f"{w} (SKU {str(sku)!r}): {exc}") from None
+        try:
+            orders.append(Order(oid, tuple(lines), **fields))
+        except OrderError as exc:
+            raise OrderError(f"{where}: {exc}") from None
+    return orders
+
+
+# ---- writing -------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)  # the shortest text that reads back to the same float
+    return str(value)
+
+
+def _uses(column: str, orders: list[Order]) -> bool:
+    """True if some order (or line) gives ``column`` a value other than its default."""
+    if column == "priority":
+        return any(o.priority != 0 for o in orders)
+    if column in _ORDER_FIELDS:
+        return any(getattr(o, column) is not None for o in orders)
+    return any(getattr(ln, column) is not None for o in orders for ln in o.lines)
+
+
+def write_orders(orders: Iterable[Order], path: str | Path) -> None:
+    """Write orders to a ``.csv`` or ``.json`` file that :func:`read_orders` reads back.
+
+    Parameters
+    ----------
+    orders
+        The orders; every one needs at least one line.
+    path
+        The file; its suffix picks the format. CSV gets only the optional
+        columns some order or line uses.
+
+    Raises
+    ------
+    OrderError
+        For an unknown suffix or an order without lines (CSV has no row for
+        it).
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in _FORMATS:
+        raise OrderError(
+            f"{p}: unknown order file type {p.suffix!r} (use .csv or .json)"
+            + suggest(suffix, _FORMATS)
+        )
+    orders = list(orders)
+    for order in orders:
+        if not order.lines:
+            raise OrderError(f"{p}: order {order.id!r} has no lines and cannot be written")
+    if suffix == ".json":
+        out = []
+        for order in orders:
+            item: dict[str, Any] = {"id": order.id}
+            if order.due is not None:
+                item["due"] = order.due
+            if order.priority:
+                item["priority"] = order.priority
+            if order.carrier is not None:
+                item["carrier"] = order.carrier
+            item["lines"] = [
+                {"sku": ln.sku, "qty": ln.qty}
+                | {k: getattr(ln, k) for k in _LINE_FIELDS if getattr(ln, k) is not None}
+                for ln in order.lines
+            ]
+            out.append(item)
+        body = ",\n".join(" " + json.dumps(item, ensure_ascii=False) for item in out)
+        p.write_text(f"[\n{body}\n]\n" if out else "[]\n", encoding="utf-8")  # an order a line
+        return
+    used = [c for c in OPTIONAL_COLUMNS if _uses(c, orders)]
+    with p.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow([*REQUIRED_COLUMNS, *used])
+        for order in orders:
+            for ln in order.lines:
+                extra = [
+                    _text(getattr(order, c) if c in _ORDER_FIELDS else getattr(ln, c))
+                    for c in used
+                ]
+                w.writerow([order.id, ln.sku, ln.qty, *extra])
+
+
+def read_slotting(path: str | Path, *, name: str | None = None) -> Slotting:
+    """Read a ``sku,bin`` CSV file; see :meth:`Slotting.from_csv`."""
+    return Slotting.from_csv(path, name=name)
+
+
+def write_slotting(slotting: Slotting, path: str | Path) -> None:
+    """Write ``sku,bin`` rows sorted by SKU; see :meth:`Slotting.to_csv`."""
+    slotting.to_csv(path)
