@@ -1,0 +1,247 @@
+"""A batching problem: the orders that can be batched, their pick nodes and
+loads, the cart, and the walking cost of any group of them.
+
+:func:`prepare` turns a wave into a :class:`BatchingProblem` and sends every
+order that cannot be batched (unknown SKU, too big for the cart, no lines) to
+the unassigned list with its reason; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from optimizer.batching.carts import LOAD_FIELDS, Cart
+from optimizer.distance import DistanceOracle
+from optimizer.errors import CapacityError, UnknownSlotError
+from optimizer.layout import Layout
+from optimizer.orders import Order, OrderError, Slotting
+from optimizer.routing import ROUTERS, RoutingProblem
+from optimizer.routing.api import choose_router, tour_length
+
+__all__ = ["Unassigned", "TourCost", "BatchingProblem", "prepare", "neighbours"]
+
+MAX_ORDERS = 200_000  # a wave beyond this is a mistake, not a wave
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """An order left out of every batch, and why."""
+
+    order_id: str
+    reason: str
+
+
+class TourCost:
+    """Walking distance of the tour through a set of pick nodes, memoised.
+
+    Scores with the exact DP where the layout allows it (microseconds per
+    tour), else with the best fast heuristic that applies; final routes of a
+    wave are planned separately with ``route(method="auto")``.
+
+    Parameters
+    ----------
+    layout, oracle
+        The warehouse and its distances.
+    start, end
+        Depot nodes of every tour.
+    method
+        A routing method name, or ``"auto"`` for the rule above.
+    """
+
+    def __init__(
+        self, layout: Layout, oracle: DistanceOracle, start: int, end: int, method: str = "auto"
+    ) -> None:
+        self.layout, self.oracle, self.start, self.end = layout, oracle, start, end
+        probe = self._problem((int(layout.pick_nodes[0]),))
+        if method == "auto":
+            method = next(m for m in ("exact", "combined", "largest-gap", "s-shape", "nearest")
+                          if ROUTERS[m].supports(probe) is None)  # fmt: skip
+        # Resolved once: every batch of a wave has the same layout and depots.
+        self.router, _ = choose_router(probe, method)
+        self.method = method
+        self._cache: dict[tuple[int, ...], float] = {}
+        self.evaluations = 0
+
+    def _problem(self, nodes: tuple[int, ...]) -> RoutingProblem:
+        return RoutingProblem(self.layout, self.oracle, np.asarray(nodes, dtype=np.int64),
+                              self.start, self.end)  # fmt: skip
+
+    def __call__(self, nodes: tuple[int, ...]) -> float:
+        """Tour length through ``nodes`` (a sorted tuple of distinct nodes), metres."""
+        if not nodes:
+            return 0.0
+        cost = self._cache.get(nodes)
+        if cost is None:
+            self.evaluations += 1
+            cost = tour_length(self.router, self._problem(nodes))
+            self._cache[nodes] = cost
+        return cost
+
+
+@dataclass
+class BatchingProblem:
+    """Orders to group into cart-sized batches, minimising total walking.
+
+    ``nodes[i]`` are the sorted distinct pick nodes of ``orders[i]`` and
+    ``loads[i]`` its load vector (see :class:`~optimizer.batching.Cart`).
+    """
+
+    orders: list[Order]
+    nodes: list[frozenset[int]]
+    loads: np.ndarray
+    cart: Cart
+    cost: TourCost
+    seed: int = 0
+    time_limit: float | None = None
+    centroids: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        xy = self.cost.layout.xy
+        self.centroids = np.array(
+            [xy[sorted(n)].mean(axis=0) for n in self.nodes], dtype=float
+        ).reshape(-1, 2)
+
+    @property
+    def size(self) -> int:
+        """Number of orders."""
+        return len(self.orders)
+
+    def union(self, members: Iterable[int]) -> tuple[int, ...]:
+        """Sorted distinct pick nodes of a group of orders."""
+        out: set[int] = set()
+        for i in members:
+            out |= self.nodes[i]
+        return tuple(sorted(out))
+
+    def batch_cost(self, members: Iterable[int]) -> float:
+        """Walking distance of one tour picking all ``members``."""
+        return self.cost(self.union(members))
+
+    def load(self, members: Iterable[int]) -> np.ndarray:
+        """Total load of a group of orders."""
+        idx = list(members)
+        return self.loads[idx].sum(axis=0) if idx else np.zeros(len(LOAD_FIELDS))
+
+    def fits(self, members: Iterable[int]) -> bool:
+        """True if the group fits one cart."""
+        return self.cart.fits(self.load(members))
+
+    def total(self, batches: Sequence[Sequence[int]]) -> float:
+        """Total walking distance of a batching."""
+        return sum(self.batch_cost(b) for b in batches)
+
+    def with_seed(self, seed: int) -> BatchingProblem:
+        """The same problem with another random seed."""
+        return replace(self, seed=seed)
+
+
+def _too_big(load: np.ndarray, cart: Cart) -> str | None:
+    units = ("items", "l", "kg", "totes")
+    for name, unit, need, cap in zip(LOAD_FIELDS, units, load, cart.limits, strict=True):
+        if need > cap * (1 + 1e-12):
+            return f"order needs {need:g} {unit} but a cart holds {cap:g} ({name})"
+    return None
+
+
+def prepare(
+    layout: Layout,
+    slotting: Slotting,
+    orders: Sequence[Order],
+    cart: Cart,
+    *,
+    oracle: DistanceOracle | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    scoring: str = "auto",
+    seed: int = 0,
+    time_limit: float | None = None,
+) -> tuple[BatchingProblem, list[Unassigned]]:
+    """Check a wave and build its batching problem.
+
+    Parameters
+    ----------
+    layout, slotting
+        The warehouse and where each SKU is stored.
+    orders
+        The wave; order ids must be unique.
+    cart
+        Capacity of one tour.
+    oracle
+        Distances to reuse (default: the layout's shared oracle).
+    start, end
+        Depot names of every tour.
+    scoring
+        Routing method that scores batches (``"auto"``: exact where possible).
+    seed, time_limit
+        Passed on to the batching methods.
+
+    Returns
+    -------
+    problem, unassigned
+        Orders that can be batched, and those that cannot, with reasons.
+
+    Raises
+    ------
+    OrderError
+        No orders, too many, or an order id used twice.
+    """
+    if not orders:
+        raise OrderError("the wave has no orders")
+    if len(orders) > MAX_ORDERS:
+        raise OrderError(f"the wave has {len(orders):,} orders; the limit is {MAX_ORDERS:,}")
+    seen: set[str] = set()
+    for o in orders:
+        if not isinstance(o, Order):
+            raise OrderError(f"expected Order objects, got {type(o).__name__}")
+        if o.id in seen:
+            raise OrderError(f"order id {o.id!r} appears twice in the wave")
+        seen.add(o.id)
+    oracle = oracle or DistanceOracle.for_layout(layout)
+    s, e = layout.depot(start).node, layout.depot(end if end is not None else start).node
+    cost = TourCost(layout, oracle, s, e, scoring)
+
+    kept: list[Order] = []
+    nodes: list[frozenset[int]] = []
+    loads: list[np.ndarray] = []
+    unassigned: list[Unassigned] = []
+    for o in orders:
+        try:
+            if not o.lines:
+                raise OrderError("order has no lines")
+            picks = frozenset(layout.slot(slotting.bin_of(sku)).node for sku in o.skus)
+            load = cart.load(o)
+        except (UnknownSlotError, CapacityError, OrderError) as exc:
+            unassigned.append(Unassigned(o.id, str(exc)))
+            continue
+        reason = _too_big(load, cart)
+        if reason is not None:
+            unassigned.append(Unassigned(o.id, reason))
+            continue
+        kept.append(o)
+        nodes.append(picks)
+        loads.append(load)
+    arr = np.array(loads, dtype=float).reshape(-1, len(LOAD_FIELDS))
+    return BatchingProblem(kept, nodes, arr, cart, cost, seed, time_limit), unassigned
+
+
+def neighbours(problem: BatchingProblem, k: int) -> np.ndarray:
+    """For each order, the ``k`` other orders with the nearest pick centroids.
+
+    Candidate lists keep the constructive methods and the local search near
+    O(n k) route evaluations instead of O(n^2) on large waves.
+    """
+    from scipy.spatial import cKDTree
+
+    n = problem.size
+    k = min(k, n - 1)
+    if k <= 0:
+        return np.zeros((n, 0), dtype=np.int64)
+    _, idx = cKDTree(problem.centroids).query(problem.centroids, k=k + 1)
+    out = np.empty((n, k), dtype=np.int64)
+    for i in range(n):  # drop the order itself, wherever ties put it
+        row = [j for j in idx[i].tolist() if j != i]
+        out[i] = row[:k]
+    return out

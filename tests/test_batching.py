@@ -1,0 +1,205 @@
+"""Batching: valid plans, optimality on small waves, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer.batching import BATCHERS, Cart, batch_orders, prepare
+from optimizer.errors import CapacityError, PickoptError
+from optimizer.layout import Layout
+from optimizer.orders import Order, OrderError, OrderLine, Slotting
+from tests.naive import optimal_batching
+
+METHODS = ["fcfs", "seed", "savings", "local-search", "auto"]
+
+
+def random_wave(layout: Layout, n: int, rng: np.random.Generator, lines=(1, 7)) -> list[Order]:
+    """``n`` orders of random distinct bins, one unit each."""
+    return [
+        Order(
+            f"o{k}",
+            tuple(
+                OrderLine(layout.slots[c].code, int(rng.integers(1, 3)))
+                for c in rng.choice(len(layout.slots), int(rng.integers(*lines)), replace=False)
+            ),
+        )
+        for k in range(n)
+    ]
+
+
+def assert_valid(result, orders: list[Order], cart: Cart) -> None:
+    """Each order exactly once (batched or unassigned), every batch fits."""
+    batched = [o.id for b in result.batches for o in b.orders]
+    left = [u.order_id for u in result.unassigned]
+    assert sorted(batched + left) == sorted(o.id for o in orders)
+    assert len(set(batched)) == len(batched)
+    for b in result.batches:
+        assert b.orders
+        assert sum(o.items for o in b.orders) <= (cart.max_items or np.inf)
+        if cart.cluster:
+            used = [t for ts in b.totes.values() for t in ts]
+            assert len(used) == len(set(used)), "a tote holds two orders"
+            assert set(b.totes) == {o.id for o in b.orders}
+            assert max(used) <= cart.totes
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_plan_is_valid(single_block: Layout, method: str) -> None:
+    """Every method puts each order in exactly one batch within capacity."""
+    rng = np.random.default_rng(3)
+    orders = random_wave(single_block, 40, rng)
+    cart = Cart(max_items=20)
+    result = batch_orders(single_block, Slotting.identity(single_block), orders, cart, method)
+    assert_valid(result, orders, cart)
+    assert result.method == ("local-search" if method == "auto" else method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cluster_picking_keeps_totes_unmixed(single_block: Layout, method: str) -> None:
+    """With totes, each order gets its own totes and no batch uses more than the cart has."""
+    rng = np.random.default_rng(5)
+    orders = random_wave(single_block, 30, rng, lines=(1, 12))
+    cart = Cart(totes=4, tote_capacity=8)
+    result = batch_orders(single_block, Slotting.identity(single_block), orders, cart, method)
+    assert_valid(result, orders, cart)
+    for b in result.batches:
+        for o in b.orders:
+            assert len(b.totes[o.id]) == -(-o.items // 8)
+
+
+def test_distance_is_scored_by_the_exact_router(single_block: Layout) -> None:
+    """Each batch's distance is the exact tour length through its picks."""
+    from optimizer.routing import route
+
+    rng = np.random.default_rng(8)
+    orders = random_wave(single_block, 12, rng)
+    result = batch_orders(
+        single_block, Slotting.identity(single_block), orders, Cart(max_items=15)
+    )
+    assert result.scoring == "exact"
+    for b in result.batches:
+        codes = [line.sku for o in b.orders for line in o.lines]
+        assert b.distance == pytest.approx(route(single_block, codes, "exact").distance)
+
+
+def test_batching_is_deterministic(single_block: Layout) -> None:
+    """Equal inputs and seed give equal batches."""
+    rng = np.random.default_rng(11)
+    orders = random_wave(single_block, 50, rng)
+    slotting = Slotting.identity(single_block)
+    runs = [batch_orders(single_block, slotting, orders, Cart(max_items=18), seed=4)
+            for _ in range(2)]  # fmt: skip
+    ids = [[[o.id for o in b.orders] for b in r.batches] for r in runs]
+    assert ids[0] == ids[1]
+
+
+def test_best_batching_is_optimal_on_small_waves(single_block: Layout) -> None:
+    """On 200 seeded waves of up to 9 orders, auto equals the enumerated optimum in
+    at least 95% of cases and is never more than 2% above it."""
+    slotting = Slotting.identity(single_block)
+    hits, worst = 0, 0.0
+    for case in range(200):
+        rng = np.random.default_rng(1000 + case)
+        orders = random_wave(single_block, int(rng.integers(4, 10)), rng)
+        cart = Cart(max_items=int(rng.integers(14, 26)))  # orders hold up to 12 units
+        problem, unassigned = prepare(single_block, slotting, orders, cart, seed=case)
+        assert not unassigned
+        best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
+        ours = problem.total(BATCHERS["local-search"].run(problem))
+        assert ours >= best - 1e-6, "better than optimal: the enumeration or scoring is wrong"
+        hits += ours <= best + 1e-6
+        worst = max(worst, ours / best - 1)
+    assert hits >= 190, f"optimal in only {hits} of 200 cases"
+    assert worst <= 0.02
+
+
+def test_local_search_never_worse_than_its_start(single_block: Layout) -> None:
+    """Local search improves on (or keeps) the savings and seed batchings."""
+    rng = np.random.default_rng(21)
+    orders = random_wave(single_block, 60, rng)
+    problem, _ = prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=25))
+    ls = problem.total(BATCHERS["local-search"].run(problem))
+    assert ls <= problem.total(BATCHERS["savings"].run(problem)) + 1e-6
+    assert ls <= problem.total(BATCHERS["fcfs"].run(problem)) + 1e-6
+
+
+# ---- bad input -------------------------------------------------------------------
+def test_unknown_sku_goes_to_unassigned(single_block: Layout) -> None:
+    """An order naming an unknown SKU is unassigned with the SKU in the reason."""
+    orders = [Order("good", (OrderLine("A01-B1-001-L-1"),)), Order("bad", (OrderLine("nope"),))]
+    r = batch_orders(single_block, Slotting.identity(single_block), orders, Cart(max_items=5))
+    assert [u.order_id for u in r.unassigned] == ["bad"]
+    assert "'nope'" in r.unassigned[0].reason
+    assert [o.id for b in r.batches for o in b.orders] == ["good"]
+
+
+def test_order_bigger_than_cart_goes_to_unassigned(single_block: Layout) -> None:
+    """An order larger than the cart is unassigned, saying how large each is."""
+    orders = [Order("huge", (OrderLine("A01-B1-001-L-1", 50),))]
+    r = batch_orders(single_block, Slotting.identity(single_block), orders, Cart(max_items=45))
+    assert not r.batches
+    assert r.unassigned[0].order_id == "huge"
+    assert "50 items" in r.unassigned[0].reason and "45" in r.unassigned[0].reason
+
+
+def test_missing_volume_goes_to_unassigned(single_block: Layout) -> None:
+    """A volume-limited cart cannot take an order whose lines have no volume."""
+    orders = [Order("o1", (OrderLine("A01-B1-001-L-1", 1),))]
+    r = batch_orders(single_block, Slotting.identity(single_block), orders, Cart(max_volume=40))
+    assert "no unit volume" in r.unassigned[0].reason
+
+
+def test_slotting_into_unknown_bin_goes_to_unassigned(single_block: Layout) -> None:
+    """A SKU slotted in a bin the layout lacks makes its order unassigned, naming the bin."""
+    slotting = Slotting({"sku1": "A99-B1-001-L-1"})
+    r = batch_orders(
+        single_block, slotting, [Order("o1", (OrderLine("sku1"),))], Cart(max_items=5)
+    )
+    assert "A99-B1-001-L-1" in r.unassigned[0].reason
+
+
+def test_order_without_lines_goes_to_unassigned(single_block: Layout) -> None:
+    """An order with no lines is reported, not batched."""
+    r = batch_orders(single_block, Slotting.identity(single_block), [Order("empty", ())],
+                     Cart(max_items=5))  # fmt: skip
+    assert r.unassigned[0].reason == "order has no lines"
+
+
+@pytest.mark.parametrize("qty", [0, -3, 1.5, float("nan")])
+def test_bad_quantities_are_rejected(qty: float) -> None:
+    """Zero, negative, fractional and NaN quantities raise OrderError naming the SKU."""
+    with pytest.raises(OrderError, match="'sku-9'"):
+        OrderLine("sku-9", qty)  # type: ignore[arg-type]
+
+
+def test_duplicate_order_ids_are_rejected(single_block: Layout) -> None:
+    """Two orders with one id raise OrderError naming the id."""
+    orders = [Order("o1", (OrderLine("A01-B1-001-L-1"),))] * 2
+    with pytest.raises(OrderError, match="'o1'"):
+        batch_orders(single_block, Slotting.identity(single_block), orders, Cart(max_items=5))
+
+
+def test_empty_wave_is_rejected(single_block: Layout) -> None:
+    """A wave without orders raises OrderError."""
+    with pytest.raises(OrderError, match="no orders"):
+        batch_orders(single_block, Slotting.identity(single_block), [], Cart(max_items=5))
+
+
+def test_unknown_method_is_rejected(single_block: Layout) -> None:
+    """An unknown method names the closest known one."""
+    orders = [Order("o1", (OrderLine("A01-B1-001-L-1"),))]
+    with pytest.raises(PickoptError, match="did you mean 'savings'"):
+        batch_orders(single_block, Slotting.identity(single_block), orders, Cart(max_items=5),
+                     "saving")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"max_items": 0}, {"max_items": -1}, {"max_weight": float("nan")}, {"tote_capacity": 5},
+     {"max_items": 2.5}],
+)  # fmt: skip
+def test_bad_carts_are_rejected(kwargs: dict) -> None:
+    """A cart without limits, with non-positive or non-finite ones, is refused."""
+    with pytest.raises(CapacityError):
+        Cart(**kwargs)
