@@ -1,0 +1,140 @@
+"""``pickopt``: the command line, thin over the library.
+
+Every :class:`~optimizer.errors.PickoptError` becomes one readable line on
+stderr and exit code 2; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from optimizer.errors import PickoptError
+
+__all__ = ["main"]
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+# ---- layout ------------------------------------------------------------------
+def _layout_info(args: argparse.Namespace) -> None:
+    from optimizer.distance import DistanceOracle
+    from optimizer.layout import Layout
+
+    layout = Layout.from_file(args.file)
+    info = layout.info()
+    info["junctions"] = DistanceOracle.for_layout(layout).n_junctions
+    if args.json:
+        _print_json(info)
+        return
+    width = max(len(k) for k in info)
+    for key, value in info.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        print(f"{key:<{width}}  {shown}")
+
+
+# ---- distance ----------------------------------------------------------------
+def _distance(args: argparse.Namespace) -> None:
+    from optimizer.distance import DistanceOracle
+    from optimizer.layout import Layout
+
+    layout = Layout.from_file(args.file)
+    nodes = layout.nodes_of(args.codes)
+    matrix = DistanceOracle.for_layout(layout).matrix(nodes)
+    if args.json:
+        _print_json({"codes": args.codes, "matrix_m": np.round(matrix, 6).tolist()})
+        return
+    width = max(10, *(len(c) for c in args.codes))
+    print(" " * width + "".join(f"{c:>{width + 2}}" for c in args.codes))
+    for code, row in zip(args.codes, matrix, strict=True):
+        print(f"{code:<{width}}" + "".join(f"{v:>{width + 2}.2f}" for v in row))
+
+
+# ---- route -------------------------------------------------------------------
+def _route(args: argparse.Namespace) -> None:
+    from optimizer.layout import Layout
+    from optimizer.plot import save_figure
+    from optimizer.routing import route
+
+    if args.sprp:
+        from optimizer.io import read_sprp
+
+        layout, picks = read_sprp(args.sprp)
+    elif args.layout and args.picks:
+        layout, picks = Layout.from_file(args.layout), args.picks
+    else:
+        raise PickoptError("route needs --layout FILE --picks CODE... or --sprp FILE")
+    r = route(layout, picks, method=args.method, start=args.start, end=args.end,
+              time_limit=args.time_limit)  # fmt: skip
+    if args.plot:
+        save_figure(r.plot(), args.plot)
+    if args.json:
+        _print_json(r.to_dict())
+        return
+    print(f"layout    {layout.name} ({layout.version})")
+    print(f"method    {r.method}{' (optimal)' if r.optimal else ''}")
+    print(f"distance  {r.distance:.2f} m over {len(r.stops)} picks, {r.start} -> {r.end}")
+    print("stops     " + " ".join(r.stops))
+    if args.plot:
+        print(f"picture   {args.plot}")
+
+
+# ---- parser ------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    from optimizer.routing import METHODS
+
+    p = argparse.ArgumentParser(prog="pickopt", description="Warehouse pick-route optimizer.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    layout = sub.add_parser("layout", help="inspect a layout").add_subparsers(
+        dest="layout_command", required=True
+    )
+    info = layout.add_parser("info", help="sizes, counts and version of a layout file")
+    info.add_argument("file")
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+    info.set_defaults(run=_layout_info)
+
+    dist = sub.add_parser("distance", help="walking distance matrix between bin codes")
+    dist.add_argument("file", help="layout file")
+    dist.add_argument("codes", nargs="+", metavar="CODE")
+    dist.add_argument("--json", action="store_true")
+    dist.set_defaults(run=_distance)
+
+    rt = sub.add_parser("route", help="plan one walk through a pick list")
+    rt.add_argument("--layout", help="layout file")
+    rt.add_argument("--picks", nargs="+", metavar="CODE", help="bin codes to pick")
+    rt.add_argument("--sprp", help="a Hessler-Irnich SPRP instance instead of layout + picks")
+    rt.add_argument("--method", default="auto", choices=METHODS)
+    rt.add_argument("--start", help="start depot (default: the first)")
+    rt.add_argument("--end", help="end depot (default: the start)")
+    rt.add_argument("--time-limit", type=float, help="seconds for search methods")
+    rt.add_argument("--json", action="store_true")
+    rt.add_argument("--plot", metavar="PNG", help="write a picture of the route")
+    rt.set_defaults(run=_route)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``pickopt`` command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], None] = args.run
+    try:
+        run(args)
+    except PickoptError as exc:
+        print(f"pickopt: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `pickopt ... | head`
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
