@@ -7,7 +7,7 @@ set, so plotting works in CI, on servers and in notebooks alike.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,28 +18,32 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from optimizer.routing.base import Route
+    from optimizer.waves import WavePlan
 
-__all__ = ["plot_layout", "plot_route", "save_figure"]
+__all__ = ["plot_layout", "plot_route", "plot_wave", "save_figure"]
+
+
+def _pyplot() -> Any:
+    """matplotlib.pyplot, on the Agg backend when there is no display."""
+    import os
+
+    import matplotlib
+
+    interactive = os.environ.get("DISPLAY") or "inline" in matplotlib.get_backend().lower()
+    if not interactive:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _axes(ax: Axes | None, layout: Layout) -> Axes:
     if ax is not None:
         return ax
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in (
-        "agg",
-        "module://matplotlib_inline.backend_inline",
-    ):
-        import os
-
-        if not os.environ.get("DISPLAY"):
-            matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     width, depth = layout.extent
     scale = 9.0 / max(width, depth, 1.0)
-    _, new = plt.subplots(figsize=(max(4.0, width * scale + 1), max(4.0, depth * scale + 1)))
+    size = (max(4.0, width * scale + 1), max(4.0, depth * scale + 1))
+    _, new = _pyplot().subplots(figsize=size)
     return new
 
 
@@ -104,10 +108,46 @@ def plot_route(route: Route, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def plot_wave(plan: WavePlan, n: int = 6) -> Axes:
+    """Small multiples of the first ``n`` tours of a wave plan.
+
+    Parameters
+    ----------
+    plan
+        A plan from :func:`optimizer.waves.plan_wave`.
+    n
+        How many tours to draw.
+
+    Returns
+    -------
+    Axes
+        The first panel (its figure holds them all).
+    """
+    plt = _pyplot()
+    shown = plan.batches[:n]
+    cols = min(3, max(1, len(shown)))
+    rows = max(1, -(-len(shown) // cols))
+    fig, grid = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.4 * rows), squeeze=False)
+    for ax, b in zip(grid.ravel(), shown, strict=False):
+        plot_route(b.route, ax=ax)
+        ax.set_title(f"{len(b.orders)} orders, {len(b.route.stops)} bins, {b.distance:,.0f} m",
+                     fontsize=9)  # fmt: skip
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    for ax in grid.ravel()[len(shown) :]:
+        ax.set_axis_off()
+    k = plan.kpis
+    fig.suptitle(
+        f"{k.get('batches', 0)} tours, {k.get('total_distance_m', 0):,.0f} m in all "
+        f"({k.get('saving_vs_fcfs_pct', 0):.1f}% less than first come first served)"
+    )
+    fig.tight_layout()
+    return grid.ravel()[0]
+
+
 def save_figure(ax: Axes, path: str | Path) -> Path:
     """Save the figure holding ``ax`` as a PNG (folders are created) and close it."""
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig = ax.get_figure(root=True)

@@ -35,12 +35,12 @@ EPS = 1e-9
 
 def default_kicks(n_orders: int) -> int:
     """Kicks for a wave of ``n_orders``: more for small waves, where each is cheap."""
-    return int(min(400, max(10, 20_000 // max(n_orders, 1))))
+    return int(min(300, max(10, 3_000 // max(n_orders, 1))))
 
 
 def default_resplit(n_orders: int) -> int:
     """Largest two-batch union whose splits are all tried (2^(m-1) splits)."""
-    return 10 if n_orders <= 300 else 6
+    return 10 if n_orders <= 30 else 6
 
 
 def default_patience(kicks: int) -> int:

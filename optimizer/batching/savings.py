@@ -22,7 +22,7 @@ from optimizer.batching.problem import BatchingProblem, neighbours
 
 __all__ = ["Savings"]
 
-ALL_PAIRS = 250
+ALL_PAIRS = 40
 CANDIDATES = 15
 
 
