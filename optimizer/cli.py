@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,52 @@ def _route(args: argparse.Namespace) -> None:
         print(f"picture   {args.plot}")
 
 
+# ---- wave --------------------------------------------------------------------
+def _cart(args: argparse.Namespace) -> Any:
+    from optimizer.batching import Cart
+
+    return Cart(
+        max_items=args.cart_items,
+        max_volume=args.cart_volume,
+        max_weight=args.cart_weight,
+        totes=args.totes,
+        tote_capacity=args.tote_capacity,
+    )
+
+
+def _wave(args: argparse.Namespace) -> None:
+    from optimizer.io import read_orders, read_slotting
+    from optimizer.layout import Layout
+    from optimizer.orders import Slotting
+    from optimizer.plot import plot_wave, save_figure
+    from optimizer.waves import WavePolicy, plan_wave
+
+    layout = Layout.from_file(args.layout)
+    orders = read_orders(args.orders)
+    slotting = read_slotting(args.slotting) if args.slotting else Slotting.identity(layout)
+    policy = WavePolicy(batching=args.batching, routing=args.routing, seed=args.seed,
+                        time_limit=args.time_limit)  # fmt: skip
+    plan = plan_wave(layout, slotting, orders, _cart(args), policy, start=args.start, end=args.end)
+    if args.plot:
+        out = Path(args.plot)
+        save_figure(plot_wave(plan), out / "wave.png")
+        for k, b in enumerate(plan.batches[: args.max_plots], start=1):
+            save_figure(b.route.plot(), out / f"batch_{k:03d}.png")
+    if args.json:
+        _print_json(plan.to_dict())
+        return
+    width = max(len(k) for k in plan.kpis)
+    for key, value in plan.kpis.items():
+        print(f"{key:<{width}}  {value}")
+    for k, b in enumerate(plan.batches, start=1):
+        ids = ", ".join(o.id for o in b.orders)
+        print(f"batch {k:>3}: {b.distance:8.1f} m  {len(b.steps):3d} lines  orders {ids}")
+    for u in plan.unassigned:
+        print(f"unassigned {u.order_id}: {u.reason}")
+    if args.plot:
+        print(f"pictures in {args.plot}/")
+
+
 # ---- parser ------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     from optimizer.routing import METHODS
@@ -119,6 +166,28 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--json", action="store_true")
     rt.add_argument("--plot", metavar="PNG", help="write a picture of the route")
     rt.set_defaults(run=_route)
+
+    from optimizer.batching import METHODS as BATCHING
+
+    wv = sub.add_parser("wave", help="batch and route a wave of orders")
+    wv.add_argument("--layout", required=True, help="layout file")
+    wv.add_argument("--orders", required=True, help="orders (CSV or JSON)")
+    wv.add_argument("--slotting", help="sku,bin CSV (default: SKUs are bin codes)")
+    wv.add_argument("--cart-items", type=int, help="units per tour")
+    wv.add_argument("--cart-volume", type=float, help="litres per tour")
+    wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
+    wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
+    wv.add_argument("--tote-capacity", type=int, help="units per tote")
+    wv.add_argument("--batching", default="auto", choices=BATCHING)
+    wv.add_argument("--routing", default="auto", choices=METHODS)
+    wv.add_argument("--start", help="start depot")
+    wv.add_argument("--end", help="end depot")
+    wv.add_argument("--seed", type=int, default=0)
+    wv.add_argument("--time-limit", type=float, help="seconds that cap the batching search")
+    wv.add_argument("--json", action="store_true")
+    wv.add_argument("--plot", metavar="DIR", help="write wave.png and one picture per tour")
+    wv.add_argument("--max-plots", type=int, default=50, help="tours to draw with --plot")
+    wv.set_defaults(run=_wave)
     return p
 
 
