@@ -1,0 +1,94 @@
+"""The ``pickopt`` command line: outputs, pictures, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from optimizer.cli import main
+from tests.conftest import LAYOUTS, ROOT, benchmark_file
+
+SINGLE = str(LAYOUTS / "single_block.toml")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; returns exit code, stdout, stderr."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_layout_info(capsys: pytest.CaptureFixture[str]) -> None:
+    """`layout info` prints counts, junctions and the version."""
+    code, out, _ = run(capsys, "layout", "info", SINGLE, "--json")
+    info = json.loads(out)
+    assert code == 0
+    assert info["slots"] == 900 and info["aisles"] == 10 and info["junctions"] > 0
+    assert len(info["version"]) == 16
+
+
+def test_distance_matrix(capsys: pytest.CaptureFixture[str]) -> None:
+    """`distance` prints a symmetric matrix with a zero diagonal."""
+    code, out, _ = run(capsys, "distance", SINGLE, "A01-B1-001-L-1", "A02-B1-001-L-1", "--json")
+    m = json.loads(out)["matrix_m"]
+    assert code == 0
+    assert m[0][0] == 0 and m[0][1] == m[1][0] > 0
+
+
+def test_route_json_and_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`route --json --plot` gives the route as JSON and writes a PNG."""
+    png = tmp_path / "r.png"
+    code, out, _ = run(capsys, "route", "--layout", SINGLE, "--picks", "A03-B1-017-L-1",
+                       "A07-B1-040-R-1", "--json", "--plot", str(png))  # fmt: skip
+    r = json.loads(out)
+    assert code == 0
+    assert r["method"] == "exact" and r["optimal"] is True
+    assert sorted(r["stops"]) == ["A03-B1-017-L-1", "A07-B1-040-R-1"]
+    assert png.stat().st_size > 10_000
+
+
+def test_route_sprp_reaches_published_optimum(capsys: pytest.CaptureFixture[str]) -> None:
+    """`route --sprp` on the public instance prints the published optimum, 94."""
+    path = benchmark_file("hessler-irnich/SPRP/unit_F1_m5_C30_a7_12.txt")
+    code, out, _ = run(capsys, "route", "--sprp", str(path), "--json")
+    assert code == 0
+    assert json.loads(out)["distance_m"] == pytest.approx(94.0)
+
+
+def test_wave(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`wave` plans the bundled instance, reports KPIs and draws the tours."""
+    inst = ROOT / "instances"
+    code, out, _ = run(capsys, "wave", "--layout", SINGLE, "--orders",
+                       str(inst / "henn_abc_60_45_s1.csv"), "--slotting",
+                       str(inst / "henn_abc_60_45_s1_slotting.csv"), "--cart-items", "45",
+                       "--json", "--plot", str(tmp_path), "--max-plots", "2")  # fmt: skip
+    plan = json.loads(out)
+    assert code == 0
+    assert plan["kpis"]["assigned_orders"] == 60
+    assert plan["kpis"]["saving_vs_fcfs_pct"] > 0
+    assert sum(len(b["orders"]) for b in plan["batches"]) == 60
+    assert (tmp_path / "wave.png").exists() and (tmp_path / "batch_002.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "culprit"),
+    [
+        (["layout", "info", "missing.toml"], "missing.toml"),
+        (["distance", SINGLE, "A01-B1-001-L-1", "A99-B1-001-L-1"], "A99-B1-001-L-1"),
+        (["route", "--layout", SINGLE, "--picks", "A01-B1-001-L-1", "--method", "exact",
+          "--start", "nowhere"], "nowhere"),
+        (["route", "--layout", SINGLE], "--picks"),
+        (["wave", "--layout", SINGLE, "--orders", "nope.csv", "--cart-items", "5"], "nope.csv"),
+    ],
+)  # fmt: skip
+def test_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], culprit: str
+) -> None:
+    """Every user error prints one line naming the culprit and exits with 2."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("pickopt: error:")
+    assert culprit in err
