@@ -74,6 +74,12 @@ class WavePolicy:
             raise PickoptError(f"wave policy time_limit = {self.time_limit!r} not understood")
         batcher_for(self.batching)  # raises on an unknown method
 
+    @property
+    def tour_penalty(self) -> float:
+        """Setup time as metres of walking: what batching adds per tour, so that
+        plans minimise picker time (setup + walking), not walking alone."""
+        return self.setup_time * self.walk_speed
+
     def tour_time(self, distance: float, lines: int) -> float:
         """Seconds for one tour: setup, walking and picking."""
         return self.setup_time + distance / self.walk_speed + lines * self.time_per_pick
@@ -208,7 +214,7 @@ def plan_wave(
     oracle = oracle or DistanceOracle.for_layout(layout)
     problem, unassigned = prepare(
         layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
-        seed=policy.seed, time_limit=policy.time_limit,
+        seed=policy.seed, time_limit=policy.time_limit, tour_penalty=policy.tour_penalty,
     )  # fmt: skip
     batcher = batcher_for(policy.batching)
     groups = batcher.run(problem) if problem.size else []
@@ -250,8 +256,8 @@ def _kpis(
         "routing_methods": sorted({b.route.method for b in planned}),
     }
     if baselines and problem.size:
-        single = sum(problem.batch_cost([i]) for i in range(problem.size))
-        fcfs = problem.total(BATCHERS["fcfs"].run(problem))
+        single = sum(problem.tour_length([i]) for i in range(problem.size))
+        fcfs = sum(problem.tour_length(g) for g in BATCHERS["fcfs"].run(problem))
         scored = sum(b.batch.distance for b in planned)
         kpis["single_order_distance_m"] = round(single, 3)
         kpis["fcfs_distance_m"] = round(fcfs, 3)
@@ -310,7 +316,7 @@ def release_waves(
     per_cart = max(1.0, float(cart.limits[0] / max(items.mean(), 1.0))) if problem.size else 1.0
     work = {
         o.id: len(o.lines) * policy.time_per_pick
-        + (policy.setup_time + problem.batch_cost([i]) / policy.walk_speed) / per_cart
+        + (policy.setup_time + problem.tour_length([i]) / policy.walk_speed) / per_cart
         for i, o in enumerate(problem.orders)
     }
     ranked = sorted(

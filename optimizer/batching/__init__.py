@@ -132,7 +132,7 @@ def batches_of(problem: BatchingProblem, groups: Sequence[Sequence[int]]) -> lis
                 nxt += k
         load = dict(zip(LOAD_FIELDS, problem.load(g).tolist(), strict=True))
         out.append(
-            Batch(tuple(problem.orders[i] for i in g), problem.batch_cost(g), load, totes,
+            Batch(tuple(problem.orders[i] for i in g), problem.tour_length(g), load, totes,
                   problem.union(g))
         )  # fmt: skip
     return out
@@ -151,6 +151,7 @@ def batch_orders(
     seed: int = 0,
     time_limit: float | None = None,
     scoring: str = "auto",
+    tour_penalty: float = 0.0,
 ) -> BatchingResult:
     """Group ``orders`` into batches that fit ``cart``, minimising walking.
 
@@ -174,6 +175,8 @@ def batch_orders(
         Seconds that cap the search (it otherwise runs a fixed budget).
     scoring
         Routing method that scores batches (``"auto"``: exact where possible).
+    tour_penalty
+        Metres added per tour to the objective; 0 minimises walking alone.
 
     Returns
     -------
@@ -189,7 +192,7 @@ def batch_orders(
     t0 = time.perf_counter()
     problem, unassigned = prepare(
         layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
-        scoring=scoring, seed=seed, time_limit=time_limit,
+        scoring=scoring, seed=seed, time_limit=time_limit, tour_penalty=tour_penalty,
     )  # fmt: skip
     groups = batcher.run(problem) if problem.size else []
     batches = batches_of(problem, groups)

@@ -117,7 +117,8 @@ class Cart:
     def fits(self, load: np.ndarray | tuple[float, ...]) -> bool:
         """True if a batch with this total load fits the cart."""
         # Plain Python on four numbers: this runs millions of times in local search.
-        return all(x <= c for x, c in zip(load, self._slack_limits, strict=True))
+        c = self._slack_limits
+        return load[0] <= c[0] and load[1] <= c[1] and load[2] <= c[2] and load[3] <= c[3]
 
     def describe(self) -> str:
         """A short human description, e.g. ``"45 items, 6 totes x 10"``."""

@@ -35,7 +35,7 @@ EPS = 1e-9
 
 def default_kicks(n_orders: int) -> int:
     """Kicks for a wave of ``n_orders``: more for small waves, where each is cheap."""
-    return int(min(300, max(10, 3_000 // max(n_orders, 1))))
+    return int(min(300, max(3, 3_000 // max(n_orders, 1))))
 
 
 def default_resplit(n_orders: int) -> int:
@@ -277,7 +277,7 @@ class LocalSearch:
             return self.start
         options = [Savings().run(problem)]
         if problem.size <= BOTH_STARTS:
-            options.append(SeedBatching(("farthest", "min-added")).run(problem))
+            options.append(SeedBatching().run(problem))
         return min(options, key=problem.total)
 
     def run(self, problem: BatchingProblem) -> list[list[int]]:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from optimizer.batching.problem import BatchingProblem, neighbours
 
 __all__ = ["Savings"]
@@ -69,4 +71,43 @@ class Savings:
             around = {batch_of[j] for i in members[new] for j in near[i].tolist()} - {new}
             for other in sorted(around):
                 push(new, other)
-        return [sorted(m) for _, m in sorted(members.items())]
+        groups = [sorted(m) for _, m in sorted(members.items())]
+        return _merge_leftovers(problem, groups)
+
+
+def _merge_leftovers(problem: BatchingProblem, groups: list[list[int]]) -> list[list[int]]:
+    """Merge batches whose candidate lists ran dry with their nearest batches.
+
+    Neighbour lists by centroid can all point into batches that are full
+    already (many orders with the same single pick, say), leaving other
+    batches with no partner although merging still saves. One more savings
+    round over the batches themselves, with neighbours by batch centroid,
+    takes those merges.
+    """
+    if len(groups) < 2:
+        return groups
+    from scipy.spatial import cKDTree
+
+    xy = problem.cost.layout.xy
+    while True:
+        cost = [problem.batch_cost(g) for g in groups]
+        load = [problem.load(g) for g in groups]
+        centres = np.array([xy[list(problem.union(g))].mean(axis=0) for g in groups])
+        k = min(CANDIDATES, len(groups) - 1)
+        _, near = cKDTree(centres).query(centres, k=k + 1)
+        offers = []
+        for a in range(len(groups)):
+            for b in near[a].reshape(-1).tolist():
+                if a < b and problem.cart.fits(load[a] + load[b]):
+                    saving = cost[a] + cost[b] - problem.batch_cost(groups[a] + groups[b])
+                    if saving > 1e-9:
+                        offers.append((-saving, a, b))
+        if not offers:
+            return groups
+        used: set[int] = set()
+        merged = []
+        for _, a, b in sorted(offers):
+            if a not in used and b not in used:
+                used.update((a, b))
+                merged.append(sorted(groups[a] + groups[b]))
+        groups = merged + [g for i, g in enumerate(groups) if i not in used]
