@@ -143,14 +143,31 @@ def test_reasons_name_the_problem(layouts: dict[str, Layout]) -> None:
 
 @pytest.mark.parametrize("method", NAMES)
 def test_open_walk_ends_at_the_end_depot(two_block: Layout, method: str) -> None:
-    """With start != end the walk goes from the pick-up to the drop-off station."""
-    if not expect_support(two_block, method):
-        pytest.skip("single-block policy")
-    graph = two_block.to_networkx()
+    """With start != end the walk goes from the pick-up to the drop-off station
+    (single-block policies: from the front to the back of a one-block layout)."""
+    layout, start, end = two_block, "pickup", "dropoff"
+    if method in SINGLE_BLOCK_ONLY:
+        depots = [{"name": "in", "aisle": 1, "at": "front"},
+                  {"name": "out", "aisle": 3, "at": "back", "setback": 1.0}]  # fmt: skip
+        layout, start, end = Layout.from_spec(pa_spec(depots=depots)), "in", "out"
+    graph = layout.to_networkx()
     for seed in range(3):
-        codes = random_codes(two_block, 12, seed)
-        r = route(two_block, codes, method=method, start="pickup", end="dropoff")
-        assert_walk(two_block, graph, r, codes, "pickup", "dropoff")
+        codes = random_codes(layout, 12, seed)
+        r = route(layout, codes, method=method, start=start, end=end)
+        assert_walk(layout, graph, r, codes, start, end)
+
+
+@pytest.mark.parametrize("method", sorted(AISLE_POLICIES - SINGLE_BLOCK_ONLY))
+def test_open_walk_leaves_from_the_last_pick(two_block: Layout, method: str) -> None:
+    """On an open walk the picker heads for the end depot right after the last
+    pick instead of first finishing the tour back towards the start."""
+    oracle = DistanceOracle.for_layout(two_block)
+    router = next(h for h in HEURISTICS if h.name == method)
+    start, end = two_block.depot("pickup").node, two_block.depot("dropoff").node
+    for seed in range(5):
+        nodes = np.unique(two_block.nodes_of(random_codes(two_block, 8, seed)))
+        problem = RoutingProblem(two_block, oracle, nodes, start, end)
+        assert router.solve(problem).waypoints[-2] in set(nodes.tolist())
 
 
 @pytest.mark.parametrize(

@@ -45,8 +45,8 @@ seen from the depot's cross-aisle, so a depot at the back is handled as a
 depot at the front of the mirrored warehouse, and a depot on an interior
 cross-aisle splits the warehouse into the part above and the part below, each
 routed on its own. Every policy is built for both sweeping directions (left to
-right and right to left) and the shorter is kept. When the end depot differs
-from the start, the walk goes to it from the last pick by the shortest path.
+right and right to left) and the shorter walk is kept. When the end depot
+differs from the start, the picker walks from the last pick straight to it.
 
 Each policy costs O(k log k) for k picks plus O(blocks) for the bookkeeping;
 nearest neighbour is O(k^2) on the oracle's matrix.
@@ -72,6 +72,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -523,22 +524,30 @@ class AislePolicy:
         return _aisle_reason(problem, self.single_block)
 
     def solve(self, problem: RoutingProblem) -> Tour:
-        """Route ``problem`` by the policy; both sweeping directions are tried."""
-        points = [problem.start]
-        mirrored: list[bool] = []
-        if problem.nodes.size:
-            for pair in _grids(problem):
-                best: tuple[float, list[int], bool] | None = None
-                for grid in pair:
-                    pts = _dedupe([problem.start, *self.policy(grid), problem.start])
-                    d = tour_distance(problem, pts)
-                    if best is None or d < best[0] - _EPS:
-                        best = (d, pts[1:-1], grid.mirror)
-                assert best is not None
-                points.extend(best[1])
-                mirrored.append(best[2])
-        points.append(problem.end)
-        return Tour(_dedupe(points), optimal=False, detail={"mirrored": mirrored})
+        """Route ``problem`` by the policy.
+
+        Both sweeping directions of every part of the warehouse are tried and
+        the shortest walk is kept. When the end depot differs from the start,
+        the picker walks from the last pick straight to it.
+        """
+        if not problem.nodes.size:
+            return Tour(_dedupe([problem.start, problem.end]), optimal=False)
+        plans = [[(self.policy(grid), grid.mirror) for grid in pair] for pair in _grids(problem)]
+        picks = set(problem.nodes.tolist())
+        best: tuple[float, list[int], list[bool]] | None = None
+        for combo in itertools.product(*plans):
+            points = [problem.start]
+            for part, _ in combo:
+                points.extend(part)
+            if problem.end != problem.start:
+                while points[-1] not in picks:  # no detour back towards the start
+                    points.pop()
+            points = _dedupe([*points, problem.end])
+            d = tour_distance(problem, points)
+            if best is None or d < best[0] - _EPS:
+                best = (d, points, [mirror for _, mirror in combo])
+        assert best is not None
+        return Tour(best[1], optimal=False, detail={"mirrored": best[2]})
 
 
 @dataclass(frozen=True)
