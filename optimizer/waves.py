@@ -55,6 +55,9 @@ class WavePolicy:
         Random seed of the batching search.
     time_limit
         Seconds that cap the batching search.
+    route_time_limit
+        Seconds per final route for search-based routers (OR-Tools on
+        layouts without an exact DP); ``None`` scales with the picks.
     """
 
     batching: str = "auto"
@@ -64,14 +67,17 @@ class WavePolicy:
     setup_time: float = 180.0
     seed: int = 0
     time_limit: float | None = None
+    route_time_limit: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("walk_speed", "time_per_pick", "setup_time"):
             v = getattr(self, name)
             if not math.isfinite(v) or v < 0 or (name == "walk_speed" and v == 0):
                 raise PickoptError(f"wave policy {name} = {v!r} not understood")
-        if self.time_limit is not None and not (self.time_limit > 0):
-            raise PickoptError(f"wave policy time_limit = {self.time_limit!r} not understood")
+        for name in ("time_limit", "route_time_limit"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise PickoptError(f"wave policy {name} = {v!r} not understood")
         batcher_for(self.batching)  # raises on an unknown method
 
     @property
@@ -222,7 +228,8 @@ def plan_wave(
     planned = []
     for b in batches_of(problem, groups):
         codes = [slotting.bin_of(sku) for o in b.orders for sku in o.skus]
-        r = route(layout, codes, policy.routing, start, end, oracle=oracle)
+        r = route(layout, codes, policy.routing, start, end, oracle=oracle,
+                  time_limit=policy.route_time_limit)  # fmt: skip
         lines = sum(len(o.lines) for o in b.orders)
         planned.append(PlannedBatch(b, r, _steps(r, b, slotting, oracle),
                                     policy.tour_time(r.distance, lines)))  # fmt: skip
