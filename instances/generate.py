@@ -13,8 +13,9 @@ from typing import Literal
 
 from optimizer.instances import henn_instance, henn_layout, large_wave
 from optimizer.io import write_orders, write_slotting
+from optimizer.slotting.history import generate_history
 
-__all__ = ["HENN", "WAVES", "CUTOFFS", "write_all", "main"]
+__all__ = ["HENN", "WAVES", "CUTOFFS", "HISTORY", "write_all", "main"]
 
 OUT = Path(__file__).resolve().parent
 
@@ -30,6 +31,11 @@ WAVES = ((1000, 1, "csv"), (200, 2, "json"))
 
 #: Carrier -> due (seconds since midnight: 14:00, 16:00, 18:00) for the JSON wave.
 CUTOFFS = {"DHL": 50_400.0, "UPS": 57_600.0, "POST": 64_800.0}
+
+
+#: (SKUs, days, orders per day, seed) of the order history for slotting
+#: (``optimizer.slotting.generate_history`` with its default demand shape).
+HISTORY = (800, 30, 40, 1)
 
 
 def write_all(out: Path = OUT) -> list[Path]:
@@ -49,6 +55,10 @@ def write_all(out: Path = OUT) -> list[Path]:
         write_orders(orders, out / f"{stem}.{fmt}")
         write_slotting(slotting, out / f"{stem}_slotting.csv")
         written += [out / f"{stem}.{fmt}", out / f"{stem}_slotting.csv"]
+    n_skus, days, per_day, seed = HISTORY
+    history = generate_history(n_skus, days, per_day, seed=seed)
+    stem = f"history_single_block_{days}d_s{seed}"
+    written += [history.write(out / f"{stem}.csv"), history.write_master(out / f"{stem}_skus.csv")]
     return written
 
 

@@ -1,0 +1,76 @@
+"""Slotting: demand profiles, ABC/COI classes, slot assignment, re-slotting moves.
+
+The nightly job, step by step::
+
+    from optimizer.slotting import DemandProfile, assign, reslot, replay
+    profile = DemandProfile.from_file("history.parquet")      # CSV too
+    slotting = assign(layout, profile, policy="class-based")   # or "turnover", "coi", "random"
+    plan = reslot(layout, profile, current, max_moves=500)     # plan.slotting, plan.moves
+    report = replay(layout, orders, {"old": current, "new": plan.slotting}, cart)
+    report.distance["new"]                                     # metres walked
+
+Modules, in the order data flows:
+
+- :mod:`~optimizer.slotting.profile`: :class:`DemandProfile` from order lines
+  (CSV/Parquet, streamed; numpy group-bys), skipped rows in :class:`RowIssues`;
+- :mod:`~optimizer.slotting.classes`: :func:`classify`, ABC by pick share or COI;
+- :mod:`~optimizer.slotting.assignment`: :func:`slot_costs` (walking from the
+  depots plus golden-zone level penalties) and :func:`assign` (class-based,
+  turnover, COI, random; capacities and zones honoured);
+- :mod:`~optimizer.slotting.moves`: :func:`reslot` (a bounded move list, best
+  gain per move first) and :func:`apply_moves` (which checks a move list);
+- :mod:`~optimizer.slotting.evaluation`: :func:`replay` of historical orders with
+  ``plan_wave`` under several slottings, and :func:`history_orders`;
+- :mod:`~optimizer.slotting.history`: :func:`generate_history`, a seeded
+  generator of realistic histories;
+- :mod:`~optimizer.slotting.nightly`: :func:`run_nightly`, behind ``pickopt slot``.
+
+Layering: slotting uses layout, distance, orders, batching and waves; nothing
+but the CLI imports slotting.
+"""
+
+from optimizer.slotting.assignment import (
+    GOLDEN_ZONE,
+    POLICIES,
+    Assignment,
+    SlotCosts,
+    SlottingWarning,
+    Unslotted,
+    assign,
+    slot_costs,
+)
+from optimizer.slotting.classes import DEFAULT_SHARES, Classes, ClassRow, classify
+from optimizer.slotting.evaluation import REPLAY_POLICY, ReplayReport, history_orders, replay
+from optimizer.slotting.history import History, generate_history
+from optimizer.slotting.moves import Move, MoveError, ReslotPlan, apply_moves, reslot
+from optimizer.slotting.profile import CoPick, DemandProfile, HistoryError, RowIssues
+
+__all__ = [
+    "DemandProfile",
+    "RowIssues",
+    "CoPick",
+    "HistoryError",
+    "classify",
+    "Classes",
+    "ClassRow",
+    "DEFAULT_SHARES",
+    "SlotCosts",
+    "slot_costs",
+    "assign",
+    "Assignment",
+    "Unslotted",
+    "SlottingWarning",
+    "POLICIES",
+    "GOLDEN_ZONE",
+    "reslot",
+    "ReslotPlan",
+    "Move",
+    "MoveError",
+    "apply_moves",
+    "replay",
+    "ReplayReport",
+    "history_orders",
+    "REPLAY_POLICY",
+    "generate_history",
+    "History",
+]
