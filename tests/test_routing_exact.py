@@ -2,7 +2,8 @@
 two- and three-block warehouses (any depot position, set-back spurs, open
 walks), never worse than LKH-3 on 30-60 picks in the large three-block layout,
 the published optimum of a Hessler-Irnich SPRP instance, walks along graph
-edges only, and clear refusals where it does not apply."""
+edges only, and clear refusals where it does not apply; ``length`` (the
+optimum alone, from a sweep that skips columns) agrees with all of it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,16 @@ from optimizer.layout import Layout
 from optimizer.layout.spec import read_spec
 from optimizer.routing import Route, route
 from optimizer.routing.base import RoutingProblem, Tour
-from optimizer.routing.exact import CLOSED, EXACT, MAX_BLOCKS, ZERO, machine, placement
+from optimizer.routing.exact import (
+    CLOSED,
+    EXACT,
+    MAX_BLOCKS,
+    ZERO,
+    _context,
+    _length_kernel,
+    machine,
+    placement,
+)
 from tests import naive
 from tests.conftest import LAYOUTS, benchmark_file
 
@@ -253,7 +263,8 @@ def test_consecutive_waypoints_are_straight_steps(all_cases):
 
 def test_three_block_depots_sharing_a_column_match_held_karp():
     """Three blocks, depots between the same two aisles on all four
-    cross-aisles: every start/end pair, closed or open, is optimal."""
+    cross-aisles: every start/end pair, closed or open, is optimal (``solve``
+    and ``length``)."""
     spec = {
         "kind": "parallel-aisles", "aisles": 4, "blocks": 3, "cells": 3, "cell_length": 1.0,
         "aisle_spacing": 3.0, "cross_aisle_to_cell": 1.0,
@@ -274,14 +285,15 @@ def test_three_block_depots_sharing_a_column_match_held_karp():
             expected, _ = naive.held_karp(
                 oracle.matrix(points), 0, len(points) - 1 if b != a else None
             )
-            tour = EXACT.solve(RoutingProblem(layout, oracle, picks, a.node, b.node))
-            assert tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+            problem = RoutingProblem(layout, oracle, picks, a.node, b.node)
+            assert EXACT.solve(problem).detail["optimum"] == pytest.approx(expected, abs=ATOL)
+            assert EXACT.length(problem) == pytest.approx(expected, abs=ATOL)
 
 
 def test_depots_sharing_a_column_match_held_karp():
     """Depots between the same two aisles on the front, middle and back
     cross-aisles (one column, three depot vertices): every start/end pair,
-    closed or open, is optimal."""
+    closed or open, is optimal (``solve`` and ``length``)."""
     spec = {
         "kind": "parallel-aisles", "aisles": 4, "blocks": 2, "cells": 3, "cell_length": 1.0,
         "aisle_spacing": 3.0, "cross_aisle_to_cell": 1.0,
@@ -301,8 +313,9 @@ def test_depots_sharing_a_column_match_held_karp():
             expected, _ = naive.held_karp(
                 oracle.matrix(points), 0, len(points) - 1 if b != a else None
             )
-            tour = EXACT.solve(RoutingProblem(layout, oracle, picks, a.node, b.node))
-            assert tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+            problem = RoutingProblem(layout, oracle, picks, a.node, b.node)
+            assert EXACT.solve(problem).detail["optimum"] == pytest.approx(expected, abs=ATOL)
+            assert EXACT.length(problem) == pytest.approx(expected, abs=ATOL)
 
 
 # ---- the classes -------------------------------------------------------------------------
@@ -435,7 +448,8 @@ def test_route_paths_cover_the_large_layout(routes):
 
 def test_large_layout_matches_held_karp(large):
     """10 picks in multi_block_large between any two of its three depots
-    (front with a spur, middle cross-aisle, back): Held-Karp's optimum."""
+    (front with a spur, middle cross-aisle, back): ``solve`` and ``length``
+    give Held-Karp's optimum."""
     oracle = DistanceOracle.for_layout(large)
     rng = np.random.default_rng(12)
     for a, b in itertools.product(large.depots, repeat=2):
@@ -445,8 +459,9 @@ def test_large_layout_matches_held_karp(large):
             expected, _ = naive.held_karp(
                 oracle.matrix(points), 0, len(points) - 1 if b != a else None
             )
-            tour = EXACT.solve(RoutingProblem(large, oracle, picks, a.node, b.node))
-            assert tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+            problem = RoutingProblem(large, oracle, picks, a.node, b.node)
+            assert EXACT.solve(problem).detail["optimum"] == pytest.approx(expected, abs=ATOL)
+            assert EXACT.length(problem) == pytest.approx(expected, abs=ATOL)
 
 
 def test_auto_is_exact_on_multi_block_large(layouts):
@@ -472,6 +487,126 @@ def test_never_worse_than_lkh_on_multi_block_large(layouts):
         D = oracle.matrix([depot, *picks.tolist()])
         order = elkai.DistanceMatrix(np.rint(D * 1000).astype(int).tolist()).solve_tsp(runs=1)
         assert tour.detail["optimum"] <= naive.walk_length(D, order) + ATOL
+
+
+# ---- the optimum alone: length() ------------------------------------------------------------
+def sparse_cases(blocks: int, n: int, seed: int, one_aisle: bool = False) -> list[Case]:
+    """Random instances in 4 to 14 aisles whose picks all lie in one to three
+    aisles (one with ``one_aisle``), so most aisles are empty; any depots,
+    closed tours and open walks, 0 to 9 picks; Held-Karp's optimum."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(n):
+        aisles = int(rng.integers(4, 15))
+        spacing = round(float(rng.uniform(1.0, 6.0)), 1)
+        spec = {
+            "kind": "parallel-aisles", "aisles": aisles, "blocks": blocks,
+            "cells": int(rng.integers(1, 7)),
+            "cell_length": round(float(rng.uniform(0.5, 2.0)), 1), "aisle_spacing": spacing,
+            "cross_aisle_to_cell": round(float(rng.uniform(0.2, 3.0)), 1),
+            "depots": [{"name": f"D{k}", **random_depot(rng, aisles, blocks, spacing)}
+                       for k in range(2)],
+        }  # fmt: skip
+        layout = Layout.from_spec(spec)
+        oracle = DistanceOracle(layout)
+        start = layout.depots[0].node
+        end = layout.depots[int(rng.integers(0, 2))].node
+        geo = layout.aisles
+        assert geo is not None
+        chosen = rng.choice(aisles, 1 if one_aisle else int(rng.integers(1, 4)), replace=False)
+        pool = np.intersect1d(geo.pick_node[chosen].ravel(), layout.pick_nodes)
+        k = int(rng.integers(0 if end != start else 1, min(9, pool.size) + 1))
+        picks = np.sort(rng.choice(pool, k, replace=False))
+        problem = RoutingProblem(layout, oracle, picks, start, end)
+        points = [start, *picks.tolist()] + ([end] if end != start else [])
+        reference, _ = naive.held_karp(
+            oracle.matrix(points), 0, len(points) - 1 if end != start else None
+        )
+        cases.append(Case(problem, EXACT.solve(problem), reference))
+    return cases
+
+
+def test_length_equals_the_optimum(all_cases):
+    """``length`` (a cost-only sweep that skips columns) returns ``solve``'s
+    optimum, and so Held-Karp's, on all the random instances above."""
+    for case in all_cases:
+        assert EXACT.length(case.problem) == pytest.approx(case.tour.detail["optimum"], abs=ATOL)
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3])
+def test_length_with_many_empty_aisles_matches_held_karp(blocks):
+    """Picks in one to three of up to 14 aisles, any depots, closed and open:
+    ``length`` equals ``solve``'s optimum and Held-Karp's."""
+    cases = sparse_cases(blocks, 150, seed=20 + blocks)
+    empty = []
+    for case in cases:
+        geo = case.problem.layout.aisles
+        assert geo is not None
+        used = np.isin(geo.pick_node, case.problem.nodes).any(axis=(1, 2))
+        empty.append(1 - used.mean())
+        optimum = case.tour.detail["optimum"]
+        assert EXACT.length(case.problem) == pytest.approx(optimum, abs=ATOL)
+        assert optimum == pytest.approx(case.reference, abs=ATOL)
+    assert np.mean(empty) > 0.7
+    assert sum(c.problem.start != c.problem.end for c in cases) >= 50
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3])
+def test_length_with_all_picks_in_one_aisle_matches_held_karp(blocks):
+    """All picks in one aisle (any of its blocks), any depots, closed and
+    open: ``length`` equals ``solve``'s optimum and Held-Karp's."""
+    for case in sparse_cases(blocks, 100, seed=30 + blocks, one_aisle=True):
+        optimum = case.tour.detail["optimum"]
+        assert EXACT.length(case.problem) == pytest.approx(optimum, abs=ATOL)
+        assert optimum == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_length_equals_solve_on_multi_block_large(large):
+    """multi_block_large between any two of its three depots, 0 to 100 picks:
+    ``length`` equals ``solve``'s optimum."""
+    oracle = DistanceOracle.for_layout(large)
+    rng = np.random.default_rng(13)
+    for a, b in itertools.product(large.depots, repeat=2):
+        for k in (0, 1, 2, 5, 15, 40, 100):
+            picks = np.sort(rng.choice(large.pick_nodes, k, replace=False))
+            problem = RoutingProblem(large, oracle, picks, a.node, b.node)
+            optimum = EXACT.solve(problem).detail["optimum"]
+            assert EXACT.length(problem) == pytest.approx(optimum, abs=ATOL)
+
+
+def test_length_takes_nodes_in_any_order(two_block):
+    """Unsorted, repeated, int32 or listed nodes give the same length."""
+    oracle = DistanceOracle.for_layout(two_block)
+    start, end = two_block.depots[0].node, two_block.depots[1].node
+    rng = np.random.default_rng(14)
+    picks = np.sort(rng.choice(two_block.pick_nodes, 12, replace=False))
+    expected = EXACT.length(RoutingProblem(two_block, oracle, picks, start, end))
+    messy = rng.permutation(np.concatenate([picks, picks[:4]]))
+    for nodes in (messy, messy.astype(np.int32), messy.tolist(), messy[::-1]):
+        problem = RoutingProblem(two_block, oracle, nodes, start, end)  # type: ignore[arg-type]
+        assert EXACT.length(problem) == expected
+
+
+def test_length_rejects_nodes_that_are_not_picks(single_block):
+    """A depot's node or a node out of range is refused with a RoutingError."""
+    oracle = DistanceOracle.for_layout(single_block)
+    depot = single_block.depots[0].node
+    for bad in (depot, -1, single_block.n_nodes):
+        nodes = np.array([single_block.pick_nodes[0], bad])
+        with pytest.raises(RoutingError, match=f"node {bad} is not a pick node"):
+            EXACT.length(RoutingProblem(single_block, oracle, nodes, depot, depot))
+
+
+def test_length_kernel_runs_as_python(large):
+    """The kernel's body run as Python (as with NUMBA_DISABLE_JIT=1) gives the
+    compiled kernel's result, closed and open."""
+    rng = np.random.default_rng(15)
+    as_python = getattr(_length_kernel, "py_func", _length_kernel)
+    for a, b in ((0, 0), (1, 2)):
+        context = _context(large, large.depots[a].node, large.depots[b].node)
+        for k in (0, 12):
+            nodes = rng.choice(large.pick_nodes, k)
+            assert as_python(nodes, *context) == _length_kernel(nodes, *context)
 
 
 # ---- where it does not apply ------------------------------------------------------------------
