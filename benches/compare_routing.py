@@ -1,0 +1,572 @@
+"""Compare the routing methods with the optimum and with three peer solvers.
+
+One run on four layouts,
+
+- ``layouts/single_block.toml`` (the Henn & Wäscher standard warehouse),
+- ``layouts/two_block.toml`` (two blocks, depot between two aisles),
+- ``layouts/multi_block_large.toml`` (three blocks, 40 aisles, 36,000 slots),
+- ``layouts/fishbone.json`` (graph tier: no DP and no aisle policy applies),
+
+for 10, 30 and 60 picks: 50 seeded instances per layout and size (``--quick``:
+the first 10 of them). An instance is ``k`` distinct pick nodes drawn
+uniformly, one random bin code on each, routed from the first depot back to
+it. Per method: the mean and worst gap to the reference, in % of the
+reference, and the median time per route.
+
+Reference
+    The exact DP (``route(..., method="exact")``, proven optimal) on the three
+    parallel-aisle layouts (1 to 3 blocks); LKH-3 with :data:`REF_RUNS` runs
+    (``elkai``) on the fishbone layout, where no DP applies.
+Our methods (rows in code font)
+    Every method of ``optimizer.routing.METHODS`` except ``"ortools"`` (which
+    ``auto`` runs where the DP does not apply): the time is the whole
+    ``route(layout, codes, method=m)`` call, what a user calls: validation,
+    distance matrix, solve, node walk and ``Route``. Kernels and the DP's
+    class tables are warmed first. Calls under 50 ms are repeated 5 times and
+    the instance's time is their median.
+Peers (time of the solver call on the oracle's matrix; building the matrix is
+excluded and reported on its own: tens of microseconds for 61 nodes)
+    - OR-Tools as a naive user runs it: ``ortools_adapter.solve_naive``
+      (``PATH_CHEAPEST_ARC``, guided local search, 1 s time limit, no warm
+      start, no early stop; the call includes building its routing model),
+    - PyVRP (``pyvrp.solve`` on a one-vehicle ``ProblemData``: one depot,
+      clients without demand, the matrix in integer millimetres; stopped by
+      ``MaxIterations(2000)``, seed 0; building ``ProblemData`` is excluded),
+    - LKH-3 as a user runs it: ``elkai.DistanceMatrix(mm).solve_tsp(runs=10)``
+      (elkai's default number of runs) on the integer millimetre matrix.
+
+    Every peer's tour is checked to visit each pick node exactly once and its
+    length is measured on the float (metre) matrix, so rounding to millimetres
+    cannot favour anyone.
+
+Goals (the routing issue): the exact DP under 1 ms median for 60 picks; on
+``multi_block_large`` ``auto`` within 0.5 % of LKH-3 on average at a tenth of
+LKH-3's time or less. The same criteria are shown for the fishbone layout,
+where ``auto`` is OR-Tools, for information.
+
+Prints Markdown tables and writes ``benches/results/routing.md`` and
+``benches/results/routing.json`` (``--quick``: ``routing_quick.*``). The full
+run takes about 25 minutes on a shared 2-core machine, mostly OR-Tools' 1 s per
+instance (600 s) and ``auto`` on the fishbone layout at 60 picks; ``--quick``
+about a fifth of that.
+
+Run: ``python benches/compare_routing.py [--quick | --instances N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import elkai
+import numba
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations
+
+from optimizer.distance import DistanceOracle
+from optimizer.layout import Layout
+from optimizer.routing import METHODS, ROUTERS, RoutingProblem, route
+from optimizer.routing.exact import EXACT
+from optimizer.routing.ortools_adapter import MM_PER_M, solve_naive
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benches" / "results"
+LAYOUTS = ("single_block.toml", "two_block.toml", "multi_block_large.toml", "fishbone.json")
+SIZES = (10, 30, 60)
+N_FULL, N_QUICK = 50, 10
+SEED = 20240611
+LKH_RUNS = 10  # elkai's default: LKH-3 as a user runs it
+REF_RUNS = 100  # LKH-3 as the reference where no DP applies
+PYVRP_ITERATIONS = 2000
+NAIVE_SECONDS = 1.0
+FAST_S, FAST_REPEATS = 0.05, 5  # our calls under FAST_S are timed FAST_REPEATS times
+GOAL_DP_MS, GOAL_GAP_PCT, GOAL_TIME_RATIO = 1.0, 0.5, 0.1
+
+OURS = tuple(m for m in METHODS if m not in ("auto", "ortools")) + ("auto",)
+PEERS = ("ortools-naive", "pyvrp", "lkh3")
+LABELS = {
+    "exact": "`exact` (DP)",
+    "s-shape": "`s-shape`",
+    "return": "`return`",
+    "midpoint": "`midpoint`",
+    "largest-gap": "`largest-gap`",
+    "combined": "`combined`",
+    "nearest": "`nearest`",
+    "auto": "**`auto`**",
+    "ortools-naive": f"OR-Tools, {NAIVE_SECONDS:g} s GLS (`solve_naive`)",
+    "pyvrp": f"PyVRP, {PYVRP_ITERATIONS:,} iterations",
+    "lkh3": f"LKH-3 (elkai, {LKH_RUNS} runs)",
+    "lkh3-ref": f"LKH-3 (elkai, {REF_RUNS} runs): reference",
+}
+
+
+# ---- timing --------------------------------------------------------------------
+def timed(fn: Callable[[], Any], repeat_fast: bool = False) -> tuple[Any, float]:
+    """``fn()``'s result and wall time, garbage collector off; a call under
+    :data:`FAST_S` is repeated (``repeat_fast``) and the median time kept."""
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        out = fn()
+        times = [time.perf_counter() - t0]
+        if repeat_fast and times[0] < FAST_S:
+            for _ in range(FAST_REPEATS - 1):
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+    finally:
+        if gc_was:
+            gc.enable()
+    return out, statistics.median(times)
+
+
+# ---- instances -------------------------------------------------------------------
+def codes_by_node(layout: Layout) -> dict[int, list[str]]:
+    """Bin codes of every pick node."""
+    out: dict[int, list[str]] = {}
+    for slot in layout.slots:
+        out.setdefault(slot.node, []).append(slot.code)
+    return out
+
+
+def instance(layout: Layout, codes: dict[int, list[str]], li: int, k: int, i: int) -> list[str]:
+    """Instance ``i`` of ``k`` picks on layout number ``li``: ``k`` distinct
+    pick nodes, one random bin code on each. ``--quick`` runs a prefix."""
+    rng = np.random.default_rng([SEED, li, k, i])
+    nodes = rng.choice(layout.pick_nodes, k, replace=False)
+    return [codes[int(n)][int(rng.integers(len(codes[int(n)])))] for n in nodes]
+
+
+# ---- peers -------------------------------------------------------------------------
+def tour_metres(dist: np.ndarray, order: list[int], name: str) -> float:
+    """Length on the metre matrix of the closed tour ``0 -> order -> 0``;
+    checks that ``order`` visits every pick (matrix rows 1..k) exactly once."""
+    k = dist.shape[0] - 1
+    if sorted(order) != list(range(1, k + 1)):
+        raise SystemExit(f"{name} returned a tour that does not visit every pick once: {order}")
+    seq = np.array([0, *order, 0], dtype=np.int64)
+    return float(dist[seq[:-1], seq[1:]].sum())
+
+
+def lkh(mm: np.ndarray, runs: int) -> list[int]:
+    """LKH-3 via elkai: the picks in tour order, rotated to start after the depot."""
+    tour = elkai.DistanceMatrix(mm.tolist()).solve_tsp(runs=runs)[:-1]
+    at = tour.index(0)
+    return tour[at + 1 :] + tour[:at]
+
+
+def pyvrp_data(mm: np.ndarray) -> pyvrp.ProblemData:
+    """One vehicle, one depot (row 0), a client without demand per pick."""
+    n = mm.shape[0]
+    return pyvrp.ProblemData(
+        locations=[pyvrp.Location(0, 0) for _ in range(n)],  # coordinates unused
+        clients=[pyvrp.Client(location=i) for i in range(1, n)],
+        depots=[pyvrp.Depot(location=0)],
+        vehicle_types=[pyvrp.VehicleType(num_available=1)],
+        distance_matrices=[mm],  # type: ignore[list-item]  # pyvrp's stubs: ndarray[int]
+        duration_matrices=[np.zeros_like(mm)],  # type: ignore[list-item]
+    )
+
+
+def pyvrp_solve(data: pyvrp.ProblemData) -> list[int]:
+    """PyVRP's tour as matrix rows of the picks (client ``c`` is row ``c + 1``)."""
+    res = pyvrp.solve(data, MaxIterations(PYVRP_ITERATIONS), seed=0, display=False,
+                      collect_stats=False)  # fmt: skip
+    if not (res.best.is_feasible() and res.best.is_complete()) or res.best.num_routes() != 1:
+        raise SystemExit("PyVRP returned an infeasible or incomplete solution")
+    return [a.idx + 1 for a in res.best.routes()[0] if a.is_client()]
+
+
+# ---- one layout ----------------------------------------------------------------------
+def applicable(layout: Layout, oracle: DistanceOracle, codes: list[str]) -> list[str]:
+    """Our methods that apply to ``layout`` (by the router's own ``supports``)."""
+    nodes = np.unique(layout.nodes_of(codes))
+    depot = layout.depot().node
+    problem = RoutingProblem(layout, oracle, nodes, depot, depot)
+    return [m for m in OURS if m == "auto" or ROUTERS[m].supports(problem) is None]
+
+
+def solve_instance(
+    layout: Layout, oracle: DistanceOracle, codes: list[str], methods: list[str], dp: bool
+) -> dict[str, Any]:
+    """Every method on one instance: distances (m) and seconds."""
+    depot = layout.depot().node
+    nodes = np.unique(layout.nodes_of(codes))
+    problem = RoutingProblem(layout, oracle, nodes, depot, depot)
+    ids = np.concatenate([[depot], nodes])
+    dist = oracle.matrix(ids)
+    mm = np.rint(dist * MM_PER_M).astype(np.int64)
+    row = {n: i for i, n in enumerate(ids.tolist())}
+    out: dict[str, Any] = {"picks": int(nodes.size), "distance": {}, "seconds": {}}
+
+    for m in methods:
+        r, s = timed(partial(route, layout, codes, method=m), repeat_fast=True)
+        out["distance"][m], out["seconds"][m] = r.distance, s
+        if m == "auto":
+            out["auto_ran"] = r.method
+            out["auto_stopped_by"] = r.detail.get("stopped_by")
+        if m == "exact" and not r.optimal:
+            raise SystemExit("route(method='exact') did not return an optimal route")
+    if dp:
+        tour, s = timed(lambda: EXACT.solve(problem), repeat_fast=True)
+        out["dp_seconds"] = s  # the DP and its Euler walk, without route()'s wrapping
+
+    tour, s = timed(lambda: solve_naive(problem, NAIVE_SECONDS))
+    wp = tour.waypoints
+    order = [row[n] for n in wp[1:-1]]
+    out["distance"]["ortools-naive"] = tour_metres(dist, order, "OR-Tools")
+    out["seconds"]["ortools-naive"] = s
+
+    data = pyvrp_data(mm)
+    order, s = timed(lambda: pyvrp_solve(data))
+    out["distance"]["pyvrp"], out["seconds"]["pyvrp"] = tour_metres(dist, order, "PyVRP"), s
+
+    order, s = timed(lambda: lkh(mm, LKH_RUNS))
+    out["distance"]["lkh3"], out["seconds"]["lkh3"] = tour_metres(dist, order, "LKH-3"), s
+    if dp:
+        out["reference"] = out["distance"]["exact"]
+    else:
+        order, s = timed(lambda: lkh(mm, REF_RUNS))
+        out["distance"]["lkh3-ref"] = tour_metres(dist, order, "LKH-3")
+        out["seconds"]["lkh3-ref"] = s
+        out["reference"] = out["distance"]["lkh3-ref"]
+    ref = out["reference"]
+    out["gap_pct"] = {m: 100.0 * (d / ref - 1.0) for m, d in out["distance"].items()}
+    out["auto_vs_lkh3_pct"] = 100.0 * (out["distance"]["auto"] / out["distance"]["lkh3"] - 1.0)
+    return out
+
+
+def warm_up(layout: Layout, oracle: DistanceOracle, li: int, methods: list[str]) -> None:
+    """Compile (or load) kernels and build the DP's class tables before timing."""
+    oracle.warm_up()
+    codes = codes_by_node(layout)
+    for k in SIZES[:2]:
+        picks = instance(layout, codes, li + 100, k, 0)  # not one of the measured instances
+        for m in methods:
+            route(layout, picks, method=m)
+        nodes = np.unique(layout.nodes_of(picks))
+        depot = layout.depot().node
+        problem = RoutingProblem(layout, oracle, nodes, depot, depot)
+        if "exact" in methods:
+            EXACT.solve(problem)
+        solve_naive(problem, 0.05)
+        mm = np.rint(problem.matrix()[:-1, :-1] * MM_PER_M).astype(np.int64)
+        pyvrp_solve(pyvrp_data(mm))
+        lkh(mm, 1)
+
+
+def run_layout(li: int, file: str, n: int) -> dict[str, Any]:
+    """All sizes and instances of one layout."""
+    layout = Layout.from_file(ROOT / "layouts" / file)
+    oracle = DistanceOracle.for_layout(layout)
+    codes = codes_by_node(layout)
+    methods = applicable(layout, oracle, instance(layout, codes, li, SIZES[0], 0))
+    dp = "exact" in methods
+    warm_up(layout, oracle, li, methods)
+    sizes: dict[str, Any] = {}
+    for k in SIZES:
+        t0 = time.perf_counter()
+        rows = [solve_instance(layout, oracle, instance(layout, codes, li, k, i), methods, dp)
+                for i in range(n)]  # fmt: skip
+        ids = np.concatenate(
+            [[layout.depot().node], layout.nodes_of(instance(layout, codes, li, k, 0))]
+        )
+        _, matrix_s = timed(partial(oracle.matrix, ids), repeat_fast=True)
+        sizes[str(k)] = {"instances": rows, "matrix_seconds": matrix_s,
+                         "wall_seconds": time.perf_counter() - t0}  # fmt: skip
+        print(f"{layout.name}, {k} picks: {n} instances in {time.perf_counter() - t0:,.1f} s",
+              file=sys.stderr, flush=True)  # fmt: skip
+    return {
+        "layout": layout.name,
+        "file": f"layouts/{file}",
+        "layout_version": layout.version,
+        "blocks": None if layout.aisles is None else layout.aisles.n_blocks,
+        "aisles": None if layout.aisles is None else layout.aisles.n_aisles,
+        "slots": len(layout.slots),
+        "depot": layout.depot().name,
+        "reference": "exact" if dp else "lkh3-ref",
+        "methods": methods,
+        "sizes": sizes,
+    }
+
+
+# ---- summary and report -------------------------------------------------------------
+def summarise(lay: dict[str, Any]) -> dict[str, Any]:
+    """Mean / worst gap and median time per size and method."""
+    out: dict[str, Any] = {}
+    for k, size in lay["sizes"].items():
+        rows = size["instances"]
+        s: dict[str, Any] = {}
+        for m in rows[0]["distance"]:
+            gaps = [r["gap_pct"][m] for r in rows]
+            s[m] = {
+                "mean_gap_pct": statistics.fmean(gaps),
+                "worst_gap_pct": max(gaps),
+                "optimal_count": sum(g <= 1e-9 for g in gaps),
+                "below_reference_count": sum(g < -1e-9 for g in gaps),
+                "median_seconds": statistics.median(r["seconds"][m] for r in rows),
+            }
+        if "dp_seconds" in rows[0]:
+            s["dp_median_seconds"] = statistics.median(r["dp_seconds"] for r in rows)
+        s["auto_vs_lkh3_mean_pct"] = statistics.fmean(r["auto_vs_lkh3_pct"] for r in rows)
+        s["auto_vs_lkh3_worst_pct"] = max(r["auto_vs_lkh3_pct"] for r in rows)
+        s["auto_ran"] = sorted({r["auto_ran"] for r in rows})
+        stops = [r["auto_stopped_by"] for r in rows if r.get("auto_stopped_by")]
+        if stops:
+            s["auto_stopped_by"] = {b: stops.count(b) for b in sorted(set(stops))}
+        s["matrix_seconds"] = size["matrix_seconds"]
+        s["n"] = len(rows)
+        out[k] = s
+    return out
+
+
+def fmt_s(seconds: float) -> str:
+    """Seconds in a compact unit."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:,.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:,.2f} ms"
+    return f"{seconds:,.2f} s"
+
+
+def fmt_gap(g: float, sign: bool = False) -> str:
+    """A gap in %; zeros (up to float noise) print as ``0``."""
+    if abs(g) < 5e-10:
+        return "0"
+    return f"{g:+.3f}" if sign else f"{g:.2f}"
+
+
+def verdict(ok: dict[str, bool]) -> str:
+    """``met``, or ``missed`` with the sizes (picks) that miss."""
+    misses = [k for k, good in ok.items() if not good]
+    return "met" if not misses else f"**missed** ({', '.join(misses)} picks)"
+
+
+def layout_table(lay: dict[str, Any]) -> list[str]:
+    """One table: methods as rows, sizes as column groups."""
+    summ = lay["summary"]
+    ks = list(summ)
+    first = summ[ks[0]]
+    dp = lay["reference"] == "exact"
+    ran = "/".join(first["auto_ran"])
+    head = "| method | " + " | ".join(f"{k}: mean | {k}: worst | {k}: time" for k in ks) + " |"
+    lines = [head, "|---|" + "---:|---:|---:|" * len(ks)]
+    rows = [*OURS, *PEERS, *([] if dp else ["lkh3-ref"])]
+    for m in rows:
+        label = LABELS[m] + (f" (ran `{ran}`)" if m == "auto" else "")
+        if m not in first:
+            lines.append(f"| {label} | " + " | ".join(["n/a"] * 3 * len(ks)) + " |")
+            continue
+        cells = []
+        for k in ks:
+            s = summ[k][m]
+            cells += [fmt_gap(s["mean_gap_pct"]), fmt_gap(s["worst_gap_pct"]),
+                      fmt_s(s["median_seconds"])]  # fmt: skip
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def report(r: dict[str, Any]) -> str:
+    """The Markdown report of ``run()``'s figures."""
+    n = r["instances"]
+    env = r["environment"]
+    by_name = {lay["layout"]: lay for lay in r["layouts"]}
+    lines = [
+        "# Routing: heuristics, OR-Tools, PyVRP, LKH-3 and `auto` against the optimum",
+        "",
+        f"{n} seeded instances per layout and size (10, 30, 60 distinct pick nodes, one random "
+        "bin code each; start and end at the first depot). Gaps are `100 * (distance / "
+        "reference - 1)` in %, mean and worst over the instances; the reference is the exact "
+        "DP (proven optimal) on the parallel-aisle layouts and LKH-3 with "
+        f"{REF_RUNS} runs on the fishbone layout. Time is the median per route: for our "
+        "methods the whole `route(layout, codes, method=m)` call (kernels warmed; calls under "
+        f"{FAST_S * 1e3:g} ms repeated {FAST_REPEATS} times, median kept); for the peers the "
+        "solver call on the oracle's matrix in integer millimetres (building the matrix "
+        "excluded, see the last table; tour lengths measured on the metre matrix, every tour "
+        "checked to visit each pick once). OR-Tools: `solve_naive` (`PATH_CHEAPEST_ARC`, "
+        f"guided local search, {NAIVE_SECONDS:g} s limit, no warm start); PyVRP "
+        f"{env['pyvrp']}: `MaxIterations({PYVRP_ITERATIONS})`, seed 0; LKH-3: elkai "
+        f"{env['elkai']} `DistanceMatrix(mm).solve_tsp(runs={LKH_RUNS})`. n/a: the method "
+        "does not apply to the layout.",
+        "",
+        "## Goals",
+        "",
+        "| goal | layout | 10 picks | 30 picks | 60 picks | |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for lay in r["layouts"]:
+        if lay["reference"] != "exact":
+            continue
+        s = lay["summary"]
+        for label, times in (
+            (f"exact DP < {GOAL_DP_MS:g} ms median at 60 picks (`EXACT.solve`)",
+             {k: s[k]["dp_median_seconds"] for k in s}),
+            ('... the whole `route(method="exact")` call',
+             {k: s[k]["exact"]["median_seconds"] for k in s}),
+        ):  # fmt: skip
+            lines.append(
+                f"| {label} | {lay['layout']} | " + " | ".join(fmt_s(x) for x in times.values())
+                + f" | {verdict({'60': times['60'] < GOAL_DP_MS / 1e3})} |"
+            )  # fmt: skip
+    for name, note in (("multi_block_large", ""), ("fishbone", " (for information)")):
+        if name not in by_name:
+            continue
+        s = by_name[name]["summary"]
+        gaps = {k: s[k]["auto_vs_lkh3_mean_pct"] for k in s}
+        ratio = {k: s[k]["auto"]["median_seconds"] / s[k]["lkh3"]["median_seconds"] for k in s}
+        ran = "/".join(s[next(iter(s))]["auto_ran"])
+        lines.append(
+            f"| `auto` ({ran}) mean gap to LKH-3 <= {GOAL_GAP_PCT:g} %{note} | {name} | "
+            + " | ".join(f"{fmt_gap(g, sign=True)} %" for g in gaps.values())
+            + f" | {verdict({k: g <= GOAL_GAP_PCT for k, g in gaps.items()})} |"
+        )
+        lines.append(
+            f"| `auto` time / LKH-3 time <= {GOAL_TIME_RATIO:g}{note} | {name} | "
+            + " | ".join(f"{x:.3g}" for x in ratio.values())
+            + f" | {verdict({k: x <= GOAL_TIME_RATIO for k, x in ratio.items()})} |"
+        )
+    lines += [
+        "",
+        f"LKH-3 here is elkai with {LKH_RUNS} runs (its default), per instance; a negative "
+        'gap means `auto` is shorter. Time ratio: median `route(method="auto")` over median '
+        "LKH-3 call.",
+    ]
+    for lay in r["layouts"]:
+        blocks = (
+            f"{lay['blocks']} block(s), {lay['aisles']} aisles" if lay["blocks"] else "graph tier"
+        )
+        ref = "exact DP" if lay["reference"] == "exact" else f"LKH-3, {REF_RUNS} runs"
+        lines += [
+            "",
+            f"## {lay['layout']} (`{lay['file']}`: {blocks}, {lay['slots']:,} slots; "
+            f"reference: {ref})",
+            "",
+            "Gap to the reference in % (mean, worst) and median time per route:",
+            "",
+            *layout_table(lay),
+        ]
+        s = lay["summary"]
+        extra = []
+        for k in s:
+            if s[k].get("auto_stopped_by"):
+                extra.append(
+                    f"{k} picks: "
+                    + ", ".join(f"{b} {c}" for b, c in s[k]["auto_stopped_by"].items())
+                )
+        if extra:
+            lines += ["", "`auto` (OR-Tools) stopped by: " + "; ".join(extra) + "."]
+        if lay["reference"] != "exact":
+            methods = [*lay["methods"], *PEERS]
+            below = {m: sum(s[k][m]["below_reference_count"] for k in s) for m in methods}
+            beat = ", ".join(f"`{m}` {c}" for m, c in below.items() if c)
+            lines += ["", "Instances where a method is shorter than the reference: "
+                      + (beat or "none") + "."]  # fmt: skip
+    lines += [
+        "",
+        "## Distance matrix (excluded from the peers' times)",
+        "",
+        "Median `oracle.matrix` of depot + picks, warmed:",
+        "",
+        "| layout | " + " | ".join(f"{k} picks" for k in SIZES) + " |",
+        "|---|" + "---:|" * len(SIZES),
+    ]
+    for lay in r["layouts"]:
+        s = lay["summary"]
+        lines.append(
+            f"| {lay['layout']} | "
+            + " | ".join(fmt_s(s[str(k)]["matrix_seconds"]) for k in SIZES)
+            + " |"
+        )
+    lines += [
+        "",
+        f"Whole run: {r['wall_seconds'] / 60:,.1f} min; load average {r['load_before']} before, "
+        f"{r['load_after']} after (a shared machine: the other processes slow every method "
+        "alike).",
+        "",
+        f"Python {env['python']}, numpy {env['numpy']}, numba {env['numba']}, ortools "
+        f"{env['ortools']}, pyvrp {env['pyvrp']}, elkai {env['elkai']}; {env['machine']}, "
+        f"{env['cpus']} CPUs.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def environment() -> dict[str, Any]:
+    """Versions and machine."""
+    return {
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "ortools": version("ortools"),
+        "pyvrp": version("pyvrp"),
+        "elkai": version("elkai"),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def load() -> str:
+    """The 1-minute load average."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def run(n: int) -> dict[str, Any]:
+    """Measure everything; return the raw figures."""
+    t0 = time.perf_counter()
+    before = load()
+    layouts = []
+    for li, file in enumerate(LAYOUTS):
+        lay = run_layout(li, file, n)
+        lay["summary"] = summarise(lay)
+        layouts.append(lay)
+    return {
+        "instances": n,
+        "sizes": list(SIZES),
+        "seed": SEED,
+        "settings": {
+            "lkh_runs": LKH_RUNS,
+            "reference_lkh_runs": REF_RUNS,
+            "pyvrp_max_iterations": PYVRP_ITERATIONS,
+            "ortools_naive_seconds": NAIVE_SECONDS,
+            "fast_repeats": FAST_REPEATS,
+            "fast_threshold_seconds": FAST_S,
+        },
+        "layouts": layouts,
+        "wall_seconds": time.perf_counter() - t0,
+        "load_before": before,
+        "load_after": load(),
+        "environment": environment(),
+    }
+
+
+def main() -> None:
+    """Run, print the tables, write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_true", help=f"{N_QUICK} instances, not {N_FULL}")
+    group.add_argument("--instances", type=int, help="instances per layout and size")
+    args = parser.parse_args()
+    n = args.instances or (N_QUICK if args.quick else N_FULL)
+    name = "routing" if n == N_FULL else "routing_quick"
+    figures = run(n)
+    text = report(figures)
+    print(text)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.md").write_text(text, encoding="utf-8")
+    (OUT / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
