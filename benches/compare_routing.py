@@ -46,9 +46,10 @@ where ``auto`` is OR-Tools, for information.
 
 Prints Markdown tables and writes ``benches/results/routing.md`` and
 ``benches/results/routing.json`` (``--quick``: ``routing_quick.*``). The full
-run takes about 25 minutes on a shared 2-core machine, mostly OR-Tools' 1 s per
-instance (600 s) and ``auto`` on the fishbone layout at 60 picks; ``--quick``
-about a fifth of that.
+run took 22.5 minutes on a shared 2-core machine (load average 3 to 4), mostly
+OR-Tools' 1 s per instance (600 s) and ``auto`` on the fishbone layout at 60
+picks (about 5 minutes); ``--quick`` does a fifth of the instances, about
+5 minutes.
 
 Run: ``python benches/compare_routing.py [--quick | --instances N]``.
 """

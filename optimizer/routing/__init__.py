@@ -3,8 +3,10 @@
 Methods (``route(..., method=...)``):
 
 ``"exact"``
-    Ratliff & Rosenthal (1983) dynamic programme for one block and Roodbergen &
-    de Koster (2001) for two blocks: optimal, linear in the number of aisles.
+    Ratliff & Rosenthal (1983) dynamic programme for one block, Roodbergen &
+    de Koster (2001) for two and its extension to three blocks (after Pansart,
+    Catusse & Cambazard 2018): optimal, linear in the number of aisles, any
+    depot position, start and end may differ.
 ``"s-shape"``, ``"return"``, ``"midpoint"``, ``"largest-gap"``, ``"combined"``
     The classic aisle-by-aisle policies warehouses run today (multi-block
     variants where the literature defines them).
