@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import platform
 import re
 import statistics
 import sys
@@ -45,9 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numba
-import numpy as np
-import scipy
+from _common import environment, fmt_s  # benches/ is on sys.path when run as a script
 
 from optimizer.batching import BatchingProblem, TourCost, batches_of, prepare
 from optimizer.batching.fcfs import FCFS
@@ -211,23 +207,6 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             r["auto"]["distance"] > r["seed"]["distance"] + 1e-6 for r in members
         )
     return out
-
-
-def environment() -> dict[str, Any]:
-    """Versions and machine."""
-    return {
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "numba": numba.__version__,
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-    }
-
-
-def fmt_s(seconds: float) -> str:
-    """Seconds in a compact unit."""
-    return f"{seconds * 1e3:,.1f} ms" if seconds < 1 else f"{seconds:,.2f} s"
 
 
 def report(r: dict[str, Any]) -> str:

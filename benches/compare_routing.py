@@ -60,20 +60,18 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from functools import partial
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import elkai
-import numba
 import numpy as np
 import pyvrp
+from _common import environment, fmt_s  # benches/ is on sys.path when run as a script
 from pyvrp.stop import MaxIterations
 
 from optimizer.distance import DistanceOracle
@@ -334,15 +332,6 @@ def summarise(lay: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def fmt_s(seconds: float) -> str:
-    """Seconds in a compact unit."""
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:,.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:,.2f} ms"
-    return f"{seconds:,.2f} s"
-
-
 def fmt_gap(g: float, sign: bool = False) -> str:
     """A gap in %; zeros (up to float noise) print as ``0``."""
     if abs(g) < 5e-10:
@@ -504,20 +493,6 @@ def report(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def environment() -> dict[str, Any]:
-    """Versions and machine."""
-    return {
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "ortools": version("ortools"),
-        "pyvrp": version("pyvrp"),
-        "elkai": version("elkai"),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-    }
-
-
 def load() -> str:
     """The 1-minute load average."""
     return f"{os.getloadavg()[0]:.1f}"
@@ -548,7 +523,7 @@ def run(n: int) -> dict[str, Any]:
         "wall_seconds": time.perf_counter() - t0,
         "load_before": before,
         "load_after": load(),
-        "environment": environment(),
+        "environment": environment("ortools", "pyvrp", "elkai"),
     }
 
 

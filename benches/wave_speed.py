@@ -32,17 +32,14 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
-import scipy
+from _common import environment, fmt_s  # benches/ is on sys.path when run as a script
 
 from optimizer.batching import BatchingProblem, Cart, prepare
 from optimizer.batching.local_search import (
@@ -196,23 +193,6 @@ def scaling(cases: list[dict[str, Any]]) -> dict[str, Any]:
         "time": fit_exponent(ns, [c["seconds"]["routing_kpis"] for c in single])
     }
     return out
-
-
-def environment() -> dict[str, Any]:
-    """Versions and machine."""
-    return {
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "numba": numba.__version__,
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-    }
-
-
-def fmt_s(seconds: float) -> str:
-    """Seconds in a compact unit."""
-    return f"{seconds * 1e3:,.0f} ms" if seconds < 1 else f"{seconds:,.2f} s"
 
 
 def rate(p: dict[str, Any]) -> str:
