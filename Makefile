@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench compare clean
+.PHONY: demo test lint bench compare fuzz load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ bench: $(STAMP)
 compare: $(STAMP)
 	$(BIN)/python benches/compare_distance.py
 	$(BIN)/python benches/compare_routing.py
+
+# The HTTP service: Schemathesis over the OpenAPI document (100 examples per
+# operation, over 2,500 requests), and the load test (20 clients, 60 s).
+fuzz: $(STAMP)
+	PICKOPT_FUZZ_EXAMPLES=100 $(BIN)/pytest tests/test_service_fuzz.py -q
+
+load: $(STAMP)
+	$(BIN)/python benches/load_service.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -134,6 +134,81 @@ def _wave(args: argparse.Namespace) -> None:
         print(f"pictures in {args.plot}/")
 
 
+# ---- slot --------------------------------------------------------------------
+def _slot(args: argparse.Namespace) -> None:
+    from optimizer.batching import Cart
+    from optimizer.io import read_slotting
+    from optimizer.layout import Layout
+    from optimizer.slotting.nightly import run_nightly
+
+    try:
+        shares = [float(x) for x in args.shares.split(",")]
+    except ValueError:
+        raise PickoptError(f"--shares {args.shares!r}: expected numbers like 80,15,5") from None
+    layout = Layout.from_file(args.layout)
+    current = read_slotting(args.current) if args.current else None
+    result = run_nightly(
+        layout, args.history, args.out, current=current, max_moves=args.max_moves,
+        policy=args.policy, sku_master=args.sku_master, shares=shares,
+        replay_days=args.replay_days, replay_orders=args.replay_orders or None,
+        cart=Cart(max_items=args.cart_items), seed=args.seed,
+        progress=True if args.progress else None,
+    )  # fmt: skip
+    s = result.profile.summary()
+    skipped = result.profile.issues.describe()
+    print(f"history   {args.history}: {s['lines']:,} lines, {s['orders']:,} orders, "
+          f"{s['skus']:,} SKUs, {s['days']} day(s); {skipped}")  # fmt: skip
+    classes = [f"{r.label} {r.skus:,} SKUs {100 * r.pick_share:.1f} % picks"
+               for r in result.classes.rows]  # fmt: skip
+    print("classes   " + " | ".join(classes))
+    print(
+        f"slotting  {args.policy}, version {result.slotting.version}, "
+        f"{len(result.slotting):,} SKUs slotted, {len(result.unslotted):,} unslotted"
+    )
+    if result.plan is not None:
+        e = result.plan.expected_m_per_day
+        budget = "unlimited" if args.max_moves is None else f"{args.max_moves:,}"
+        print(f"moves     {result.plan.moves_used:,} of {budget}; "
+              f"expected {e['current'] - e['planned']:,.0f} m/day less walking "
+              f"({100 * result.plan.captured:.0f} % of a full re-slot)")  # fmt: skip
+    if result.report is not None and result.baseline is not None:
+        d = result.report.distance
+        print(f"replay    {len(result.report.days)} day(s), {result.report.orders:,} orders: "
+              f"{result.baseline} {d[result.baseline]:,.0f} m -> new {d['new']:,.0f} m "
+              f"({result.saving_pct:.1f} % less walking)")  # fmt: skip
+    print("files     " + ", ".join(str(f) for f in result.files.values()))
+
+
+def _add_slot_parser(sub: Any) -> None:
+    from optimizer.slotting.assignment import POLICIES
+
+    sl = sub.add_parser("slot", help="nightly slotting: profile, slot or re-slot, replay")
+    sl.add_argument("--layout", required=True, help="layout file")
+    sl.add_argument("--history", required=True, help="order lines, CSV or Parquet")
+    sl.add_argument("--current", help="current sku,bin CSV: re-slot with a move budget")
+    sl.add_argument("--max-moves", type=int, help="move budget of the re-slot (a swap is 2)")
+    sl.add_argument("--policy", default="class-based", choices=POLICIES)
+    sl.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
+    sl.add_argument("--sku-master", help="sku,unit_cube[,zone] file (CSV or Parquet)")
+    sl.add_argument("--shares", default="80,15,5", help="ABC pick shares, per cent")
+    sl.add_argument("--replay-days", type=int, default=7, help="days to replay (0: none)")
+    sl.add_argument("--replay-orders", type=int, default=500,
+                    help="at most this many orders a day in the replay (0: all)")  # fmt: skip
+    sl.add_argument("--cart-items", type=int, default=45, help="units per tour in the replay")
+    sl.add_argument("--seed", type=int, default=0)
+    sl.add_argument("--progress", action="store_true", help="progress bars even if not a TTY")
+    sl.set_defaults(run=_slot)
+
+
+# ---- serve -------------------------------------------------------------------
+def _serve(args: argparse.Namespace) -> None:
+    from optimizer.service import serve
+
+    serve(host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
+          keys_file=args.keys_file, insecure_dev=args.insecure_dev or None,
+          log_level=args.log_level)  # fmt: skip
+
+
 # ---- parser ------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     from optimizer.routing import METHODS
@@ -188,6 +263,20 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--plot", metavar="DIR", help="write wave.png and one picture per tour")
     wv.add_argument("--max-plots", type=int, default=50, help="tours to draw with --plot")
     wv.set_defaults(run=_wave)
+
+    sv = sub.add_parser("serve", help="run the HTTP API (keys from PICKOPT_API_KEYS)")
+    sv.add_argument("--host", help="address to bind (default 127.0.0.1, PICKOPT_HOST)")
+    sv.add_argument("--port", type=int, help="port (default 8000, PICKOPT_PORT)")
+    sv.add_argument("--data-dir", help="where layouts, slottings and jobs are stored")
+    sv.add_argument("--workers", type=int, help="solver processes (default: CPU count)")
+    sv.add_argument("--keys-file", help="API keys, one per line (PICKOPT_API_KEYS_FILE)")
+    sv.add_argument("--insecure-dev", action="store_true",
+                    help="allow starting without API keys (development only)")  # fmt: skip
+    sv.add_argument("--log-level", default="info",
+                    choices=["critical", "error", "warning", "info", "debug"])  # fmt: skip
+    sv.set_defaults(run=_serve)
+
+    _add_slot_parser(sub)
     return p
 
 
