@@ -3,8 +3,10 @@
 Starts ``pickopt serve`` on 127.0.0.1 (or uses ``--url``, which must be a
 loopback address), uploads the single-block layout and a slotting, then runs
 ``--clients`` clients for ``--duration`` seconds. Each client sends its waves
-on a fixed schedule (together ``--rate`` waves per second; ``--rate 0``
-means back to back) and waits for each answer. The run is bounded in time
+on a fixed schedule (together ``--rate`` waves per second, 10.5 by default;
+``--rate 0`` means back to back) and waits for each answer. Pacing is what
+makes latency meaningful: 20 clients sending back to back measure only the
+queue (latency = 20 / throughput, Little's law). The run is bounded in time
 and in requests (``--max-requests``) and stops by itself.
 
     .venv/bin/python benches/load_service.py                 # the README figures
@@ -189,6 +191,8 @@ def _markdown(args: argparse.Namespace, res: dict[str, Any], command: str) -> st
         f"(single-block layout, 1-10 lines per order, cart of 45 items, policy: {policy}, "
         f"time budget: server default) for {args.duration:g} s"
         + (f", paced at {args.rate:g} waves/s in total." if args.rate > 0 else ", back to back."),
+        "Each client waits for its answer and keeps to its schedule (back to back when "
+        "late), so latency includes any queueing in the server.",
         f"Server: `pickopt serve --workers {args.workers}` on 127.0.0.1; machine: "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; the load generator "
         "runs on the same machine.",
@@ -218,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--key", help="its API key (with --url)")
     p.add_argument("--clients", type=int, default=20)
     p.add_argument("--duration", type=float, default=60.0, help="seconds (at most 600)")
-    p.add_argument("--rate", type=float, default=12.0, help="waves/s in total; 0 = back to back")
+    p.add_argument("--rate", type=float, default=10.5, help="waves/s in total; 0 = back to back")
     p.add_argument("--orders", type=int, default=100)
     p.add_argument("--workers", type=int, default=2, help="solver processes of the server")
     p.add_argument("--policy", default="", help='JSON policy, e.g. \'{"batching": "savings"}\'')
@@ -227,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not 0 < args.duration <= 600 or args.clients < 1 or args.max_requests < 1:
         raise SystemExit("--duration must be in (0, 600], --clients and --max-requests >= 1")
-    command = "python benches/load_service.py " + " ".join(argv if argv is not None
-                                                           else sys.argv[1:])  # fmt: skip
+    given = argv if argv is not None else sys.argv[1:]
+    command = " ".join(["python benches/load_service.py", *given])
     _, bodies = _waves(50, args.orders, json.loads(args.policy) if args.policy else {})
     csv, _ = _waves(0, 1, {})
     proc = None

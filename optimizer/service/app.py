@@ -1,0 +1,259 @@
+"""The FastAPI application: routers, API-key check, body-size limit, problem
+details, metrics, and a lifespan that starts the store and the solver pool.
+
+CPU work never runs in the event loop: uploads are parsed and compiled, and
+routes and waves planned, in :mod:`~optimizer.service.workers` processes; the
+loop only validates request schemas and forwards bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from optimizer import __version__
+from optimizer.service.convert import field_path
+from optimizer.service.metrics import Metrics
+from optimizer.service.problems import PROBLEM_JSON, ApiProblem
+from optimizer.service.routers import jobs, layouts, ops, routes, waves
+from optimizer.service.schemas import LayoutSpec, SlottingIn
+from optimizer.service.settings import Settings
+from optimizer.service.state import PoolFactory, Service, default_pool
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("pickopt.service")
+
+DESCRIPTION = """\
+Warehouse pick routes and batch picking over JSON.
+
+Upload a layout (`PUT /v1/layouts/{name}`) and where SKUs are stored
+(`PUT /v1/layouts/{name}/slotting`); every upload becomes an immutable
+version. Then plan routes (`POST /v1/routes`) and waves (`POST /v1/waves`,
+or `?async=true` for a background job read from `GET /v1/jobs/{id}`).
+
+Every `/v1` route needs `Authorization: Bearer <API key>`. Errors are RFC 9457
+problem details (`application/problem+json`) naming the field or bin code at
+fault.
+"""
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while reading a body past the limit (chunked uploads)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large_detail(limit))
+        self.limit = limit
+
+
+class LimitAndMeasure:
+    """Pure ASGI middleware: rejects bodies over ``max_bytes`` with 413 and times
+    every request into the latency histogram."""
+
+    def __init__(self, app: ASGIApp, service: Service) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 500
+        limit = self.service.settings.max_body_bytes
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > limit:
+                await _too_large(scope, receive, send_status, self.service, limit)
+                return
+            seen = 0
+
+            async def limited() -> Message:
+                nonlocal seen
+                message = await receive()
+                if message["type"] == "http.request":
+                    seen += len(message.get("body", b""))
+                    if seen > limit:
+                        raise BodyTooLarge(limit)
+                return message
+
+            await self.app(scope, limited, send_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.service.metrics.latency.labels(scope["method"], template, str(status)).observe(
+                time.perf_counter() - t0
+            )
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", []):
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _too_large_detail(limit: int) -> str:
+    return f"the request body is larger than the limit of {limit:,} bytes (PICKOPT_MAX_BODY_BYTES)"
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, service: Service,
+                     limit: int) -> None:  # fmt: skip
+    problem = ApiProblem(413, _too_large_detail(limit), slug="too-large", limit=limit,
+                         headers={"Connection": "close"})  # fmt: skip
+    response = _problem_response(service.metrics, problem, scope.get("path"))
+    await response(scope, receive, send)
+
+
+def _problem_response(metrics: Metrics, problem: ApiProblem, instance: str | None) -> JSONResponse:
+    body = problem.to_dict(instance)
+    metrics.errors.labels(str(problem.status), body["type"]).inc()
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON,
+                        headers=problem.headers or None)  # fmt: skip
+
+
+def _install_handlers(app: FastAPI, service: Service) -> None:
+    def respond(request: Request, problem: ApiProblem) -> JSONResponse:
+        return _problem_response(service.metrics, problem, request.url.path)
+
+    @app.exception_handler(ApiProblem)
+    async def on_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = []
+        for e in exc.errors():
+            loc = list(e.get("loc", ()))
+            where = loc[0] if loc else "body"
+            path = field_path(loc[1:]) if len(loc) > 1 else str(where)
+            if e.get("type") == "json_invalid":
+                path = "body"
+            errs.append((path, str(e.get("msg", "invalid"))))
+        if not errs:
+            errs.append(("body", "invalid request"))
+        more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
+        problem = ApiProblem(422, f"{errs[0][0]}: {errs[0][1]}{more}", slug="invalid-request",
+                             field=errs[0][0], errors=errs)  # fmt: skip
+        return respond(request, problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        if exc.status_code == 400:  # FastAPI could not decode the body (e.g. not UTF-8)
+            problem = ApiProblem(422, f"the request body could not be parsed: {detail}",
+                                 slug="invalid-body", field="body")  # fmt: skip
+            return respond(request, problem)
+        slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code)
+        headers = dict(exc.headers or {})
+        limit = exc.limit if isinstance(exc, BodyTooLarge) else None
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(_allowed(app, request.url.path)) or headers["Allow"]
+        if exc.status_code == 413:
+            headers["Connection"] = "close"
+        problem = ApiProblem(exc.status_code, detail, slug=slug, headers=headers, limit=limit)
+        return respond(request, problem)
+
+    @app.exception_handler(Exception)
+    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        problem = ApiProblem(500, f"internal error: {type(exc).__name__}", slug="internal")
+        return respond(request, problem)
+
+
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI document lists for the path that matches ``path``."""
+    for template, item in app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\{[^}/]+\}", "[^/]+", template), path):
+            return [m.upper() for m in item]
+    return []
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the raw-body schemas and problem+json error bodies."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                      routes=app.routes, tags=app.openapi_tags)  # fmt: skip
+    components = doc.setdefault("components", {}).setdefault("schemas", {})
+    ref = "#/components/schemas/{model}"
+    for name, adapter in (("LayoutSpec", TypeAdapter(LayoutSpec)),
+                          ("SlottingIn", TypeAdapter(SlottingIn))):  # fmt: skip
+        schema = adapter.json_schema(ref_template=ref)
+        components.update(schema.pop("$defs", {}))
+        if name not in components:
+            components[name] = schema
+    for path, item in doc.get("paths", {}).items():
+        for op in item.values():
+            for code, response in op.get("responses", {}).items():
+                content = response.get("content") or {}
+                plain = content.get("application/json")
+                if code.isdigit() and int(code) >= 400 and "Problem" in json.dumps(plain):
+                    content[PROBLEM_JSON] = content.pop("application/json")
+            if path.startswith("/v1/"):
+                op.setdefault("security", [{"apiKey": []}])
+    app.openapi_schema = doc
+    return doc
+
+
+def create_app(settings: Settings | None = None, *, pool_factory: PoolFactory | None = None
+               ) -> FastAPI:  # fmt: skip
+    """Build the app.
+
+    Parameters
+    ----------
+    settings
+        Default: read from the environment (``PICKOPT_*``).
+    pool_factory
+        Builds the solver pool (tests inject one); default: ``settings.workers``
+        warm processes.
+
+    Raises
+    ------
+    ServiceConfigError
+        When no API key is configured and ``insecure_dev`` is off.
+    """
+    settings = settings or Settings()
+    keys = tuple(k.encode() for k in settings.check_startable())
+    service = Service(settings, keys, pool_factory or default_pool)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(title="pickopt", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, docs_url="/docs", redoc_url=None)  # fmt: skip
+    app.state.service = service
+    for module in (layouts, routes, waves, jobs, ops):
+        app.include_router(module.router)
+    _install_handlers(app, service)
+    app.add_middleware(LimitAndMeasure, service=service)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

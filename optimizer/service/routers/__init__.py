@@ -1,0 +1,1 @@
+"""One router per resource: layouts (with their slottings), routes, waves, jobs, ops."""

@@ -1,0 +1,323 @@
+"""A pool of solver processes that survives a crash of any of them.
+
+``concurrent.futures.ProcessPoolExecutor`` breaks as a whole when one worker
+dies (every pending future fails and the pool is unusable). Here each worker
+is a process with its own pipe and runs one task at a time, so a segfault in
+native code (OR-Tools, numba) fails only the request it was serving: that
+request gets a 500 problem, the dead process is replaced in the background,
+and the other workers carry on. A task that outlives its deadline is killed
+the same way, which is what makes the per-request time budget a hard limit.
+
+Workers are started with ``spawn`` (no fork of a threaded event loop) and
+run an initializer once (JIT warm-up) before they report ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from optimizer.errors import PickoptError
+from optimizer.service.problems import ApiProblem, from_pickopt
+
+__all__ = ["WorkerPool", "WorkerStartError"]
+
+log = logging.getLogger("pickopt.service.workers")
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process failed to start or to warm up."""
+
+
+class _Crashed(Exception):
+    def __init__(self, exitcode: int | None) -> None:
+        super().__init__(exitcode)
+        self.exitcode = exitcode
+
+
+class _TimedOut(Exception):
+    pass
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "an unknown exit status"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _worker_main(conn: Connection, initializer: Callable[[], Any]) -> None:
+    """The loop of one worker process: ``(fn, args)`` in, ``(status, payload)`` out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    try:
+        context = initializer()
+    except BaseException as exc:  # report, then exit: the parent gives up on this start
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if message is None:
+            return
+        fn, args = message
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", fn(context, *args))
+        except ApiProblem as exc:
+            reply = ("problem", exc.to_wire())
+        except PickoptError as exc:
+            reply = ("problem", from_pickopt(exc).to_wire())
+        except Exception as exc:
+            traceback.print_exc()
+            reply = ("internal", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe (blocking calls)."""
+
+    def __init__(self, mp: Any, initializer: Callable[[], Any], start_timeout: float) -> None:
+        parent, child = mp.Pipe(duplex=True)
+        self.process: BaseProcess = mp.Process(
+            target=_worker_main, args=(child, initializer), name="pickopt-worker", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.conn: Connection = parent
+        if not parent.poll(start_timeout):
+            self.kill()
+            raise WorkerStartError(f"a worker did not warm up within {start_timeout:g} s")
+        try:
+            status, payload = parent.recv()
+        except (EOFError, OSError):
+            raise WorkerStartError(
+                f"a worker died while starting ({_describe_exit(self._exit())})"
+            ) from None
+        if status != "ready":
+            self.kill()
+            raise WorkerStartError(f"a worker failed to start: {payload}")
+        self.pid: int = payload
+
+    def _exit(self) -> int | None:
+        self.process.join(5)
+        return self.process.exitcode
+
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        try:
+            data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # nothing was sent: the worker is fine
+            return ("internal", f"cannot send the task: {type(exc).__name__}: {exc}")
+        try:
+            self.conn.send_bytes(data)
+        except (BrokenPipeError, OSError):
+            raise _Crashed(self._exit()) from None
+        if not self.conn.poll(timeout):
+            self.kill()
+            raise _TimedOut
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            raise _Crashed(self._exit()) from None
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.conn.send(None)
+        self.process.join(timeout)
+        self.kill()
+
+
+class WorkerPool:
+    """``size`` solver processes behind an async :meth:`run`.
+
+    Parameters
+    ----------
+    size
+        Number of worker processes.
+    initializer
+        Picklable callable run once in each worker; its return value is
+        passed as the first argument of every task.
+    start_timeout
+        Seconds a worker may take to start and warm up.
+    on_restart
+        Called with ``"crash"`` or ``"timeout"`` whenever a worker is replaced.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        initializer: Callable[[], Any],
+        *,
+        start_timeout: float = 600.0,
+        on_restart: Callable[[str], None] | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError("size < 1 not understood.")
+        self.size = size
+        self.initializer = initializer
+        self.start_timeout = start_timeout
+        self.on_restart = on_restart
+        self._mp = multiprocessing.get_context("spawn")
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self._io: ThreadPoolExecutor | None = None
+        self._respawning: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.restarts = 0
+
+    @property
+    def live(self) -> int:
+        """Workers started and not known to be dead."""
+        return len(self._all)
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._mp, self.initializer, self.start_timeout)
+
+    async def start(self) -> None:
+        """Start every worker and wait until all are warm."""
+        loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        self._io = ThreadPoolExecutor(max_workers=2 * self.size + 2,
+                                      thread_name_prefix="pickopt-pool")  # fmt: skip
+        started = await asyncio.gather(
+            *(loop.run_in_executor(self._io, self._spawn) for _ in range(self.size)),
+            return_exceptions=True,
+        )
+        errors = [w for w in started if isinstance(w, BaseException)]
+        for w in started:
+            if isinstance(w, _Worker):
+                self._all.add(w)
+                self._idle.put_nowait(w)
+        if errors:
+            await self.close()
+            raise errors[0]
+
+    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        """Run ``fn(context, *args)`` in a worker and return its result.
+
+        Raises
+        ------
+        ApiProblem
+            422 for the library's and the task's own problems, 500 when the
+            task raised a bug or its worker crashed, 503 when it ran past
+            ``timeout`` seconds (the worker is killed) or no worker was free
+            within ``timeout``.
+        """
+        if self._closed or self._idle is None or self._io is None:
+            raise ApiProblem(503, "the solver pool is not running", slug="unavailable")
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError:
+            raise ApiProblem(503, f"no solver worker became free within {timeout:g} s",
+                             slug="busy", headers={"Retry-After": "1"}) from None  # fmt: skip
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._io, worker.call, fn, args, timeout)
+        future.add_done_callback(lambda f: self._release(worker, f))
+        try:
+            status, payload = await asyncio.shield(future)
+        except _Crashed as exc:
+            raise ApiProblem(
+                500,
+                f"the solver worker crashed ({_describe_exit(exc.exitcode)}) while handling "
+                "this request; it is being replaced and the request may be retried",
+                slug="worker-crashed",
+            ) from None
+        except _TimedOut:
+            raise ApiProblem(
+                503,
+                f"the request ran past its time limit of {timeout:g} s and was stopped",
+                slug="timeout",
+            ) from None
+        if status == "ok":
+            return payload
+        if status == "problem":
+            raise ApiProblem(**payload)
+        raise ApiProblem(500, f"internal error in the solver: {payload}", slug="internal")
+
+    def _release(self, worker: _Worker, future: Future[Any] | asyncio.Future[Any]) -> None:
+        """Back to the idle queue, or replaced if it died or was killed."""
+        exc = None if future.cancelled() else future.exception()
+        if isinstance(exc, _Crashed | _TimedOut):
+            self._all.discard(worker)
+            reason = "crash" if isinstance(exc, _Crashed) else "timeout"
+            if isinstance(exc, _Crashed):
+                log.error("solver worker %d died (%s); starting a new one",
+                          worker.pid, _describe_exit(exc.exitcode))  # fmt: skip
+            else:
+                log.warning("solver worker %d ran past its deadline and was killed", worker.pid)
+            if not self._closed:
+                task = asyncio.ensure_future(self._replace(reason))
+                self._respawning.add(task)
+                task.add_done_callback(self._respawning.discard)
+        elif self._closed:
+            worker.stop()
+            self._all.discard(worker)
+        elif self._idle is not None:
+            self._idle.put_nowait(worker)
+
+    async def _replace(self, reason: str) -> None:
+        loop = asyncio.get_running_loop()
+        delay = 0.5
+        while not self._closed and self._io is not None:
+            try:
+                worker = await loop.run_in_executor(self._io, self._spawn)
+            except Exception as exc:
+                log.error("could not start a solver worker: %s; retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(30.0, 2 * delay)
+                continue
+            if self._closed:
+                worker.stop()
+                return
+            self._all.add(worker)
+            self.restarts += 1
+            if self.on_restart is not None:
+                self.on_restart(reason)
+            assert self._idle is not None
+            self._idle.put_nowait(worker)
+            return
+
+    async def close(self) -> None:
+        """Stop every worker (busy ones are killed after a short grace)."""
+        self._closed = True
+        for task in list(self._respawning):
+            task.cancel()
+        idle = []
+        if self._idle is not None:
+            while not self._idle.empty():
+                idle.append(self._idle.get_nowait())
+        loop = asyncio.get_running_loop()
+        if self._io is not None:
+            await asyncio.gather(*(loop.run_in_executor(self._io, w.stop) for w in idle))
+        for w in list(self._all):
+            if w not in idle:
+                w.kill()
+        self._all.clear()
+        if self._io is not None:
+            self._io.shutdown(wait=False, cancel_futures=True)
