@@ -19,6 +19,9 @@ Modules, in the order data flows:
   turnover, COI, random; capacities and zones honoured);
 - :mod:`~optimizer.slotting.moves`: :func:`reslot` (a bounded move list, best
   gain per move first) and :func:`apply_moves` (which checks a move list);
+- :mod:`~optimizer.slotting.tours`: :class:`SampledTours`, the tour gain model
+  of ``reslot(..., gain="tours")`` (moves ranked by what they save on batched
+  tours of sampled history, routed exactly);
 - :mod:`~optimizer.slotting.evaluation`: :func:`replay` of historical orders with
   ``plan_wave`` under several slottings, and :func:`history_orders`;
 - :mod:`~optimizer.slotting.history`: :func:`generate_history`, a seeded
@@ -44,6 +47,7 @@ from optimizer.slotting.evaluation import REPLAY_POLICY, ReplayReport, history_o
 from optimizer.slotting.history import History, generate_history
 from optimizer.slotting.moves import Move, MoveError, ReslotPlan, apply_moves, reslot
 from optimizer.slotting.profile import CoPick, DemandProfile, HistoryError, RowIssues
+from optimizer.slotting.tours import GAIN_MODELS, SampledTours, TourGain, sample_tours
 
 __all__ = [
     "DemandProfile",
@@ -67,6 +71,10 @@ __all__ = [
     "Move",
     "MoveError",
     "apply_moves",
+    "GAIN_MODELS",
+    "TourGain",
+    "SampledTours",
+    "sample_tours",
     "replay",
     "ReplayReport",
     "history_orders",
