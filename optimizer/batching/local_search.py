@@ -11,7 +11,9 @@ Martin & Stützle 2003; for order batching, Henn et al. 2010).
 Every evaluation routes a candidate batch with the exact DP where the layout
 allows (microseconds, memoised by node set), so thousands of moves are
 scored per second. Seeded and deterministic: the budget is a number of
-kicks; ``time_limit`` only caps it.
+kicks. ``time_limit`` caps the whole search for callers with a latency
+budget (the savings start always completes; under ``QUICK_BUDGET`` seconds
+the seed start is skipped), at the price of determinism when it binds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = ["LocalSearch", "default_kicks", "default_patience"]
 CANDIDATES = 12  # neighbouring orders whose batches a move may target
 TARGETS = 4  # of those batches, the nearest ones tried per order
 BOTH_STARTS = 300
+QUICK_BUDGET = 0.5  # seconds: below this, start from savings alone
 EPS = 1e-9
 
 
@@ -114,10 +117,10 @@ class _State:
         return [sorted(b) for b in self.batches if b]
 
 
-def _descend(state: _State, near: np.ndarray, todo: deque[int]) -> None:
+def _descend(state: _State, near: np.ndarray, todo: deque[int], deadline: float = np.inf) -> None:
     """Best-improvement moves for the orders in ``todo`` until none improves."""
     queued = set(todo)
-    while todo:
+    while todo and time.perf_counter() < deadline:
         o = todo.popleft()
         queued.discard(o)
         a = int(state.batch_of[o])
@@ -177,10 +180,14 @@ def _resplit(state: _State, a: int, b: int, limit: int) -> bool:
     return True
 
 
-def _improve(state: _State, near: np.ndarray, todo: set[int], resplit: int) -> None:
+def _improve(
+    state: _State, near: np.ndarray, todo: set[int], resplit: int, deadline: float = np.inf
+) -> None:
     """Descend with moves and swaps, then re-split neighbouring batch pairs; repeat."""
     while todo:
-        _descend(state, near, deque(sorted(todo)))
+        _descend(state, near, deque(sorted(todo)), deadline)
+        if time.perf_counter() >= deadline:
+            return
         batches = sorted({int(state.batch_of[o]) for o in todo})
         todo = set()
         for a in batches:
@@ -276,7 +283,8 @@ class LocalSearch:
         if self.start is not None:
             return self.start
         options = [Savings().run(problem)]
-        if problem.size <= BOTH_STARTS:
+        quick = problem.time_limit is not None and problem.time_limit < QUICK_BUDGET
+        if problem.size <= BOTH_STARTS and not quick:
             options.append(SeedBatching().run(problem))
         return min(options, key=problem.total)
 
@@ -286,7 +294,7 @@ class LocalSearch:
         near = neighbours(problem, CANDIDATES)
         state = _State(problem, self.initial(problem))
         resplit = self.resplit if self.resplit is not None else default_resplit(problem.size)
-        _improve(state, near, set(range(problem.size)), resplit)
+        _improve(state, near, set(range(problem.size)), resplit, deadline)
         best = state.copy()
         rng = np.random.default_rng(problem.seed)
         kicks = default_kicks(problem.size) if self.kicks is None else self.kicks
@@ -299,7 +307,7 @@ class LocalSearch:
                 touched = _kick(state, near, rng, strength=int(rng.integers(2, 5)))
             else:
                 touched = _ruin_recreate(state, near, rng)
-            _improve(state, near, touched, resplit)
+            _improve(state, near, touched, resplit, deadline)
             if state.total < best.total - EPS:
                 best, idle = state.copy(), 0
             else:
