@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,3 +39,21 @@ def single_block() -> Layout:
 def two_block() -> Layout:
     """Two blocks, depot between aisles, a second depot at the back."""
     return Layout.from_file(LAYOUTS / "two_block.toml")
+
+
+def pa_spec(**changes: Any) -> dict[str, Any]:
+    """A hand-checkable parallel-aisle spec: three aisles 3 m apart, one block
+    of four 1 m cells starting 1 m from the front cross-aisle (block length
+    5 m), depot at the front of aisle 1: 24 slots on 12 pick nodes."""
+    base: dict[str, Any] = {
+        "name": "tiny",
+        "kind": "parallel-aisles",
+        "aisles": 3,
+        "cells": 4,
+        "cell_length": 1.0,
+        "aisle_spacing": 3.0,
+        "cross_aisle_to_cell": 1.0,
+        "depots": [{"name": "D1", "aisle": 1, "at": "front"}],
+    }
+    base.update(changes)
+    return base

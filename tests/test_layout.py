@@ -19,25 +19,9 @@ import pytest
 from optimizer.errors import LayoutError, PickoptError, UnknownSlotError
 from optimizer.layout import Layout, spec
 from optimizer.layout.model import NODE_DEPOT, NODE_PICK
-from tests.conftest import LAYOUTS, SHIPPED
+from tests.conftest import LAYOUTS, SHIPPED, pa_spec
 
 # ---- small hand-checkable specs ---------------------------------------------
-
-
-def pa_spec(**changes: Any) -> dict[str, Any]:
-    """Three aisles, one block, four cells: 24 slots on 12 pick nodes."""
-    base: dict[str, Any] = {
-        "name": "tiny",
-        "kind": "parallel-aisles",
-        "aisles": 3,
-        "cells": 4,
-        "cell_length": 1.0,
-        "aisle_spacing": 3.0,
-        "cross_aisle_to_cell": 1.0,
-        "depots": [{"name": "D1", "aisle": 1, "at": "front"}],
-    }
-    base.update(changes)
-    return base
 
 
 def graph_spec() -> dict[str, Any]:

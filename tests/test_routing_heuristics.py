@@ -15,6 +15,7 @@ from optimizer.errors import RoutingError
 from optimizer.layout import Layout
 from optimizer.routing import Route, RoutingProblem, route
 from optimizer.routing.heuristics import HEURISTICS, tour_distance
+from tests.conftest import pa_spec
 
 NAMES = ("s-shape", "return", "midpoint", "largest-gap", "combined", "nearest")
 SINGLE_BLOCK_ONLY = {"return", "midpoint"}
@@ -55,23 +56,6 @@ def expect_support(layout: Layout, method: str) -> bool:
     if layout.aisles is None:
         return False
     return not (method in SINGLE_BLOCK_ONLY and layout.aisles.n_blocks > 1)
-
-
-def pa_spec(**changes: Any) -> dict[str, Any]:
-    """Three aisles 3 m apart, one block of four 1 m cells starting 1 m from the
-    front cross-aisle (block length 5 m), depot at the front of aisle 1."""
-    base: dict[str, Any] = {
-        "name": "tiny",
-        "kind": "parallel-aisles",
-        "aisles": 3,
-        "cells": 4,
-        "cell_length": 1.0,
-        "aisle_spacing": 3.0,
-        "cross_aisle_to_cell": 1.0,
-        "depots": [{"name": "D1", "aisle": 1, "at": "front"}],
-    }
-    base.update(changes)
-    return base
 
 
 def graph_layout() -> Layout:
