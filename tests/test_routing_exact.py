@@ -3,11 +3,17 @@ two- and three-block warehouses (any depot position, set-back spurs, open
 walks), never worse than LKH-3 on 30-60 picks in the large three-block layout,
 the published optimum of a Hessler-Irnich SPRP instance, walks along graph
 edges only, and clear refusals where it does not apply; ``length`` (the
-optimum alone, from a sweep that skips columns) agrees with all of it."""
+optimum alone) agrees with all of it, and the walks stay exact where the
+sweep skips empty aisles."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import subprocess
+import sys
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +26,7 @@ from optimizer.io import read_sprp
 from optimizer.layout import Layout
 from optimizer.layout.spec import read_spec
 from optimizer.routing import Route, route
+from optimizer.routing.api import build_route
 from optimizer.routing.base import RoutingProblem, Tour
 from optimizer.routing.exact import (
     CLOSED,
@@ -28,11 +35,12 @@ from optimizer.routing.exact import (
     ZERO,
     _context,
     _length_kernel,
+    _route_kernel,
     machine,
     placement,
 )
 from tests import naive
-from tests.conftest import LAYOUTS, benchmark_file
+from tests.conftest import LAYOUTS, ROOT, benchmark_file
 
 ATOL = 1e-9
 MAX_PICKS = 11  # Held-Karp over the depot(s) and 11 picks: a few ms each
@@ -247,6 +255,20 @@ def test_waypoints_cover_every_pick(all_cases):
     """Every pick node is itself a waypoint (the DP's walk stops at it)."""
     for case in all_cases:
         assert set(case.problem.nodes.tolist()) <= set(case.tour.waypoints)
+
+
+def test_tour_path_is_the_oracle_walk(all_cases):
+    """The node path the DP builds is exactly the oracle's walk through its
+    waypoints (the walk ``route()`` would otherwise expand)."""
+    walked_by_dp = 0
+    for case in all_cases:
+        path = case.tour.path
+        if path is None:  # no picks, depots on one vertex: solved without the DP
+            assert case.problem.nodes.size == 0
+        else:
+            assert path.tolist() == case.problem.oracle.walk(case.tour.waypoints)
+            walked_by_dp += 1
+    assert walked_by_dp >= 3300
 
 
 def test_consecutive_waypoints_are_straight_steps(all_cases):
@@ -572,6 +594,212 @@ def test_length_equals_solve_on_multi_block_large(large):
             problem = RoutingProblem(large, oracle, picks, a.node, b.node)
             optimum = EXACT.solve(problem).detail["optimum"]
             assert EXACT.length(problem) == pytest.approx(optimum, abs=ATOL)
+
+
+# ---- the walk where the sweep skips columns ------------------------------------------------
+def assert_straight_steps(case: Case) -> int:
+    """Consecutive waypoints are distinct and lie on one aisle or one
+    cross-aisle, joined by that straight stretch; returns how many steps run
+    along a cross-aisle past at least one aisle (over a skipped column)."""
+    layout, oracle = case.problem.layout, case.problem.oracle
+    geo = layout.aisles
+    assert geo is not None
+    past = 0
+    for u, v in itertools.pairwise(case.tour.waypoints):
+        dx, dy = np.abs(layout.xy[u] - layout.xy[v])
+        assert u != v
+        assert min(dx, dy) < ATOL
+        assert oracle.distance(u, v) == pytest.approx(dx + dy, abs=ATOL)
+        lo, hi = sorted((layout.xy[u, 0], layout.xy[v, 0]))
+        past += dy < ATOL and bool(((geo.aisle_x > lo + ATOL) & (geo.aisle_x < hi - ATOL)).any())
+    return past
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3])
+def test_solve_with_skipped_columns_matches_held_karp(blocks):
+    """Picks in one to three of up to 14 aisles (most columns skipped), any
+    depots, closed and open: ``solve``'s optimum is Held-Karp's, its
+    waypoints run from start to end through every pick in straight steps,
+    some of them along a cross-aisle past skipped aisles, and their distances
+    add up to the optimum, which the tour also gives as its length."""
+    cases = sparse_cases(blocks, 150, seed=40 + blocks)
+    past = 0
+    for case in cases:
+        p, tour = case.problem, case.tour
+        optimum = tour.detail["optimum"]
+        assert optimum == pytest.approx(case.reference, abs=ATOL)
+        assert tour.length == optimum and tour.optimal
+        assert (tour.waypoints[0], tour.waypoints[-1]) == (p.start, p.end)
+        assert set(p.nodes.tolist()) <= set(tour.waypoints)
+        assert walked(case) == pytest.approx(optimum, abs=ATOL)
+        if tour.path is not None:
+            assert tour.path.tolist() == p.oracle.walk(tour.waypoints)
+        past += assert_straight_steps(case)
+    assert past >= 100
+
+
+def test_skipped_columns_on_the_large_layout(large):
+    """multi_block_large between any two of its three depots, 1 to 15 picks in
+    a few aisles: the walk is optimal (Held-Karp up to 10 picks), straight,
+    passes skipped aisles and, through ``route()``, follows graph edges for
+    exactly the optimum."""
+    oracle = DistanceOracle.for_layout(large)
+    geo = large.aisles
+    assert geo is not None
+    rng = np.random.default_rng(16)
+    length = dict(zip(map(tuple, large.edges.tolist()), large.edge_length.tolist(), strict=True))
+    codes = {s.node: s.code for s in large.slots}
+    past = 0
+    for a, b in itertools.product(large.depots, repeat=2):
+        for k in (1, 4, 10, 15):
+            aisles = rng.choice(geo.n_aisles, int(rng.integers(1, 4)), replace=False)
+            picks = np.sort(rng.choice(geo.pick_node[aisles].ravel(), k, replace=False))
+            problem = RoutingProblem(large, oracle, picks, a.node, b.node)
+            tour = EXACT.solve(problem)
+            case = Case(problem, tour, tour.detail["optimum"])
+            if k <= 10:
+                points = [a.node, *picks.tolist()] + ([b.node] if b != a else [])
+                expected, _ = naive.held_karp(
+                    oracle.matrix(points), 0, len(points) - 1 if b != a else None
+                )
+                assert tour.detail["optimum"] == pytest.approx(expected, abs=ATOL)
+            assert walked(case) == pytest.approx(tour.detail["optimum"], abs=ATOL)
+            past += assert_straight_steps(case)
+            r = route(large, [codes[n] for n in picks.tolist()], "exact", a.name, b.name)
+            assert r.distance == tour.detail["optimum"]
+            assert list(r.path) == oracle.walk(tour.waypoints)
+            total = sum(length[min(u, v), max(u, v)] for u, v in itertools.pairwise(r.path))
+            assert total == pytest.approx(r.distance, abs=ATOL)
+    assert past >= 30
+
+
+def first_pass_stops(r: Route, codes: list[str]) -> tuple[str, ...]:
+    """The codes ordered by the first step of ``r.path`` at their node, ties
+    (repeats, codes on one node) in the order given, each code once."""
+    first: dict[int, int] = {}
+    for step, node in enumerate(r.path):
+        first.setdefault(node, step)
+    order = sorted(range(len(codes)), key=lambda i: (first[r.layout.slot(codes[i]).node], i))
+    return tuple(dict.fromkeys(codes[i] for i in order))
+
+
+@pytest.mark.parametrize("method", ["exact", "s-shape", "nearest"])
+def test_stops_in_first_pass_order(two_block, method):
+    """``Route.stops`` lists each code once, in the order the path first
+    reaches its node; codes on one node and repeats keep the order given."""
+    rng = np.random.default_rng(17)
+    by_node: dict[int, list[str]] = {}
+    for slot in two_block.slots:
+        by_node.setdefault(slot.node, []).append(slot.code)
+    shared = [codes for codes in by_node.values() if len(codes) > 1]
+    assert shared
+    for _ in range(20):
+        codes = [two_block.slots[i].code for i in rng.choice(len(two_block.slots), 12).tolist()]
+        codes += list(shared[int(rng.integers(len(shared)))])[::-1] + codes[:3]
+        codes = [codes[i] for i in rng.permutation(len(codes))]
+        r = route(two_block, codes, method=method)
+        assert r.stops == first_pass_stops(r, codes)
+        assert len(r.stops) == len(set(codes))
+
+
+def test_build_route_names_the_first_missed_pick(single_block):
+    """A tour that misses picks is refused, naming the first missed code in
+    the order given; without ``Tour.length`` the distance is the waypoints'
+    sum, with it, that length."""
+    oracle = DistanceOracle.for_layout(single_block)
+    depot = single_block.depots[0].node
+    geo = single_block.aisles
+    assert geo is not None
+    code_of = {s.node: s.code for s in single_block.slots}
+    far = [oracle.distance(depot, int(n)) for n in geo.pick_node[:, 0, 0]]
+    aisles = np.argsort(far)[[0, -1, -2]]  # the first reached without passing the others
+    codes = [code_of[int(geo.pick_node[i, 0, 0])] for i in aisles]
+    nodes = np.unique(single_block.nodes_of(codes))
+    problem = RoutingProblem(single_block, oracle, nodes, depot, depot)
+    reached = single_block.slot(codes[0]).node
+    with pytest.raises(RoutingError, match=f"missed pick {codes[1]!r}"):
+        build_route(problem, Tour([depot, reached, depot]), codes, "test", "D", "D")
+    wp = [depot, *nodes.tolist(), depot]
+    summed = build_route(problem, Tour(wp), codes, "test", "D", "D")
+    assert summed.distance == float(oracle.pairwise(wp[:-1], wp[1:]).sum())
+    given = build_route(problem, Tour(wp, length=123.0), codes, "test", "D", "D")
+    assert given.distance == 123.0 and given.path == summed.path
+
+
+def test_route_distance_is_the_optimum(routes):
+    """Exact routes report the DP's optimum as their distance (the tests
+    above check it against the path and the waypoints)."""
+    for r in routes:
+        assert r.distance == r.detail["optimum"]
+
+
+_NO_JIT_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numba, numpy as np
+    from optimizer.distance import DistanceOracle
+    from optimizer.layout import Layout
+    from optimizer.routing.base import RoutingProblem
+    from optimizer.routing.exact import EXACT, _sweep
+
+    assert numba.config.DISABLE_JIT and not hasattr(_sweep, "py_func")
+    out = []
+    for name, picks, start, end in json.loads(sys.argv[1]):
+        layout = Layout.from_file("layouts/" + name)
+        problem = RoutingProblem(layout, DistanceOracle(layout), np.array(picks), start, end)
+        tour = EXACT.solve(problem)
+        out.append([tour.waypoints, tour.path.tolist(), tour.length, EXACT.length(problem)])
+    print(json.dumps(out))
+    """
+)
+
+
+def test_route_kernels_without_jit(layouts):
+    """With NUMBA_DISABLE_JIT=1 the sweep, the walk back and the Euler walk
+    run as Python and give the compiled kernels' waypoints, paths and optima
+    (one, two and three blocks, closed and open)."""
+    rng = np.random.default_rng(18)
+    cases = []
+    for name in ("single_block.toml", "two_block.toml", "multi_block_large.toml"):
+        layout = layouts[name]
+        ends = [layout.depots[0].node, layout.depots[-1].node]
+        for k, end in ((6, ends[0]), (3, ends[1])):
+            picks = np.sort(rng.choice(layout.pick_nodes, k, replace=False)).tolist()
+            cases.append((name, picks, ends[0], end))
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_JIT_SCRIPT, json.dumps(cases)],
+        cwd=ROOT,
+        env={**os.environ, "NUMBA_DISABLE_JIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for (name, picks, start, end), (waypoints, path, optimum, length) in zip(
+        cases, json.loads(done.stdout), strict=True
+    ):
+        layout = layouts[name]
+        problem = RoutingProblem(layout, DistanceOracle.for_layout(layout), np.array(picks),
+                                 start, end)  # fmt: skip
+        tour = EXACT.solve(problem)
+        assert waypoints == tour.waypoints and path == tour.path.tolist()
+        assert optimum == pytest.approx(tour.length, abs=ATOL)
+        assert length == pytest.approx(tour.length, abs=ATOL)
+
+
+def test_route_kernel_runs_as_python(large):
+    """The route kernel's body run as Python gives the compiled kernel's
+    optimum, waypoints and path, closed and open."""
+    rng = np.random.default_rng(19)
+    as_python = getattr(_route_kernel, "py_func", _route_kernel)
+    for a, b in ((0, 0), (1, 2)):
+        context = _context(large, large.depots[a].node, large.depots[b].node)
+        nodes = np.sort(rng.choice(large.pick_nodes, 12, replace=False))
+        cost, waypoints, path = as_python(nodes, *context)
+        expected_cost, expected, expected_path = _route_kernel(nodes, *context)
+        assert cost == expected_cost
+        assert waypoints.tolist() == expected.tolist()
+        assert path.tolist() == expected_path.tolist()
 
 
 def test_length_takes_nodes_in_any_order(two_block):

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import dijkstra
 
+from optimizer._jit import jit
 from optimizer.distance.kernels import pair_vector, rect_matrix, square_matrix
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
@@ -45,6 +46,132 @@ def _adjacency(layout: Layout) -> csr_array:
         shape=(n, n),
     )
     return csr_array(both)
+
+
+# Layout of the int64 array of ``DistanceOracle._walk_tables``: a header,
+# then per node its segment's end junctions ``a`` and ``b``, its segment and
+# its index in it; per segment its end junction ``a`` and the offsets of its
+# interior nodes (from end ``a`` to end ``b``) in ``inner``; the node of each
+# junction; per junction the offsets of its hops in ``hop_to`` (the junction
+# reached) and ``hop_seg`` (the shortest segment walked).
+_W_NODES, _W_JUNCTIONS, _W_SEGMENTS = range(3)
+_W_HEAD = 3
+
+
+@jit
+def _walk_kernel(
+    pts: np.ndarray, wi: np.ndarray, oa: np.ndarray, ob: np.ndarray, jd: np.ndarray,
+    pred: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Shortest walks through ``pts`` joined (see :meth:`DistanceOracle.walk_array`),
+    as nodes; ``[-1 - j]`` if ``pts[j]`` is not a node."""
+    n, n_j, n_s = wi[_W_NODES], wi[_W_JUNCTIONS], wi[_W_SEGMENTS]
+    a, b, seg, pos = _W_HEAD, _W_HEAD + n, _W_HEAD + 2 * n, _W_HEAD + 3 * n
+    seg_a, inner_at = _W_HEAD + 4 * n, _W_HEAD + 4 * n + n_s
+    inner = inner_at + n_s + 1
+    jnode = inner + wi[inner_at + n_s]
+    hop_at = jnode + n_j
+    hop_to = hop_at + n_j + 1
+    hop_seg = hop_to + wi[hop_at + n_j]
+    for p in range(pts.size):
+        if pts[p] < 0 or pts[p] >= n:
+            return np.full(1, -1 - p, dtype=np.int64)
+    out = np.empty(16 * pts.size + 64, dtype=np.int64)
+    hops = np.empty(n_j + 1, dtype=np.int64)  # junctions from ev back to eu
+    sids = np.empty(n_j + 1, dtype=np.int64)  # the segment of each hop
+    m = 0
+    if pts.size:
+        out[0], m = pts[0], 1
+    for p in range(1, pts.size):
+        u, v = pts[p - 1], pts[p]
+        if u == v:
+            continue
+        su, sv = wi[seg + u], wi[seg + v]
+        best, side_u, side_v = np.inf, -1, -1
+        if su == sv and su >= 0:
+            best = abs(oa[u] - oa[v])
+        for side0 in range(2):
+            eu, du = (wi[a + u], oa[u]) if side0 == 0 else (wi[b + u], ob[u])
+            for side1 in range(2):
+                ev, dv = (wi[a + v], oa[v]) if side1 == 0 else (wi[b + v], ob[v])
+                d = du + jd[eu, ev] + dv
+                if d < best - 1e-12:
+                    best, side_u, side_v = d, side0, side1
+        if side_u < 0:  # straight along the shared segment
+            lo, pu, pv = wi[inner_at + su], wi[pos + u], wi[pos + v]
+            step = 1 if pu <= pv else -1
+            if m + abs(pv - pu) > out.size:
+                out = _grown(out, m, m + abs(pv - pu))
+            for q in range(pu + step, pv + step, step):
+                out[m] = wi[inner + lo + q]
+                m += 1
+            continue
+        eu = wi[a + u] if side_u == 0 else wi[b + u]
+        ev = wi[a + v] if side_v == 0 else wi[b + v]
+        # The hops from eu to ev, each along its shortest segment to the next
+        # junction; first their count and size, to grow ``out`` once.
+        n_hops, hops[0], need = 1, ev, 0
+        while hops[n_hops - 1] != eu:
+            hops[n_hops] = pred[eu, hops[n_hops - 1]]
+            ja, jb = hops[n_hops], hops[n_hops - 1]
+            for e in range(wi[hop_at + ja], wi[hop_at + ja + 1]):
+                if wi[hop_to + e] == jb:
+                    sids[n_hops] = wi[hop_seg + e]
+            need += wi[inner_at + sids[n_hops] + 1] - wi[inner_at + sids[n_hops]] + 1
+            n_hops += 1
+        lo_u = hi_u = pu = lo_v = hi_v = pv = 0  # u's and v's segments, if not junctions
+        if su >= 0:
+            lo_u, hi_u, pu = wi[inner_at + su], wi[inner_at + su + 1], wi[pos + u]
+            need += (pu if side_u == 0 else hi_u - lo_u - pu - 1) + 1
+        if sv >= 0:
+            lo_v, hi_v, pv = wi[inner_at + sv], wi[inner_at + sv + 1], wi[pos + v]
+            need += (pv if side_v == 0 else hi_v - lo_v - pv - 1) + 1
+        if m + need > out.size:
+            out = _grown(out, m, m + need)
+        # From u to the end of its segment (u excluded).
+        if su >= 0:
+            if side_u == 0:
+                for q in range(lo_u + pu - 1, lo_u - 1, -1):
+                    out[m] = wi[inner + q]
+                    m += 1
+            else:
+                for q in range(lo_u + pu + 1, hi_u):
+                    out[m] = wi[inner + q]
+                    m += 1
+            out[m] = wi[jnode + eu]
+            m += 1
+        for h in range(n_hops - 1, 0, -1):
+            ja, jb, sid = hops[h], hops[h - 1], sids[h]
+            lo, hi = wi[inner_at + sid], wi[inner_at + sid + 1]
+            if wi[seg_a + sid] == ja:
+                for q in range(lo, hi):
+                    out[m] = wi[inner + q]
+                    m += 1
+            else:
+                for q in range(hi - 1, lo - 1, -1):
+                    out[m] = wi[inner + q]
+                    m += 1
+            out[m] = wi[jnode + jb]
+            m += 1
+        # From the end of v's segment to v.
+        if sv >= 0:
+            if side_v == 0:
+                for q in range(lo_v, lo_v + pv + 1):
+                    out[m] = wi[inner + q]
+                    m += 1
+            else:
+                for q in range(hi_v - 1, lo_v + pv - 1, -1):
+                    out[m] = wi[inner + q]
+                    m += 1
+    return out[:m]
+
+
+@jit
+def _grown(out: np.ndarray, m: int, need: int) -> np.ndarray:
+    """``out`` with room for ``need`` entries, its first ``m`` kept."""
+    new = np.empty(max(2 * out.size, need), dtype=out.dtype)
+    new[:m] = out[:m]
+    return new
 
 
 class DistanceOracle:
@@ -307,7 +434,9 @@ class DistanceOracle:
             Node ids.
         """
         u, v = (int(x) for x in self._checked([u, v]))
-        return self._path(u, v)
+        if self.fallback:
+            return self._dijkstra_path(u, v)
+        return self.walk_array(np.array([u, v], dtype=np.int64)).tolist()
 
     def walk(self, waypoints: Sequence[int] | np.ndarray) -> list[int]:
         """Concatenate shortest walks through ``waypoints`` in order.
@@ -317,73 +446,69 @@ class DistanceOracle:
         waypoints
             Node ids; consecutive ones are joined by a shortest walk.
         """
-        pts = self._checked(waypoints).tolist()
-        out = pts[:1]
-        for u, v in zip(pts[:-1], pts[1:], strict=True):
-            out.extend(self._path(u, v)[1:])
-        return out
+        return self.walk_array(waypoints).tolist()
+
+    def walk_array(self, waypoints: Sequence[int] | np.ndarray) -> np.ndarray:
+        """:meth:`walk` as an int64 array (one kernel call, no Python loop).
+
+        Between two nodes of one segment the walk follows it if that is
+        shortest; otherwise it leaves ``u``'s segment by the end of the
+        shortest combination (the first of equals), follows the junction
+        table's shortest path and enters ``v``'s segment.
+
+        Parameters
+        ----------
+        waypoints
+            Node ids; consecutive ones are joined by a shortest walk.
+        """
+        pts = np.asarray(waypoints)
+        if pts.dtype != np.int64 or pts.ndim != 1 or self.fallback:
+            pts = self._checked(pts)
+        if self.fallback:
+            out = pts[:1].tolist()
+            for u, v in zip(pts[:-1].tolist(), pts[1:].tolist(), strict=True):
+                out.extend(self._dijkstra_path(u, v)[1:])
+            return np.array(out, dtype=np.int64)
+        path = _walk_kernel(pts, *self._walk_tables)
+        if path.size == 1 and path[0] < 0:
+            self._checked(pts)  # raises, naming the node
+        return path
 
     @cached_property
-    def _lists(
-        self,
-    ) -> tuple[list[int], list[int], list[float], list[float], list[int], list[int]]:
-        """Python-list mirrors of the node tables: path expansion is scalar work."""
-        return (self._a.tolist(), self._b.tolist(), self._oa.tolist(), self._ob.tolist(),
-                self._seg.tolist(), self._pos.tolist())  # fmt: skip
+    def _walk_tables(self) -> tuple[np.ndarray, ...]:
+        """What :func:`_walk_kernel` needs: ``(ints, oa, ob, junction table, pred)``."""
+        n_j, n_s = self.n_junctions, len(self._segments)
+        inner = [self._interior[sid] for sid in range(n_s)]
+        hops: list[list[tuple[int, int]]] = [[] for _ in range(n_j)]
+        for (ja, jb), sid in self._hop.items():
+            hops[ja].append((jb, sid))
+        flat_hops = [h for row in hops for h in row]
+        parts = [
+            np.array([self.layout.n_nodes, n_j, n_s]),
+            self._a,
+            self._b,
+            self._seg,
+            self._pos,
+            np.array([a for a, _, _ in self._segments], dtype=np.int64),
+            np.concatenate([[0], np.cumsum([len(x) for x in inner], dtype=np.int64)]),
+            np.array([node for x in inner for node in x], dtype=np.int64),
+            self._junction_nodes,
+            np.concatenate([[0], np.cumsum([len(row) for row in hops], dtype=np.int64)]),
+            np.array([jb for jb, _ in flat_hops], dtype=np.int64),
+            np.array([sid for _, sid in flat_hops], dtype=np.int64),
+        ]
+        ints = np.concatenate(parts).astype(np.int64)
+        return ints, self._oa, self._ob, self._junction_dist, self._pred
 
-    @cached_property
-    def _junction_rows(self) -> list[list[float]]:
-        return self._junction_dist.tolist()
-
-    def _path(self, u: int, v: int) -> list[int]:
+    def _dijkstra_path(self, u: int, v: int) -> list[int]:
+        """A shortest walk from ``u`` to ``v`` by Dijkstra on the full graph (fallback)."""
         if u == v:
             return [u]
-        if self.fallback:
-            _, pred = dijkstra(self._graph, directed=False, indices=u, return_predecessors=True)
-            walk = [v]
-            while walk[-1] != u:
-                walk.append(int(pred[walk[-1]]))
-            return walk[::-1]
-        a, b, oa, ob, seg, pos = self._lists
-        jd = self._junction_rows
-        best, choice = np.inf, None
-        if seg[u] == seg[v] and seg[u] >= 0:
-            best = abs(oa[u] - oa[v])
-        for side_u, eu, du in ((0, a[u], oa[u]), (1, b[u], ob[u])):
-            row = jd[eu]
-            for side_v, ev, dv in ((0, a[v], oa[v]), (1, b[v], ob[v])):
-                d = du + row[ev] + dv
-                if d < best - 1e-12:
-                    best, choice = d, (side_u, eu, side_v, ev)
-        if choice is None:  # straight along the shared segment
-            inner = self._interior[seg[u]]
-            pu, pv = pos[u], pos[v]
-            return inner[pu : pv + 1] if pu <= pv else inner[pv : pu + 1][::-1]
-        side_u, eu, side_v, ev = choice
-        walk = self._to_end(u, side_u)
-        hops = [ev]
-        while hops[-1] != eu:
-            hops.append(int(self._pred[eu, hops[-1]]))
-        hops.reverse()
-        for ja, jb in zip(hops[:-1], hops[1:], strict=True):
-            sid = self._hop[(ja, jb)]
-            inner = self._interior[sid]
-            walk.extend(inner if self._segments[sid][0] == ja else inner[::-1])
-            walk.append(int(self._junction_nodes[jb]))
-        walk.extend(self._to_end(v, side_v)[::-1][1:])
-        return walk
-
-    def _to_end(self, node: int, side: int) -> list[int]:
-        """Nodes from ``node`` to the end ``a`` (side 0) or ``b`` (side 1) of its segment."""
-        seg, pos = self._lists[4], self._lists[5]
-        sid = seg[node]
-        if sid < 0:
-            return [node]
-        inner, p = self._interior[sid], pos[node]
-        a, b, _ = self._segments[sid]
-        if side == 0:
-            return [*inner[p::-1], int(self._junction_nodes[a])]
-        return [*inner[p:], int(self._junction_nodes[b])]
+        _, pred = dijkstra(self._graph, directed=False, indices=u, return_predecessors=True)
+        walk = [v]
+        while walk[-1] != u:
+            walk.append(int(pred[walk[-1]]))
+        return walk[::-1]
 
     @property
     def nbytes(self) -> int:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError
 from optimizer.layout import Layout
@@ -68,13 +69,15 @@ def tour_length(router: Router, problem: RoutingProblem) -> float:
     return float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
 
 
-def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> list[str]:
+def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str], list[int]]:
+    """The bin code and the pick node of each pick, in order."""
     if isinstance(picks, str):
         raise RoutingError("picks must be a list of bin codes, not one string")
-    codes = [layout.slot(p).code for p in picks]
-    if not codes:
+    by_code = layout._slot_by_code  # layout.slot() without its checks for the common case
+    slots = [(by_code.get(p) if type(p) is str else None) or layout.slot(p) for p in picks]
+    if not slots:
         raise RoutingError("the pick list is empty: nothing to route")
-    return codes
+    return [s.code for s in slots], [s.node for s in slots]
 
 
 def route(
@@ -128,7 +131,7 @@ def route(
     >>> r.distance, r.method, r.optimal                          # doctest: +SKIP
     (101.0, 'exact', True)
     """
-    codes = _resolve_picks(layout, picks)
+    codes, code_nodes = _resolve_picks(layout, picks)
     if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):
         raise RoutingError(f"time_limit must be a positive number of seconds, got {time_limit}")
     start_depot = layout.depot(start)
@@ -136,31 +139,66 @@ def route(
     oracle = oracle or DistanceOracle.for_layout(layout)
     if oracle.layout is not layout and oracle.layout.version != layout.version:
         raise PickoptError("the oracle was built for another layout")
-    nodes = np.unique(layout.nodes_of(codes))
+    nodes = np.array(sorted(set(code_nodes)), dtype=np.int64)
     problem = RoutingProblem(layout, oracle, nodes, start_depot.node, end_depot.node,
                              time_limit, seed)  # fmt: skip
     name, tour = plan_tour(problem, method)
-    return build_route(problem, tour, codes, name, start_depot.name, end_depot.name)
+    return build_route(problem, tour, codes, name, start_depot.name, end_depot.name, code_nodes)
+
+
+@jit
+def _pick_order(path: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The indices of ``targets`` (nodes) sorted by the first step of ``path``
+    at each, ties in the order given; ``[-1 - j]`` if ``path`` misses
+    ``targets[j]``."""
+    n = targets.size
+    order = np.argsort(targets, kind="mergesort")
+    ranked = targets[order]
+    first = np.full(n, -1, dtype=np.int64)
+    left = n
+    for step in range(path.size):
+        if left == 0:
+            break
+        j = np.searchsorted(ranked, path[step])
+        while j < n and ranked[j] == path[step] and first[order[j]] < 0:
+            first[order[j]] = step
+            left -= 1
+            j += 1
+    for j in range(n):
+        if first[j] < 0:
+            return np.full(1, -1 - j, dtype=np.int64)
+    return np.argsort(first, kind="mergesort")
 
 
 def build_route(
-    problem: RoutingProblem, tour: Tour, codes: list[str], method: str, start: str, end: str
+    problem: RoutingProblem,
+    tour: Tour,
+    codes: list[str],
+    method: str,
+    start: str,
+    end: str,
+    code_nodes: list[int] | None = None,
 ) -> Route:
-    """Expand a tour into a :class:`Route`, checking it visits every pick."""
+    """Expand a tour into a :class:`Route`, checking it visits every pick.
+
+    ``code_nodes`` are the pick nodes of ``codes`` (looked up if not given).
+    The distance is ``tour.length`` and the path ``tour.path`` if the router
+    gives them, else the sum of the oracle's distances between consecutive
+    waypoints and its walk through them.
+    """
     wp = tour.waypoints
     if wp[0] != problem.start or wp[-1] != problem.end:
         raise RoutingError(f"router {method!r} returned a tour with the wrong ends")
-    path = problem.oracle.walk(wp)
-    first_pass: dict[int, int] = {}
-    for step, node in enumerate(path):
-        first_pass.setdefault(node, step)
-    missing = [c for c in codes if problem.layout.slot(c).node not in first_pass]
-    if missing:
-        raise RoutingError(f"router {method!r} missed pick {missing[0]!r}")
-    order = sorted(
-        range(len(codes)), key=lambda i: (first_pass[problem.layout.slot(codes[i]).node], i)
-    )
-    stops = tuple(dict.fromkeys(codes[i] for i in order))
-    distance = float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
-    return Route(stops, distance, tuple(path), method, tour.optimal, start, end,
+    if code_nodes is None:
+        code_nodes = [problem.layout.slot(c).node for c in codes]
+    path = problem.oracle.walk_array(wp) if tour.path is None else tour.path
+    order = _pick_order(path, np.array(code_nodes, dtype=np.int64)).tolist()
+    if order and order[0] < 0:
+        raise RoutingError(f"router {method!r} missed pick {codes[-1 - order[0]]!r}")
+    stops = tuple(dict.fromkeys([codes[i] for i in order]))
+    if tour.length is not None:
+        distance = float(tour.length)
+    else:
+        distance = float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
+    return Route(stops, distance, tuple(path.tolist()), method, tour.optimal, start, end,
                  problem.layout, tour.detail)  # fmt: skip

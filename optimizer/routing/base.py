@@ -5,7 +5,9 @@ A router only decides an order of *waypoints* (nodes, starting at the start
 depot and ending at the end depot, visiting every pick node); consecutive
 waypoints are joined by shortest walks. The distance is then the sum of the
 oracle's distances between consecutive waypoints, which by construction
-equals the length of the node walk in ``Route.path``.
+equals the length of the node walk in ``Route.path``; a router that has the
+length or the node walk already (the exact DP: its optimum and the walk it
+priced) passes them as ``Tour.length`` and ``Tour.path``.
 """
 
 from __future__ import annotations
@@ -52,11 +54,18 @@ class RoutingProblem:
 
 @dataclass(frozen=True)
 class Tour:
-    """A router's answer: waypoints from start to end, and whether proven optimal."""
+    """A router's answer: waypoints from start to end, and whether proven optimal.
+
+    ``length`` is the walk's length in metres and ``path`` its node walk
+    (``oracle.walk(waypoints)``) when the router has them already (the exact
+    DP); ``None`` has them computed from the waypoints.
+    """
 
     waypoints: list[int]
     optimal: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+    length: float | None = None
+    path: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class Router(Protocol):
