@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import platform
 import statistics
-import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -36,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import numba
 import numpy as np
-import scipy
+from _common import environment, fmt_s  # benches/ is on sys.path when run as a script
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
@@ -87,15 +83,6 @@ def networkx_matrix(graph: nx.Graph, nodes: list[int]) -> np.ndarray:
     return out
 
 
-def fmt_time(seconds: float) -> str:
-    """Seconds in a readable unit."""
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:,.1f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:,.2f} ms"
-    return f"{seconds:,.2f} s"
-
-
 def run() -> dict[str, Any]:
     """Measure everything; return the raw figures."""
     layout = Layout.from_file(LAYOUT)
@@ -142,15 +129,7 @@ def run() -> dict[str, Any]:
         "oracle_nbytes": oracle.nbytes,
         "build_tracemalloc_peak_bytes": peak,
         "max_abs_difference_m": {"scipy": err_scipy, "networkx": err_nx},
-        "environment": {
-            "python": sys.version.split()[0],
-            "numpy": np.__version__,
-            "scipy": scipy.__version__,
-            "numba": numba.__version__,
-            "networkx": nx.__version__,
-            "machine": platform.machine(),
-            "cpus": os.cpu_count(),
-        },
+        "environment": environment("networkx"),
     }
 
 
@@ -178,16 +157,16 @@ def report(r: dict[str, Any]) -> str:
         "",
         f"| method | {r['k']}x{r['k']} matrix | time / oracle |",
         "|---|---:|---:|",
-        f"| pickopt `DistanceOracle.matrix` | {fmt_time(s['oracle'])} | 1x |",
-        f"| scipy `dijkstra(indices=...)` | {fmt_time(s['scipy'])} | {speed_scipy:,.0f}x |",
-        f"| networkx `single_source_dijkstra_path_length` x {r['k']} | {fmt_time(s['networkx'])} "
+        f"| pickopt `DistanceOracle.matrix` | {fmt_s(s['oracle'])} | 1x |",
+        f"| scipy `dijkstra(indices=...)` | {fmt_s(s['scipy'])} | {speed_scipy:,.0f}x |",
+        f"| networkx `single_source_dijkstra_path_length` x {r['k']} | {fmt_s(s['networkx'])} "
         f"| {s['networkx'] / s['oracle']:,.0f}x |",
         "",
         "| oracle build and memory | value | goal | |",
         "|---|---:|---:|---|",
         f"| speed-up over scipy | {speed_scipy:,.0f}x | >= {GOAL_SPEEDUP:,.0f}x "
         f"| {mark[ok['speed']]} |",
-        f"| build time (median of {r['repeats']['build']}) | {fmt_time(r['build_seconds'])} "
+        f"| build time (median of {r['repeats']['build']}) | {fmt_s(r['build_seconds'])} "
         f"| < {GOAL_BUILD_S:g} s | {mark[ok['build']]} |",
         f"| `oracle.nbytes` | {r['oracle_nbytes'] / mb:,.2f} MB | < {GOAL_MEMORY_MB:g} MB "
         f"| {mark[ok['memory']]} |",

@@ -12,7 +12,7 @@ import csv
 import hashlib
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.errors import PickoptError, UnknownSlotError, suggest
@@ -114,14 +114,9 @@ class Slotting:
 
     bins: Mapping[str, str]
     name: str = "slotting"
-    _skus_by_bin: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bins", dict(self.bins))
-        by_bin: dict[str, list[str]] = {}
-        for sku, code in self.bins.items():
-            by_bin.setdefault(code, []).append(sku)
-        object.__setattr__(self, "_skus_by_bin", by_bin)
 
     @classmethod
     def identity(cls, layout: Layout) -> Slotting:
@@ -157,10 +152,6 @@ class Slotting:
         if code is None:
             raise UnknownSlotError(f"unknown SKU {sku!r} in {self.name}" + suggest(sku, self.bins))
         return code
-
-    def skus_in(self, code: str) -> list[str]:
-        """SKUs stored in bin ``code``."""
-        return list(self._skus_by_bin.get(code, []))
 
     def check(self, layout: Layout) -> None:
         """Raise :class:`UnknownSlotError` naming the first bin the layout lacks."""

@@ -9,7 +9,7 @@ the unassigned list with its reason; nothing is dropped silently.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -142,10 +142,6 @@ class BatchingProblem:
     def total(self, batches: Sequence[Sequence[int]]) -> float:
         """Total walking distance of a batching."""
         return sum(self.batch_cost(b) for b in batches)
-
-    def with_seed(self, seed: int) -> BatchingProblem:
-        """The same problem with another random seed."""
-        return replace(self, seed=seed)
 
 
 def _too_big(load: np.ndarray, cart: Cart) -> str | None:

@@ -226,20 +226,21 @@ class Layout:
         UnknownSlotError
             Naming the code and the closest known one.
         """
-        if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        if type(key) is str:  # the common case first: routing looks up every pick
+            found = self._slot_by_code.get(key)
+            if found is not None:
+                return found
+        elif isinstance(key, int | np.integer) and not isinstance(key, bool):
             if 0 <= key < len(self.slots):
                 return self.slots[int(key)]
             raise UnknownSlotError(
                 f"slot index {key} is out of range for layout {self.name!r} "
                 f"({len(self.slots)} slots)"
             )
-        found = self._slot_by_code.get(key) if isinstance(key, str) else None
-        if found is None:
-            raise UnknownSlotError(
-                f"unknown bin code {key!r} in layout {self.name!r}"
-                + suggest(str(key), self._slot_by_code)
-            )
-        return found
+        raise UnknownSlotError(
+            f"unknown bin code {key!r} in layout {self.name!r}"
+            + suggest(str(key), self._slot_by_code)
+        )
 
     def nodes_of(self, keys: Iterable[str | int]) -> np.ndarray:
         """Pick nodes of bin codes or slot indices, in the given order."""

@@ -73,8 +73,7 @@ def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str
     """The bin code and the pick node of each pick, in order."""
     if isinstance(picks, str):
         raise RoutingError("picks must be a list of bin codes, not one string")
-    by_code = layout._slot_by_code  # layout.slot() without its checks for the common case
-    slots = [(by_code.get(p) if type(p) is str else None) or layout.slot(p) for p in picks]
+    slots = [layout.slot(p) for p in picks]
     if not slots:
         raise RoutingError("the pick list is empty: nothing to route")
     return [s.code for s in slots], [s.node for s in slots]
