@@ -138,8 +138,8 @@ def _wave(args: argparse.Namespace) -> None:
 def _slot(args: argparse.Namespace) -> None:
     from optimizer.batching import Cart
     from optimizer.io import read_slotting
+    from optimizer.jobs.nightly import run_nightly
     from optimizer.layout import Layout
-    from optimizer.slotting.nightly import run_nightly
 
     try:
         shares = [float(x) for x in args.shares.split(",")]

@@ -1,8 +1,10 @@
 """Slotting: demand profiles, ABC/COI classes, slot assignment, re-slotting moves.
 
-The nightly job, step by step::
+The nightly job, step by step (replaying orders is a job above the wave
+layer, :func:`optimizer.jobs.replay`)::
 
-    from optimizer.slotting import DemandProfile, assign, reslot, replay
+    from optimizer.slotting import DemandProfile, assign, reslot
+    from optimizer.jobs import replay
     profile = DemandProfile.from_file("history.parquet")      # CSV too
     slotting = assign(layout, profile, policy="class-based")   # or "turnover", "coi", "random"
     plan = reslot(layout, profile, current, max_moves=500)     # plan.slotting, plan.moves
@@ -17,19 +19,22 @@ Modules, in the order data flows:
 - :mod:`~optimizer.slotting.assignment`: :func:`slot_costs` (walking from the
   depots plus golden-zone level penalties) and :func:`assign` (class-based,
   turnover, COI, random; capacities and zones honoured);
-- :mod:`~optimizer.slotting.moves`: :func:`reslot` (a bounded move list, best
-  gain per move first) and :func:`apply_moves` (which checks a move list);
+- :mod:`~optimizer.slotting.reslotting`: :func:`reslot` (a bounded move list,
+  best gain per move first) with its :class:`ReslotParams`, built from
+  :mod:`~optimizer.slotting.target` (the sticky full re-slot it aims at) and
+  :mod:`~optimizer.slotting.greedy` (the actions that spend the budget);
+- :mod:`~optimizer.slotting.moves`: :class:`Move`, :class:`ReslotPlan` and
+  :func:`apply_moves` (which checks a move list);
 - :mod:`~optimizer.slotting.tours`: :class:`SampledTours`, the tour gain model
-  of ``reslot(..., gain="tours")`` (moves ranked by what they save on batched
-  tours of sampled history, routed exactly);
-- :mod:`~optimizer.slotting.evaluation`: :func:`replay` of historical orders with
-  ``plan_wave`` under several slottings, and :func:`history_orders`;
+  (moves ranked by what they save on batched tours of sampled history,
+  routed exactly);
 - :mod:`~optimizer.slotting.history`: :func:`generate_history`, a seeded
-  generator of realistic histories;
-- :mod:`~optimizer.slotting.nightly`: :func:`run_nightly`, behind ``pickopt slot``.
+  generator of realistic histories.
 
-Layering: slotting uses layout, distance, orders, batching and waves; nothing
-but the CLI imports slotting.
+Layering: slotting's core sits beside batching: it uses layout, distance,
+orders, batching and routing, never the wave layer. Its jobs (the replay of
+historical orders and the nightly run behind ``pickopt slot``) live in
+:mod:`optimizer.jobs`, above the waves.
 """
 
 from optimizer.slotting.assignment import (
@@ -43,10 +48,10 @@ from optimizer.slotting.assignment import (
     slot_costs,
 )
 from optimizer.slotting.classes import DEFAULT_SHARES, Classes, ClassRow, classify
-from optimizer.slotting.evaluation import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.slotting.history import History, generate_history
-from optimizer.slotting.moves import Move, MoveError, ReslotPlan, apply_moves, reslot
+from optimizer.slotting.moves import Move, MoveError, ReslotPlan, apply_moves
 from optimizer.slotting.profile import CoPick, DemandProfile, HistoryError, RowIssues
+from optimizer.slotting.reslotting import RESLOT_POLICIES, ReslotParams, reslot
 from optimizer.slotting.tours import GAIN_MODELS, SampledTours, TourGain, sample_tours
 
 __all__ = [
@@ -67,6 +72,8 @@ __all__ = [
     "POLICIES",
     "GOLDEN_ZONE",
     "reslot",
+    "ReslotParams",
+    "RESLOT_POLICIES",
     "ReslotPlan",
     "Move",
     "MoveError",
@@ -75,10 +82,6 @@ __all__ = [
     "TourGain",
     "SampledTours",
     "sample_tours",
-    "replay",
-    "ReplayReport",
-    "history_orders",
-    "REPLAY_POLICY",
     "generate_history",
     "History",
 ]

@@ -31,7 +31,7 @@ import numpy as np
 from optimizer.errors import PickoptError, suggest
 from optimizer.slotting.profile import DemandProfile
 
-__all__ = ["Classes", "ClassRow", "classify", "DEFAULT_SHARES", "CLASS_METHODS"]
+__all__ = ["Classes", "ClassRow", "classify", "check_shares", "DEFAULT_SHARES", "CLASS_METHODS"]
 
 DEFAULT_SHARES = (0.80, 0.15, 0.05)
 CLASS_METHODS = ("abc", "coi")
@@ -115,7 +115,20 @@ class Classes:
         return "\n".join(lines)
 
 
-def _check_shares(shares: Sequence[float]) -> tuple[float, ...]:
+def check_shares(shares: Sequence[float]) -> tuple[float, ...]:
+    """Class shares as fractions adding up to 1 (per cent accepted).
+
+    Raises
+    ------
+    PickoptError
+        For no classes or more than 26, a share that is not positive, or
+        shares that add up to neither 1 nor 100.
+
+    Examples
+    --------
+    >>> check_shares([80, 15, 5])
+    (0.8, 0.15, 0.05)
+    """
     out = tuple(float(s) for s in shares)
     if not out or len(out) > 26:
         raise PickoptError(f"class shares must list 1 to 26 classes, got {len(out)}")
@@ -173,7 +186,7 @@ def classify(
             f"unknown classification {method!r}" + suggest(method, CLASS_METHODS)
             + f"; known: {', '.join(CLASS_METHODS)}"
         )  # fmt: skip
-    fractions = _check_shares(shares)
+    fractions = check_shares(shares)
     n = len(profile)
     picks = profile.picks.astype(np.float64)
     idx = np.arange(n)
