@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from optimizer.layout import Layout
+from optimizer.slotting import DemandProfile, History, generate_history
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
@@ -57,3 +58,15 @@ def pa_spec(**changes: Any) -> dict[str, Any]:
     }
     base.update(changes)
     return base
+
+
+@pytest.fixture(scope="module")
+def history() -> History:
+    """A seeded 21-day order history on 300 SKUs (about 100 orders a day)."""
+    return generate_history(300, days=21, orders_per_day=100, seed=5)
+
+
+@pytest.fixture(scope="module")
+def profile(history: History) -> DemandProfile:
+    """The demand profile of ``history``."""
+    return history.profile()

@@ -1,0 +1,185 @@
+"""The tour gain model: sampled tours measure moves exactly, and tour-ranked move
+lists are applicable and add up.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimizer.batching import Cart
+from optimizer.errors import PickoptError
+from optimizer.layout import Layout
+from optimizer.orders import Slotting
+from optimizer.slotting import ReslotParams, SlottingWarning, apply_moves, assign, reslot
+from optimizer.slotting.tours import TOUR_PENALTY, TourGain, sample_tours
+from optimizer.waves import WavePolicy
+from tests.slotting.conftest import check_applicable, with_capacities
+
+SMALL_TOURS = TourGain(max_tours=60)
+
+
+def slot_array(layout: Layout, skus: list[str], slotting: Slotting) -> np.ndarray:
+    """Slot index of each SKU (-1: none)."""
+    index = {s.code: s.index for s in layout.slots}
+    return np.array([index[slotting.bins[s]] if s in slotting else -1 for s in skus])
+
+
+def test_tour_gain_equals_the_measured_change(single_block: Layout, history) -> None:
+    """The gain of a move or a swap is the change of the sampled tours' length, and
+    equals routing every sampled tour again from scratch."""
+    p = history.window(0, 6).profile()
+    current = assign(single_block, p, "random", seed=2)
+    skus = list(p.skus)
+    slot_of = slot_array(single_block, skus, current)
+    orders = history.window(0, 6).orders_by_day()
+    index = {s: k for k, s in enumerate(skus)}
+    for batching in ("savings", "fcfs"):
+        tours = sample_tours(single_block, orders, current, index, slot_of, Cart(max_items=45),
+                             TourGain(batching=batching, max_tours=50))  # fmt: skip
+        assert tours.tours >= 50
+        assert tours.per_day() == pytest.approx(tours.per_day_under(slot_of))
+        rng = np.random.default_rng(7)
+        free = sorted(set(range(len(single_block.slots))) - set(slot_of.tolist()))
+        hot = np.argsort(-p.picks)[:30].tolist()
+        for _ in range(12):
+            i, t = (int(x) for x in rng.choice(hot, 2, replace=False))
+            if rng.random() < 0.5:  # into a free slot
+                who, dests = [i], [free.pop(int(rng.integers(len(free))))]
+                free.append(int(tours.slot_of[i]))
+            else:  # a swap
+                who, dests = [i, t], [int(tours.slot_of[t]), int(tours.slot_of[i])]
+            before = tours.per_day()
+            gain = tours.delta(who, dests)
+            after = tours.slot_of.copy()
+            after[who] = dests
+            assert gain == pytest.approx(before - tours.per_day_under(after), abs=1e-9)
+            tours.apply(who, dests)
+            assert tours.per_day() == pytest.approx(before - gain, abs=1e-9)
+            assert tours.per_day() == pytest.approx(tours.per_day_under(tours.slot_of), abs=1e-9)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 1000),
+    budget=st.integers(0, 40),
+    policy=st.sampled_from(["class-based", "turnover", "coi"]),
+    start=st.sampled_from(["random", "class-based"]),
+)
+def test_tour_move_lists_are_applicable(
+    single_block: Layout, history, seed: int, budget: int, policy: str, start: str
+) -> None:
+    """Tour-ranked moves apply in order: each SKU once, never into an occupied bin,
+    within budget; each step saves on the sampled tours, and the steps' gains add
+    up to the sampled tours' drop."""
+    old = history.window(0, 9).profile()
+    new = history.window(10, 20).profile()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        current = assign(single_block, old, start, seed=seed)
+    orders = history.window(10, 20).orders_by_day()
+    plan = reslot(
+        single_block,
+        new,
+        current,
+        budget,
+        orders=orders,
+        params=ReslotParams(policy, gain="tours", tours=SMALL_TOURS),
+    )
+    check_applicable(single_block, current, plan)
+    assert plan.gain == "tours"
+    steps: dict[int, float] = {}
+    for m in plan.moves:
+        if m.kind != "put-away":
+            steps[m.step] = steps.get(m.step, 0.0) + m.expected_gain_m
+    assert all(g >= -1e-9 for g in steps.values())
+    t = plan.tour_m_per_day
+    if budget:
+        assert sum(steps.values()) == pytest.approx(t["current"] - t["planned"], abs=1e-6)
+    else:
+        assert not steps
+
+
+def test_tour_plan_is_measured_on_its_own_sample(single_block: Layout, history) -> None:
+    """Routing the sampled tours again under the planned slotting and the target
+    gives the lengths the plan reports; the budgeted plan walks less than before."""
+    current = assign(single_block, history.window(0, 9).profile(), "random", seed=4)
+    new = history.window(10, 20).profile()
+    orders = history.window(10, 20).orders_by_day()
+    plan = reslot(
+        single_block,
+        new,
+        current,
+        30,
+        orders=orders,
+        params=ReslotParams("turnover", gain="tours", tours=SMALL_TOURS),
+    )
+    skus = [s for s in new.skus]
+    index = {s: k for k, s in enumerate(skus)}
+    cart = Cart(max_items=45)
+    start = slot_array(single_block, skus, apply_moves(
+        current, [m for m in plan.moves if m.kind == "put-away"]))  # fmt: skip
+    tours = sample_tours(single_block, orders, plan.target, index, start, cart, SMALL_TOURS)
+    assert tours.per_day() == pytest.approx(plan.tour_m_per_day["current"])
+    planned = slot_array(single_block, skus, plan.slotting)
+    assert tours.per_day_under(planned) == pytest.approx(plan.tour_m_per_day["planned"])
+    target = slot_array(single_block, skus, plan.target)
+    assert tours.per_day_under(target) == pytest.approx(plan.tour_m_per_day["target"])
+    assert plan.tour_m_per_day["planned"] < plan.tour_m_per_day["current"]
+    assert 0 < plan.moves_used <= 30
+
+
+def test_tour_moves_respect_capacities(single_block: Layout, history) -> None:
+    """With mixed slot sizes every tour-ranked destination holds the SKU."""
+    layout = with_capacities(single_block, [3.0, 3.0, 8.0, 40.0])
+    old = history.window(0, 9).profile(with_cube=True)
+    new = history.window(10, 20).profile(with_cube=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        current = assign(layout, old, "random", seed=3)
+        orders = history.window(10, 20).orders_by_day()
+        plan = reslot(
+            layout,
+            new,
+            current,
+            40,
+            orders=orders,
+            params=ReslotParams("turnover", gain="tours", tours=SMALL_TOURS),
+        )
+    space = dict(zip(new.skus, new.space().tolist(), strict=True))
+    assert plan.moves_used > 0
+    check_applicable(layout, current, plan, space)
+
+
+def test_tour_gain_without_budget_is_the_full_reslot(single_block: Layout, history) -> None:
+    """Without a budget every action toward the target is taken, whatever the gain model."""
+    current = assign(single_block, history.window(0, 9).profile(), "random", seed=1)
+    new = history.window(10, 20).profile()
+    picks = reslot(single_block, new, current, None, params=ReslotParams("turnover"))
+    tours = reslot(single_block, new, current, None, params=ReslotParams("turnover", gain="tours"),
+                   orders=history.window(10, 20).orders_by_day())  # fmt: skip
+    assert tours.slotting.bins == picks.slotting.bins
+
+
+def test_tour_gain_options_are_checked(single_block: Layout, profile) -> None:
+    """Unknown gain models, missing orders and bad options are named."""
+    current = assign(single_block, profile, "random")
+    with pytest.raises(PickoptError, match="did you mean 'tours'"):
+        reslot(single_block, profile, current, 10, params=ReslotParams(gain="tour"))
+    with pytest.raises(PickoptError, match="needs the historical orders"):
+        reslot(single_block, profile, current, 10, params=ReslotParams(gain="tours"))
+    with pytest.raises(PickoptError, match="did you mean 'savings'"):
+        TourGain(batching="saving")
+    with pytest.raises(PickoptError, match="max_tours must be a whole number"):
+        TourGain(max_tours=0)
+
+
+def test_tour_penalty_is_the_default_wave_setup() -> None:
+    """The savings batching of the sample charges a tour what a default wave does."""
+    assert TourGain().tour_penalty == TOUR_PENALTY == WavePolicy().tour_penalty
