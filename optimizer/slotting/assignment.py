@@ -372,8 +372,11 @@ def assign(
 
     Examples
     --------
-    >>> slotting = assign(layout, profile, "class-based")  # doctest: +SKIP
-    >>> slotting.bin_of("sku-001"), slotting.unslotted      # doctest: +SKIP
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> profile = DemandProfile.from_arrays(["o1", "o2", "o3", "o3"],
+    ...                                     ["busy", "busy", "busy", "rare"], [1, 1, 1, 1])
+    >>> slotting = assign(layout, profile, "class-based")
+    >>> slotting.bin_of("busy"), slotting.unslotted
     ('A01-B1-001-L-1', ())
     """
     rng = np.random.default_rng(seed)

@@ -290,7 +290,8 @@ def slot_accepts(layout: Layout, slot: int, space: float, zone: str | None) -> b
     >>> slot_accepts(layout, 0, 5.0, None)
     True
     >>> small = dataclasses.replace(layout.slots[0], capacity=2.0)
-    >>> slot_accepts(dataclasses.replace(layout, slots=(small,)), 0, 5.0, None)
+    >>> smaller = dataclasses.replace(layout, slots=(small, *layout.slots[1:]))
+    >>> slot_accepts(smaller, 0, 5.0, None)
     False
     """
     s = layout.slots[slot]

@@ -1,6 +1,6 @@
 """Tour gains: what a re-slot saves on batched tours, measured on sampled history.
 
-The single-pick estimate of :func:`~optimizer.slotting.moves.reslot` (picks per
+The single-pick estimate of :func:`~optimizer.slotting.reslotting.reslot` (picks per
 day times the round trip from the depot to the slot) ignores how batched
 tours work: a tour's length is set by which aisles it enters and how deep,
 so a SKU that alone sends tours to a far aisle saves more when it moves than
@@ -20,7 +20,7 @@ less. :class:`SampledTours` measures instead.
    batches of the old minus the new tour length, per day of the sample.
    Only batches whose node set really changes are routed again.
 
-:func:`~optimizer.slotting.moves.reslot` with ``gain="tours"`` ranks its
+:func:`~optimizer.slotting.reslotting.reslot` with ``gain="tours"`` ranks its
 candidate actions by this delta per move.
 """
 
@@ -118,7 +118,13 @@ class TourGain:
             raise PickoptError(f"TourGain.tour_penalty must be >= 0, got {self.tour_penalty!r}")
 
     def hot_skus(self, max_moves: int) -> int:
-        """How many SKUs get open candidates for a budget of ``max_moves``."""
+        """How many SKUs get open candidates for a budget of ``max_moves``.
+
+        Examples
+        --------
+        >>> TourGain().hot_skus(40), TourGain(hot=10).hot_skus(40)
+        (100, 10)
+        """
         return self.hot if self.hot is not None else min(2 * max_moves + 20, 2000)
 
 
