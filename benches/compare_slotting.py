@@ -51,16 +51,16 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.batching import Cart
+from optimizer.jobs import REPLAY_POLICY, replay
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from optimizer.slotting import (
-    REPLAY_POLICY,
+    ReslotParams,
     ReslotPlan,
     SlottingWarning,
     TourGain,
     assign,
     generate_history,
-    replay,
     reslot,
     slot_costs,
 )
@@ -111,17 +111,18 @@ def ceiling_plans(
     """The plans of the ceiling section for one start and policy."""
     t0 = time.perf_counter()
     plans = {
-        "tours, large search": reslot(layout, profile, current, BUDGET, policy, gain="tours",
-                                      orders=orders, cart=CART, tours=LARGE_SEARCH),
+        "tours, large search": reslot(layout, profile, current, BUDGET, orders=orders,
+                                      params=ReslotParams(policy, gain="tours", cart=CART,
+                                                          tours=LARGE_SEARCH)),
     }  # fmt: skip
     LARGE_SEARCH_S.append(time.perf_counter() - t0)
     for budget in range(BUDGET, 4 * BUDGET + 1):  # relaxation: count only the SKUs placed
-        plan = reslot(layout, profile, current, budget, policy)
+        plan = reslot(layout, profile, current, budget, params=ReslotParams(policy))
         if placed(layout, plan)[0] >= BUDGET:
             break
     plans["40 SKUs placed, room free"] = plan
     for budget, label in zip(MORE_BUDGETS, CEILING[2:], strict=True):
-        plans[label] = reslot(layout, profile, current, budget, policy)
+        plans[label] = reslot(layout, profile, current, budget, params=ReslotParams(policy))
     return plans
 
 
@@ -149,7 +150,7 @@ def run_seed(layout: Layout, seed: int, ceiling: bool = False, **shape: float) -
     extra: dict[str, dict[str, Any]] = {}
     for start, current in starts.items():
         for policy in TOWARD:
-            full = reslot(layout, profile, current, None, policy)
+            full = reslot(layout, profile, current, None, params=ReslotParams(policy))
             key = f"{start} -> {policy}"
             slottings[f"{key} / full"] = full.slotting
             moves[f"{key} / full"] = full.moves_used
@@ -157,8 +158,8 @@ def run_seed(layout: Layout, seed: int, ceiling: bool = False, **shape: float) -
             expected[f"{key} / full"] = e["current"] - e["planned"]
             for gain in GAINS:
                 t0 = time.perf_counter()
-                plan = reslot(layout, profile, current, BUDGET, policy, gain=gain, orders=orders,
-                              cart=CART)  # fmt: skip
+                params = ReslotParams(policy, gain=gain, cart=CART)
+                plan = reslot(layout, profile, current, BUDGET, params=params, orders=orders)
                 seconds[f"{key} / 5% {gain}"] = time.perf_counter() - t0
                 slottings[f"{key} / 5% {gain}"] = plan.slotting
                 moves[f"{key} / 5% {gain}"] = plan.moves_used
@@ -412,8 +413,8 @@ after a month of drift). "Captured" is the budgeted re-slot's replayed
 saving over the unlimited one's, both against the starting slotting;
 "expected captured" is the same ratio by the re-slot's own estimate.
 
-Each budgeted re-slot is planned with two gain models (`reslot(...,
-gain=...)`): **picks** ranks moves by picks per day x round-trip slot cost
+Each budgeted re-slot is planned with two gain models
+(`ReslotParams(gain=...)`): **picks** ranks moves by picks per day x round-trip slot cost
 from the depot (a single-pick estimate; its "expected captured" uses that
 estimate); **tours** ranks them by the metres they save on sampled batched
 tours of the same 30 days (each day's orders grouped by savings batching
