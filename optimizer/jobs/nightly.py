@@ -76,15 +76,6 @@ class NightlyResult:
         return self.report.saving_pct(self.baseline, "new")
 
 
-def _write_csv(path: Path, rows: Iterable[Mapping[str, Any]], header: Sequence[str]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(header), lineterminator="\n")
-        w.writeheader()
-        for row in rows:
-            w.writerow(row)
-    return path
-
-
 def run_nightly(
     layout: Layout,
     history: str | Path,
@@ -264,6 +255,15 @@ def _write_all(
     (out / "report.md").write_text(_markdown(result, layout, current, policy), encoding="utf-8")
     files["report"] = out / "report.md"
     return files
+
+
+def _write_csv(path: Path, rows: Iterable[Mapping[str, Any]], header: Sequence[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(header), lineterminator="\n")
+        w.writeheader()
+        for row in rows:
+            w.writerow(row)
+    return path
 
 
 def _sku_rows(result: NightlyResult, current: Slotting | None) -> Iterator[dict[str, Any]]:
