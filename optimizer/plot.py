@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,8 +53,6 @@ class WaveTour(Protocol):
 
 def _pyplot() -> Any:
     """matplotlib.pyplot, on the Agg backend when there is no display."""
-    import os
-
     import matplotlib
 
     interactive = os.environ.get("DISPLAY") or "inline" in matplotlib.get_backend().lower()

@@ -84,12 +84,14 @@ The class tables are built in Python once per block count and per process
 (:func:`~optimizer.routing.exact.states.machine` is cached). The sweep, the
 walk back, the Euler walk and the node path run in numba, in one kernel call.
 Measured times of :meth:`ExactRouter.solve` and of the whole ``route()`` call
-are in ``benches/results/routing_quick.md`` (``benches/compare_routing.py``).
+are in ``benches/results/routing_quick.md`` (``benches/compare_routing.py``),
+those of :meth:`ExactRouter.length` and of building the tables in
+``benches/results/routing_docstring_figures.md``.
 
 ``MAX_BLOCKS`` is 3 because the classes grow quickly with the cross-aisles:
-four blocks reach 2,956 classes, whose tables hold 55 MB and take longer to
-build than thousands of three-block routes take to solve. The sweep itself is
-exact for any block count; lift the limit only with the build cost in mind.
+four blocks reach 2,956 classes (442 for three), whose tables hold 55 MB and
+take seconds to build. The sweep itself is exact for any block count; lift the
+limit only with the build cost in mind.
 
 Modules, in the order the router uses them:
 

@@ -52,10 +52,12 @@ class ExactRouter:
 
     Examples
     --------
+    >>> from optimizer import Layout
     >>> from optimizer.routing import route
-    >>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"], method="exact")  # doctest: +SKIP
-    >>> r.optimal                                                                  # doctest: +SKIP
-    True
+    >>> layout = Layout.from_file("layouts/two_block.toml")
+    >>> r = route(layout, ["A02-B1-004-L-1", "A07-B2-020-R-2"], method="exact")
+    >>> r.distance, r.optimal
+    (152.0, True)
     """
 
     name = "exact"
