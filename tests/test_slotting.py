@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from optimizer.batching import Cart
 from optimizer.cli import main
 from optimizer.errors import CapacityError, PickoptError, UnknownSlotError
+from optimizer.io import read_slotting, write_slotting
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.slotting import (
@@ -40,7 +41,7 @@ from optimizer.slotting import (
     reslot,
     slot_costs,
 )
-from optimizer.slotting.progress import Progress
+from optimizer.progress import Progress
 from optimizer.slotting.tours import TourGain, sample_tours
 from tests.conftest import LAYOUTS, ROOT
 
@@ -805,7 +806,7 @@ def test_cli_slot_writes_slotting_and_report(
     assert code == 0 and "replay" in out
     report = (tmp_path / "report.md").read_text()
     assert "## ABC classes" in report and "| A |" in report and "saving" in report
-    assert Slotting.from_csv(tmp_path / "slotting.csv").bins
+    assert read_slotting(tmp_path / "slotting.csv").bins
     assert (tmp_path / "skus.csv").exists() and (tmp_path / "replay.csv").exists()
 
 
@@ -815,7 +816,7 @@ def test_cli_slot_reslots_with_a_move_budget(
     """With --current and --max-moves the move list is written and applies in order."""
     p = DemandProfile.from_file(HISTORY)
     current = assign(single_block, p, "random", seed=1)
-    current.to_csv(tmp_path / "current.csv")
+    write_slotting(current, tmp_path / "current.csv")
     code = main(["slot", "--layout", SINGLE, "--history", str(HISTORY), "--current",
                  str(tmp_path / "current.csv"), "--max-moves", "20", "--out",
                  str(tmp_path / "out"), "--replay-days", "1"])  # fmt: skip
@@ -830,8 +831,8 @@ def test_cli_slot_reslots_with_a_move_budget(
         for r in rows
     ]  # fmt: skip
     assert 0 < sum(m.kind != "put-away" for m in moves) <= 20
-    after = apply_moves(Slotting.from_csv(tmp_path / "current.csv"), moves, layout=single_block)
-    assert after.bins == Slotting.from_csv(tmp_path / "out" / "slotting.csv").bins
+    after = apply_moves(read_slotting(tmp_path / "current.csv"), moves, layout=single_block)
+    assert after.bins == read_slotting(tmp_path / "out" / "slotting.csv").bins
 
 
 def test_cli_slot_bad_history_is_one_line(

@@ -34,7 +34,7 @@ from optimizer.errors import PickoptError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.slotting.profile import HistoryError, _date_of, _HistoryReader
-from optimizer.slotting.progress import Progress
+from optimizer.progress import Progress
 from optimizer.waves import WavePolicy, plan_wave
 
 __all__ = ["ReplayReport", "replay", "history_orders", "REPLAY_POLICY"]

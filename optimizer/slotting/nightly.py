@@ -38,6 +38,7 @@ import numpy as np
 
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
+from optimizer.io import write_slotting
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from optimizer.slotting.assignment import SlotCosts, SlottingWarning, Unslotted, assign
@@ -214,7 +215,7 @@ def _write_all(
     seconds: Mapping[str, float],
 ) -> dict[str, Path]:
     files: dict[str, Path] = {}
-    new.to_csv(out / "slotting.csv")
+    write_slotting(new, out / "slotting.csv")
     files["slotting"] = out / "slotting.csv"
     if plan is not None:
         files["moves"] = _write_csv(

@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 
 from optimizer.errors import PickoptError, suggest
 from optimizer.orders import Order
-from optimizer.slotting.progress import Progress
+from optimizer.progress import Progress
 
 __all__ = [
     "DemandProfile",
