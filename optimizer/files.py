@@ -9,7 +9,8 @@ the file is wrong:
   optionally its size; it raises the reader's own error class;
 - :func:`read_text` reads UTF-8 text, with or without a byte-order mark;
 - :func:`detect_delimiter` picks the CSV delimiter from the header line:
-  comma, semicolon or tab (spreadsheets in many locales write ``;``).
+  comma, semicolon or tab (spreadsheets in many locales write ``;``);
+  :func:`sniff_delimiter` does so for a file that pyarrow will parse.
 
 CRLF line ends need nothing special: :mod:`csv` with ``newline=""`` text and
 pyarrow's CSV reader accept them, as both accept a UTF-8 byte-order mark once
@@ -26,7 +27,14 @@ from pathlib import Path
 
 from optimizer.errors import PickoptError, suggest
 
-__all__ = ["input_file", "check_format", "read_text", "detect_delimiter", "DELIMITERS"]
+__all__ = [
+    "input_file",
+    "check_format",
+    "read_text",
+    "detect_delimiter",
+    "sniff_delimiter",
+    "DELIMITERS",
+]
 
 #: The CSV delimiters readers accept, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t")
@@ -157,3 +165,15 @@ def detect_delimiter(header: str) -> str:
         elif not quoted and char in counts:
             counts[char] += 1
     return max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equals
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The delimiter of a CSV file, from its first line (see :func:`detect_delimiter`).
+
+    For readers that hand the file to a parser of their own (pyarrow's CSV
+    reader), which needs the delimiter up front; undecodable bytes are left
+    for that parser to report.
+    """
+    with path.open("rb") as fh:
+        first = fh.readline(1 << 16)
+    return detect_delimiter(first.decode("utf-8", errors="replace"))

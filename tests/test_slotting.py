@@ -25,6 +25,7 @@ from optimizer.errors import CapacityError, PickoptError, UnknownSlotError
 from optimizer.io import read_slotting, write_slotting
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
+from optimizer.progress import Progress
 from optimizer.slotting import (
     DemandProfile,
     HistoryError,
@@ -35,14 +36,13 @@ from optimizer.slotting import (
     apply_moves,
     assign,
     classify,
-    generate_history,
     history_orders,
     replay,
     reslot,
     slot_costs,
 )
-from optimizer.progress import Progress
 from optimizer.slotting.tours import TourGain, sample_tours
+from optimizer.synthetic import generate_history
 from tests.conftest import LAYOUTS, ROOT
 
 HISTORY = ROOT / "instances" / "history_single_block_30d_s1.csv"

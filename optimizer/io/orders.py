@@ -140,9 +140,9 @@ def read_orders(path: str | Path) -> list[Order]:
 
 
 def _read_csv(p: Path, text: str) -> list[Order]:
-    lines = text.splitlines(keepends=True)
-    delimiter = detect_delimiter(lines[0] if lines else "")
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    text_lines = text.splitlines(keepends=True)
+    delimiter = detect_delimiter(text_lines[0] if text_lines else "")
+    reader = csv.reader(text_lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:

@@ -12,7 +12,9 @@ The nightly job, step by step::
 Modules, in the order data flows:
 
 - :mod:`~optimizer.slotting.profile`: :class:`DemandProfile` from order lines
-  (CSV/Parquet, streamed; numpy group-bys), skipped rows in :class:`RowIssues`;
+  (read by :mod:`optimizer.io.history`, streamed; numpy group-bys), skipped
+  rows in :class:`RowIssues`; :mod:`~optimizer.slotting.copick` counts the
+  co-picked pairs;
 - :mod:`~optimizer.slotting.classes`: :func:`classify`, ABC by pick share or COI;
 - :mod:`~optimizer.slotting.assignment`: :func:`slot_costs` (walking from the
   depots plus golden-zone level penalties) and :func:`assign` (class-based,
@@ -24,14 +26,13 @@ Modules, in the order data flows:
   tours of sampled history, routed exactly);
 - :mod:`~optimizer.slotting.evaluation`: :func:`replay` of historical orders with
   ``plan_wave`` under several slottings, and :func:`history_orders`;
-- :mod:`~optimizer.slotting.history`: :func:`generate_history`, a seeded
-  generator of realistic histories;
 - :mod:`~optimizer.slotting.nightly`: :func:`run_nightly`, behind ``pickopt slot``.
 
 Layering: slotting uses layout, distance, orders, batching and waves; nothing
 but the CLI imports slotting.
 """
 
+from optimizer.io.history import HistoryError, RowIssues
 from optimizer.slotting.assignment import (
     GOLDEN_ZONE,
     POLICIES,
@@ -43,10 +44,10 @@ from optimizer.slotting.assignment import (
     slot_costs,
 )
 from optimizer.slotting.classes import DEFAULT_SHARES, Classes, ClassRow, classify
+from optimizer.slotting.copick import CoPick
 from optimizer.slotting.evaluation import REPLAY_POLICY, ReplayReport, history_orders, replay
-from optimizer.slotting.history import History, generate_history
 from optimizer.slotting.moves import Move, MoveError, ReslotPlan, apply_moves, reslot
-from optimizer.slotting.profile import CoPick, DemandProfile, HistoryError, RowIssues
+from optimizer.slotting.profile import DemandProfile
 from optimizer.slotting.tours import GAIN_MODELS, SampledTours, TourGain, sample_tours
 
 __all__ = [
@@ -79,6 +80,4 @@ __all__ = [
     "ReplayReport",
     "history_orders",
     "REPLAY_POLICY",
-    "generate_history",
-    "History",
 ]

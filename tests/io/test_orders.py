@@ -200,7 +200,8 @@ def test_json_syntax_and_shape(tmp_path: Path) -> None:
 
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
     """Only .csv and .json are understood; a missing file is named."""
-    with pytest.raises(OrderError, match=r"unknown orders file type '\.cvs'.*did you mean '\.csv'"):
+    unknown = r"unknown orders file type '\.cvs'.*did you mean '\.csv'"
+    with pytest.raises(OrderError, match=unknown):
         read_orders(tmp_path / "orders.cvs")
     with pytest.raises(OrderError, match=r"unknown orders file type '\.parquet'"):
         write_orders(sample_orders(), tmp_path / "orders.parquet")

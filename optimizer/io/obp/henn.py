@@ -147,7 +147,8 @@ def read_henn(
     ...     "no_aisles_: 2\\nno_cells__: 5\\ncell_lengt: 1\\ncell_width: 1.5\\n"
     ...     "aisle_widt: 2\\ndis_ais_wa: 1\\nm_no_a_p_b: 10\\n")
     >>> _ = order_file.write_text(
-    ...     "Order 0\\tnumber of articles 2\\n0\\tAisle 3\\tLocation 4\\n1\\tAisle 0\\tLocation 0\\n")
+    ...     "Order 0\\tnumber of articles 2\\n"
+    ...     "0\\tAisle 3\\tLocation 4\\n1\\tAisle 0\\tLocation 0\\n")
     >>> layout, slotting, orders, cart = read_henn(order_file, setting)
     >>> [line.sku for line in orders[0].lines], cart.max_items
     (['A02-B1-005-R-1', 'A01-B1-001-L-1'], 10)
