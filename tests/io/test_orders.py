@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.errors import PickoptError
-from optimizer.io import read_orders, read_slotting, write_orders, write_slotting
-from optimizer.orders import Order, OrderError, OrderLine, Slotting
-from tests.io.conftest import raises_at, write
+from optimizer.io import read_orders, write_orders
+from optimizer.orders import Order, OrderError, OrderLine
+from tests.io.conftest import DIALECTS, in_dialect, raises_at, write
 
 # ==== CSV and JSON order files =================================================================
 
@@ -215,12 +214,30 @@ def test_write_order_without_lines(tmp_path: Path) -> None:
         write_orders([Order("empty", ())], tmp_path / "o.csv")
 
 
-def test_slotting_round_trip(tmp_path: Path) -> None:
-    """A slotting table round-trips through read_slotting/write_slotting."""
-    slotting = Slotting({"b": "A01-B1-001-L-1", "a": "A02-B1-003-R-1"}, name="x")
-    path = tmp_path / "slots.csv"
-    write_slotting(slotting, path)
-    back = read_slotting(path)
-    assert back.bins == slotting.bins and back.name == "slots"
-    with pytest.raises(PickoptError, match="no such slotting file"):
-        read_slotting(tmp_path / "nowhere.csv")
+DIALECT_ORDERS = (
+    "order_id,sku,qty,due,carrier\no1,SKU-17,2,50400,DHL\no1,SKU-03,1,,\no2,SKU-03,4,,\n"
+)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_csv_every_dialect_reads_alike(tmp_path: Path, dialect: str) -> None:
+    """BOM, CRLF, ';' and tab delimiters give the orders the plain CSV gives."""
+    plain = read_orders(write(tmp_path, "plain.csv", DIALECT_ORDERS))
+    path = tmp_path / "orders.csv"
+    path.write_bytes(in_dialect(DIALECT_ORDERS, dialect))
+    assert read_orders(path) == plain
+    assert plain[0] == Order("o1", (OrderLine("SKU-17", 2), OrderLine("SKU-03")), 50400, 0, "DHL")
+
+
+def test_csv_quoted_delimiter_stays_in_its_field(tmp_path: Path) -> None:
+    """In a ';' file a quoted ';' is part of the SKU; commas are plain text."""
+    path = write(tmp_path, "o.csv", 'order_id;sku;qty\no1;"a;b";2\no2;c,d;1\n')
+    assert [ln.sku for o in read_orders(path) for ln in o.lines] == ["a;b", "c,d"]
+
+
+def test_csv_dialect_errors_keep_their_line(tmp_path: Path) -> None:
+    """With CRLF and ';' a bad quantity is still reported at its line."""
+    path = tmp_path / "o.csv"
+    path.write_bytes(in_dialect("order_id,sku,qty\no1,a,1\no2,b,x\n", "semicolon bom crlf"))
+    with raises_at(OrderError, path, 3, "quantity 'x' is not a whole number"):
+        read_orders(path)
