@@ -123,6 +123,8 @@ def input_file(
 def read_text(path: Path, error: type[PickoptError]) -> str:
     """The file's text, decoded as UTF-8 with an optional byte-order mark dropped.
 
+    Line ends are ``"\\n"`` whatever the file uses (CRLF, CR).
+
     Raises
     ------
     PickoptError

@@ -30,16 +30,19 @@ def replace_line(text: str, line: int, new: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: The CSV dialects every reader accepts, each a way to rewrite comma-separated text.
-DIALECTS = ("utf-8 bom", "crlf", "semicolon", "tab", "semicolon bom crlf")
+#: The CSV dialects every reader accepts: name -> delimiter.
+DIALECTS = {
+    "utf-8 bom": ",",
+    "crlf": ",",
+    "semicolon": ";",
+    "tab": "\t",
+    "semicolon bom crlf": ";",
+}
 
 
 def in_dialect(text: str, dialect: str) -> bytes:
     """Comma-separated ``text`` (no commas inside fields) as a file in ``dialect``."""
-    if "semicolon" in dialect:
-        text = text.replace(",", ";")
-    if dialect == "tab":
-        text = text.replace(",", "\t")
+    text = text.replace(",", DIALECTS[dialect])
     if "crlf" in dialect:
         text = text.replace("\n", "\r\n")
     data = text.encode("utf-8")
