@@ -18,7 +18,8 @@
 - **quantities**: geometric per line with a per-SKU mean, at most 12;
 - **unit cubes**: log-normal around 1 litre (the SKU master).
 
-Everything is numpy on whole arrays, so 10 million lines take seconds.
+Everything is numpy on whole arrays: Python loops run once per week, never
+per order or per line.
 The result, :class:`History`, writes itself as CSV or Parquet and turns
 into :class:`DemandProfile` objects or :class:`~optimizer.orders.Order`
 lists for any window of days.
