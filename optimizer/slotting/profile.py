@@ -309,7 +309,7 @@ class DemandProfile:
             qty_parts.append(chunk.qty)
             if chunk.day is not None:
                 day_parts.append(chunk.day)
-        issues = reader.log.freeze()
+        issues = reader.issues
         if not sku_parts:
             what = f"; {issues.describe()}" if issues.total else ""
             window = f", {reader.outside:,} outside the date window" if reader.outside else ""
