@@ -2,7 +2,7 @@
 
 Run ``python instances/generate.py`` from the repository root (or anywhere:
 paths are relative to this file). The output is deterministic for the seeds
-below, and ``tests/test_instances.py`` checks that the committed files are
+below, and ``tests/synthetic/test_instances.py`` checks that the committed files are
 what this script writes.
 """
 
