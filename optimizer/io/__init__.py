@@ -5,7 +5,10 @@
 - :mod:`~optimizer.io.slotting`: :func:`read_slotting`, :func:`write_slotting`,
   ``sku,bin`` CSV files;
 - :mod:`~optimizer.io.history`: :class:`~optimizer.io.history.HistoryReader`,
-  order-line histories (CSV, Parquet) streamed in chunks, and SKU masters;
+  order-line histories (CSV, Parquet) streamed in chunks, skipped rows in
+  :mod:`~optimizer.io.row_issues` (Arrow columns cleaned by
+  :mod:`~optimizer.io.columns`);
+- :mod:`~optimizer.io.sku_master`: SKU masters (unit cubes, zones);
 - :mod:`~optimizer.io.hessler_irnich`: :func:`read_sprp`,
   :func:`read_hessler_irnich_batching`, the text files of Hessler & Irnich
   (2024), routing and batching;

@@ -1,4 +1,4 @@
-"""Order-line histories (CSV, Parquet, Arrow tables) and SKU masters.
+"""Order-line histories: CSV, Parquet or Arrow tables, read in chunks.
 
 A history has one row per order line with the columns ``order_id, sku,
 qty`` and an optional ``date`` (ISO ``YYYY-MM-DD``, a date or a timestamp);
@@ -11,12 +11,11 @@ row batches): every chunk is validated with vectorised checks and reduced to
 integer columns (:class:`HistoryChunk`), SKU names numbered as they first
 appear. Rows that cannot be used (empty, wrong number of fields, no order id,
 no SKU, a quantity that is not a positive whole number, an unreadable date)
-are skipped, counted by reason with a few examples in :class:`RowIssues`,
-and the rest is read.
+are skipped, counted by reason with a few examples in
+:class:`~optimizer.io.row_issues.RowIssues`, and the rest is read.
 
-:func:`read_sku_master` reads a SKU master: ``sku`` and optionally
-``unit_cube`` (litres) and ``zone``. :func:`write_history` and
-:func:`write_sku_master` write files these read back.
+:func:`write_history` writes a file the reader reads back. The SKU master
+that goes with a history is read by :mod:`optimizer.io.sku_master`.
 
 What is made of a history (demand profiles, replayed orders) is the
 business of :mod:`optimizer.slotting`.
@@ -26,8 +25,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,112 +39,33 @@ import pyarrow.parquet as pq
 from optimizer.errors import PickoptError, suggest
 from optimizer.files import input_file, sniff_delimiter
 from optimizer.io.columns import EPOCH, days, is_text, missing, plain, quantities, trimmed
+from optimizer.io.row_issues import KEEP_EXAMPLES, IssueLog, RowIssues
 from optimizer.progress import Progress
 
 __all__ = [
     "HistoryReader",
     "HistoryChunk",
     "HistoryError",
-    "RowIssues",
-    "read_sku_master",
     "write_history",
-    "write_sku_master",
     "date_of",
     "day_of",
     "REQUIRED_COLUMNS",
     "OPTIONAL_COLUMNS",
-    "MASTER_COLUMNS",
     "FORMATS",
-    "REASONS",
     "CHUNK_ROWS",
 ]
 
 REQUIRED_COLUMNS = ("order_id", "sku", "qty")
 OPTIONAL_COLUMNS = ("date",)
-#: SKU master columns: ``sku`` is required; ``unit_cube`` (litres; also read
-#: from ``unit_volume`` or ``cube``) and ``zone`` (the only slot zone the SKU
-#: may go to, e.g. a size class or a temperature zone) are optional.
-MASTER_COLUMNS = ("sku", "unit_cube", "zone")
-_CUBE_ALIASES = ("unit_cube", "unit_volume", "cube")
 #: File types of histories and SKU masters.
 FORMATS = (".csv", ".parquet", ".pq")
 #: Rows per chunk (CSV chunks are sized in bytes to match roughly).
 CHUNK_ROWS = 1 << 20
 _CSV_BLOCK = 32 << 20  # bytes per CSV chunk (about a million lines)
-_KEEP_EXAMPLES = 3
-# Reasons a row is skipped, in the order they are checked (a row counts once).
-REASONS = (
-    "empty row",
-    "wrong number of fields",
-    "missing order_id",
-    "missing sku",
-    "bad qty",
-    "bad date",
-)
 
 
 class HistoryError(PickoptError):
     """An order history or SKU master that cannot be read at all."""
-
-
-@dataclass(frozen=True)
-class RowIssues:
-    """Rows skipped while reading a history, by reason.
-
-    Attributes
-    ----------
-    counts
-        Reason -> number of rows (reasons as in ``REASONS``).
-    examples
-        Reason -> up to three descriptions naming the line, order and SKU.
-    """
-
-    counts: Mapping[str, int] = field(default_factory=dict)
-    examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        """Rows skipped in all."""
-        return sum(self.counts.values())
-
-    def describe(self) -> str:
-        """One line for people, e.g. ``"2 rows skipped: 1 bad qty (line 3: ...)"``."""
-        if not self.total:
-            return "no rows skipped"
-        parts = []
-        for reason, n in self.counts.items():
-            ex = self.examples.get(reason, ())
-            parts.append(f"{n:,} {reason}" + (f" ({'; '.join(ex)})" if ex else ""))
-        return f"{self.total:,} row{'s' if self.total != 1 else ''} skipped: " + ", ".join(parts)
-
-
-class _IssueLog:
-    """Mutable tally behind :class:`RowIssues`."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-        self.examples: dict[str, list[str]] = {}
-
-    def add(self, reason: str, n: int = 1, examples: Iterable[str] = ()) -> None:
-        if n <= 0:
-            return
-        self.counts[reason] = self.counts.get(reason, 0) + n
-        kept = self.examples.setdefault(reason, [])
-        for ex in examples:
-            if len(kept) >= _KEEP_EXAMPLES:
-                break
-            kept.append(ex)
-
-    def wants_examples(self, reason: str) -> bool:
-        return len(self.examples.get(reason, ())) < _KEEP_EXAMPLES
-
-    def freeze(self) -> RowIssues:
-        order = {r: k for k, r in enumerate(REASONS)}
-        reasons = sorted(self.counts, key=lambda r: order.get(r, len(order)))
-        return RowIssues(
-            {r: self.counts[r] for r in reasons},
-            {r: tuple(self.examples.get(r, ())) for r in reasons},
-        )
 
 
 # ---- day numbers and dates ---------------------------------------------------------------
@@ -256,7 +176,7 @@ class HistoryReader:
     ) -> None:
         self.names: list[str] = []
         self.index: dict[str, int] = {}
-        self.log = _IssueLog()
+        self.log = IssueLog()
         self.since, self.until = since, until
         self.outside = 0
         self.rows = 0  # data rows seen (well-formed ones)
@@ -451,7 +371,7 @@ class HistoryReader:
             if count:
                 examples = []
                 if self.log.wants_examples(reason):
-                    for i in np.flatnonzero(mask)[:_KEEP_EXAMPLES].tolist():
+                    for i in np.flatnonzero(mask)[:KEEP_EXAMPLES].tolist():
                         examples.append(self._example(reason, cols, i))
                 self.log.add(reason, count, examples)
             bad |= mask
@@ -489,80 +409,6 @@ class HistoryReader:
                 bar.update(done)
 
 
-# ---- the SKU master -----------------------------------------------------------------------
-def read_sku_master(path: str | Path) -> tuple[list[str], np.ndarray, list[str | None] | None]:
-    """SKU names, unit cubes (NaN where not given) and zones of a SKU master file.
-
-    Parameters
-    ----------
-    path
-        A ``.csv`` or ``.parquet`` file with the columns of
-        :data:`MASTER_COLUMNS`.
-
-    Raises
-    ------
-    HistoryError
-        Naming the file and line: a missing ``sku`` column, an empty or
-        repeated SKU, a unit cube that is not a number >= 0.
-    """
-    p = input_file(path, HistoryError, kind="SKU master", formats=FORMATS)
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".csv":
-            table = pacsv.read_csv(
-                p,
-                parse_options=pacsv.ParseOptions(delimiter=sniff_delimiter(p)),
-                convert_options=pacsv.ConvertOptions(strings_can_be_null=False),
-                read_options=pacsv.ReadOptions(use_threads=False),
-            )
-        else:
-            table = pq.read_table(p)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise HistoryError(f"{p}: unreadable SKU master: {exc}") from None
-    lower = {n.strip().lower(): n for n in table.column_names}
-    if "sku" not in lower:
-        raise HistoryError(f"{p}: missing column 'sku'" + suggest("sku", list(lower)))
-    line0 = 2 if suffix == ".csv" else 1
-    where = "line" if suffix == ".csv" else "row"
-    skus = [
-        "" if v is None else str(v).strip()
-        for v in plain(table.column(lower["sku"]).combine_chunks()).to_pylist()
-    ]
-    seen: dict[str, int] = {}
-    for k, s in enumerate(skus):
-        if not s:
-            raise HistoryError(f"{p}:{where} {k + line0}: empty sku")
-        if s in seen:
-            raise HistoryError(
-                f"{p}:{where} {k + line0}: SKU {s!r} is also at {where} {seen[s] + line0}"
-            )
-        seen[s] = k
-    cube = np.full(len(skus), np.nan)
-    cube_col = next((lower[c] for c in _CUBE_ALIASES if c in lower), None)
-    if cube_col is not None:
-        raw = plain(table.column(cube_col).combine_chunks())
-        for k, v in enumerate(raw.to_pylist()):
-            if v is None or (isinstance(v, str) and not v.strip()):
-                continue
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
-                x = float("nan")
-            if not np.isfinite(x) or x < 0:
-                raise HistoryError(
-                    f"{p}:{where} {k + line0}: SKU {skus[k]!r}: unit cube {v!r} is not a "
-                    "number >= 0"
-                )
-            cube[k] = x
-    zones = None
-    if "zone" in lower:
-        zones = [
-            None if v is None or not str(v).strip() else str(v).strip()
-            for v in plain(table.column(lower["zone"]).combine_chunks()).to_pylist()
-        ]
-    return skus, cube, zones
-
-
 # ---- writing --------------------------------------------------------------------------------
 def write_history(table: pa.Table, path: str | Path) -> Path:
     """Write history rows to ``.csv`` or ``.parquet`` (by suffix); returns the path.
@@ -596,15 +442,4 @@ def write_history(table: pa.Table, path: str | Path) -> Path:
                                                           quoting_style="none"))  # fmt: skip
     else:
         raise PickoptError(f"{p}: write a history as .csv or .parquet")
-    return p
-
-
-def write_sku_master(skus: Sequence[str], unit_cube: np.ndarray, path: str | Path) -> Path:
-    """Write a SKU master, ``sku,unit_cube`` (CSV), sorted by SKU; returns the path."""
-    p = Path(path)
-    with p.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["sku", "unit_cube"])
-        for k in np.argsort(np.array(skus)).tolist():
-            w.writerow([skus[k], repr(float(unit_cube[k]))])
     return p

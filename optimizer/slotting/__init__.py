@@ -32,7 +32,8 @@ Layering: slotting uses layout, distance, orders, batching and waves; nothing
 but the CLI imports slotting.
 """
 
-from optimizer.io.history import HistoryError, RowIssues
+from optimizer.io.history import HistoryError
+from optimizer.io.row_issues import RowIssues
 from optimizer.slotting.assignment import (
     GOLDEN_ZONE,
     POLICIES,

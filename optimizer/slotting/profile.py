@@ -38,15 +38,9 @@ import numpy as np
 import pyarrow as pa
 
 from optimizer.errors import PickoptError
-from optimizer.io.history import (
-    CHUNK_ROWS,
-    HistoryError,
-    HistoryReader,
-    RowIssues,
-    date_of,
-    day_of,
-    read_sku_master,
-)
+from optimizer.io.history import CHUNK_ROWS, HistoryError, HistoryReader, date_of, day_of
+from optimizer.io.row_issues import RowIssues
+from optimizer.io.sku_master import read_sku_master
 from optimizer.orders import Order
 from optimizer.slotting.copick import CoPick, count_pairs
 

@@ -38,7 +38,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from optimizer.errors import PickoptError
-from optimizer.io.history import write_history, write_sku_master
+from optimizer.io.history import write_history
+from optimizer.io.sku_master import write_sku_master
 from optimizer.orders import Order, OrderLine
 from optimizer.slotting.profile import DemandProfile
 
@@ -136,7 +137,10 @@ class History:
         return write_history(self.to_table(), path)
 
     def write_master(self, path: str | Path) -> Path:
-        """Write the SKU master, ``sku,unit_cube`` (CSV), sorted by SKU."""
+        """Write the SKU master, ``sku,unit_cube`` (CSV), sorted by SKU.
+
+        See :func:`optimizer.io.sku_master.write_sku_master`.
+        """
         return write_sku_master(self.skus, self.unit_cube, path)
 
     def profile(self, *, with_cube: bool = False, top_pairs: int = 20) -> DemandProfile:

@@ -21,7 +21,8 @@ from optimizer.io import (
     read_slotting,
     read_sprp,
 )
-from optimizer.io.history import HistoryError, HistoryReader, read_sku_master
+from optimizer.io.history import HistoryError, HistoryReader
+from optimizer.io.sku_master import read_sku_master
 from optimizer.orders import OrderError
 
 # (reader, its error class, what its messages call the file, a file name it accepts)

@@ -1,13 +1,12 @@
-"""Order-line histories and SKU masters: every CSV dialect reads alike, rows
-that cannot be used are skipped and counted in every dialect, the writers
-round-trip, and day numbers match dates."""
+"""Order-line histories: every CSV dialect reads alike, rows that cannot be
+used are skipped and counted in every dialect, the writer round-trips, and
+day numbers match dates."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -17,9 +16,7 @@ from optimizer.io.history import (
     HistoryReader,
     date_of,
     day_of,
-    read_sku_master,
     write_history,
-    write_sku_master,
 )
 from tests.io.conftest import DIALECTS, in_dialect, write
 
@@ -68,16 +65,6 @@ def test_every_dialect_reads_alike(tmp_path: Path, dialect: str) -> None:
     assert any("line 5" in e for e in reader.issues.examples["wrong number of fields"])
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_sku_master_in_every_dialect(tmp_path: Path, dialect: str) -> None:
-    """A SKU master reads alike in every dialect; its zones and cubes come along."""
-    path = tmp_path / "m.csv"
-    path.write_bytes(in_dialect("sku,unit_cube,zone\na,2.5,cold\nb,,\n", dialect))
-    skus, cube, zones = read_sku_master(path)
-    assert skus == ["a", "b"] and cube[0] == 2.5 and np.isnan(cube[1])
-    assert zones == ["cold", None]
-
-
 def test_header_of_one_column_is_comma_separated(tmp_path: Path) -> None:
     """Without any delimiter in the header the file is read as comma-separated."""
     path = write(tmp_path, "h.csv", "order_id\no1\n")
@@ -101,14 +88,6 @@ def test_write_history_round_trip(tmp_path: Path, suffix: str) -> None:
     assert oids == ["h1", "h1", "h2"] and qty == [1, 2, 3] and day == [19723, 19723, 19724]
     assert [reader.names[s] for s in skus] == ["a", "b", "a"]
     assert reader.issues.total == 0
-
-
-def test_write_sku_master_round_trip(tmp_path: Path) -> None:
-    """The master is written sorted by SKU and reads back with its cubes."""
-    path = write_sku_master(("b", "a"), np.array([0.5, 1.25]), tmp_path / "m.csv")
-    assert path.read_text().splitlines()[0] == "sku,unit_cube"
-    skus, cube, zones = read_sku_master(path)
-    assert skus == ["a", "b"] and cube.tolist() == [1.25, 0.5] and zones is None
 
 
 def test_write_history_needs_a_known_suffix(tmp_path: Path) -> None:
