@@ -51,8 +51,8 @@ from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.savings import Savings
 from optimizer.batching.seed import SeedBatching
 from optimizer.distance import DistanceOracle
-from optimizer.instances import henn_instance
 from optimizer.io import read_henn
+from optimizer.synthetic import henn_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 HENN = ROOT.parent / "shared" / "benchmarks" / "obp" / "W5A_Henn"

@@ -60,10 +60,10 @@ from optimizer.slotting import (
     SlottingWarning,
     TourGain,
     assign,
-    generate_history,
     reslot,
     slot_costs,
 )
+from optimizer.synthetic import generate_history
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT = ROOT / "layouts" / "single_block.toml"

@@ -65,7 +65,7 @@ LAYOUT_SPEC: dict[str, Any] = {
 
 def generate() -> dict[str, Any]:
     """Write the history (Parquet and CSV) and the SKU master to ``TMP``."""
-    from optimizer.slotting import generate_history
+    from optimizer.synthetic import generate_history
 
     TMP.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

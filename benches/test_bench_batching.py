@@ -19,9 +19,9 @@ import pytest
 
 from optimizer.batching import METHODS, Cart, batch_orders
 from optimizer.distance import DistanceOracle
-from optimizer.instances import henn_instance, large_wave
 from optimizer.layout import Layout
 from optimizer.orders import Order, Slotting
+from optimizer.synthetic import henn_instance, large_wave
 from optimizer.waves import WavePolicy, plan_wave
 
 LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"

@@ -1,6 +1,6 @@
 """How long ``plan_wave`` takes for waves of 100 to 10,000 orders.
 
-Waves come from :func:`optimizer.instances.large_wave` (Zipf demand, 1-10
+Waves come from :func:`optimizer.synthetic.large_wave` (Zipf demand, 1-10
 lines per order, fast movers nearest the depot) with ``Cart(max_items=45)``
 and the default :class:`WavePolicy` (``batching="auto"``: iterated local
 search, exact routes, baselines for the saving KPIs):
@@ -54,8 +54,8 @@ from optimizer.batching.savings import CANDIDATES as SAVINGS_CANDIDATES
 from optimizer.batching.savings import Savings
 from optimizer.batching.seed import SeedBatching
 from optimizer.distance import DistanceOracle
-from optimizer.instances import large_wave
 from optimizer.layout import Layout
+from optimizer.synthetic import large_wave
 from optimizer.waves import WavePolicy, plan_wave
 
 ROOT = Path(__file__).resolve().parent.parent

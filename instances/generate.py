@@ -2,7 +2,7 @@
 
 Run ``python instances/generate.py`` from the repository root (or anywhere:
 paths are relative to this file). The output is deterministic for the seeds
-below, and ``tests/test_instances.py`` checks that the committed files are
+below, and ``tests/synthetic/test_instances.py`` checks that the committed files are
 what this script writes.
 """
 
@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from optimizer.instances import henn_instance, henn_layout, large_wave
 from optimizer.io import write_orders, write_slotting
-from optimizer.slotting.history import generate_history
+from optimizer.synthetic import generate_history, henn_instance, henn_layout, large_wave
 
 __all__ = ["HENN", "WAVES", "CUTOFFS", "HISTORY", "write_all", "main"]
 
@@ -34,7 +33,7 @@ CUTOFFS = {"DHL": 50_400.0, "UPS": 57_600.0, "POST": 64_800.0}
 
 
 #: (SKUs, days, orders per day, seed) of the order history for slotting
-#: (``optimizer.slotting.generate_history`` with its default demand shape).
+#: (``optimizer.synthetic.generate_history`` with its default demand shape).
 HISTORY = (800, 30, 40, 1)
 
 

@@ -62,7 +62,7 @@ def _distance(args: argparse.Namespace) -> None:
 # ---- route -------------------------------------------------------------------
 def _route(args: argparse.Namespace) -> None:
     from optimizer.layout import Layout
-    from optimizer.plot import save_figure
+    from optimizer.plot import plot_route, save_figure
     from optimizer.routing import route
 
     if args.sprp:
@@ -76,7 +76,7 @@ def _route(args: argparse.Namespace) -> None:
     r = route(layout, picks, method=args.method, start=args.start, end=args.end,
               time_limit=args.time_limit)  # fmt: skip
     if args.plot:
-        save_figure(r.plot(), args.plot)
+        save_figure(plot_route(r), args.plot)
     if args.json:
         _print_json(r.to_dict())
         return
@@ -105,7 +105,7 @@ def _wave(args: argparse.Namespace) -> None:
     from optimizer.io import read_orders, read_slotting
     from optimizer.layout import Layout
     from optimizer.orders import Slotting
-    from optimizer.plot import plot_wave, save_figure
+    from optimizer.plot import plot_route, save_figure
     from optimizer.waves import WavePolicy, plan_wave
 
     layout = Layout.from_file(args.layout)
@@ -116,9 +116,9 @@ def _wave(args: argparse.Namespace) -> None:
     plan = plan_wave(layout, slotting, orders, _cart(args), policy, start=args.start, end=args.end)
     if args.plot:
         out = Path(args.plot)
-        save_figure(plot_wave(plan), out / "wave.png")
+        save_figure(plan.plot(), out / "wave.png")
         for k, b in enumerate(plan.batches[: args.max_plots], start=1):
-            save_figure(b.route.plot(), out / f"batch_{k:03d}.png")
+            save_figure(plot_route(b.route), out / f"batch_{k:03d}.png")
     if args.json:
         _print_json(plan.to_dict())
         return
@@ -200,15 +200,6 @@ def _add_slot_parser(sub: Any) -> None:
     sl.set_defaults(run=_slot)
 
 
-# ---- serve -------------------------------------------------------------------
-def _serve(args: argparse.Namespace) -> None:
-    from optimizer.service import serve
-
-    serve(host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
-          keys_file=args.keys_file, insecure_dev=args.insecure_dev or None,
-          log_level=args.log_level)  # fmt: skip
-
-
 # ---- parser ------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     from optimizer.routing import METHODS
@@ -264,17 +255,8 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--max-plots", type=int, default=50, help="tours to draw with --plot")
     wv.set_defaults(run=_wave)
 
-    sv = sub.add_parser("serve", help="run the HTTP API (keys from PICKOPT_API_KEYS)")
-    sv.add_argument("--host", help="address to bind (default 127.0.0.1, PICKOPT_HOST)")
-    sv.add_argument("--port", type=int, help="port (default 8000, PICKOPT_PORT)")
-    sv.add_argument("--data-dir", help="where layouts, slottings and jobs are stored")
-    sv.add_argument("--workers", type=int, help="solver processes (default: CPU count)")
-    sv.add_argument("--keys-file", help="API keys, one per line (PICKOPT_API_KEYS_FILE)")
-    sv.add_argument("--insecure-dev", action="store_true",
-                    help="allow starting without API keys (development only)")  # fmt: skip
-    sv.add_argument("--log-level", default="info",
-                    choices=["critical", "error", "warning", "info", "debug"])  # fmt: skip
-    sv.set_defaults(run=_serve)
+    # The service parses its own options (see main()), so it never imports the CLI.
+    sub.add_parser("serve", add_help=False, help="run the HTTP API (keys from PICKOPT_API_KEYS)")
 
     _add_slot_parser(sub)
     return p
@@ -282,7 +264,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``pickopt`` command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "serve":
+        from optimizer.service.server import main as serve
+
+        return serve(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     run: Callable[[argparse.Namespace], None] = args.run
     try:
         run(args)

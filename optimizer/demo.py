@@ -15,7 +15,7 @@ from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.io import read_orders, read_slotting
 from optimizer.layout import Layout
-from optimizer.plot import plot_wave, save_figure
+from optimizer.plot import plot_route, save_figure
 from optimizer.routing import route
 from optimizer.waves import WavePlan, plan_wave
 
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  unassigned {u.order_id}: {u.reason}")
     _compare_policies(layout, plan)
 
-    wave_png = save_figure(plot_wave(plan, n=6), out / "wave.png")
-    route_png = save_figure(plan.batches[0].route.plot(), out / "batch_1_route.png")
+    wave_png = save_figure(plan.plot(n=6), out / "wave.png")
+    route_png = save_figure(plot_route(plan.batches[0].route), out / "batch_1_route.png")
     print(f"\nPictures: {wave_png} (six tours of the wave), {route_png} (tour 1)")
     return 0
 

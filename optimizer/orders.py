@@ -8,12 +8,10 @@ caught where it enters, with the SKU and order named.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from optimizer.errors import PickoptError, UnknownSlotError, suggest
 from optimizer.layout import Layout
@@ -160,41 +158,3 @@ class Slotting:
                 layout.slot(code)
             except UnknownSlotError as exc:
                 raise UnknownSlotError(f"SKU {sku!r} is slotted in {exc}") from None
-
-    @classmethod
-    def from_csv(cls, path: str | Path, *, name: str | None = None) -> Slotting:
-        """Read ``sku,bin`` rows (a header row naming both columns is required).
-
-        Parameters
-        ----------
-        path
-            The CSV file.
-        name
-            Defaults to the file stem.
-        """
-        p = Path(path)
-        if not p.is_file():
-            raise PickoptError(f"{p}: no such slotting file")
-        bins: dict[str, str] = {}
-        with p.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            fields = reader.fieldnames or []
-            for col in ("sku", "bin"):
-                if col not in fields:
-                    raise PickoptError(f"{p}: missing column {col!r}" + suggest(col, fields))
-            for row in reader:
-                sku, code = (row.get("sku") or "").strip(), (row.get("bin") or "").strip()
-                if not sku or not code:
-                    raise PickoptError(f"{p}:{reader.line_num}: empty sku or bin")
-                if sku in bins:
-                    raise PickoptError(f"{p}:{reader.line_num}: SKU {sku!r} is listed twice")
-                bins[sku] = code
-        return cls(bins, name=name or p.stem)
-
-    def to_csv(self, path: str | Path) -> None:
-        """Write ``sku,bin`` rows sorted by SKU."""
-        with Path(path).open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["sku", "bin"])
-            for sku in sorted(self.bins):
-                w.writerow([sku, self.bins[sku]])

@@ -1,32 +1,58 @@
-"""Pictures for people: the layout, a route over it.
+"""Pictures for people: the layout, a route over it, the tours of a wave.
+
+Pictures take the objects they draw, as PyVRP's ``plot_solution`` does:
+:func:`plot_route` takes a :class:`~optimizer.routing.Route`, and
+:func:`plot_wave` any tours that have a route and orders (a wave plan's
+batches), so this module imports only the layout and routing layers.
 
 matplotlib is imported lazily and the Agg backend is used when no display is
 set, so plotting works in CI, on servers and in notebooks alike.
+
+Examples
+--------
+>>> from optimizer import Layout, route
+>>> from optimizer.plot import plot_route
+>>> layout = Layout.from_file("layouts/single_block.toml")
+>>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"])
+>>> plot_route(r).get_title()
+'single_block: 2 picks, 118.0 m (exact, optimal)'
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from optimizer.layout import Layout
 from optimizer.layout.model import NODE_PICK
+from optimizer.routing import Route
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from optimizer.routing.base import Route
-    from optimizer.waves import WavePlan
+__all__ = ["WaveTour", "plot_layout", "plot_route", "plot_wave", "save_figure"]
 
-__all__ = ["plot_layout", "plot_route", "plot_wave", "save_figure"]
+
+class WaveTour(Protocol):
+    """One tour of a wave as :func:`plot_wave` draws it (a wave plan's batch)."""
+
+    @property
+    def route(self) -> Route:
+        """The walk of the tour."""
+        ...
+
+    @property
+    def orders(self) -> Sequence[object]:
+        """The orders picked in the tour."""
+        ...
 
 
 def _pyplot() -> Any:
     """matplotlib.pyplot, on the Agg backend when there is no display."""
-    import os
-
     import matplotlib
 
     interactive = os.environ.get("DISPLAY") or "inline" in matplotlib.get_backend().lower()
@@ -83,7 +109,7 @@ def plot_route(route: Route, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     route
-        A planned route.
+        A planned route (it knows the layout it walks).
     ax
         Axes to draw on; a new figure when ``None``.
     """
@@ -108,39 +134,52 @@ def plot_route(route: Route, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_wave(plan: WavePlan, n: int = 6) -> Axes:
-    """Small multiples of the first ``n`` tours of a wave plan.
+def plot_wave(tours: Sequence[WaveTour], n: int = 6, title: str | None = None) -> Axes:
+    """Small multiples of the first ``n`` tours of a wave.
 
     Parameters
     ----------
-    plan
-        A plan from :func:`optimizer.waves.plan_wave`.
+    tours
+        The tours of the wave, e.g. ``plan.batches`` of a wave plan.
     n
         How many tours to draw.
+    title
+        The figure's title; by default the number of tours and their walking
+        distance in all.
 
     Returns
     -------
     Axes
         The first panel (its figure holds them all).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from optimizer import Layout, route
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> tours = [SimpleNamespace(route=route(layout, codes), orders=["o1"])
+    ...          for codes in (["A01-B1-003-L-1"], ["A02-B1-010-R-1", "A05-B1-020-L-1"])]
+    >>> ax = plot_wave(tours)
+    >>> ax.get_title(), ax.get_figure(root=True).get_suptitle()
+    ('1 orders, 1 bins, 7 m', '2 tours, 109 m in all')
     """
     plt = _pyplot()
-    shown = plan.batches[:n]
+    shown = tours[:n]
     cols = min(3, max(1, len(shown)))
     rows = max(1, -(-len(shown) // cols))
     fig, grid = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.4 * rows), squeeze=False)
-    for ax, b in zip(grid.ravel(), shown, strict=False):
-        plot_route(b.route, ax=ax)
-        ax.set_title(f"{len(b.orders)} orders, {len(b.route.stops)} bins, {b.distance:,.0f} m",
+    for ax, tour in zip(grid.ravel(), shown, strict=False):
+        r = tour.route
+        plot_route(r, ax=ax)
+        ax.set_title(f"{len(tour.orders)} orders, {len(r.stops)} bins, {r.distance:,.0f} m",
                      fontsize=9)  # fmt: skip
         ax.set_xlabel("")
         ax.set_ylabel("")
     for ax in grid.ravel()[len(shown) :]:
         ax.set_axis_off()
-    k = plan.kpis
-    fig.suptitle(
-        f"{k.get('batches', 0)} tours, {k.get('total_distance_m', 0):,.0f} m in all "
-        f"({k.get('saving_vs_fcfs_pct', 0):.1f}% less than first come first served)"
-    )
+    if title is None:
+        title = f"{len(tours)} tours, {sum(t.route.distance for t in tours):,.0f} m in all"
+    fig.suptitle(title)
     fig.tight_layout()
     return grid.ravel()[0]
 

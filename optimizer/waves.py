@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,7 +30,11 @@ from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, Slotting
+from optimizer.plot import plot_wave
 from optimizer.routing import Route, route
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["WavePolicy", "PickStep", "PlannedBatch", "WavePlan", "plan_wave", "release_waves"]
 
@@ -149,6 +153,15 @@ class WavePlan:
             ],
             "unassigned": [u.__dict__ for u in self.unassigned],
         }
+
+    def plot(self, n: int = 6) -> Axes:
+        """Small multiples of the first ``n`` tours (:func:`optimizer.plot.plot_wave`)."""
+        k = self.kpis
+        title = (
+            f"{k.get('batches', 0)} tours, {k.get('total_distance_m', 0):,.0f} m in all "
+            f"({k.get('saving_vs_fcfs_pct', 0):.1f}% less than first come first served)"
+        )
+        return plot_wave(self.batches, n, title)
 
 
 def _steps(

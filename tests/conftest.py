@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from optimizer.layout import Layout
-from optimizer.slotting import DemandProfile, History, generate_history
+from optimizer.slotting import DemandProfile
+from optimizer.synthetic import History, generate_history
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"

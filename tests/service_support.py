@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from optimizer.instances import large_wave
 from optimizer.layout import Layout
+from optimizer.synthetic import large_wave
 from tests.conftest import LAYOUTS
 
 KEY = "test-key-0123456789abcdef"

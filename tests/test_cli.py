@@ -92,3 +92,16 @@ def test_errors_are_one_line_and_exit_2(
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("pickopt: error:")
     assert culprit in err
+
+
+def test_serve_options_are_the_services(capsys: pytest.CaptureFixture[str]) -> None:
+    """`pickopt serve` hands its options to the service's own parser, and the
+    other commands still refuse options they do not know."""
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--no-such-option"])
+    assert refused.value.code == 2
+    assert "usage: pickopt serve" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main(["layout", "info", SINGLE, "--no-such-option"])
+    assert refused.value.code == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err

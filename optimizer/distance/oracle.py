@@ -187,8 +187,11 @@ class DistanceOracle:
 
     Examples
     --------
-    >>> oracle = DistanceOracle(layout)                        # doctest: +SKIP
-    >>> D = oracle.matrix(layout.nodes_of(["A01-B1-001-L-1", "A02-B1-010-R-1"]))
+    >>> from optimizer import Layout
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> oracle = DistanceOracle(layout)
+    >>> oracle.matrix(layout.nodes_of(["A01-B1-001-L-1", "A02-B1-010-R-1"])).tolist()
+    [[0.0, 17.0], [17.0, 0.0]]
 
     Notes
     -----

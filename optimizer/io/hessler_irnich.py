@@ -21,6 +21,7 @@ from typing import Any
 
 from optimizer.batching.carts import Cart
 from optimizer.errors import CapacityError, LayoutError
+from optimizer.files import input_file
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, OrderLine, Slotting
 
@@ -46,9 +47,7 @@ def parse_file(path: str | Path) -> tuple[dict[str, str], dict[str, list[tuple[i
     sections
         Section name -> list of ``(line number, tokens)`` of its body lines.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise LayoutError(f"{p}: no such file")
+    p = input_file(path, LayoutError)
     header: dict[str, str] = {}
     sections: dict[str, list[tuple[int, list[str]]]] = {}
     current: str | None = None
@@ -311,10 +310,28 @@ def read_hessler_irnich_batching(path: str | Path) -> tuple[Layout, Slotting, li
 
     Examples
     --------
-    >>> layout, slotting, orders, cart = read_hessler_irnich_batching(
-    ...     "HennWaescherUniform/1l-20-30-0.txt")  # doctest: +SKIP
-    >>> len(orders), cart.max_items  # doctest: +SKIP
-    (20, 30)
+    A made-up file: three aisles of ten cells, two articles, one order.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name, "tiny.txt")
+    >>> _ = path.write_text("\\n".join([
+    ...     "TYPE : Order_batching", "PICKER_CAPACITY : 4", "LAYOUT : single-block",
+    ...     "NUM_AISLES : 3", "NUM_CELLS : 10", "DEPOT_AISLE : 0", "DEPOT_LOCATION : bottom",
+    ...     "DISTANCE_AISLE_TO_AISLE : 4", "DISTANCE_CELL_TO_CELL : 1",
+    ...     "DISTANCE_TOP_TO_CELL : 2", "DISTANCE_BOTTOM_TO_CELL : 2",
+    ...     "DISTANCE_TOP_OR_BOTTOM_TO_DEPOT : 0",
+    ...     "ARTICLE_SECTION", "NUM_ARTICLES : 2", "ID 0 WEIGHT 1", "ID 1 WEIGHT 1",
+    ...     "SKU_SECTION", "NUM_SKUS : 2",
+    ...     "ID 0 AISLE 2 CELL 0 QUANTITY 5 LEFT_RIGHT_HAND_SIDE right",
+    ...     "ID 1 AISLE 1 CELL 9 QUANTITY 5 LEFT_RIGHT_HAND_SIDE left",
+    ...     "ORDER_SECTION", "NUM_ORDERS : 1", "NUM_ARTICLES_IN_ORDER : 2",
+    ...     "ID 1 QUANTITY 1", "ID 0 QUANTITY 2", "EOF"]))
+    >>> layout, slotting, orders, cart = read_hessler_irnich_batching(path)
+    >>> [(line.sku, line.qty) for line in orders[0].lines], cart.max_items
+    ([('1', 1), ('0', 2)], 4)
+    >>> tmp.cleanup()
     """
     header, sections = parse_file(path)
     for name in ("SKU_SECTION", "ORDER_SECTION"):

@@ -1,4 +1,4 @@
-"""Order files (CSV, JSON) and slotting files (CSV).
+"""Order files: CSV and JSON.
 
 CSV has one row per order line, rows of one order sharing its
 ``order_id``::
@@ -33,13 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import suggest
-from optimizer.orders import Order, OrderError, OrderLine, Slotting
+from optimizer.files import check_format, detect_delimiter, input_file, read_text
+from optimizer.orders import Order, OrderError, OrderLine
 
 __all__ = [
     "read_orders",
     "write_orders",
-    "read_slotting",
-    "write_slotting",
     "REQUIRED_COLUMNS",
     "OPTIONAL_COLUMNS",
 ]
@@ -131,28 +130,19 @@ def read_orders(path: str | Path) -> list[Order]:
 
     Examples
     --------
-    >>> orders = read_orders("instances/henn_abc_60_45_s1.csv")  # doctest: +SKIP
-    >>> orders[0].id, orders[0].items  # doctest: +SKIP
-    ('o001', 9)
+    >>> orders = read_orders("instances/henn_abc_60_45_s1.csv")
+    >>> len(orders), orders[0].id, orders[0].items
+    (60, 'o001', 25)
     """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in _FORMATS:
-        raise OrderError(
-            f"{p}: unknown order file type {p.suffix!r} (use .csv or .json)"
-            + suggest(suffix, _FORMATS)
-        )
-    if not p.is_file():
-        raise OrderError(f"{p}: no such orders file")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise OrderError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return _read_csv(p, text) if suffix == ".csv" else _read_json(p, text)
+    p = input_file(path, OrderError, kind="orders", formats=_FORMATS)
+    text = read_text(p, OrderError)
+    return _read_csv(p, text) if p.suffix.lower() == ".csv" else _read_json(p, text)
 
 
 def _read_csv(p: Path, text: str) -> list[Order]:
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    text_lines = text.splitlines(keepends=True)
+    delimiter = detect_delimiter(text_lines[0] if text_lines else "")
+    reader = csv.reader(text_lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -335,12 +325,8 @@ def write_orders(orders: Iterable[Order], path: str | Path) -> None:
         it).
     """
     p = Path(path)
+    check_format(p, OrderError, kind="orders", formats=_FORMATS)
     suffix = p.suffix.lower()
-    if suffix not in _FORMATS:
-        raise OrderError(
-            f"{p}: unknown order file type {p.suffix!r} (use .csv or .json)"
-            + suggest(suffix, _FORMATS)
-        )
     orders = list(orders)
     for order in orders:
         if not order.lines:
@@ -375,13 +361,3 @@ def write_orders(orders: Iterable[Order], path: str | Path) -> None:
                     for c in used
                 ]
                 w.writerow([order.id, ln.sku, ln.qty, *extra])
-
-
-def read_slotting(path: str | Path, *, name: str | None = None) -> Slotting:
-    """Read a ``sku,bin`` CSV file; see :meth:`Slotting.from_csv`."""
-    return Slotting.from_csv(path, name=name)
-
-
-def write_slotting(slotting: Slotting, path: str | Path) -> None:
-    """Write ``sku,bin`` rows sorted by SKU; see :meth:`Slotting.to_csv`."""
-    slotting.to_csv(path)

@@ -40,6 +40,7 @@ import numpy as np
 
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
+from optimizer.io import write_slotting
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -232,7 +233,7 @@ def _write_all(
     """Write the output folder; returns file key -> path."""
     out, plan, report, unslotted = result.out, result.plan, result.report, result.unslotted
     files: dict[str, Path] = {}
-    result.slotting.to_csv(out / "slotting.csv")
+    write_slotting(result.slotting, out / "slotting.csv")
     files["slotting"] = out / "slotting.csv"
     if plan is not None:
         files["moves"] = _write_csv(

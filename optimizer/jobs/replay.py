@@ -30,10 +30,10 @@ import pyarrow as pa
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
+from optimizer.io.history import HistoryError, HistoryReader, date_of
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
-from optimizer.slotting.profile import HistoryError, _date_of, _HistoryReader
-from optimizer.slotting.progress import Progress
+from optimizer.progress import Progress
 from optimizer.waves import WavePolicy, plan_wave
 
 __all__ = ["ReplayReport", "replay", "history_orders", "REPLAY_POLICY"]
@@ -276,7 +276,7 @@ def history_orders(
     """
     if days is not None and (isinstance(days, bool) or days < 1):
         raise PickoptError(f"days must be a positive whole number, got {days!r}")
-    reader = _HistoryReader(path, progress=progress)
+    reader = HistoryReader(path, progress=progress)
     oid_parts: list[pa.Array] = []
     sku_parts: list[np.ndarray] = []
     qty_parts: list[np.ndarray] = []
@@ -327,7 +327,7 @@ def history_orders(
     for c, s, q in zip(code[rows].tolist(), sku[rows].tolist(), qty[rows].tolist(), strict=True):
         lines.setdefault(c, []).append(OrderLine(names[s], q))
     out: dict[str, list[Order]] = {}
-    labels = {d: (_date_of(d).isoformat() if reader.has_date else "all")
+    labels = {d: (date_of(d).isoformat() if reader.has_date else "all")
               for d in np.unique(order_day).tolist()}  # fmt: skip
     for c, order_lines in lines.items():
         day_label = labels[int(order_day[c])]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 
 from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
-from optimizer.errors import PickoptError, RoutingError
+from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Layout
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 from optimizer.routing.exact import EXACT
@@ -27,14 +28,10 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
         if EXACT.supports(problem) is None:
             return EXACT, problem
         if problem.time_limit is None:
-            from dataclasses import replace
-
             problem = replace(problem, time_limit=auto_time_limit(problem.nodes.size))
         return ORTOOLS, problem
     router = ROUTERS.get(method)
     if router is None:
-        from optimizer.errors import suggest
-
         raise RoutingError(
             f"unknown routing method {method!r}" + suggest(method, METHODS)
             + f"; known: {', '.join(METHODS)}"
@@ -126,9 +123,11 @@ def route(
 
     Examples
     --------
-    >>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"])  # doctest: +SKIP
-    >>> r.distance, r.method, r.optimal                          # doctest: +SKIP
-    (101.0, 'exact', True)
+    >>> from optimizer import Layout
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"])
+    >>> r.distance, r.method, r.optimal
+    (118.0, 'exact', True)
     """
     codes, code_nodes = _resolve_picks(layout, picks)
     if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):

@@ -13,15 +13,12 @@ priced) passes them as ``Tour.length`` and ``Tour.path``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from optimizer.distance import DistanceOracle
 from optimizer.layout import Layout
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 __all__ = ["RoutingProblem", "Tour", "Router", "Route"]
 
@@ -134,9 +131,3 @@ class Route:
             "path": list(self.path),
             **({"detail": self.detail} if self.detail else {}),
         }
-
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Draw the layout, the walk and the numbered stops with matplotlib."""
-        from optimizer.plot import plot_route
-
-        return plot_route(self, ax=ax)

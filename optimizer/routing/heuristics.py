@@ -64,10 +64,12 @@ References
 
 Examples
 --------
+>>> from optimizer import Layout
 >>> from optimizer.routing import route
->>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"], method="s-shape")  # doctest: +SKIP
->>> r.distance, r.optimal                                                       # doctest: +SKIP
-(101.0, False)
+>>> layout = Layout.from_file("layouts/single_block.toml")
+>>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"], method="s-shape")
+>>> r.distance, r.optimal
+(124.0, False)
 """
 
 from __future__ import annotations

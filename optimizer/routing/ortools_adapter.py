@@ -36,10 +36,19 @@ says which stop ended the search (``"stopped_by"``).
 
 Examples
 --------
+On the fishbone layout (graph tier), warm-started by nearest neighbour; the
+early stop ends the search long before the time limit:
+
+>>> from optimizer import Layout
 >>> from optimizer.routing import route
->>> r = route(layout, codes, method="ortools", time_limit=2.0)  # doctest: +SKIP
->>> r.detail["initial"], r.detail["initial_distance_m"], r.distance  # doctest: +SKIP
-('combined', 412.5, 398.0)
+>>> layout = Layout.from_file("layouts/fishbone.json")
+>>> codes = ["F01-001-L-1", "F02-011-R-1", "F03-025-L-1", "F05-012-R-1",
+...          "F07-012-L-1", "F10-009-R-1", "F18-006-L-1", "F21-003-R-1"]
+>>> r = route(layout, codes, method="ortools", time_limit=10.0)
+>>> r.detail["initial"], round(r.detail["initial_distance_m"], 1), round(r.distance, 1)
+('nearest', 220.9, 207.7)
+>>> r.detail["stopped_by"]
+'no-improvement'
 
 References
 ----------
@@ -53,6 +62,7 @@ from __future__ import annotations
 import time
 import weakref
 from dataclasses import dataclass
+from itertools import permutations
 from typing import Any
 
 import numpy as np
@@ -60,6 +70,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.errors import RoutingError
 from optimizer.routing.base import RoutingProblem, Tour
+from optimizer.routing.heuristics import HEURISTICS, tour_distance
 
 __all__ = [
     "ORTOOLS",
@@ -96,18 +107,14 @@ def auto_time_limit(n_picks: int) -> float:
 
     Notes
     -----
-    Measured on ``layouts/multi_block_large.toml`` (3 blocks, 40 aisles,
-    random picks, depot between two aisles on a setback spur) against LKH-3
-    (``elkai``, 10 runs), on a shared 2-core machine: the mean gap of the
-    time-limited search falls below 0.5 % after about 0.1 s for 30 picks,
-    0.5 s for 45, 3 s for 60 and 6 s for 90. A local-search solution costs
-    about O(n^2) and the number of solutions needed grows with n, hence the
-    cube. The budget is three to four times that, because it is only the
-    safety net: the count-based early stop (:func:`default_patience`) is meant
-    to end the search first, even on a loaded machine, so that the tour is
-    deterministic. With both, 16 instances each: 30 picks 0.002 % mean gap
-    (max 0.04 %) in a median 0.5 s; 60 picks 0.08 % (max 0.32 %) in a median
-    5-7 s, every search ended by the early stop.
+    Calibrated against LKH-3 on ``layouts/multi_block_large.toml``: the time
+    the search needs to come within 0.5 % of LKH-3 grows about as the cube of
+    the picks (a local-search solution costs about O(n^2) and the number of
+    solutions needed grows with n). The budget is three to four times that,
+    because it is only the safety net: the count-based early stop
+    (:func:`default_patience`) is meant to end the search first, even on a
+    loaded machine, so that the tour is deterministic. The measurements are
+    in ``benches/results/routing_docstring_figures.md``.
     """
     n = max(int(n_picks), 0)
     return float(min(60.0, max(1.0, n**3 / 15_000)))
@@ -247,8 +254,6 @@ class _EarlyStop:
 # ---- the router --------------------------------------------------------------------
 def _best_heuristic(problem: RoutingProblem) -> tuple[str, Tour, float]:
     """Run every applicable heuristic; the shortest tour (ties: the first)."""
-    from optimizer.routing.heuristics import HEURISTICS, tour_distance
-
     best: tuple[str, Tour, float] | None = None
     for router in HEURISTICS:
         if router.supports(problem) is not None:
@@ -362,8 +367,6 @@ SMALL = 3  # up to this many picks every order is tried instead of searching
 
 def _enumerate(problem: RoutingProblem) -> list[int]:
     """The best order of at most :data:`SMALL` picks, trying them all."""
-    from itertools import permutations
-
     nodes = problem.nodes.tolist()
     pts = np.array([problem.start, *nodes, problem.end], dtype=np.int64)
     dist = problem.oracle.matrix(pts)

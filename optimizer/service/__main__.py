@@ -2,7 +2,7 @@
 
 import sys
 
-from optimizer.cli import main
+from optimizer.service.server import main
 
 if __name__ == "__main__":
-    sys.exit(main(["serve", *sys.argv[1:]]))
+    sys.exit(main(sys.argv[1:]))

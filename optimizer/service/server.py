@@ -1,16 +1,25 @@
-"""``serve()``: run the app under uvicorn, one event loop in front of the pool."""
+"""``serve()``: run the app under uvicorn, one event loop in front of the pool;
+``main()``: its command line, ``pickopt serve`` and ``python -m optimizer.service``.
+
+The service parses its own options and the CLI hands ``pickopt serve ...``
+over to :func:`main`, so the service never imports the CLI.
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from optimizer.errors import PickoptError
 from optimizer.service.settings import ServiceConfigError, Settings
 
-__all__ = ["serve"]
+__all__ = ["serve", "main"]
 
 
 def serve(
@@ -55,3 +64,35 @@ def serve(
         )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
                 access_log=False, timeout_graceful_shutdown=10)  # fmt: skip
+
+
+def _parser() -> argparse.ArgumentParser:
+    about = "Run the HTTP API (keys from PICKOPT_API_KEYS)."
+    sv = argparse.ArgumentParser(prog="pickopt serve", description=about)
+    sv.add_argument("--host", help="address to bind (default 127.0.0.1, PICKOPT_HOST)")
+    sv.add_argument("--port", type=int, help="port (default 8000, PICKOPT_PORT)")
+    sv.add_argument("--data-dir", help="where layouts, slottings and jobs are stored")
+    sv.add_argument("--workers", type=int, help="solver processes (default: CPU count)")
+    sv.add_argument("--keys-file", help="API keys, one per line (PICKOPT_API_KEYS_FILE)")
+    sv.add_argument("--insecure-dev", action="store_true",
+                    help="allow starting without API keys (development only)")  # fmt: skip
+    sv.add_argument("--log-level", default="info",
+                    choices=["critical", "error", "warning", "info", "debug"])  # fmt: skip
+    return sv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``pickopt serve`` with the options ``argv``; returns the exit code.
+
+    A :class:`~optimizer.errors.PickoptError` (no keys, a bad keys file) is
+    one line on stderr and exit code 2, as in the rest of the CLI.
+    """
+    args = _parser().parse_args(argv)
+    try:
+        serve(host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
+              keys_file=args.keys_file, insecure_dev=args.insecure_dev or None,
+              log_level=args.log_level)  # fmt: skip
+    except PickoptError as exc:
+        print(f"pickopt: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

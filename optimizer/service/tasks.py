@@ -128,7 +128,7 @@ def warm_up() -> None:
     """Compile (or load from cache) every numba kernel a request can reach, so that
     no request pays for compilation."""
     from optimizer.batching import Cart
-    from optimizer.instances import henn_instance
+    from optimizer.synthetic import henn_instance
 
     layout, slotting, orders, cart = henn_instance(4, 30, seed=0)
     oracle = DistanceOracle.for_layout(layout)

@@ -14,7 +14,9 @@ layer, :func:`optimizer.jobs.replay`)::
 Modules, in the order data flows:
 
 - :mod:`~optimizer.slotting.profile`: :class:`DemandProfile` from order lines
-  (CSV/Parquet, streamed; numpy group-bys), skipped rows in :class:`RowIssues`;
+  (read by :mod:`optimizer.io.history`, streamed; numpy group-bys), skipped
+  rows in :class:`RowIssues`; :mod:`~optimizer.slotting.copick` counts the
+  co-picked pairs;
 - :mod:`~optimizer.slotting.classes`: :func:`classify`, ABC by pick share or COI;
 - :mod:`~optimizer.slotting.assignment`: :func:`slot_costs` (walking from the
   depots plus golden-zone level penalties) and :func:`assign` (class-based,
@@ -27,16 +29,16 @@ Modules, in the order data flows:
   :func:`apply_moves` (which checks a move list);
 - :mod:`~optimizer.slotting.tours`: :class:`SampledTours`, the tour gain model
   (moves ranked by what they save on batched tours of sampled history,
-  routed exactly);
-- :mod:`~optimizer.slotting.history`: :func:`generate_history`, a seeded
-  generator of realistic histories.
+  routed exactly).
 
 Layering: slotting's core sits beside batching: it uses layout, distance,
-orders, batching and routing, never the wave layer. Its jobs (the replay of
+io, orders, batching and routing, never the wave layer. Its jobs (the replay of
 historical orders and the nightly run behind ``pickopt slot``) live in
 :mod:`optimizer.jobs`, above the waves.
 """
 
+from optimizer.io.history import HistoryError
+from optimizer.io.row_issues import RowIssues
 from optimizer.slotting.assignment import (
     GOLDEN_ZONE,
     POLICIES,
@@ -48,9 +50,9 @@ from optimizer.slotting.assignment import (
     slot_costs,
 )
 from optimizer.slotting.classes import DEFAULT_SHARES, Classes, ClassRow, classify
-from optimizer.slotting.history import History, generate_history
+from optimizer.slotting.copick import CoPick
 from optimizer.slotting.moves import Move, MoveError, ReslotPlan, apply_moves
-from optimizer.slotting.profile import CoPick, DemandProfile, HistoryError, RowIssues
+from optimizer.slotting.profile import DemandProfile
 from optimizer.slotting.reslotting import RESLOT_POLICIES, ReslotParams, reslot
 from optimizer.slotting.tours import GAIN_MODELS, SampledTours, TourGain, sample_tours
 
@@ -82,6 +84,4 @@ __all__ = [
     "TourGain",
     "SampledTours",
     "sample_tours",
-    "generate_history",
-    "History",
 ]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from optimizer.cli import main
+from optimizer.io import read_slotting, write_slotting
 from optimizer.layout import Layout
-from optimizer.orders import Slotting
 from optimizer.slotting import (
     DemandProfile,
     Move,
@@ -32,7 +32,7 @@ def test_cli_slot_writes_slotting_and_report(
     assert code == 0 and "replay" in out
     report = (tmp_path / "report.md").read_text()
     assert "## ABC classes" in report and "| A |" in report and "saving" in report
-    assert Slotting.from_csv(tmp_path / "slotting.csv").bins
+    assert read_slotting(tmp_path / "slotting.csv").bins
     assert (tmp_path / "skus.csv").exists() and (tmp_path / "replay.csv").exists()
 
 
@@ -42,7 +42,7 @@ def test_cli_slot_reslots_with_a_move_budget(
     """With --current and --max-moves the move list is written and applies in order."""
     p = DemandProfile.from_file(HISTORY)
     current = assign(single_block, p, "random", seed=1)
-    current.to_csv(tmp_path / "current.csv")
+    write_slotting(current, tmp_path / "current.csv")
     code = main(["slot", "--layout", SINGLE, "--history", str(HISTORY), "--current",
                  str(tmp_path / "current.csv"), "--max-moves", "20", "--out",
                  str(tmp_path / "out"), "--replay-days", "1"])  # fmt: skip
@@ -57,8 +57,8 @@ def test_cli_slot_reslots_with_a_move_budget(
         for r in rows
     ]  # fmt: skip
     assert 0 < sum(m.kind != "put-away" for m in moves) <= 20
-    after = apply_moves(Slotting.from_csv(tmp_path / "current.csv"), moves, layout=single_block)
-    assert after.bins == Slotting.from_csv(tmp_path / "out" / "slotting.csv").bins
+    after = apply_moves(read_slotting(tmp_path / "current.csv"), moves, layout=single_block)
+    assert after.bins == read_slotting(tmp_path / "out" / "slotting.csv").bins
 
 
 def test_cli_slot_bad_history_is_one_line(

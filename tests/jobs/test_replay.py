@@ -14,8 +14,8 @@ from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.slotting import (
     assign,
-    generate_history,
 )
+from optimizer.synthetic import generate_history
 
 
 def test_replay_of_equal_slottings_walks_equally(single_block: Layout, history) -> None:

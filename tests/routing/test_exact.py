@@ -28,17 +28,10 @@ from optimizer.layout.spec import read_spec
 from optimizer.routing import Route, route
 from optimizer.routing.api import build_route
 from optimizer.routing.base import RoutingProblem, Tour
-from optimizer.routing.exact import (
-    CLOSED,
-    EXACT,
-    MAX_BLOCKS,
-    ZERO,
-    _context,
-    _length_kernel,
-    _route_kernel,
-    machine,
-    placement,
-)
+from optimizer.routing.exact import EXACT, MAX_BLOCKS
+from optimizer.routing.exact.columns import placement
+from optimizer.routing.exact.states import CLOSED, ZERO, machine
+from optimizer.routing.exact.sweep import kernel_inputs, length_kernel, route_kernel
 from tests import naive
 from tests.conftest import LAYOUTS, ROOT, benchmark_file
 
@@ -740,9 +733,10 @@ _NO_JIT_SCRIPT = textwrap.dedent(
     from optimizer.distance import DistanceOracle
     from optimizer.layout import Layout
     from optimizer.routing.base import RoutingProblem
-    from optimizer.routing.exact import EXACT, _sweep
+    from optimizer.routing.exact import EXACT
+    from optimizer.routing.exact.sweep import route_kernel
 
-    assert numba.config.DISABLE_JIT and not hasattr(_sweep, "py_func")
+    assert numba.config.DISABLE_JIT and not hasattr(route_kernel, "py_func")
     out = []
     for name, picks, start, end in json.loads(sys.argv[1]):
         layout = Layout.from_file("layouts/" + name)
@@ -791,12 +785,12 @@ def test_route_kernel_runs_as_python(large):
     """The route kernel's body run as Python gives the compiled kernel's
     optimum, waypoints and path, closed and open."""
     rng = np.random.default_rng(19)
-    as_python = getattr(_route_kernel, "py_func", _route_kernel)
+    as_python = getattr(route_kernel, "py_func", route_kernel)
     for a, b in ((0, 0), (1, 2)):
-        context = _context(large, large.depots[a].node, large.depots[b].node)
+        context = kernel_inputs(large, large.depots[a].node, large.depots[b].node)
         nodes = np.sort(rng.choice(large.pick_nodes, 12, replace=False))
         cost, waypoints, path = as_python(nodes, *context)
-        expected_cost, expected, expected_path = _route_kernel(nodes, *context)
+        expected_cost, expected, expected_path = route_kernel(nodes, *context)
         assert cost == expected_cost
         assert waypoints.tolist() == expected.tolist()
         assert path.tolist() == expected_path.tolist()
@@ -829,12 +823,12 @@ def test_length_kernel_runs_as_python(large):
     """The kernel's body run as Python (as with NUMBA_DISABLE_JIT=1) gives the
     compiled kernel's result, closed and open."""
     rng = np.random.default_rng(15)
-    as_python = getattr(_length_kernel, "py_func", _length_kernel)
+    as_python = getattr(length_kernel, "py_func", length_kernel)
     for a, b in ((0, 0), (1, 2)):
-        context = _context(large, large.depots[a].node, large.depots[b].node)
+        context = kernel_inputs(large, large.depots[a].node, large.depots[b].node)
         for k in (0, 12):
             nodes = rng.choice(large.pick_nodes, k)
-            assert as_python(nodes, *context) == _length_kernel(nodes, *context)
+            assert as_python(nodes, *context) == length_kernel(nodes, *context)
 
 
 # ---- where it does not apply ------------------------------------------------------------------

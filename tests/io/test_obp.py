@@ -1,40 +1,33 @@
-"""Reading order-batching instances and order files: the public Henn &
-Wäscher, Albareda-Sambola and Hessler-Irnich files read with the counts,
-capacities and geometry their names and headers state, CSV/JSON order files
-round-trip, and every malformed input is reported with its file and line
-(or, in JSON, its order)."""
+"""Reading the legacy OBP files: the public Henn & Wäscher and Albareda-Sambola
+instances read with the counts, capacities and geometry their names and
+headers state, and every malformed input is reported with its file and line."""
 
 from __future__ import annotations
 
-import json
 import re
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import numpy as np
 import pytest
 
 from optimizer.batching.carts import Cart
-from optimizer.errors import CapacityError, LayoutError, PickoptError
+from optimizer.errors import CapacityError, LayoutError
 from optimizer.io import (
     read_albareda,
     read_henn,
     read_hessler_irnich_batching,
     read_orders,
-    read_slotting,
     write_orders,
-    write_slotting,
 )
 from optimizer.layout import Layout
-from optimizer.orders import Order, OrderError, OrderLine, Slotting
+from optimizer.orders import OrderError
 from tests.conftest import benchmark_file
+from tests.io.conftest import raises_at, replace_line, write
 
 HENN = "obp/W5A_Henn"
 ALBAREDA = "obp/W1-W2-W3-W4_Albareda"
 HI_HENN = "hessler-irnich/HennWaescherUniform/1l-20-30-0.txt"
-HI_MUTER = "hessler-irnich/MuterOencan/100_48_5.txt"
 
 
 def depot_distances(layout: Layout) -> dict[int, float]:
@@ -43,20 +36,6 @@ def depot_distances(layout: Layout) -> dict[int, float]:
     return dict(
         nx.single_source_dijkstra_path_length(graph, layout.depots[0].node, weight="length")
     )
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def raises_at(
-    error: type[Exception], path: Path, line: int | None, message: str
-) -> AbstractContextManager[Any]:
-    """``pytest.raises`` for a message starting with ``path:line:`` and containing ``message``."""
-    where = re.escape(f"{path}:{line}: " if line is not None else f"{path}: ")
-    return pytest.raises(error, match=rf"^{where}.*{re.escape(message)}")
 
 
 # ==== Henn & Wäscher (OBP legacy files) ================================================
@@ -189,12 +168,6 @@ def henn_files(
     tmp_path: Path, orders: str = HENN_ORDERS, setting: str = SETTING
 ) -> tuple[Path, Path]:
     return write(tmp_path, "1s-2-10-0.txt", orders), write(tmp_path, "sett1.txt", setting)
-
-
-def replace_line(text: str, line: int, new: str) -> str:
-    lines = text.splitlines()
-    lines[line - 1] = new
-    return "\n".join(lines) + "\n"
 
 
 def test_henn_tiny(tmp_path: Path) -> None:
@@ -518,161 +491,6 @@ def test_albareda_unknown_geometry(tmp_path: Path) -> None:
         read_albareda(*albareda_files(tmp_path), geometry="grph")  # type: ignore[arg-type]
 
 
-# ==== Hessler & Irnich batching files ===========================================================
-
-
-def test_hessler_irnich_henn_waescher() -> None:
-    """1l-20-30-0: NUM_ORDERS orders, the article units of ORDER_SECTION (an
-    article listed twice in an order is one line of 2), capacity 30 items,
-    and the Henn & Wäscher geometry."""
-    path = benchmark_file(HI_HENN)
-    layout, slotting, orders, cart = read_hessler_irnich_batching(path)
-    text = path.read_text(encoding="latin-1")
-    section = text.split("ORDER_SECTION")[1]
-    assert len(orders) == 20 == len(re.findall(r"NUM_ARTICLES_IN_ORDER", section))
-    assert sum(o.items for o in orders) == len(re.findall(r"^ID ", section, re.M)) == 279
-    assert cart == Cart(max_items=30)
-    assert len(slotting) == 214
-    slotting.check(layout)
-    assert ("59", 2) in [(ln.sku, ln.qty) for ln in orders[5].lines]
-    geo = layout.aisles
-    assert geo is not None
-    assert (geo.n_aisles, geo.cells, geo.cross_aisle_to_cell) == (10, 45, 1.5)
-    np.testing.assert_array_equal(np.diff(geo.aisle_x), 5.0)
-
-
-def test_hessler_irnich_muter_oencan() -> None:
-    """100_48_5: 100 orders, quantities of 2 kept, capacity 48 units,
-    10 aisles 2.4 apart of 10 cells."""
-    layout, _, orders, cart = read_hessler_irnich_batching(benchmark_file(HI_MUTER))
-    assert len(orders) == 100
-    assert cart == Cart(max_items=48)
-    assert sum(o.items for o in orders) == 587 and sum(len(o.lines) for o in orders) == 571
-    geo = layout.aisles
-    assert geo is not None
-    assert (geo.n_aisles, geo.cells, geo.cross_aisle_to_cell) == (10, 10, 1.0)
-    np.testing.assert_allclose(np.diff(geo.aisle_x), 2.4)
-
-
-def test_hessler_irnich_truncated_public_file() -> None:
-    """The public 2l-20-45-0.txt stops inside ARTICLE_SECTION; it is refused
-    with a message that says so."""
-    path = benchmark_file("hessler-irnich/HennWaescherUniform/2l-20-45-0.txt")
-    with raises_at(LayoutError, path, None, "no SKU_SECTION (is the file truncated?"):
-        read_hessler_irnich_batching(path)
-
-
-HI_TINY = """\
-NAME : tiny.txt
-TYPE : Order_batching
-PICKER_CAPACITY : 4
-LAYOUT : single-block
-NUM_AISLES : 3
-NUM_CELLS : 10
-DEPOT_AISLE : 0
-DEPOT_LOCATION : bottom
-DISTANCE_AISLE_TO_AISLE : 4
-DISTANCE_CELL_TO_CELL : 1
-DISTANCE_TOP_TO_CELL : 2
-DISTANCE_BOTTOM_TO_CELL : 2
-DISTANCE_TOP_OR_BOTTOM_TO_DEPOT : 0
-ARTICLE_SECTION
-NUM_ARTICLES : 2
-ID 0 WEIGHT 1
-ID 1 WEIGHT 1
-SKU_SECTION
-NUM_SKUS : 2
-ID 0 AISLE 2 CELL 0 QUANTITY 5 LEFT_RIGHT_HAND_SIDE right
-ID 1 AISLE 1 CELL 9 QUANTITY 5 LEFT_RIGHT_HAND_SIDE left
-ORDER_SECTION
-NUM_ORDERS : 2
-NUM_ARTICLES_IN_ORDER : 2
-ID 1 QUANTITY 1
-ID 0 QUANTITY 2
-NUM_ARTICLES_IN_ORDER : 1
-ID 1 QUANTITY 1
-EOF
-"""
-
-
-def test_hessler_irnich_tiny(tmp_path: Path) -> None:
-    """The made-up file reads as written; unequal weights give a weight cart."""
-    path = write(tmp_path, "tiny.txt", HI_TINY)
-    _, slotting, orders, cart = read_hessler_irnich_batching(path)
-    assert slotting.bins == {"0": "A03-B1-010-R-1", "1": "A02-B1-001-L-1"}
-    assert [[(ln.sku, ln.qty) for ln in o.lines] for o in orders] == [
-        [("1", 1), ("0", 2)],
-        [("1", 1)],
-    ]
-    assert cart == Cart(max_items=4)
-    heavy = write(tmp_path, "heavy.txt", HI_TINY.replace("ID 0 WEIGHT 1", "ID 0 WEIGHT 2.5"))
-    _, _, orders, cart = read_hessler_irnich_batching(heavy)
-    assert cart == Cart(max_weight=4.0)
-    assert orders[0].lines[1].unit_weight == 2.5
-
-
-@pytest.mark.parametrize(
-    ("line", "text", "error", "message"),
-    [
-        (23, "NUM_ORDERS : 3", OrderError, "NUM_ORDERS is 3 but the section lists 2 orders"),
-        (24, "NUM_ARTICLES_IN_ORDER : 3", OrderError, "order 0 announces 3 articles but lists 2"),
-        (25, "ID 1 QUANTITY 0", OrderError, "order 0, article 1: quantity '0' is not a positive"),
-        (25, "ID 7 QUANTITY 1", OrderError, "order 0: article 7 has no storage location"),
-        (25, "ID 1 AMOUNT 1", OrderError, "malformed order line"),
-        (24, "ID 1 QUANTITY 1", OrderError, "article line before the first NUM_ARTICLES"),
-        (16, "ID 0 WEIGHT heavy", LayoutError, "article 0: weight 'heavy' is not a number"),
-        (3, "PICKER_CAPACITY : 0", CapacityError, "PICKER_CAPACITY must be positive"),
-    ],
-)
-def test_hessler_irnich_malformed(
-    tmp_path: Path, line: int, text: str, error: type[Exception], message: str
-) -> None:
-    """A bad batching line is reported with file, line and order."""
-    path = write(tmp_path, "tiny.txt", replace_line(HI_TINY, line, text))
-    at = None if line == 3 else line
-    with raises_at(error, path, at, message):
-        read_hessler_irnich_batching(path)
-
-
-# ==== CSV and JSON order files =================================================================
-
-
-def sample_orders() -> list[Order]:
-    """Orders using every field, awkward floats, a repeated SKU and a zero due."""
-    return [
-        Order(
-            "o1",
-            (
-                OrderLine("A", 2, unit_volume=0.1, unit_weight=1 / 3),
-                OrderLine("B,comma", 1),
-                OrderLine("A", 1, unit_weight=2.0),
-            ),
-            due=0.0,
-            priority=-1,
-            carrier="DHL",
-        ),
-        Order("o2", (OrderLine("ünï", 7),), due=86399.999, carrier=None),
-        Order("o3", (OrderLine("C", 1, unit_volume=0.0),), priority=3),
-    ]
-
-
-@pytest.mark.parametrize("suffix", [".csv", ".json"])
-def test_round_trip(tmp_path: Path, suffix: str) -> None:
-    """write_orders then read_orders gives back equal orders."""
-    path = tmp_path / f"orders{suffix}"
-    write_orders(sample_orders(), path)
-    assert read_orders(path) == sample_orders()
-
-
-def test_round_trip_minimal_columns(tmp_path: Path) -> None:
-    """Orders without optional values are written as order_id,sku,qty only."""
-    orders = [Order("1", (OrderLine("x", 3),)), Order("2", (OrderLine("y"), OrderLine("x")))]
-    path = tmp_path / "o.csv"
-    write_orders(orders, path)
-    assert path.read_text(encoding="utf-8") == "order_id,sku,qty\n1,x,3\n2,y,1\n2,x,1\n"
-    assert read_orders(path) == orders
-
-
 def test_round_trip_benchmark(tmp_path: Path) -> None:
     """A public instance survives a CSV round trip, weights and due dates included."""
     _, _, layout_file, order_file = albareda_pairs()[-1]
@@ -680,176 +498,3 @@ def test_round_trip_benchmark(tmp_path: Path) -> None:
     path = tmp_path / "w4.csv"
     write_orders(orders, path)
     assert read_orders(path) == orders
-
-
-def test_csv_lenient_header(tmp_path: Path) -> None:
-    """A byte-order mark, upper-case names, spaces and an unrelated column are accepted."""
-    path = tmp_path / "o.csv"
-    path.write_bytes("\ufeffOrder_ID, SKU ,Qty,Warehouse Note\nx,s1,2,fragile\n".encode())
-    assert read_orders(path) == [Order("x", (OrderLine("s1", 2),))]
-
-
-def test_csv_order_fields_on_any_row(tmp_path: Path) -> None:
-    """Order-level values may sit on any row of the order; rows need not be adjacent."""
-    path = write(
-        tmp_path, "o.csv", "order_id,sku,qty,due,carrier\na,s1,1,,\nb,s2,1,5,\na,s3,1,60,UPS\n"
-    )
-    assert read_orders(path) == [
-        Order("a", (OrderLine("s1"), OrderLine("s3")), due=60.0, carrier="UPS"),
-        Order("b", (OrderLine("s2"),), due=5.0),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "message"),
-    [
-        ("order,sku,qty\n", 1, "missing column 'order_id' (did you mean 'order'?)"),
-        ("order_id,sku\n", 1, "missing column 'qty'"),
-        ("order_id,sku,qty,prority\n", 1, "unknown column 'prority' (did you mean 'priority'?)"),
-        ("order_id,sku,qty,sku\n", 1, "column 'sku' appears twice"),
-        ("order_id,sku,qty\na,s,1,9\n", 2, "expected 3 fields (order_id,sku,qty), got 4"),
-        ("order_id,sku,qty\na,s\n", 2, "expected 3 fields"),
-        ("order_id,sku,qty\n,s,1\n", 2, "empty order_id"),
-        ("order_id,sku,qty\na,s,1\nb,,1\n", 3, "order 'b': empty sku"),
-        (
-            "order_id,sku,qty\na,s,0\n",
-            2,
-            "order 'a', SKU 's': quantity must be a positive integer, got '0'",
-        ),
-        ("order_id,sku,qty\na,s,-2\n", 2, "order 'a', SKU 's': quantity must be a positive"),
-        (
-            "order_id,sku,qty\na,s,two\n",
-            2,
-            "order 'a', SKU 's': quantity 'two' is not a whole number",
-        ),
-        ("order_id,sku,qty\na,s,1.5\n", 2, "quantity '1.5' is not a whole number"),
-        ("order_id,sku,qty\na,s,\n", 2, "quantity '' is not a whole number"),
-        (
-            "order_id,sku,qty,due\na,s,1,soon\n",
-            2,
-            "order 'a', SKU 's': due 'soon' is not a number",
-        ),
-        ("order_id,sku,qty,due\na,s,1,inf\n", 2, "due must be finite"),
-        ("order_id,sku,qty,priority\na,s,1,1.5\n", 2, "priority '1.5' is not a whole number"),
-        ("order_id,sku,qty,unit_weight\na,s,1,-1\n", 2, "unit_weight must be >= 0"),
-        (
-            "order_id,sku,qty,due\na,s,1,5\n\na,t,1,6\n",
-            4,
-            "order 'a': due 6.0 disagrees with 5.0 at line 2",
-        ),
-        ('order_id,sku,qty\na,"s\n', 2, "malformed CSV"),
-    ],
-)
-def test_csv_malformed(tmp_path: Path, text: str, line: int, message: str) -> None:
-    """Every malformed CSV input names the file and line (and the order and SKU)."""
-    path = write(tmp_path, "orders.csv", text)
-    with raises_at(OrderError, path, line, message):
-        read_orders(path)
-
-
-def test_csv_empty_file(tmp_path: Path) -> None:
-    """An empty file is named."""
-    path = write(tmp_path, "orders.csv", "")
-    with raises_at(OrderError, path, None, "empty file"):
-        read_orders(path)
-
-
-def test_csv_header_only(tmp_path: Path) -> None:
-    """A header without rows is a wave of no orders."""
-    assert read_orders(write(tmp_path, "orders.csv", "order_id,sku,qty\n")) == []
-
-
-def test_csv_not_utf8(tmp_path: Path) -> None:
-    """Bytes that are not UTF-8 are reported with the file."""
-    path = tmp_path / "orders.csv"
-    path.write_bytes(b"order_id,sku,qty\na,\xff,1\n")
-    with raises_at(OrderError, path, None, "not UTF-8 text"):
-        read_orders(path)
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        ({"id": "a"}, "orders[0] (order 'a'): missing key 'lines'"),
-        ({"id": "a", "lines": []}, "orders[0] (order 'a'): lines must be a non-empty list"),
-        ({"id": "a", "lines": [{"sku": "s", "qty": 1}], "prio": 1}, "unknown key 'prio'"),
-        (
-            {"id": "a", "lines": [{"sku": "s", "qty": 0}]},
-            "(order 'a'): lines[0] (SKU 's'): quantity must be a positive integer, got 0",
-        ),
-        (
-            {"id": "a", "lines": [{"sku": "s", "qty": 1.5}]},
-            "(SKU 's'): quantity 1.5 is not a whole number",
-        ),
-        (
-            {"id": "a", "lines": [{"sku": "s", "qty": True}]},
-            "(SKU 's'): quantity True is not a whole number",
-        ),
-        ({"id": "a", "lines": [{"sku": "s"}]}, "lines[0]: missing key 'qty'"),
-        (
-            {"id": "a", "lines": [{"sku": "", "qty": 1}]},
-            "lines[0]: sku must be a non-empty string",
-        ),
-        (
-            {"id": "a", "lines": [{"sku": "s", "qty": 1, "unit_weight": -1}]},
-            "unit_weight must be >= 0",
-        ),
-        (
-            {"id": "a", "due": "noon", "lines": [{"sku": "s", "qty": 1}]},
-            "(order 'a'): due 'noon' is not a number",
-        ),
-        ({"id": None, "lines": []}, "orders[0]: id must be a non-empty string"),
-        ("a", "orders[0]: expected an object, got str"),
-    ],
-)
-def test_json_malformed(tmp_path: Path, data: object, message: str) -> None:
-    """Every malformed JSON order names the file and the order (and line and SKU)."""
-    path = write(tmp_path, "orders.json", json.dumps([data]))
-    with raises_at(OrderError, path, None, message):
-        read_orders(path)
-
-
-def test_json_syntax_and_shape(tmp_path: Path) -> None:
-    """A syntax error names the line; a non-list and a duplicate id are named too;
-    ``{"orders": [...]}`` is accepted."""
-    path = write(tmp_path, "orders.json", '[\n {"id": "a",\n  "lines": [}\n]')
-    with raises_at(OrderError, path, 3, "malformed JSON"):
-        read_orders(path)
-    path = write(tmp_path, "orders.json", '{"id": "a"}')
-    with raises_at(OrderError, path, None, "expected a list of orders"):
-        read_orders(path)
-    line = {"sku": "s", "qty": 1}
-    path = write(tmp_path, "orders.json", json.dumps([{"id": "a", "lines": [line]}] * 2))
-    with raises_at(
-        OrderError, path, None, "orders[1] (order 'a'): order id 'a' is also orders[0]"
-    ):
-        read_orders(path)
-    path = write(tmp_path, "orders.json", json.dumps({"orders": [{"id": 7, "lines": [line]}]}))
-    assert read_orders(path) == [Order("7", (OrderLine("s"),))]
-
-
-def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
-    """Only .csv and .json are understood; a missing file is named."""
-    with pytest.raises(OrderError, match=r"unknown order file type '\.cvs'.*did you mean '\.csv'"):
-        read_orders(tmp_path / "orders.cvs")
-    with pytest.raises(OrderError, match=r"unknown order file type '\.parquet'"):
-        write_orders(sample_orders(), tmp_path / "orders.parquet")
-    with pytest.raises(OrderError, match="nowhere.csv: no such orders file"):
-        read_orders(tmp_path / "nowhere.csv")
-
-
-def test_write_order_without_lines(tmp_path: Path) -> None:
-    """An order without lines cannot be written to CSV; it is named."""
-    with pytest.raises(OrderError, match="order 'empty' has no lines"):
-        write_orders([Order("empty", ())], tmp_path / "o.csv")
-
-
-def test_slotting_round_trip(tmp_path: Path) -> None:
-    """read_slotting/write_slotting delegate to Slotting's CSV methods."""
-    slotting = Slotting({"b": "A01-B1-001-L-1", "a": "A02-B1-003-R-1"}, name="x")
-    path = tmp_path / "slots.csv"
-    write_slotting(slotting, path)
-    back = read_slotting(path)
-    assert back.bins == slotting.bins and back.name == "slots"
-    with pytest.raises(PickoptError, match="no such slotting file"):
-        read_slotting(tmp_path / "nowhere.csv")

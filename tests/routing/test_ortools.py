@@ -17,7 +17,7 @@ from optimizer.routing.ortools_adapter import (
     solve_naive,
 )
 from tests.naive import held_karp
-from tests.test_routing_heuristics import assert_walk, graph_layout, random_codes
+from tests.routing.conftest import assert_walk, graph_layout, random_codes
 
 LIMIT = 2.0  # seconds; the early stop ends these small searches far sooner
 

@@ -16,10 +16,10 @@ import pytest
 from optimizer.batching.carts import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import CapacityError, PickoptError
-from optimizer.instances import HENN_CLASSES, henn_instance, henn_layout, large_wave
 from optimizer.io import read_orders, read_slotting
 from optimizer.layout import Layout
 from optimizer.orders import Order, Slotting
+from optimizer.synthetic import HENN_CLASSES, henn_instance, henn_layout, large_wave
 from tests.conftest import ROOT
 
 INSTANCES = ROOT / "instances"

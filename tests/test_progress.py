@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optimizer.slotting.progress import Progress
+from optimizer.progress import Progress
 
 
 def test_progress_bar_draws_only_when_asked() -> None:

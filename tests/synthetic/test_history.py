@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.slotting import (
-    DemandProfile,
-    generate_history,
-)
+from optimizer.slotting import DemandProfile
+from optimizer.synthetic import generate_history
 
 
 def test_generator_is_deterministic() -> None:

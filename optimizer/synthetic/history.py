@@ -18,7 +18,8 @@
 - **quantities**: geometric per line with a per-SKU mean, at most 12;
 - **unit cubes**: log-normal around 1 litre (the SKU master).
 
-Everything is numpy on whole arrays, so 10 million lines take seconds.
+Everything is numpy on whole arrays: Python loops run once per week, never
+per order or per line.
 The result, :class:`History`, writes itself as CSV or Parquet and turns
 into :class:`DemandProfile` objects or :class:`~optimizer.orders.Order`
 lists for any window of days.
@@ -26,7 +27,6 @@ lists for any window of days.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -36,10 +36,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from optimizer.errors import PickoptError
+from optimizer.io.history import write_history
+from optimizer.io.sku_master import write_sku_master
 from optimizer.orders import Order, OrderLine
 from optimizer.slotting.profile import DemandProfile
 
@@ -130,30 +130,18 @@ class History:
         )
 
     def write(self, path: str | Path) -> Path:
-        """Write the lines to ``.csv`` or ``.parquet`` (by suffix); returns the path."""
-        p = Path(path)
-        table = self.to_table()
-        if p.suffix.lower() in (".parquet", ".pq"):
-            pq.write_table(table, p, compression="zstd")
-        elif p.suffix.lower() == ".csv":
-            table = table.set_column(1, "sku", pc.cast(table["sku"], pa.string()))
-            with p.open("wb") as fh:  # an unquoted header, then the rows
-                fh.write(b"order_id,sku,qty,date\n")
-                pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False,
-                                                              quoting_style="none"))  # fmt: skip
-        else:
-            raise PickoptError(f"{p}: write a history as .csv or .parquet")
-        return p
+        """Write the lines to ``.csv`` or ``.parquet`` (by suffix); returns the path.
+
+        See :func:`optimizer.io.history.write_history`.
+        """
+        return write_history(self.to_table(), path)
 
     def write_master(self, path: str | Path) -> Path:
-        """Write the SKU master, ``sku,unit_cube`` (CSV), sorted by SKU."""
-        p = Path(path)
-        with p.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(["sku", "unit_cube"])
-            for k in np.argsort(np.array(self.skus)).tolist():
-                w.writerow([self.skus[k], repr(float(self.unit_cube[k]))])
-        return p
+        """Write the SKU master, ``sku,unit_cube`` (CSV), sorted by SKU.
+
+        See :func:`optimizer.io.sku_master.write_sku_master`.
+        """
+        return write_sku_master(self.skus, self.unit_cube, path)
 
     def profile(self, *, with_cube: bool = False, top_pairs: int = 20) -> DemandProfile:
         """The :class:`DemandProfile` of these lines (unit cubes with ``with_cube``)."""

@@ -1,4 +1,4 @@
-"""A small progress bar on stderr for the long steps of the nightly job.
+"""A small progress bar on stderr for long steps (reading a history, replay, the nightly job).
 
 No dependency: one line redrawn with ``\\r`` at most ten times a second. It
 draws only when asked (``enabled=True``) or, by default, when the stream is

@@ -1,448 +1,36 @@
-"""Optimal pick routes in rectangular warehouses with one, two or three blocks.
+"""The DP over the columns as numba kernels, and the arrays they read.
 
-The router ``EXACT`` (``route(..., method="exact")``) solves the single-picker
-routing problem to optimality by dynamic programming over the aisles, left to
-right, in the tradition of
-
-- Ratliff & Rosenthal (1983) for one block (front and back cross-aisle),
-- Roodbergen & de Koster (2001) for two blocks (a middle cross-aisle), and
-- Pansart, Catusse & Cambazard (2018) for any number of cross-aisles, used
-  here for three blocks (four cross-aisles).
-
-All build the optimal tour as an even, connected multigraph on a reduced
-graph: the aisle ends, the pick nodes and the depot. Sweeping the aisles from
-left to right, a partial solution is summarised by an *equivalence class*:
-for every cross-aisle vertex of the current aisle whether its degree is zero,
-even or odd, and which of them are connected so far. In an aisle of one
-block, the optimal subgraph is one of six configurations (traverse once,
-traverse twice, return from the front, return from the back, return from both
-ends leaving the largest gap, nothing); between two aisles each cross-aisle
-edge is walked 0, 1 or 2 times.
-
-Why this is exact
------------------
-A walk through the picks is an Euler path of a connected multigraph on the
-reduced graph whose vertices all have even degree except the two ends of an
-open walk (and conversely). In a cheapest such multigraph,
-
-1. no edge is used more than twice: removing two copies of an edge used three
-   times or more keeps every degree's parity and the connectivity;
-2. inside one aisle of one block, the pick vertices get edges only from the
-   aisle, so all its edges are used an odd number of times (once, by 1.) or
-   all an even number (0 or 2). In the even case the unused edges form at
-   most one run, since two would cut off the picks between them: the aisle
-   is walked twice through, or in and back from the front, from the back,
-   or from both ends leaving out one gap between two picks (the largest is
-   cheapest, and which gap does not change the class), or not at all if it
-   has no picks. With "once", these are the six configurations;
-3. which completions (the edges right of the current column) turn a partial
-   multigraph into a valid one depends only on its class: the degree (zero,
-   even, odd) of each vertex it shares with the completion, i.e. the current
-   column's cross-aisle vertices, and which of them it connects. A
-   component that leaves the frontier can never be joined again, so it must
-   be the whole tour.
-
-Hence one DP value per class suffices and the sweep finds the optimum over
-all tours. The classes and transitions are generated from these rules, not
-tabulated by hand: for closed tours the sweep meets 7 classes with one block,
-exactly those of Ratliff & Rosenthal (counting "nothing yet" and "complete"),
-25 with two and 113 with three. The tests check the optimum against
-Held-Karp on thousands of random one-, two- and three-block warehouses and
-against LKH-3 on 30 to 60 picks in a 40-aisle three-block warehouse.
-Generating the classes makes two generalisations cheap:
-
-- **any depot position**: on any cross-aisle, at an aisle or between two
-  aisles (its abscissa becomes an extra column without aisle edges whose
-  cross-aisle vertex must be visited), possibly set back from the front or
-  back cross-aisle by a spur, walked out and back;
-- **open walks** from one depot to another: the two ends must get odd degree
-  and every other vertex even degree, a parity condition the classes already
-  track. The optimal subgraph then has an Euler path from start to end.
-
-The tour is returned as the Euler circuit (or path) of the optimal multigraph,
-as reduced-graph vertices in walking order: consecutive waypoints always lie
-on one aisle or one cross-aisle (straight past the aisles the sweep skips),
-so joining them by shortest walks reproduces the DP's walk and the sum of
-their distances is the optimum.
-
-Complexity and the block limit
-------------------------------
-With ``n`` aisles, ``m`` blocks, ``k`` picks and ``S`` classes (closed tours
-and open walks together: 14, 72 and 442 for one, two and three blocks), the
-sweep takes ``O((n + 2) * S * (6 m + 2^(m+1)))`` time, over fewer columns in
-practice: those with picks or a depot and few others (see "the sweep" below).
-The aisle step is applied one block at a time (6 configurations each, not
-``6^m`` at once), and in the cross step the parity each vertex must end with
-forces the parity of each edge count, leaving at most ``2^(m+1)`` of the
-``3^(m+1)`` choices. That is a constant per aisle: about 140 transitions for
-one block and 15,000 for three, most of them skipped because few classes are
-reached. Reading the picks costs ``O(k)`` after sorting, and the walk back
-through the DP's choices and the Euler walk ``O(k + n)``, so a route costs
-``O(k log k + n)`` in all.
-
-The class tables are built in Python once per block count and per process
-(:func:`machine` is cached): 2 ms for one block, 10 ms for two, 0.15 s for
-three. The sweep, the walk back, the Euler walk and the node path run in
-numba, in one kernel call. Measured, warm, for 10 / 30 / 60 picks:
-:meth:`ExactRouter.solve` 6 / 8 / 10 us in ``single_block``, 8 / 11 / 13 us in
-``two_block`` and 19 / 36 / 53 us in ``multi_block_large`` (40 aisles, three
-blocks); the whole ``route()`` call 20 / 30 / 41 us, 22 / 33 / 49 us and 37 /
-74 / 123 us. :meth:`ExactRouter.length`, the optimum alone (what batching
-scores candidate batches with), skips the walk: 0.9 to 1.4 us per tour for 5
-to 60 picks in ``single_block``, 1.6 to 3.0 us in ``two_block`` and 6 / 10 /
-21 / 30 us for 5 / 10 / 30 / 60 picks in ``multi_block_large``.
-
-``MAX_BLOCKS`` is 3 because the classes grow quickly with the cross-aisles:
-four blocks reach 2,956 classes, whose tables take about 3 s to build and
-55 MB to hold, for 2 to 3 ms per route. The sweep itself is exact for any
-block count; lift the limit only with the build cost in mind.
-
-References
-----------
-.. [1] H. D. Ratliff and A. S. Rosenthal, "Order-picking in a rectangular
-   warehouse: a solvable case of the traveling salesman problem",
-   Operations Research 31(3), 507-521, 1983.
-.. [2] K. J. Roodbergen and R. de Koster, "Routing order pickers in a
-   warehouse with a middle aisle", European Journal of Operational Research
-   133(1), 32-43, 2001.
-.. [3] L. Pansart, N. Catusse and H. Cambazard, "Exact algorithms for the
-   order picking problem", Computers & Operations Research 100, 117-127, 2018.
+:func:`kernel_inputs` packs the class machine and the columns of one layout
+and pair of depots into three arrays (cached); :func:`length_kernel` sweeps
+them for the optimum alone and :func:`route_kernel` also walks back through
+the choices and returns the waypoints and the node path. How the sweep skips
+columns and classes, and why that stays exact, is below.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import numpy as np
 
 from optimizer._jit import jit
-from optimizer.errors import RoutingError
-from optimizer.layout import DepotPlacement, Layout
-from optimizer.routing.base import RoutingProblem, Tour
-
-__all__ = ["EXACT", "ExactRouter", "MAX_BLOCKS"]
-
-MAX_BLOCKS = 3  # 4 blocks: 2,956 classes, ~3 s to build the tables (see above)
-_INT64 = np.dtype(np.int64)
-_INF = float("inf")
-
-# Aisle configurations: what the optimal tour does inside one aisle of one block.
-NONE, PASS1, PASS2, BOTTOM, TOP, GAP = range(6)
-N_CONFIGS = 6
-# Per configuration: degree added at the lower end, at the upper end, and
-# whether the aisle joins the two ends into one component.
-_EFFECT = (
-    (0, 0, False),  # NONE: not entered (only without picks)
-    (1, 1, True),  # PASS1: traversed once
-    (2, 2, True),  # PASS2: traversed twice
-    (2, 0, False),  # BOTTOM: entered from below up to the last pick, and back
-    (0, 2, False),  # TOP: entered from above down to the first pick, and back
-    (2, 2, False),  # GAP: from both ends, leaving out the largest gap between picks
+from optimizer.layout import Layout
+from optimizer.routing.exact.columns import flat_index, frame
+from optimizer.routing.exact.states import (
+    BOTTOM,
+    GAP,
+    N_CONFIGS,
+    NONE,
+    PASS1,
+    PASS2,
+    TOP,
+    Machine,
+    machine,
 )
 
-# Degree classes of a frontier vertex.
-ZERO, EVEN, ODD = 0, 1, 2
-
-# A class is (degree class per vertex..., component label per vertex...),
-# labels canonical by first appearance and -1 for degree zero. The empty
-# tuple is "closed": the one component of the tour is complete, and nothing
-# may follow.
-State = tuple[int, ...]
-CLOSED: State = ()
+__all__ = ["kernel_inputs", "flat_picks", "length_kernel", "route_kernel"]
 
 
-# ---- the class machine ------------------------------------------------------
-@dataclass(frozen=True)
-class Machine:
-    """Classes and transitions of the sweep for one number of blocks.
-
-    The aisle step is factorised by block (a column's aisle configurations
-    are applied one block at a time, and a class after part of them is a
-    class after the whole step with ``NONE`` in the other blocks), and the
-    cross step is stored as short option lists: once the parity each vertex
-    must end with is known, the parity of each edge count is forced, leaving
-    at most ``2^(m+1)`` of the ``3^(m+1)`` choices.
-
-    Attributes
-    ----------
-    states
-        The classes, index = state id.
-    vnext
-        ``vnext[b, s, cfg]``: class after configuration ``cfg`` in the aisle of
-        block ``b`` from class ``s``; -1 if infeasible.
-    hcount, hcode, hto
-        From class ``s`` when the vertices in bit mask ``odd`` must end with
-        odd degree, the feasible cross steps to the next column are
-        ``hcode[odd, s, j]`` (edge counts in base 3, one digit per
-        cross-aisle), leading to class ``hto[odd, s, j]``, for
-        ``j < hcount[odd, s]``.
-    hvisit
-        ``hvisit[s, x]``: bit mask of the vertices of the column left behind
-        that the tour visits after cross step ``x`` from class ``s``.
-    xsum
-        ``xsum[x]``: number of cross-aisle edges walked, times the gap width
-        gives the cost.
-    empty, closed
-        Ids of the "nothing yet" and "closed" classes.
-    """
-
-    n_blocks: int
-    states: tuple[State, ...]
-    vnext: np.ndarray
-    hcount: np.ndarray
-    hcode: np.ndarray
-    hto: np.ndarray
-    hvisit: np.ndarray
-    xsum: np.ndarray
-    empty: int
-    closed: int
-
-
-def _canonical(cls: list[int], lab: list[int]) -> State:
-    """Relabel components by first appearance so equal classes compare equal."""
-    names: dict[int, int] = {}
-    out = [-1 if label < 0 else names.setdefault(label, len(names)) for label in lab]
-    return (*cls, *out)
-
-
-def _add_degree(cls: int, add: int) -> int:
-    """Degree class after adding ``add`` edge ends to a vertex of class ``cls``."""
-    if add == 0:
-        return cls
-    odd = (cls == ODD) != (add % 2 == 1)
-    return ODD if odd else EVEN
-
-
-def _aisle_step(state: State, b: int, cfg: int) -> State | None:
-    """Class after configuration ``cfg`` in the aisle of block ``b``."""
-    if state == CLOSED:
-        return CLOSED if cfg == NONE else None
-    n = len(state) // 2
-    cls, lab = list(state[:n]), list(state[n:])
-    fresh = n  # canonical labels are < n, so these never collide
-    lower, upper, joins = _EFFECT[cfg]
-    for v, add in ((b, lower), (b + 1, upper)):
-        if add:
-            cls[v] = _add_degree(cls[v], add)
-            if lab[v] < 0:  # a new component starts here
-                lab[v], fresh = fresh, fresh + 1
-    if joins:
-        gone = lab[b + 1]
-        lab = [lab[b] if label == gone else label for label in lab]
-    return _canonical(cls, lab)
-
-
-def _visited(state: State, xs: tuple[int, ...]) -> int:
-    """Bit mask of the vertices of a column that end with positive degree."""
-    if state == CLOSED:
-        return 0
-    return sum(1 << v for v, x in enumerate(xs) if state[v] != ZERO or x)
-
-
-def _cross_step(state: State, xs: tuple[int, ...]) -> tuple[int, State] | None:
-    """Walk each cross-aisle edge to the next column ``xs[c]`` times.
-
-    The vertices of the column left behind get no more edges, so their final
-    degree parity is fixed here: returned as the bit mask of odd vertices,
-    with the class that follows. Components that do not reach the next column
-    are complete: allowed only for the one and last. Returns ``None`` if
-    infeasible.
-    """
-    if state == CLOSED:
-        return (0, CLOSED) if not any(xs) else None
-    n = len(state) // 2
-    cls, lab = state[:n], state[n:]
-    new_cls, new_lab = [ZERO] * n, [-1] * n
-    going_on: set[int] = set()
-    odd = 0
-    for v, x in enumerate(xs):
-        if (cls[v] == ODD) != (x % 2 == 1):
-            odd |= 1 << v
-        if x:
-            new_cls[v] = ODD if x == 1 else EVEN
-            if cls[v] != ZERO:
-                new_lab[v] = lab[v]
-                going_on.add(lab[v])
-            else:  # starts a component at the edge, e.g. at the depot
-                new_lab[v] = n + v
-    finished = {label for label in lab if label >= 0} - going_on
-    if finished:
-        return (odd, CLOSED) if len(finished) == 1 and not any(xs) else None
-    return odd, _canonical(new_cls, new_lab)
-
-
-@cache
-def machine(n_blocks: int) -> Machine:
-    """The classes and transition tables for ``n_blocks`` blocks (built once).
-
-    Parameters
-    ----------
-    n_blocks
-        Number of blocks; the sweep tracks ``n_blocks + 1`` cross-aisles.
-    """
-    n = n_blocks + 1
-    # Reversed so that the index is sum(xs[c] * 3**c).
-    xs_all = [xs[::-1] for xs in itertools.product(range(3), repeat=n)]
-    empty: State = (ZERO,) * n + (-1,) * n
-    index: dict[State, int] = {empty: 0, CLOSED: 1}
-    order: list[State] = [empty, CLOSED]
-    edges_v: dict[tuple[int, int, int], int] = {}
-    edges_h: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    visit: dict[tuple[int, int], int] = {}
-
-    def intern(state: State) -> int:
-        if state not in index:
-            index[state] = len(order)
-            order.append(state)
-        return index[state]
-
-    pos = 0
-    while pos < len(order):  # breadth-first over every reachable class
-        state, s = order[pos], pos
-        pos += 1
-        for b in range(n_blocks):
-            for cfg in range(N_CONFIGS):
-                nxt = _aisle_step(state, b, cfg)
-                if nxt is not None:
-                    edges_v[b, s, cfg] = intern(nxt)
-        for x, xs in enumerate(xs_all):
-            visit[s, x] = _visited(state, xs)
-            step = _cross_step(state, xs)
-            if step is not None:
-                edges_h.setdefault((step[0], s), []).append((x, intern(step[1])))
-    n_states = len(order)
-    vnext = np.full((n_blocks, n_states, N_CONFIGS), -1, dtype=np.int64)
-    for (b, s, cfg), t in edges_v.items():
-        vnext[b, s, cfg] = t
-    width = max(len(options) for options in edges_h.values())  # at most 2^n
-    hcount = np.zeros((2**n, n_states), dtype=np.int64)
-    hcode = np.zeros((2**n, n_states, width), dtype=np.int64)
-    hto = np.full((2**n, n_states, width), -1, dtype=np.int64)
-    for (odd, s), options in edges_h.items():
-        hcount[odd, s] = len(options)
-        for j, (x, t) in enumerate(options):
-            hcode[odd, s, j], hto[odd, s, j] = x, t
-    hvisit = np.zeros((n_states, len(xs_all)), dtype=np.int64)
-    for (s, x), seen in visit.items():
-        hvisit[s, x] = seen
-    return Machine(
-        n_blocks=n_blocks,
-        states=tuple(order),
-        vnext=vnext,
-        hcount=hcount,
-        hcode=hcode,
-        hto=hto,
-        hvisit=hvisit,
-        xsum=np.array([float(sum(xs)) for xs in xs_all]),
-        empty=0,
-        closed=1,
-    )
-
-
-# ---- per layout and depots ------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class Frame:
-    """The columns of the sweep for one layout and one pair of depots.
-
-    Columns are the aisles plus the abscissa of each depot attached between
-    two aisles; vertex ``(c, col)`` is where column ``col`` meets cross-aisle
-    ``c``, compact id ``c * ncol + col``.
-    """
-
-    col_aisle: np.ndarray  # aisle index per column; -1 for a depot between aisles
-    x: np.ndarray  # abscissa of each column
-    req: np.ndarray  # bit c: vertex (c, col) must be visited
-    odd: np.ndarray  # bit c: vertex (c, col) must get odd degree (an open walk's end)
-    grid: np.ndarray  # node id per compact vertex id; -1 = a point on a cross-aisle
-    first: int  # compact id where the sweep's walk starts
-    last: int  # compact id where it ends
-    head: tuple[int, ...]  # waypoints before: the start depot if set back
-    tail: tuple[int, ...]  # waypoints after: the end depot if set back
-    spur: float  # length of the set-back spurs walked
-
-
-def placement(layout: Layout, node: int) -> DepotPlacement | None:
-    """Where depot ``node`` sits on the cross-aisles, or None if not a depot.
-
-    Parameters
-    ----------
-    layout
-        A parallel-aisle layout.
-    node
-        A node id.
-    """
-    if layout.aisles is None:
-        return None
-    for depot, where in zip(layout.depots, layout.aisles.depots, strict=True):
-        if depot.node == node:
-            return where
-    return None
-
-
-@lru_cache(maxsize=64)
-def flat_index(layout: Layout) -> np.ndarray:
-    """Per node, its flat index into ``layout.aisles.pick_node``, or -1."""
-    geo = layout.aisles
-    assert geo is not None
-    out = np.full(layout.n_nodes, -1, dtype=np.int64)
-    out[geo.pick_node.ravel()] = np.arange(geo.pick_node.size)
-    return out
-
-
-@lru_cache(maxsize=64)
-def frame(layout: Layout, start: int, end: int) -> Frame:
-    """The sweep's columns for tours from depot ``start`` to depot ``end``.
-
-    Parameters
-    ----------
-    layout
-        A parallel-aisle layout.
-    start, end
-        Depot nodes (checked by :meth:`ExactRouter.supports`).
-    """
-    geo = layout.aisles
-    assert geo is not None
-    first, last = placement(layout, start), placement(layout, end)
-    assert first is not None and last is not None
-    ends = (first, last)
-    n = geo.n_blocks + 1
-    columns = {float(x): i for i, x in enumerate(geo.aisle_x.tolist())}
-    for p in ends:
-        if p.attach not in geo.junction[:, p.cross_aisle]:  # between two aisles
-            columns.setdefault(float(layout.xy[p.attach, 0]), -1)
-    xs = sorted(columns)
-    ncol = len(xs)
-    col_aisle = np.array([columns[x] for x in xs], dtype=np.int64)
-    grid = np.full((n, ncol), -1, dtype=np.int64)
-    for col, i in enumerate(col_aisle.tolist()):
-        if i >= 0:
-            grid[:, col] = geo.junction[i]
-    req = np.zeros(ncol, dtype=np.int64)
-    odd = np.zeros(ncol, dtype=np.int64)
-    ids = []
-    for p in ends:
-        col = xs.index(float(layout.xy[p.attach, 0]))
-        grid[p.cross_aisle, col] = p.attach
-        req[col] |= 1 << p.cross_aisle
-        odd[col] ^= 1 << p.cross_aisle  # start and end at one vertex cancel out
-        ids.append(p.cross_aisle * ncol + col)
-    return Frame(
-        col_aisle=col_aisle,
-        x=np.array(xs),
-        req=req,
-        odd=odd,
-        grid=grid.ravel(),
-        first=ids[0],
-        last=ids[1],
-        head=(start,) if start != first.attach else (),
-        tail=(end,) if end != last.attach else (),
-        spur=first.setback + last.setback,
-    )
-
-
-# ---- the sweep ---------------------------------------------------------------------
 # One kernel runs the DP for both ``length`` (the optimum alone) and ``solve``
 # (the optimum and the walk), over fewer columns and classes than there are:
 #
@@ -493,7 +81,7 @@ def frame(layout: Layout, start: int, end: int) -> Frame:
 _K_STATES, _K_EMPTY, _K_WIDTH, _K_PHASES, _K_VNEXT, _K_HOFF, _K_HTO, _K_HX = range(8)
 _K_HVIS, _K_FIN, _K_HCODE, _K_HSRC, _K_VBOFF, _K_VBACK, _K_HBOFF, _K_HBACK = range(8, 16)
 _K_HEAD = 16
-# Layout of the int64 frame array of :func:`_context`: a header, then the
+# Layout of the int64 frame array of :func:`kernel_inputs`: a header, then the
 # column arrays col_aisle, req, odd, slidable (ncol each), the column of each
 # aisle, ``flat_index``, the node of each vertex of the columns (``Frame.grid``),
 # ``pick_node`` flattened and, for the node path, the nodes of each
@@ -600,7 +188,7 @@ def _kernel_table(n_blocks: int, parities: tuple[int, ...]) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _context(layout: Layout, start: int, end: int) -> tuple[np.ndarray, ...]:
+def kernel_inputs(layout: Layout, start: int, end: int) -> tuple[np.ndarray, ...]:
     """What the kernels need besides the picks, cached per depot pair:
     ``(machine table, frame ints, frame floats)``."""
     geo = layout.aisles
@@ -661,7 +249,7 @@ def _context(layout: Layout, start: int, end: int) -> tuple[np.ndarray, ...]:
 
 
 @jit
-def _picks(nodes: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, int]:
+def flat_picks(nodes: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, int]:
     """The picks ``nodes`` as sorted distinct flat indices (aisle, block,
     cell) and -1, or ``j`` if ``nodes[j]`` is not a pick node in an aisle."""
     n_nodes, fx = fi[_F_NODES], _F_HEAD + 4 * fi[_F_NCOL] + fi[_F_AISLES]
@@ -857,10 +445,10 @@ def _sweep(
 
 
 @jit
-def _length_kernel(nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray) -> float:
+def length_kernel(nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray) -> float:
     """The optimum (with spurs) of a walk through ``nodes``; ``-1 - j`` if
     ``nodes[j]`` is not a pick node in an aisle, inf if there is no walk."""
-    flat, bad = _picks(nodes, fi)
+    flat, bad = flat_picks(nodes, fi)
     if bad >= 0:
         return -1.0 - bad
     if flat.size == 0 and fi[_F_CLOSED]:
@@ -1084,14 +672,14 @@ def _euler_walk(
 
 
 @jit
-def _route_kernel(
+def route_kernel(
     nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The optimum (with spurs) of a walk through ``nodes``, its waypoints and
     its node path; ``-1 - j`` if ``nodes[j]`` is not a pick node in an aisle,
     inf if there is no walk (and no waypoints or path). Needs a pick, or two
     depots on different vertices."""
-    flat, bad = _picks(nodes, fi)
+    flat, bad = flat_picks(nodes, fi)
     if bad >= 0:
         return -1.0 - bad, flat, flat
     best, state, hist, span, steps, cols = _sweep(flat, tab, fi, ff, True)
@@ -1100,158 +688,3 @@ def _route_kernel(
     act, code = _backtrack(tab, fi, ff, state, hist, span, steps, cols)
     wp, path = _euler_walk(flat, fi, cols, act, code)
     return best + ff[_G_SPUR], wp, path
-
-
-# ---- the router -----------------------------------------------------------------
-def _int64(nodes: np.ndarray) -> np.ndarray:
-    """``nodes`` as a contiguous int64 vector (without a copy if it is one)."""
-    if type(nodes) is not np.ndarray or nodes.dtype is not _INT64 or nodes.strides != (8,):
-        nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1)
-    return nodes
-
-
-_Prepared = tuple[str | None, Frame | None, tuple[np.ndarray, ...]]
-
-
-@lru_cache(maxsize=256)
-def _depot_reason(layout: Layout, start: int, end: int) -> str | None:
-    """Why the DP does not apply to ``layout`` and these depots, or None."""
-    geo = layout.aisles
-    if geo is None:
-        return f"needs a parallel-aisle layout; this one is a {layout.kind!r} layout"
-    if not 1 <= geo.n_blocks <= MAX_BLOCKS:
-        return (
-            f"needs a parallel-aisle layout with 1 to {MAX_BLOCKS} blocks "
-            f"({MAX_BLOCKS + 1} cross-aisles); this one has {geo.n_blocks}"
-        )
-    for role, node in (("start", start), ("end", end)):
-        if placement(layout, node) is None:
-            return f"the {role} node {node} is not a depot of layout {layout.name!r}"
-    return None
-
-
-class ExactRouter:
-    """Optimal routes by dynamic programming over the aisles (1 to 3 blocks).
-
-    Examples
-    --------
-    >>> from optimizer.routing import route
-    >>> r = route(layout, ["A01-B1-003-L-1", "A04-B1-040-R-1"], method="exact")  # doctest: +SKIP
-    >>> r.optimal                                                                  # doctest: +SKIP
-    True
-    """
-
-    name = "exact"
-    # (layout, start, end, _prepare(...)) of the last call
-    _last: tuple[Layout | None, int, int, _Prepared] = (None, -1, -1, (None, None, ()))
-
-    def _prepare(self, layout: Layout, start: int, end: int) -> _Prepared:
-        """``(reason, frame, context)`` for this layout and depots: why the DP
-        does not apply (then no frame and context) or None, :func:`frame` and
-        :func:`_context`. Batching and route() ask about one layout and depot
-        pair over and over, so the last one is kept at hand."""
-        last = self._last
-        if last[0] is layout and last[1] == start and last[2] == end:
-            return last[3]
-        reason = _depot_reason(layout, start, end)
-        if reason is None:
-            prepared: _Prepared = (None, frame(layout, start, end), _context(layout, start, end))
-        else:
-            prepared = (reason, None, ())
-        self._last = (layout, start, end, prepared)
-        return prepared
-
-    def supports(self, problem: RoutingProblem) -> str | None:
-        """``None`` if the DP applies to ``problem``, else the reason it does not.
-
-        Parameters
-        ----------
-        problem
-            The walk to plan.
-        """
-        reason, _, context = self._prepare(problem.layout, int(problem.start), int(problem.end))
-        if reason is not None:
-            return reason
-        nodes = _int64(problem.nodes)
-        bad = _picks(nodes, context[1])[1]
-        if bad >= 0:
-            return f"node {int(nodes[bad])} is not a pick node in an aisle"
-        return None
-
-    def solve(self, problem: RoutingProblem) -> Tour:
-        """The optimal walk, as waypoints adjacent along aisles and cross-aisles.
-
-        Parameters
-        ----------
-        problem
-            The walk to plan; :meth:`supports` must return ``None``.
-
-        Returns
-        -------
-        Tour
-            Waypoints from start to end and ``optimal=True``;
-            ``detail["optimum"]`` and ``length`` are the DP's optimum in
-            metres, and ``path`` the node walk (``oracle.walk(waypoints)``) if
-            there are picks.
-
-        Raises
-        ------
-        RoutingError
-            If the method does not apply to ``problem``.
-        """
-        layout, start, end = problem.layout, int(problem.start), int(problem.end)
-        reason, fr, context = self._prepare(layout, start, end)
-        if fr is None:
-            raise RoutingError(f"method 'exact' does not apply: {reason}")
-        nodes = _int64(problem.nodes)
-        if nodes.size == 0 and (start == end or fr.first == fr.last):
-            # Nothing to pick: stay put, or walk the spurs between two depots
-            # that share their attach node.
-            if start == end:
-                return Tour([start], optimal=True, detail={"optimum": 0.0}, length=0.0)
-            wp = [*fr.head, int(fr.grid[fr.first]), *fr.tail]
-            return Tour(wp, optimal=True, detail={"optimum": fr.spur}, length=fr.spur)
-        cost, waypoints, path = _route_kernel(nodes, *context)
-        if cost < 0.0:
-            node = int(nodes[int(-1.0 - cost)])
-            raise RoutingError(
-                f"method 'exact' does not apply: node {node} is not a pick node in an aisle"
-            )
-        if not cost < _INF:  # cannot happen on a valid layout; guard anyway
-            raise RoutingError(f"the exact DP found no tour in layout {layout.name!r}")
-        return Tour(waypoints.tolist(), True, {"optimum": cost}, length=cost, path=path)
-
-    def length(self, problem: RoutingProblem) -> float:
-        """The optimal walk's length in metres, without building the walk.
-
-        ``solve(problem).detail["optimum"]``, from the same sweep without the
-        walk back through its choices; batching scores thousands of candidate
-        batches with it. ``problem.nodes`` need not be sorted or distinct.
-
-        Parameters
-        ----------
-        problem
-            The walk to measure.
-
-        Raises
-        ------
-        RoutingError
-            If the method does not apply to the layout or depots, or a node
-            is not a pick node in an aisle.
-        """
-        nodes = _int64(problem.nodes)
-        layout = problem.layout
-        reason, _, context = self._prepare(layout, int(problem.start), int(problem.end))
-        if reason is not None:
-            raise RoutingError(f"method 'exact' does not apply: {reason}")
-        cost = _length_kernel(nodes, *context)
-        if 0.0 <= cost < _INF:
-            return cost
-        if cost < 0.0:
-            node = int(nodes[int(-1.0 - cost)])
-            raise RoutingError(f"node {node} is not a pick node in an aisle of {layout.name!r}")
-        # Cannot happen on a valid layout; guard anyway.
-        raise RoutingError(f"the exact DP found no tour in layout {layout.name!r}")
-
-
-EXACT = ExactRouter()

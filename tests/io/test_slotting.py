@@ -1,0 +1,59 @@
+"""Slotting tables (``sku,bin`` CSV): they round-trip, read alike in every CSV
+dialect, and a bad table is reported with its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.errors import PickoptError
+from optimizer.io import read_slotting, write_slotting
+from optimizer.orders import Slotting
+from tests.io.conftest import DIALECTS, in_dialect, raises_at, write
+
+TABLE = "sku,bin\nsku-2,A01-B1-001-L-1\nsku-1,A02-B1-003-R-1\n"
+
+
+def test_slotting_round_trip(tmp_path: Path) -> None:
+    """A slotting table round-trips through read_slotting/write_slotting."""
+    slotting = Slotting({"b": "A01-B1-001-L-1", "a": "A02-B1-003-R-1"}, name="x")
+    path = tmp_path / "slots.csv"
+    write_slotting(slotting, path)
+    back = read_slotting(path)
+    assert back.bins == slotting.bins and back.name == "slots"
+    with pytest.raises(PickoptError, match="no such slotting file"):
+        read_slotting(tmp_path / "nowhere.csv")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_dialect_reads_alike(tmp_path: Path, dialect: str) -> None:
+    """BOM, CRLF, ';' and tab delimiters give the table the plain CSV gives."""
+    path = tmp_path / "slots.csv"
+    path.write_bytes(in_dialect(TABLE, dialect))
+    assert read_slotting(path).bins == {"sku-2": "A01-B1-001-L-1", "sku-1": "A02-B1-003-R-1"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("sku,bins\na,A01-B1-001-L-1\n", None, "missing column 'bin' (did you mean 'bins'?)"),
+        ("sku;bin\na;\n", 2, "empty sku or bin"),
+        ("sku\tbin\na\tA01-B1-001-L-1\na\tA01-B1-002-L-1\n", 3, "SKU 'a' is listed twice"),
+    ],
+)
+def test_bad_tables_name_file_and_line(
+    tmp_path: Path, text: str, line: int | None, message: str
+) -> None:
+    """A missing column, an empty cell, a repeated SKU: named with file and line."""
+    path = write(tmp_path, "slots.csv", text)
+    with raises_at(PickoptError, path, line, message):
+        read_slotting(path)
+
+
+def test_not_utf8_is_named(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 are a PickoptError naming the file and the byte."""
+    path = tmp_path / "slots.csv"
+    path.write_bytes(b"sku,bin\n\xff,A01-B1-001-L-1\n")
+    with raises_at(PickoptError, path, None, "not UTF-8 text (invalid start byte at byte 8)"):
+        read_slotting(path)
