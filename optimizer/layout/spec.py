@@ -137,7 +137,7 @@ class _Check:
     def __call__(self, value: Any, key: str) -> Any:
         raise NotImplementedError
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         raise NotImplementedError
 
 
@@ -159,7 +159,7 @@ class _Integer(_Check):
             raise SpecError(f"{key!r} {rule}, got {value!r}", key=key)
         return value
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
 
@@ -184,7 +184,7 @@ class _Number(_Check):
             raise SpecError(f"{key!r} must be <= {self.maximum:g}, got {value!r}", key=key)
         return v
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         bound = "exclusiveMinimum" if self.strict else "minimum"
         return {"type": "number", bound: self.minimum, "maximum": self.maximum}
 
@@ -202,7 +202,7 @@ class _Text(_Check):
             raise SpecError(f"{key!r} must be at most {MAX_TEXT} characters long", key=key)
         return value
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         return {"type": "string", "minLength": self.min_length, "maxLength": MAX_TEXT}
 
 
@@ -218,7 +218,7 @@ class _Choice(_Check):
             )
         return str(value)
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         return {"enum": list(self.choices)}
 
 
@@ -234,7 +234,7 @@ class _NodeId(_Check):
             raise SpecError(f"node ids must have 1 to {MAX_TEXT} characters", key=key)
         return str(value)
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         return {
             "anyOf": [
                 {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
@@ -250,7 +250,7 @@ class _CrossAisle(_Check):
     def __call__(self, value: Any, key: str) -> Any:
         return value
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         return {
             "anyOf": [
                 {"enum": ["front", "back"]},
@@ -273,7 +273,7 @@ class _Zones(_Check):
             zones[str(zone)] = tuple(aisles)
         return MappingProxyType(zones)
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         aisle = {"type": "integer", "minimum": 1, "maximum": MAX_COUNT}
         return {"type": "object", "additionalProperties": {"type": "array", "items": aisle}}
 
@@ -285,7 +285,7 @@ class _Nullable(_Check):
     def __call__(self, value: Any, key: str) -> Any:
         return None if value is None else self.inner(value, key)
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         return {"anyOf": [self.inner.schema(ref), {"type": "null"}]}
 
 
@@ -311,8 +311,8 @@ class _Items(_Check):
                 raise exc.within(key, k) from None
         return tuple(out)
 
-    def schema(self, ref: Callable[[type], str]) -> dict[str, Any]:
-        return {"type": "array", "items": {"$ref": ref(self.item)}, "minItems": 1}
+    def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
+        return {"type": "array", "items": ref(self.item), "minItems": 1}
 
 
 def _spec_field(check: _Check, default: Any = MISSING, *, key: str | None = None) -> Any:
@@ -672,38 +672,54 @@ _SCHEMA_CLASSES: tuple[type, ...] = (
 )
 
 
-def json_schema(ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+def json_schema(ref_template: str | None = "#/$defs/{model}") -> dict[str, Any]:
     """The JSON Schema of a layout spec, written from the same field checks
     that :func:`parse_spec` applies (for editors and the service's OpenAPI).
 
     Parameters
     ----------
     ref_template
-        How a reference to a spec class is spelt; ``{model}`` is its name.
+        How a reference to a spec class is spelt (``{model}`` is its name;
+        the classes are under ``$defs``), or None for one self-contained
+        schema with every class written out in place.
 
     Examples
     --------
     >>> schema = json_schema()
     >>> schema["$defs"]["ParallelAislesSpec"]["required"][:3]
     ['kind', 'aisles', 'cells']
+    >>> json_schema(None)["oneOf"][1]["properties"]["nodes"]["items"]["required"]
+    ['id', 'x', 'y']
     """
+    if ref_template is None:
 
-    def ref(cls: type) -> str:
-        return ref_template.format(model=cls.__name__)
+        def inline(cls: type) -> dict[str, Any]:
+            return _class_schema(cls, inline)
+
+        tiers = [inline(cls) for cls in _TIERS.values()]
+        return {"title": "LayoutSpec", "description": _SCHEMA_DOC, "oneOf": tiers}
+
+    template = ref_template
+
+    def ref(cls: type) -> dict[str, Any]:
+        return {"$ref": template.format(model=cls.__name__)}
 
     return {
         "title": "LayoutSpec",
-        "description": "A warehouse layout spec: parallel aisles or an explicit graph.",
-        "oneOf": [{"$ref": ref(ParallelAislesSpec)}, {"$ref": ref(GraphSpec)}],
+        "description": _SCHEMA_DOC,
+        "oneOf": [ref(cls) for cls in _TIERS.values()],
         "discriminator": {
             "propertyName": "kind",
-            "mapping": {kind: ref(cls) for kind, cls in _TIERS.items()},
+            "mapping": {kind: ref(cls)["$ref"] for kind, cls in _TIERS.items()},
         },
         "$defs": {cls.__name__: _class_schema(cls, ref) for cls in _SCHEMA_CLASSES},
     }
 
 
-def _class_schema(cls: type, ref: Callable[[type], str]) -> dict[str, Any]:
+_SCHEMA_DOC = "A warehouse layout spec: parallel aisles or an explicit graph."
+
+
+def _class_schema(cls: type, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
     for f in fields(cls):
