@@ -226,6 +226,8 @@ class _NodeId(_Check):
     """A node id: a string or an integer, used as its text."""
 
     def __call__(self, value: Any, key: str) -> str:
+        if isinstance(value, float) and value.is_integer():  # JSON's 1e3 is an integer
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise SpecError(f"node ids must be strings or integers, got {value!r}", key=key)
         if isinstance(value, int) and abs(value) > MAX_NODE_ID:
@@ -248,7 +250,7 @@ class _CrossAisle(_Check):
     :class:`ParallelAislesSpec`, which knows the number of blocks."""
 
     def __call__(self, value: Any, key: str) -> Any:
-        return value
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
     def schema(self, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
         return {
