@@ -6,6 +6,7 @@ frozen :class:`Layout`.
 """
 
 from optimizer.layout.builder import GraphBuilder
+from optimizer.layout.checks import SpecError
 from optimizer.layout.model import Depot, DepotPlacement, Layout, ParallelAisles, Slot
 from optimizer.layout.spec import (
     AisleDepotSpec,
@@ -16,7 +17,6 @@ from optimizer.layout.spec import (
     NodeSpec,
     ParallelAislesSpec,
     SlotSpec,
-    SpecError,
     json_schema,
     parse_spec,
     read_spec,

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from optimizer.layout.checks import SpecError
 from optimizer.layout.parts import (
     NODE_DEPOT,
     NODE_PICK,
@@ -38,7 +39,7 @@ from optimizer.layout.parts import (
     ParallelAisles,
     Slot,
 )
-from optimizer.layout.spec import GraphSpec, LayoutSpec, ParallelAislesSpec, SpecError
+from optimizer.layout.spec import GraphSpec, LayoutSpec, ParallelAislesSpec
 
 __all__ = ["CompiledLayout", "compile_spec"]
 

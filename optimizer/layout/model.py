@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optimizer.errors import LayoutError, UnknownSlotError, suggest
+from optimizer.layout.checks import SpecError
 from optimizer.layout.compile import compile_spec
 from optimizer.layout.parts import (
     NODE_DEPOT,
@@ -38,7 +39,6 @@ from optimizer.layout.spec import (
     GraphSpec,
     LayoutSpec,
     ParallelAislesSpec,
-    SpecError,
     parse_spec,
     read_spec,
 )
