@@ -59,15 +59,9 @@ def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
     return out or "body"
 
 
-def validation_problem(
-    exc: ValidationError, prefix: str = "", tags: tuple[str, ...] = ()
-) -> ApiProblem:
-    """A 422 listing every field pydantic rejected (``tags``: union tags to leave out
-    of field paths)."""
-    errors = [
-        (field_path([p for p in e["loc"] if p not in tags], prefix), e["msg"])
-        for e in exc.errors()
-    ]
+def validation_problem(exc: ValidationError, prefix: str = "") -> ApiProblem:
+    """A 422 listing every field pydantic rejected."""
+    errors = [(field_path(e["loc"], prefix), e["msg"]) for e in exc.errors()]
     first_field, first_msg = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return ApiProblem(422, f"{first_field}: {first_msg}{more}", slug="invalid-request",
