@@ -218,6 +218,8 @@ class NodeId(Check):
     """A node id: a string or an integer, used as its text."""
 
     def __call__(self, value: Any, key: str) -> str:
+        if type(value) is str and 0 < len(value) <= MAX_TEXT:  # the common case, first
+            return value
         if isinstance(value, float) and value.is_integer():  # JSON's 1e3 is an integer
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, str | int):
@@ -330,10 +332,9 @@ class SpecBase:
     construction, keys, ``to_dict``."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):  # type: ignore[arg-type]
-            if f.init:
-                value = f.metadata["check"](getattr(self, f.name), key_of(f))
-                object.__setattr__(self, f.name, value)
+        for f in _layout_of(type(self)).fields:
+            value = f.check(getattr(self, f.name), f.key)
+            object.__setattr__(self, f.name, value)
         self._check()
 
     def _check(self) -> None:
@@ -364,17 +365,53 @@ def key_of(f: Any) -> str:
 
 def from_mapping(cls: type, raw: Any) -> Any:
     """Check the keys of ``raw`` and build ``cls`` from it."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # dicts skip the ABC check
         raise SpecError(f"expected a table/object, got {type(raw).__name__}")
-    specified = [f for f in fields(cls) if f.init]
-    allowed = [key_of(f) for f in fields(cls)]
+    layout = _layout_of(cls)
     for key in raw:
-        if key not in allowed:
-            raise SpecError(f"unknown key {key!r}" + suggest(str(key), allowed), key=str(key))
-    for f in specified:
-        if f.default is MISSING and f.default_factory is MISSING and key_of(f) not in raw:
-            raise SpecError(f"missing key {key_of(f)!r}", key=key_of(f))
-    return cls(**{f.name: raw[key_of(f)] for f in specified if key_of(f) in raw})
+        if key not in layout.allowed:
+            raise SpecError(f"unknown key {key!r}" + suggest(str(key), layout.allowed),
+                            key=str(key))  # fmt: skip
+    for f in layout.fields:
+        if f.required and f.key not in raw:
+            raise SpecError(f"missing key {f.key!r}", key=f.key)
+    return cls(**{f.name: raw[f.key] for f in layout.fields if f.key in raw})
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    key: str
+    check: Check
+    required: bool
+
+
+@dataclass(frozen=True)
+class _ClassLayout:
+    fields: tuple[_Field, ...]  # the ones set in __init__, in order
+    allowed: tuple[str, ...]  # every key a file may use
+
+
+_CLASS_LAYOUTS: dict[type, _ClassLayout] = {}
+
+
+def _layout_of(cls: type) -> _ClassLayout:
+    """The fields of a spec class, read once per class (``dataclasses.fields``
+    is slow for specs with thousands of slots)."""
+    found = _CLASS_LAYOUTS.get(cls)
+    if found is None:
+        init = tuple(
+            _Field(
+                f.name,
+                key_of(f),
+                f.metadata["check"],
+                f.default is MISSING and f.default_factory is MISSING,
+            )  # fmt: skip
+            for f in fields(cls)
+            if f.init
+        )
+        found = _CLASS_LAYOUTS[cls] = _ClassLayout(init, tuple(key_of(f) for f in fields(cls)))
+    return found
 
 
 def object_schema(cls: type, ref: Callable[[type], dict[str, Any]]) -> dict[str, Any]:
