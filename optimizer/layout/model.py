@@ -3,11 +3,16 @@ warehouses, the parallel-aisle geometry that exact routers exploit.
 
 A :class:`Layout` is built once from a spec and never changes afterwards; its
 ``version`` is a content hash of the compiled graph, so two specs that
-describe the same warehouse share a version. The imports run one way:
-:mod:`~optimizer.layout.parts` (slots, depots, geometry) <-
-:mod:`~optimizer.layout.spec` (the typed spec) <-
-:mod:`~optimizer.layout.compile` (spec -> arrays) <- this module, whose
-:meth:`Layout.from_spec` reads and compiles a spec.
+describe the same warehouse share a version.
+
+The package's imports run one way, so the frozen model sits above the spec
+it is built from and nothing below knows the ``Layout`` class:
+:mod:`~optimizer.layout.parts` (slots, depots, geometry) and
+:mod:`~optimizer.layout.checks` (field checks, ``SpecError``) <-
+:mod:`~optimizer.layout.spec` (the typed spec, files, JSON Schema) <-
+:mod:`~optimizer.layout.compile` (spec -> arrays and parts) <- this module,
+whose :meth:`Layout.from_spec` reads and compiles a spec <-
+:mod:`~optimizer.layout.builder` (``GraphBuilder.build``).
 """
 
 from __future__ import annotations
