@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from optimizer.layout import Layout
-from optimizer.layout.model import NODE_PICK
+from optimizer.layout.parts import NODE_PICK
 from optimizer.routing import Route
 
 if TYPE_CHECKING:

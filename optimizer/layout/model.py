@@ -1,16 +1,25 @@
-"""The frozen warehouse model: nodes, edges, slots, depots and, for rectangular
+"""The frozen warehouse: nodes, edges, slots, depots and, for rectangular
 warehouses, the parallel-aisle geometry that exact routers exploit.
 
-A :class:`Layout` is built once from a spec (see :mod:`optimizer.layout.spec`)
-and never changes afterwards; its ``version`` is a content hash of the compiled
-graph, so two specs that describe the same warehouse share a version.
+A :class:`Layout` is built once from a spec and never changes afterwards; its
+``version`` is a content hash of the compiled graph, so two specs that
+describe the same warehouse share a version.
+
+The package's imports run one way, so the frozen model sits above the spec
+it is built from and nothing below knows the ``Layout`` class:
+:mod:`~optimizer.layout.parts` (slots, depots, geometry) and
+:mod:`~optimizer.layout.checks` (field checks, ``SpecError``) <-
+:mod:`~optimizer.layout.spec` (the typed spec, files, JSON Schema) <-
+:mod:`~optimizer.layout.compile` (spec -> arrays and parts) <- this module,
+whose :meth:`Layout.from_spec` reads and compiles a spec <-
+:mod:`~optimizer.layout.builder` (``GraphBuilder.build``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,106 +27,40 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optimizer.errors import LayoutError, UnknownSlotError, suggest
+from optimizer.layout.checks import SpecError
+from optimizer.layout.compile import compile_spec
+from optimizer.layout.parts import (
+    NODE_DEPOT,
+    NODE_KIND_NAMES,
+    NODE_PICK,
+    NODE_PLAIN,
+    Depot,
+    DepotPlacement,
+    ParallelAisles,
+    Slot,
+    frozen,
+)
+from optimizer.layout.spec import (
+    GraphSpec,
+    LayoutSpec,
+    ParallelAislesSpec,
+    parse_spec,
+    read_spec,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Slot", "Depot", "ParallelAisles", "Layout", "NODE_PLAIN", "NODE_PICK", "NODE_DEPOT"]
-
-NODE_PLAIN = 0  # aisle ends, cross-aisle crossings, corners
-NODE_PICK = 1  # a point in front of one or more slots
-NODE_DEPOT = 2  # where tours start and end
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """A storage location: a bin code, the node a picker stands on to reach it,
-    and where it sits in the rack (``None`` where the layout does not say)."""
-
-    code: str
-    node: int
-    index: int
-    aisle: int | None = None
-    block: int | None = None
-    cell: int | None = None
-    side: str | None = None
-    level: int | None = None
-    zone: str | None = None
-    capacity: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Depot:
-    """A place where tours start or end (pick-up or drop-off station)."""
-
-    name: str
-    node: int
-
-
-@dataclass(frozen=True, slots=True)
-class DepotPlacement:
-    """Where a depot sits in a parallel-aisle warehouse: on cross-aisle
-    ``cross_aisle`` at abscissa ``x``, reached from ``attach`` (a node on the
-    cross-aisle) by a spur of length ``setback``."""
-
-    x: float
-    cross_aisle: int
-    attach: int
-    setback: float
-
-
-@dataclass(frozen=True, eq=False)
-class ParallelAisles:
-    """Geometry of a rectangular multi-block warehouse.
-
-    Aisles are vertical at abscissae ``aisle_x``; cross-aisle ``j`` (0 = front)
-    runs horizontally at ordinate ``cross_y[j]``; block ``b`` lies between
-    cross-aisles ``b`` and ``b + 1``. ``junction[i, j]`` is the node where aisle
-    ``i`` meets cross-aisle ``j``; ``pick_node[i, b, c]`` is the node of cell
-    ``c`` (0 = nearest the front) of aisle ``i`` in block ``b``.
-    """
-
-    aisle_x: np.ndarray
-    cross_y: np.ndarray
-    cells: int
-    cell_length: float
-    cross_aisle_to_cell: float
-    cross_aisle_width: float
-    junction: np.ndarray
-    pick_node: np.ndarray
-    depots: tuple[DepotPlacement, ...]
-
-    def __post_init__(self) -> None:
-        for name in ("aisle_x", "cross_y", "junction", "pick_node"):
-            _frozen(getattr(self, name))
-
-    @property
-    def n_aisles(self) -> int:
-        """Number of picking aisles."""
-        return int(self.aisle_x.size)
-
-    @property
-    def n_blocks(self) -> int:
-        """Number of blocks (cross-aisles minus one)."""
-        return int(self.cross_y.size - 1)
-
-    @property
-    def block_length(self) -> float:
-        """Length of an aisle within one block, cross-aisle to cross-aisle."""
-        return float(self.cross_y[1] - self.cross_y[0])
-
-    @cached_property
-    def node_position(self) -> dict[int, tuple[int, int, float]]:
-        """Pick node -> (aisle, block, ordinate above the block's front cross-aisle)."""
-        out: dict[int, tuple[int, int, float]] = {}
-        for (i, b, c), node in np.ndenumerate(self.pick_node):
-            out[int(node)] = (i, b, self.cross_aisle_to_cell + c * self.cell_length)
-        return out
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.setflags(write=False)
-    return a
+__all__ = [
+    "Layout",
+    "Slot",
+    "Depot",
+    "DepotPlacement",
+    "ParallelAisles",
+    "NODE_PLAIN",
+    "NODE_PICK",
+    "NODE_DEPOT",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,7 +74,9 @@ class Layout:
     Examples
     --------
     >>> layout = Layout.from_file("layouts/single_block.toml")
-    >>> layout.slot("A03-B1-017-L-1").node  # doctest: +SKIP
+    >>> slot = layout.slot("A03-B1-017-L-1")
+    >>> slot.aisle, slot.cell, slot.side, layout.xy[slot.node].tolist()
+    (3, 17, 'L', [10.0, 17.5])
     """
 
     name: str
@@ -149,13 +94,17 @@ class Layout:
 
     def __post_init__(self) -> None:
         for name in ("xy", "node_kind", "edges", "edge_length"):
-            _frozen(getattr(self, name))
+            frozen(getattr(self, name))
         object.__setattr__(self, "_slot_by_code", {s.code: s for s in self.slots})
 
     # ---- construction -------------------------------------------------------
     @classmethod
-    def from_spec(cls, spec: dict[str, Any], *, source: str | None = None) -> Layout:
-        """Build a layout from a spec dict (the parsed TOML or JSON).
+    def from_spec(
+        cls, spec: Mapping[str, Any] | LayoutSpec, *, source: str | None = None
+    ) -> Layout:
+        """Build a layout from a spec: a dict (the parsed TOML or JSON) or a typed
+        :class:`~optimizer.layout.spec.ParallelAislesSpec` /
+        :class:`~optimizer.layout.spec.GraphSpec`.
 
         Parameters
         ----------
@@ -163,11 +112,30 @@ class Layout:
             ``{"kind": "parallel-aisles", ...}`` or ``{"kind": "graph", ...}``;
             see ``layouts/`` for annotated examples.
         source
-            Where the spec came from, used in error messages.
-        """
-        from optimizer.layout.spec import build
+            Where the spec came from, used in error messages and, when the
+            spec has no name, for the layout's name.
 
-        return build(spec, source=source)
+        Raises
+        ------
+        SpecError
+            A :class:`~optimizer.errors.LayoutError` naming ``source``, the
+            place and the key.
+
+        Examples
+        --------
+        >>> layout = Layout.from_spec({
+        ...     "kind": "parallel-aisles", "aisles": 3, "cells": 4, "cell_length": 1.0,
+        ...     "aisle_spacing": 3.0, "cross_aisle_to_cell": 1.0, "depots": [{"aisle": 1}]})
+        >>> len(layout.slots), layout.depot().name
+        (24, 'D1')
+        """
+        try:
+            typed = spec if isinstance(spec, ParallelAislesSpec | GraphSpec) else parse_spec(spec)
+            compiled = compile_spec(typed, source)
+        except SpecError as exc:
+            raise exc.located(source) from None
+        parts = {f.name: getattr(compiled, f.name) for f in fields(compiled)}
+        return cls(**parts, source=source)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Layout:
@@ -177,9 +145,12 @@ class Layout:
         ----------
         path
             The spec file.
-        """
-        from optimizer.layout.spec import read_spec
 
+        Examples
+        --------
+        >>> Layout.from_file("layouts/single_block.toml").info()["slots"]
+        900
+        """
         return cls.from_spec(read_spec(path), source=str(path))
 
     # ---- sizes and identity -------------------------------------------------
@@ -209,7 +180,7 @@ class Layout:
     @cached_property
     def pick_nodes(self) -> np.ndarray:
         """Sorted distinct nodes that carry at least one slot."""
-        return _frozen(np.unique(np.fromiter((s.node for s in self.slots), dtype=np.int64)))
+        return frozen(np.unique(np.fromiter((s.node for s in self.slots), dtype=np.int64)))
 
     @cached_property
     def extent(self) -> tuple[float, float]:
@@ -267,7 +238,7 @@ class Layout:
         """
         import networkx as nx
 
-        kinds = ("plain", "pick", "depot")
+        kinds = NODE_KIND_NAMES
         g = nx.Graph(name=self.name, version=self.version)
         for n, ((x, y), k) in enumerate(
             zip(self.xy.tolist(), self.node_kind.tolist(), strict=True)

@@ -10,6 +10,7 @@ naming the request field it came from.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import tomllib
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
-from optimizer.layout import Layout
+from optimizer.layout import Layout, LayoutSpec, SpecError, parse_spec
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.routing import Route
 from optimizer.service.problems import ApiProblem, from_pickopt
@@ -33,6 +34,9 @@ __all__ = [
     "parse_document",
     "validation_problem",
     "field_path",
+    "layout_source",
+    "layout_problem",
+    "parse_layout",
     "build_layout",
     "canonical_json",
     "to_orders",
@@ -55,15 +59,9 @@ def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
     return out or "body"
 
 
-def validation_problem(
-    exc: ValidationError, prefix: str = "", tags: tuple[str, ...] = ()
-) -> ApiProblem:
-    """A 422 listing every field pydantic rejected (``tags``: union tags to leave out
-    of field paths)."""
-    errors = [
-        (field_path([p for p in e["loc"] if p not in tags], prefix), e["msg"])
-        for e in exc.errors()
-    ]
+def validation_problem(exc: ValidationError, prefix: str = "") -> ApiProblem:
+    """A 422 listing every field pydantic rejected."""
+    errors = [(field_path(e["loc"], prefix), e["msg"]) for e in exc.errors()]
     first_field, first_msg = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return ApiProblem(422, f"{first_field}: {first_msg}{more}", slug="invalid-request",
@@ -103,14 +101,36 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def build_layout(name: str, spec: Mapping[str, Any]) -> Layout:
-    """Compile a stored or uploaded spec; the API name is the default layout name."""
-    full = dict(spec)
-    full.setdefault("name", name)
+def layout_source(name: str) -> str:
+    """How messages about an uploaded or stored layout name it."""
+    return f"layout {name!r}"
+
+
+def layout_problem(exc: PickoptError) -> ApiProblem:
+    """A 422 for a layout mistake: the library's message, and the spec field
+    it points at (``spec.depots[0].aisle``) where it points at one."""
+    path = exc.path if isinstance(exc, SpecError) else ()
+    return from_pickopt(exc, field_path(path, "spec"))
+
+
+def parse_layout(name: str, data: Any) -> LayoutSpec:
+    """The typed spec of an upload, checked by the same parser as spec files
+    (so the CLI and the API give the same message for the same mistake), and
+    named ``name`` unless it names itself; or a 422."""
     try:
-        return Layout.from_spec(full, source=f"layout {name!r}")
+        spec = parse_spec(data)
+    except SpecError as exc:
+        raise layout_problem(exc.located(layout_source(name))) from None
+    return spec if spec.name else dataclasses.replace(spec, name=name)
+
+
+def build_layout(name: str, spec: Mapping[str, Any] | LayoutSpec) -> Layout:
+    """Compile a stored or uploaded spec; the API name is the default layout name."""
+    typed = parse_layout(name, spec) if isinstance(spec, Mapping) else spec
+    try:
+        return Layout.from_spec(typed, source=layout_source(name))
     except PickoptError as exc:
-        raise from_pickopt(exc, "spec") from None
+        raise layout_problem(exc) from None
 
 
 # ---- waves -----------------------------------------------------------------------

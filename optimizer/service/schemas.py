@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from optimizer.batching import METHODS as BATCHING_METHODS
+from optimizer.layout import json_schema as layout_json_schema
 from optimizer.routing import METHODS as ROUTING_METHODS
 
 __all__ = [
@@ -20,8 +21,6 @@ __all__ = [
     "LayoutName",
     "Problem",
     "FieldError",
-    "ParallelAislesSpec",
-    "GraphSpec",
     "LayoutSpec",
     "LayoutInfo",
     "LayoutVersion",
@@ -97,112 +96,11 @@ class Problem(_Out):
 
 
 # ---- layouts -----------------------------------------------------------------
-_Int = Annotated[int, Field(ge=1, le=1_000_000)]
-_Pos = Annotated[float, Field(gt=0, le=1e6)]
-
-
-class AisleDepot(_Model):
-    """A depot of a parallel-aisle layout, on a cross-aisle at an aisle."""
-
-    aisle: _Int
-    name: Text | None = None
-    at: Literal["front", "back"] | Annotated[int, Field(ge=0, le=10_000)] = "front"
-    offset: Annotated[float, Field(ge=-1e6, le=1e6)] = 0.0
-    setback: Annotated[float, Field(ge=0, le=1e6)] = 0.0
-
-
-class ParallelAislesSpec(_Model):
-    """Tier 1: a rectangular multi-block warehouse (see ``layouts/*.toml``)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "parallel-aisles",
-                    "aisles": 10,
-                    "cells": 45,
-                    "cell_length": 1.0,
-                    "aisle_spacing": 5.0,
-                    "cross_aisle_to_cell": 1.5,
-                    "depots": [{"name": "D1", "aisle": 1, "at": "front"}],
-                }
-            ]
-        }
-    )
-
-    kind: Literal["parallel-aisles"]
-    name: Text | None = None
-    aisles: _Int
-    blocks: _Int = 1
-    cells: _Int
-    cell_length: _Pos
-    aisle_spacing: _Pos
-    cross_aisle_to_cell: _Pos
-    cross_aisle_width: Annotated[float, Field(ge=0, le=1e6)] = 2.0
-    sides: Annotated[int, Field(ge=1, le=2)] = 2
-    levels: _Int = 1
-    zones: dict[str, list[_Int]] = Field(default_factory=dict)
-    slot_capacity: _Pos | None = None
-    depots: list[AisleDepot] = Field(min_length=1)
-
-
-NodeId = (
-    Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    | Annotated[int, Field(ge=-(2**53), le=2**53)]
-)
-Coordinate = Annotated[float, Field(ge=-1e7, le=1e7)]
-
-
-class GraphNode(_Model):
-    """A node of a graph layout."""
-
-    id: NodeId
-    x: Coordinate
-    y: Coordinate
-    kind: Literal["plain", "junction", "pick", "depot"] = "plain"
-
-
-class GraphEdge(_Model):
-    """An undirected edge; its length defaults to the straight-line distance."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    from_: NodeId = Field(alias="from")
-    to: NodeId
-    length: _Pos | None = None
-
-
-class GraphSlot(_Model):
-    """A slot of a graph layout, reached from a pick node."""
-
-    code: Code
-    node: NodeId
-    zone: Text | None = None
-    capacity: _Pos | None = None
-    aisle: _Int | None = None
-    level: _Int | None = None
-    side: Text | None = None
-
-
-class GraphDepot(_Model):
-    """A depot of a graph layout."""
-
-    node: NodeId
-    name: Text | None = None
-
-
-class GraphSpec(_Model):
-    """Tier 2: explicit nodes, edges, slots and depots (see ``layouts/fishbone.json``)."""
-
-    kind: Literal["graph"]
-    name: Text | None = None
-    nodes: list[GraphNode] = Field(min_length=1)
-    edges: list[GraphEdge] = Field(min_length=1)
-    slots: list[GraphSlot] = Field(min_length=1)
-    depots: list[GraphDepot] = Field(min_length=1)
-
-
-LayoutSpec = Annotated[ParallelAislesSpec | GraphSpec, Field(discriminator="kind")]
+# The layout spec is not modelled here a second time: the body is any JSON
+# object, checked by the library's own spec parser (optimizer.layout.spec), so
+# the CLI and the API refuse the same mistake with the same message; its
+# documented schema is written from the same field checks.
+LayoutSpec = Annotated[dict[str, Any], WithJsonSchema(layout_json_schema(None))]
 
 
 class LayoutInfo(_Out):

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
-
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError
 from optimizer.layout import Layout
@@ -30,16 +28,15 @@ from optimizer.service.convert import (
     check_depot,
     check_slotting,
     parse_document,
+    parse_layout,
     parse_slotting,
     route_out,
     to_cart,
     to_orders,
     to_policy,
-    validation_problem,
     wave_out,
 )
 from optimizer.service.problems import ApiProblem, from_pickopt
-from optimizer.service.schemas import LayoutSpec
 from optimizer.service.store import Store, open_store
 from optimizer.waves import plan_wave
 
@@ -55,7 +52,6 @@ __all__ = [
 ]
 
 CACHE_LAYOUTS = 16
-_SPEC = TypeAdapter(LayoutSpec)
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -147,10 +143,7 @@ def validate_layout(
     """Parse, check and compile an uploaded spec; returns what the store keeps."""
     del ctx
     data = parse_document(body, fmt, "layout spec")
-    try:
-        _SPEC.validate_python(data)
-    except ValidationError as exc:
-        raise validation_problem(exc, "spec", ("parallel-aisles", "graph")) from None
+    typed = parse_layout(name, data)
     if data.get("kind") == "parallel-aisles":
         n = 1
         for key, default in (("aisles", 1), ("blocks", 1), ("cells", 1), ("sides", 2),
@@ -160,7 +153,7 @@ def validate_layout(
             raise ApiProblem(422, f"the layout has {n:,} slots; this server accepts at most "
                              f"{max_slots:,} (PICKOPT_MAX_LAYOUT_SLOTS)", slug="limit",
                              field="spec", limit=max_slots)  # fmt: skip
-    layout = build_layout(name, data)
+    layout = build_layout(name, typed)
     if len(layout.slots) > max_slots:
         raise ApiProblem(422, f"the layout has {len(layout.slots):,} slots; this server accepts "
                          f"at most {max_slots:,} (PICKOPT_MAX_LAYOUT_SLOTS)", slug="limit",
