@@ -40,7 +40,6 @@ class Service:
     """The state behind one app; built by ``create_app``, started by its lifespan."""
 
     settings: Settings
-    keys: tuple[bytes, ...]
     pool_factory: PoolFactory = default_pool
     metrics: Metrics = field(default_factory=Metrics)
     store: Store | None = None
