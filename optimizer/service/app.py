@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +31,7 @@ from optimizer.service.routers import jobs, layouts, ops, routes, waves
 from optimizer.service.schemas import LayoutSpec, SlottingIn
 from optimizer.service.settings import Settings
 from optimizer.service.state import PoolFactory, Service, default_pool
+from optimizer.service.store import StorageFull
 
 __all__ = ["create_app"]
 
@@ -95,6 +97,8 @@ def _install_handlers(app: FastAPI, service: Service) -> None:
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, sqlite3.Error | StorageFull):  # a write outside Service.write
+            return respond(request, service.storage_problem(exc))
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         problem = ApiProblem(500, f"internal error: {type(exc).__name__}", slug="internal")
         return respond(request, problem)

@@ -77,8 +77,10 @@ class WorkerContext:
 
     data_dir: str | None
     _store: Store | None = None
-    layouts: OrderedDict[tuple[str, int], Layout] = field(default_factory=OrderedDict)
-    slottings: OrderedDict[tuple[str, int | str], Slotting] = field(default_factory=OrderedDict)
+    layouts: OrderedDict[tuple[str, str, int], Layout] = field(default_factory=OrderedDict)
+    slottings: OrderedDict[tuple[str, str, int | str], Slotting] = field(
+        default_factory=OrderedDict
+    )
 
     @property
     def store(self) -> Store:
@@ -89,31 +91,31 @@ class WorkerContext:
             self._store = open_store(self.data_dir)
         return self._store
 
-    def layout(self, name: str, version: int) -> Layout:
-        """A stored layout version, compiled once per worker."""
+    def layout(self, tenant: str, name: str, version: int) -> Layout:
+        """A stored layout version of a tenant, compiled once per worker."""
 
         def load() -> Layout:
-            rec = self.store.get_layout(name, version)
+            rec = self.store.get_layout(name, version, tenant=tenant)
             if rec is None:  # the parent resolved it, so this is a race with nothing
                 raise ApiProblem(404, f"layout {name!r} has no version {version}",
                                  slug="not-found", field="layout_version")  # fmt: skip
             return build_layout(name, json.loads(rec.spec))
 
-        return _cached(self.layouts, (name, version), CACHE_LAYOUTS, load)
+        return _cached(self.layouts, (tenant, name, version), CACHE_LAYOUTS, load)
 
-    def slotting(self, name: str, version: int | str, layout: Layout) -> Slotting:
+    def slotting(self, tenant: str, name: str, version: int | str, layout: Layout) -> Slotting:
         """A stored slotting version of layout ``name``, or ``"identity"``."""
 
         def load() -> Slotting:
             if version == "identity":
                 return Slotting.identity(layout)
-            rec = self.store.get_slotting(name, int(version))
+            rec = self.store.get_slotting(name, int(version), tenant=tenant)
             if rec is None:
                 raise ApiProblem(404, f"layout {name!r} has no slotting version {version}",
                                  slug="not-found", field="slotting_version")  # fmt: skip
             return Slotting(json.loads(rec.bins), name=f"slotting {version} of {name!r}")
 
-        key = (f"{name}@{layout.version}", version) if version == "identity" else (name, version)
+        key = (tenant, f"{name}@{layout.version}" if version == "identity" else name, version)
         return _cached(self.slottings, key, 2 * CACHE_LAYOUTS, load)
 
 
@@ -181,19 +183,21 @@ def validate_layout(
 
 
 def validate_slotting(
-    ctx: WorkerContext, name: str, version: int, body: bytes, fmt: str
+    ctx: WorkerContext, tenant: str, name: str, version: int, body: bytes, fmt: str
 ) -> dict[str, Any]:
     """Parse an uploaded slotting and check every bin against the layout version."""
-    layout = ctx.layout(name, version)
+    layout = ctx.layout(tenant, name, version)
     bins = parse_slotting(body, fmt)
     slotting = check_slotting(layout, bins)
     return {"bins": canonical_json(bins), "digest": slotting.version, "skus": len(bins)}
 
 
 # ---- routes and waves ------------------------------------------------------------------
-def plan_route(ctx: WorkerContext, name: str, version: int, req: dict[str, Any]) -> bytes:
+def plan_route(
+    ctx: WorkerContext, tenant: str, name: str, version: int, req: dict[str, Any]
+) -> bytes:
     """One route; returns the JSON body."""
-    layout = ctx.layout(name, version)
+    layout = ctx.layout(tenant, name, version)
     for i, pick in enumerate(req["picks"]):
         try:
             layout.slot(pick)
@@ -212,6 +216,7 @@ def plan_route(ctx: WorkerContext, name: str, version: int, req: dict[str, Any])
 
 def plan_wave_task(
     ctx: WorkerContext,
+    tenant: str,
     name: str,
     version: int,
     slotting_version: int | str,
@@ -219,8 +224,8 @@ def plan_wave_task(
     time_budget: float,
 ) -> bytes:
     """One wave plan; returns the JSON body."""
-    layout = ctx.layout(name, version)
-    slotting = ctx.slotting(name, slotting_version, layout)
+    layout = ctx.layout(tenant, name, version)
+    slotting = ctx.slotting(tenant, name, slotting_version, layout)
     orders = to_orders(req["orders"])
     cart = to_cart(req["cart"])
     policy = to_policy(req["policy"], time_budget)
