@@ -33,10 +33,12 @@ PoolFactory = Callable[[Settings, Callable[[str], None]], WorkerPool]
 
 
 def default_pool(settings: Settings, on_restart: Callable[[str], None]) -> WorkerPool:
-    """``settings.workers`` warm solver processes reading ``settings.data_dir``."""
-    init = functools.partial(tasks.init_worker, str(settings.data_dir))
+    """``settings.workers`` warm solver processes reading ``settings.data_dir``, each
+    retired and replaced when it grows past ``settings.worker_memory_mb``."""
+    init = functools.partial(tasks.init_worker, str(settings.data_dir), True,
+                             settings.worker_memory_mb)  # fmt: skip
     return WorkerPool(settings.workers, init, start_timeout=settings.worker_start_timeout_s,
-                      on_restart=on_restart)  # fmt: skip
+                      on_restart=on_restart, max_rss_mb=settings.worker_memory_mb)  # fmt: skip
 
 
 @dataclass
@@ -117,6 +119,7 @@ class Service:
             return await self.pool.run(fn, *args, timeout=timeout)
         finally:
             self.metrics.workers.set(self.pool.live)
+            self.metrics.worker_rss.set(self.pool.peak_rss)
 
 
 class JobRunner:

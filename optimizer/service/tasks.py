@@ -3,8 +3,12 @@
 Each task takes the worker's :class:`WorkerContext` first, plain picklable
 arguments after, and returns plain data (response bodies as JSON bytes, so
 the event loop only forwards them). Layouts and slottings are loaded from the
-store on first use and cached per ``(name, version)`` in each worker; layouts
-are immutable, so a cached one never goes stale.
+store on first use and cached per ``(tenant, name, version)`` in each worker;
+layouts are immutable, so a cached one never goes stale. The caches are
+bounded by bytes: half of the worker's memory budget
+(``PICKOPT_WORKER_MEMORY_MB``), the other half being the process itself and
+the request at hand; for the same reason an upload whose layout would take
+more than half of the budget is refused.
 """
 
 from __future__ import annotations
@@ -12,10 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -38,6 +40,7 @@ from optimizer.service.convert import (
     validation_problem,
     wave_out,
 )
+from optimizer.service.memory import SizedCache, layout_bytes
 from optimizer.service.problems import ApiProblem, from_pickopt
 from optimizer.service.schemas import LayoutSpec
 from optimizer.service.store import Store, open_store
@@ -51,36 +54,35 @@ __all__ = [
     "validate_slotting",
     "plan_route",
     "plan_wave_task",
-    "CACHE_LAYOUTS",
+    "cache_budget",
 ]
 
-CACHE_LAYOUTS = 16
 _SPEC = TypeAdapter(LayoutSpec)
-K = TypeVar("K")
-V = TypeVar("V")
+#: Bytes a cached slotting takes per SKU (dict entry, two strings, node index).
+SKU_BYTES = 200
+UNLIMITED_MB = 1 << 20
 
 
-def _cached(cache: OrderedDict[K, V], key: K, size: int, make: Callable[[], V]) -> V:
-    value = cache.get(key)
-    if value is None:
-        value = cache[key] = make()
-        if len(cache) > size:
-            cache.popitem(last=False)
-    else:
-        cache.move_to_end(key)
-    return value
+def cache_budget(memory_mb: int) -> int:
+    """Bytes a worker with ``memory_mb`` of memory gives its caches, and the most
+    one layout may take."""
+    return memory_mb * 2**20 // 2
 
 
 @dataclass
 class WorkerContext:
-    """A worker's store connection and caches of layouts and slottings."""
+    """A worker's store connection and its caches of layouts and slottings, bounded
+    by :func:`cache_budget` of ``memory_mb``."""
 
     data_dir: str | None
+    memory_mb: int = UNLIMITED_MB
     _store: Store | None = None
-    layouts: OrderedDict[tuple[str, str, int], Layout] = field(default_factory=OrderedDict)
-    slottings: OrderedDict[tuple[str, str, int | str], Slotting] = field(
-        default_factory=OrderedDict
-    )
+    layouts: SizedCache[tuple[str, str, int], Layout] = field(init=False)
+    slottings: SizedCache[tuple[str, str, int | str], Slotting] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.layouts = SizedCache(cache_budget(self.memory_mb))
+        self.slottings = SizedCache(cache_budget(self.memory_mb) // 4)
 
     @property
     def store(self) -> Store:
@@ -101,7 +103,7 @@ class WorkerContext:
                                  slug="not-found", field="layout_version")  # fmt: skip
             return build_layout(name, json.loads(rec.spec))
 
-        return _cached(self.layouts, (tenant, name, version), CACHE_LAYOUTS, load)
+        return self.layouts.get((tenant, name, version), load, layout_bytes)
 
     def slotting(self, tenant: str, name: str, version: int | str, layout: Layout) -> Slotting:
         """A stored slotting version of layout ``name``, or ``"identity"``."""
@@ -116,14 +118,16 @@ class WorkerContext:
             return Slotting(json.loads(rec.bins), name=f"slotting {version} of {name!r}")
 
         key = (tenant, f"{name}@{layout.version}" if version == "identity" else name, version)
-        return _cached(self.slottings, key, 2 * CACHE_LAYOUTS, load)
+        return self.slottings.get(key, load, lambda s: SKU_BYTES * len(s.bins))
 
 
-def init_worker(data_dir: str | None, warm: bool = True) -> WorkerContext:
-    """Start a worker: compile the JIT kernels, then serve from ``data_dir``."""
+def init_worker(data_dir: str | None, warm: bool = True, memory_mb: int = UNLIMITED_MB
+                ) -> WorkerContext:  # fmt: skip
+    """Start a worker: compile the JIT kernels, then serve from ``data_dir`` with
+    caches bounded by ``memory_mb``."""
     if warm:
         warm_up()
-    return WorkerContext(data_dir)
+    return WorkerContext(data_dir, memory_mb)
 
 
 def warm_up() -> None:
@@ -144,9 +148,13 @@ def warm_up() -> None:
 
 # ---- layouts -------------------------------------------------------------------------
 def validate_layout(
-    ctx: WorkerContext, name: str, body: bytes, fmt: str, max_slots: int
+    ctx: WorkerContext, name: str, body: bytes, fmt: str, max_slots: int, memory_mb: int
 ) -> dict[str, Any]:
-    """Parse, check and compile an uploaded spec; returns what the store keeps."""
+    """Parse, check and compile an uploaded spec; returns what the store keeps.
+
+    The oracle's memory is estimated from the graph before the oracle is built:
+    a layout over half of a worker's ``memory_mb`` is refused.
+    """
     del ctx
     data = parse_document(body, fmt, "layout spec")
     try:
@@ -167,6 +175,12 @@ def validate_layout(
         raise ApiProblem(422, f"the layout has {len(layout.slots):,} slots; this server accepts "
                          f"at most {max_slots:,} (PICKOPT_MAX_LAYOUT_SLOTS)", slug="limit",
                          field="spec", limit=max_slots)  # fmt: skip
+    need, allowed = layout_bytes(layout), cache_budget(memory_mb)
+    if need > allowed:
+        raise ApiProblem(422, f"the layout's distance tables would take about {need / 2**20:,.0f} "
+                         f"MB; a solver worker has {memory_mb:,} MB (PICKOPT_WORKER_MEMORY_MB) "
+                         f"and one layout may use at most half, {allowed / 2**20:,.0f} MB",
+                         slug="limit", field="spec", limit=memory_mb)  # fmt: skip
     try:
         oracle = DistanceOracle.for_layout(layout)
     except PickoptError as exc:

@@ -64,8 +64,20 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux), else its peak."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _worker_main(conn: Connection, initializer: Callable[[], Any]) -> None:
-    """The loop of one worker process: ``(fn, args)`` in, ``(status, payload)`` out."""
+    """The loop of one worker process: ``(fn, args)`` in, ``(status, payload, rss)``
+    out, ``rss`` being its resident memory after the task."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     try:
         context = initializer()
@@ -92,7 +104,7 @@ def _worker_main(conn: Connection, initializer: Callable[[], Any]) -> None:
             traceback.print_exc()
             reply = ("internal", f"{type(exc).__name__}: {exc}")
         try:
-            conn.send(reply)
+            conn.send((*reply, rss_bytes()))
         except (BrokenPipeError, OSError):
             return
 
@@ -130,7 +142,7 @@ class _Worker:
         try:
             data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # nothing was sent: the worker is fine
-            return ("internal", f"cannot send the task: {type(exc).__name__}: {exc}")
+            return ("internal", f"cannot send the task: {type(exc).__name__}: {exc}", 0)
         try:
             self.conn.send_bytes(data)
         except (BrokenPipeError, OSError):
@@ -173,6 +185,11 @@ class WorkerPool:
         worker is replaced.
     watch_interval
         Seconds between checks of the idle workers' processes.
+    max_rss_mb
+        A worker whose resident memory is past this after a task is retired
+        (after its answer is sent) and replaced with reason ``"memory"``: what
+        no cache bound catches (allocator fragmentation, library caches)
+        cannot accumulate.
     """
 
     def __init__(
@@ -183,6 +200,7 @@ class WorkerPool:
         start_timeout: float = 600.0,
         on_restart: Callable[[str], None] | None = None,
         watch_interval: float = 1.0,
+        max_rss_mb: int | None = None,
     ) -> None:
         if size < 1:
             raise ValueError("size < 1 not understood.")
@@ -200,6 +218,8 @@ class WorkerPool:
         self._watch: asyncio.Task[None] | None = None
         self._closed = False
         self.restarts = 0
+        self.max_rss = None if max_rss_mb is None else max_rss_mb * 2**20
+        self.peak_rss = 0  # the most any worker held after a task, bytes
 
     @property
     def live(self) -> int:
@@ -272,7 +292,7 @@ class WorkerPool:
         future = loop.run_in_executor(self._io, worker.call, fn, args, timeout)
         future.add_done_callback(lambda f: self._release(worker, f))
         try:
-            status, payload = await asyncio.shield(future)
+            status, payload, _ = await asyncio.shield(future)
         except _Crashed as exc:
             raise ApiProblem(
                 500,
@@ -329,8 +349,24 @@ class WorkerPool:
         elif self._closed:
             worker.stop()
             self._all.discard(worker)
+        elif self._over_budget(worker, future.result()[2]):
+            self._io_stop(worker)
+            self._lose(worker, "memory")
         elif self._idle is not None:
             self._idle.put_nowait(worker)
+
+    def _over_budget(self, worker: _Worker, rss: int) -> bool:
+        self.peak_rss = max(self.peak_rss, rss)
+        if self.max_rss is None or rss <= self.max_rss:
+            return False
+        log.warning("solver worker %d holds %.0f MB, over its budget of %.0f MB; replacing it",
+                    worker.pid, rss / 2**20, self.max_rss / 2**20)  # fmt: skip
+        return True
+
+    def _io_stop(self, worker: _Worker) -> None:
+        """Stop a worker without blocking the event loop."""
+        if self._io is not None:
+            self._io.submit(worker.stop)
 
     async def _replace(self, reason: str) -> None:
         loop = asyncio.get_running_loop()

@@ -113,7 +113,7 @@ async def list_layouts(store: StoreDep, tenant: TenantDep) -> dict[str, Any]:
     response_model=LayoutVersion,
     status_code=201,
     responses={200: {"model": LayoutVersion, "description": "Same as the latest version"},
-               **errors(401, 413, 415, 422, 500, 503)},
+               **errors(401, 403, 413, 415, 422, 500, 503, 507)},
     openapi_extra=_LAYOUT_BODY,
 )  # fmt: skip
 async def put_layout(
@@ -129,7 +129,7 @@ async def put_layout(
     body = await request.body()
     s = service.settings
     checked = await service.solve(tasks.validate_layout, name, body, fmt, s.max_layout_slots,
-                                  timeout=s.upload_timeout_s)  # fmt: skip
+                                  s.worker_memory_mb, timeout=s.upload_timeout_s)  # fmt: skip
     rec, created = await service.write(
         store.put_layout, name, digest=checked["digest"], layout_hash=checked["layout_hash"],
         format=fmt, source=checked["source"], spec=checked["spec"], info=checked["info"],
@@ -164,7 +164,7 @@ async def layout_versions(name: NamePath, store: StoreDep, tenant: TenantDep) ->
     response_model=SlottingVersion,
     status_code=201,
     responses={200: {"model": SlottingVersion, "description": "Same as the latest version"},
-               **errors(401, 404, 413, 415, 422, 500, 503)},
+               **errors(401, 403, 404, 413, 415, 422, 500, 503, 507)},
     openapi_extra=_SLOTTING_BODY,
 )  # fmt: skip
 async def put_slotting(
