@@ -14,14 +14,17 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
 
 from optimizer import __version__
 from optimizer.service.convert import field_path
@@ -29,7 +32,7 @@ from optimizer.service.edge import BodyTimedOut, BodyTooLarge, Guard, problem_re
 from optimizer.service.problems import PROBLEM_JSON, ApiProblem
 from optimizer.service.routers import jobs, layouts, ops, routes, waves
 from optimizer.service.schemas import LayoutSpec, SlottingIn
-from optimizer.service.settings import Settings
+from optimizer.service.settings import ServiceConfigError, Settings
 from optimizer.service.state import PoolFactory, Service, default_pool
 from optimizer.service.store import StorageFull
 
@@ -150,6 +153,30 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return doc
 
 
+def _serve_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the files of the ``swagger-ui-bundle`` package:
+    a browser that opens the docs fetches nothing from a CDN."""
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        raise ServiceConfigError(
+            "PICKOPT_DOCS is on, but Swagger UI is served only from the swagger-ui-bundle "
+            "package (never a CDN) and it is not installed: pip install swagger-ui-bundle, or "
+            "set PICKOPT_DOCS=off (the OpenAPI document stays at /openapi.json)"
+        ) from None
+    files = Path(swagger_ui_bundle.swagger_ui_path)
+    app.mount("/docs/static", StaticFiles(directory=files), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="pickopt API",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon-32x32.png",
+        )  # fmt: skip
+
+
 def create_app(settings: Settings | None = None, *, pool_factory: PoolFactory | None = None
                ) -> FastAPI:  # fmt: skip
     """Build the app.
@@ -185,6 +212,8 @@ def create_app(settings: Settings | None = None, *, pool_factory: PoolFactory | 
     app.state.service = service
     for module in (layouts, routes, waves, jobs, ops):
         app.include_router(module.router)
+    if settings.docs != "off":
+        _serve_docs(app)
     _install_handlers(app, service)
     app.add_middleware(Guard, settings=settings, keys=keys, metrics=service.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
