@@ -18,7 +18,7 @@ from typing import Any
 from optimizer.service import Settings, create_app, tasks
 from optimizer.service.store import SqliteStore
 from optimizer.service.workers import WorkerPool
-from tests.service_support import AUTH, KEY, SINGLE_TOML
+from tests.service_support import AUTH, KEY, SINGLE_TOML, slotting_csv, wave_body
 
 with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works the same here
     warnings.simplefilter("ignore")
@@ -219,3 +219,56 @@ def test_a_full_disk_is_507_and_not_ready(tmp_path: Path) -> None:
         assert c.put("/v1/layouts/single_block", content=SINGLE_TOML,
                      headers=TOML).status_code == 201  # fmt: skip
         assert c.get("/readyz").status_code == 200
+
+
+# ---- idempotent submits and versions that belong together ----------------------------------
+def _cold(s: Settings, on_restart: Callable[[str], None]) -> WorkerPool:
+    init = functools.partial(tasks.init_worker, str(s.data_dir), False)
+    return WorkerPool(1, init, on_restart=on_restart)
+
+
+def test_a_retried_submit_with_an_idempotency_key_makes_one_job(tmp_path: Path) -> None:
+    """Same key, same wave: the same job (202 both times); same key, another wave: 409;
+    no key: a job each time."""
+    settings = Settings(data_dir=tmp_path, workers=1, api_keys=KEY)
+    with TestClient(create_app(settings, pool_factory=_cold), headers=AUTH) as c:
+        assert c.put("/v1/layouts/single_block", content=SINGLE_TOML,
+                     headers=TOML).status_code == 201  # fmt: skip
+        body = wave_body(5, slotting_version="identity")
+        submit = functools.partial(c.post, "/v1/waves", params={"async": "true"})
+        key = {"Idempotency-Key": "wms-wave-2026-12-06-0001"}
+        first, retry = submit(json=body, headers=key), submit(json=body, headers=key)
+        other = submit(json=wave_body(6, slotting_version="identity"), headers=key)
+        plain = [submit(json=body).json()["id"] for _ in range(2)]
+    assert first.status_code == retry.status_code == 202
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert other.status_code == 409 and other.json()["field"] == "Idempotency-Key"
+    assert len(set(plain)) == 2 and first.json()["id"] not in plain
+    with sqlite3.connect(tmp_path / "pickopt.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 3
+
+
+def test_a_wave_on_layout_v1_with_a_slotting_checked_against_v2_is_409(tmp_path: Path) -> None:
+    """Pinned to v1, the latest slotting belongs to v2: refused, naming both versions;
+    with the slotting that belongs to v1 pinned too, the wave is planned."""
+    settings = Settings(data_dir=tmp_path, workers=1, api_keys=KEY)
+    csv = {"Content-Type": "text/csv"}
+    with TestClient(create_app(settings, pool_factory=_cold), headers=AUTH) as c:
+        c.put("/v1/layouts/single_block", content=SINGLE_TOML, headers=TOML)
+        first = c.put("/v1/layouts/single_block/slotting", content=slotting_csv(0), headers=csv)
+        wider = SINGLE_TOML.replace("aisle_spacing = 5.0", "aisle_spacing = 6.0")
+        assert c.put("/v1/layouts/single_block", content=wider, headers=TOML).json()[
+            "version"] == 2  # fmt: skip
+        c.put("/v1/layouts/single_block/slotting", content=slotting_csv(0), headers=csv)
+        mixed = c.post("/v1/waves", json=wave_body(5, layout_version=1))
+        pinned = c.post(
+            "/v1/waves",
+            json=wave_body(5, layout_version=1, slotting_version=first.json()["version"]),
+        )
+    assert mixed.status_code == 409, mixed.text
+    detail = mixed.json()["detail"]
+    assert "layout version 2" in detail and "layout version 1" in detail
+    assert mixed.json()["field"] == "slotting_version"
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["layout_version"] == 1
