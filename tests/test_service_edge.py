@@ -170,7 +170,8 @@ def _parse(raw: bytes) -> tuple[int, dict[str, Any]]:
 def test_the_server_bounds_heads_and_answers_parser_errors_with_problems(tmp_path: Path) -> None:
     """A 2 MB header is a 431 at once; a bad Content-Length and a head that stops
     half-way are problems too; /healthz answers throughout."""
-    env = {"PICKOPT_MAX_HEADER_BYTES": "16384", "PICKOPT_HEADER_TIMEOUT_S": "1"}
+    env = {"PICKOPT_MAX_HEADER_BYTES": "16384", "PICKOPT_HEADER_TIMEOUT_S": "1",
+           "PICKOPT_BODY_TIMEOUT_S": "1"}  # fmt: skip
     with running_server(tmp_path / "data", env=env) as server:
         port = int(server.url.rsplit(":", 1)[1])
         t0 = time.monotonic()
@@ -186,5 +187,18 @@ def test_the_server_bounds_heads_and_answers_parser_errors_with_problems(tmp_pat
         status, body = _parse(_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "))
         assert status == 408 and "PICKOPT_HEADER_TIMEOUT_S" in body["detail"]
         assert time.monotonic() - t0 < 5
+        t0 = time.monotonic()
+        slow = (
+            b"POST /v1/waves HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + KEY.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        status, body = _parse(_exchange(port, slow))
+        assert status == 408 and "PICKOPT_BODY_TIMEOUT_S" in body["detail"]
+        assert time.monotonic() - t0 < 5
+        keyless = (b"POST /v1/waves HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: 100\r\nConnection: close\r\n\r\n{")  # fmt: skip
+        status, body = _parse(_exchange(port, keyless))
+        assert status == 401  # at once: the body is never waited for
         with server.client() as c:
             assert c.get("/healthz").status_code == 200

@@ -147,6 +147,8 @@ class Guard:
         try:
             problem = self._refuse(scope)
             if problem is not None:
+                if _header(scope, b"content-length") or _header(scope, b"transfer-encoding"):
+                    problem.headers["Connection"] = "close"  # do not wait for an unread body
                 response = problem_response(self.metrics, problem, scope.get("path"))
                 await response(scope, receive, send_status)
                 return
