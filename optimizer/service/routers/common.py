@@ -30,8 +30,10 @@ _DESCRIPTIONS = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these error statuses (problem details)."""
-    return {c: {"model": Problem, "description": _DESCRIPTIONS[c]} for c in codes}
+    """OpenAPI ``responses`` for these error statuses (problem details); a route that
+    needs a key (401) may also answer 403 (a scope missing)."""
+    with_scope = (*codes, 403) if 401 in codes and 403 not in codes else codes
+    return {c: {"model": Problem, "description": _DESCRIPTIONS[c]} for c in sorted(with_scope)}
 
 
 def json_response(body: bytes | str, status: int = 200, headers: dict[str, str] | None = None

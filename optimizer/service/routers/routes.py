@@ -15,7 +15,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/routes", tags=["routes"], dependencies=V1)
 
 
-@router.post("", response_model=RouteOut, responses=errors(401, 404, 413, 422, 500, 503))
+@router.post("", response_model=RouteOut, responses=errors(401, 404, 413, 415, 422, 500, 503))
 async def post_route(
     req: RouteRequest, service: ServiceDep, store: StoreDep, tenant: TenantDep
 ) -> Response:
