@@ -97,6 +97,13 @@ def test_a_trailing_slash_is_not_redirected(client: TestClient) -> None:
     _problem(r, 404)
 
 
+def test_an_over_long_name_is_a_problem_naming_the_path(client: TestClient) -> None:
+    """A 5,000-character layout name: 422 naming the name, not a plain-text 400."""
+    r = client.put("/v1/layouts/" + "a" * 5000, content=b"{}",
+                   headers={"Content-Type": "application/json"})  # fmt: skip
+    assert _problem(r, 422)["field"] == "name"
+
+
 def test_a_5000_digit_integer_in_a_layout_is_422_naming_the_field(client: TestClient) -> None:
     """Past Python's 4,300-digit limit: the field is named, no 500."""
     spec = '{"kind": "parallel-aisles", "aisles": %s, "cells": 10}' % ("9" * 5000)
@@ -187,6 +194,12 @@ def test_the_server_bounds_heads_and_answers_parser_errors_with_problems(tmp_pat
         status, body = _parse(_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "))
         assert status == 408 and "PICKOPT_HEADER_TIMEOUT_S" in body["detail"]
         assert time.monotonic() - t0 < 5
+        long_name = (
+            b"GET /v1/layouts/" + b"n" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + KEY.encode() + b"\r\nConnection: close\r\n\r\n"
+        )
+        status, body = _parse(_exchange(port, long_name))
+        assert status == 422 and body["field"] == "name"
         t0 = time.monotonic()
         slow = (
             b"POST /v1/waves HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
