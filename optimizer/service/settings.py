@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 MIN_KEY_LENGTH = 16
-#: What a key may do: read resources, plan routes and waves, upload, and operate.
+#: What a key may do: read resources, plan routes and waves, upload, and operate
+#: (``admin`` implies the others and opens ``/metrics`` and ``/docs`` behind a key).
 SCOPES = ("read", "plan", "write", "admin")
 DEFAULT_TENANT = "default"
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,8 +53,9 @@ class Service:
     pool: WorkerPool | None = None
     jobs: JobRunner | None = None
     ready: bool = False
-    #: The last write that failed for want of disk space (cleared by a write that works).
-    storage_full: str | None = None
+    #: When a write last failed for want of disk space (monotonic seconds; a write
+    #: that works clears it).
+    storage_full_at: float | None = None
 
     async def start(self) -> None:
         """Open the store, start and warm the workers, resume unfinished jobs."""
@@ -95,14 +97,14 @@ class Service:
             result = await run_in_threadpool(fn, *args, **kwargs)
         except (sqlite3.Error, OSError, StorageFull) as exc:
             raise self.storage_problem(exc) from None
-        self.storage_full = None
+        self.storage_full_at = None
         return result
 
     def storage_problem(self, exc: BaseException) -> ApiProblem:
         """The problem for a failed write, remembering a full disk for ``/readyz``."""
         where = self.settings.data_dir
         if is_disk_full(exc):
-            self.storage_full = f"{type(exc).__name__}: {exc}"
+            self.storage_full_at = time.monotonic()
             log.error("the data directory %s is full: %s", where, exc)
             return ApiProblem(507, f"the server's data directory ({where}) is full, so nothing "
                               "can be stored; nothing was changed", slug="storage-full",
@@ -110,6 +112,13 @@ class Service:
         log.error("a write to %s failed: %s", where, exc)
         return ApiProblem(503, f"the store could not be written: {type(exc).__name__}: {exc}",
                           slug="storage-error", headers={"Retry-After": "5"})  # fmt: skip
+
+    def storage_recently_full(self, memory_s: float = 60.0) -> bool:
+        """Whether a write failed for want of space within ``memory_s`` seconds. It is
+        forgotten after that even without a write (a node out of rotation gets none):
+        then the free-space check of ``/readyz`` decides."""
+        at = self.storage_full_at
+        return at is not None and time.monotonic() - at < memory_s
 
     async def solve(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """Run a task in the solver pool, keeping the live-worker gauge current."""

@@ -59,7 +59,7 @@ async def _store_state(service: Service) -> str:
         await run_in_threadpool(service.store.ping)
     except Exception:
         return "error"
-    if service.storage_full is not None:
+    if service.storage_recently_full():
         return "full"
     try:
         free = shutil.disk_usage(service.settings.data_dir).free
