@@ -349,7 +349,7 @@ class WorkerPool:
         elif self._closed:
             worker.stop()
             self._all.discard(worker)
-        elif self._over_budget(worker, future.result()[2]):
+        elif not future.cancelled() and self._over_budget(worker, future.result()[2]):
             self._io_stop(worker)
             self._lose(worker, "memory")
         elif self._idle is not None:

@@ -1,5 +1,6 @@
 """Operations: ``/healthz`` (liveness), ``/readyz`` (readiness), ``/metrics`` (Prometheus).
-No API key: probes and scrapers run inside the deployment."""
+Probes need no API key (they run inside the deployment); ``/metrics`` is open,
+behind a key with the admin scope, or off (``PICKOPT_METRICS``)."""
 
 from __future__ import annotations
 
