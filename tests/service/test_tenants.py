@@ -17,7 +17,7 @@ import pytest
 from optimizer.service import ServiceConfigError, Settings, create_app, tasks
 from optimizer.service.settings import SCOPES, ApiKey
 from optimizer.service.workers import WorkerPool
-from tests.service_support import KEY, SINGLE_TOML, wave_body
+from tests.service.support import KEY, SINGLE_TOML, wave_body
 
 with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works the same here
     warnings.simplefilter("ignore")

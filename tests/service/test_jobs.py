@@ -18,7 +18,7 @@ from typing import Any
 from optimizer.service import Settings, create_app, tasks
 from optimizer.service.store import SqliteStore
 from optimizer.service.workers import WorkerPool
-from tests.service_support import AUTH, KEY, SINGLE_TOML, slotting_csv, wave_body
+from tests.service.support import AUTH, KEY, SINGLE_TOML, slotting_csv, wave_body
 
 with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works the same here
     warnings.simplefilter("ignore")

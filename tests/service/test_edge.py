@@ -19,7 +19,7 @@ import pytest
 
 from optimizer.service import Settings, create_app, tasks
 from optimizer.service.workers import WorkerPool
-from tests.service_support import AUTH, KEY, running_server
+from tests.service.support import AUTH, KEY, running_server
 
 with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works the same here
     warnings.simplefilter("ignore")

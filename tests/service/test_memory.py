@@ -21,7 +21,7 @@ from optimizer.service.memory import SizedCache, layout_bytes, oracle_bytes
 from optimizer.service.problems import ApiProblem
 from optimizer.service.store import SqliteStore
 from optimizer.service.workers import WorkerPool
-from tests.service_support import AUTH, KEY, SINGLE_TOML
+from tests.service.support import AUTH, KEY, SINGLE_TOML
 
 with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works the same here
     warnings.simplefilter("ignore")
