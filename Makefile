@@ -37,7 +37,7 @@ compare: $(STAMP)
 # The HTTP service: Schemathesis over the OpenAPI document (100 examples per
 # operation, over 2,500 requests), and the load test (20 clients, 60 s).
 fuzz: $(STAMP)
-	PICKOPT_FUZZ_EXAMPLES=100 $(BIN)/pytest tests/test_service_fuzz.py -q
+	PICKOPT_FUZZ_EXAMPLES=100 $(BIN)/pytest tests/service/test_fuzz.py tests/service/test_edge.py -q
 
 load: $(STAMP)
 	$(BIN)/python benches/load_service.py

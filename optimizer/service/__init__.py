@@ -9,12 +9,16 @@ Modules, one idea each:
 ``settings``   configuration from ``PICKOPT_*`` variables and ``serve`` options
 ``schemas``    request and response bodies (pydantic), apart from domain types
 ``convert``    the edge: schemas <-> domain types, errors naming their field
-``store``      the storage interface and its embedded SQLite (WAL) implementation
-``workers``    a crash-tolerant pool of warm solver processes
+``store``      the storage interface and its embedded SQLite (WAL) implementation,
+               with tenants and job leases
+``workers``    a crash-tolerant pool of warm solver processes under a memory budget
+``memory``     what a compiled layout costs a worker; caches bounded by bytes
 ``tasks``      what the workers run (all CPU work)
 ``routers/``   one router per resource: layouts, routes, waves, jobs, ops
-``app``        the FastAPI app: auth, limits, problem details, metrics, OpenAPI
-``server``     ``serve()``: uvicorn on one event loop with the worker pool
+``edge``       before any route: head size, key and scope, content type, body
+               size and time; the HTTP parser's own errors as problem documents
+``app``        the FastAPI app: problem details, metrics, OpenAPI
+``server``     ``serve()``: uvicorn (h11) on one event loop with the worker pool
 """
 
 from optimizer.service.app import create_app

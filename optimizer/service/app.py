@@ -11,27 +11,30 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.staticfiles import StaticFiles
 
 from optimizer import __version__
 from optimizer.service.convert import field_path
-from optimizer.service.metrics import Metrics
+from optimizer.service.edge import BodyTimedOut, BodyTooLarge, Guard, problem_response
 from optimizer.service.problems import PROBLEM_JSON, ApiProblem
 from optimizer.service.routers import jobs, layouts, ops, routes, waves
 from optimizer.service.schemas import LayoutSpec, SlottingIn
-from optimizer.service.settings import Settings
+from optimizer.service.settings import ServiceConfigError, Settings
 from optimizer.service.state import PoolFactory, Service, default_pool
+from optimizer.service.store import StorageFull
 
 __all__ = ["create_app"]
 
@@ -51,93 +54,9 @@ fault.
 """
 
 
-class BodyTooLarge(StarletteHTTPException):
-    """Raised while reading a body past the limit (chunked uploads)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, _too_large_detail(limit))
-        self.limit = limit
-
-
-class LimitAndMeasure:
-    """Pure ASGI middleware: rejects bodies over ``max_bytes`` with 413 and times
-    every request into the latency histogram."""
-
-    def __init__(self, app: ASGIApp, service: Service) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        t0 = time.perf_counter()
-        status = 500
-        limit = self.service.settings.max_body_bytes
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            declared = _content_length(scope)
-            if declared is not None and declared > limit:
-                await _too_large(scope, receive, send_status, self.service, limit)
-                return
-            seen = 0
-
-            async def limited() -> Message:
-                nonlocal seen
-                message = await receive()
-                if message["type"] == "http.request":
-                    seen += len(message.get("body", b""))
-                    if seen > limit:
-                        raise BodyTooLarge(limit)
-                return message
-
-            await self.app(scope, limited, send_status)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            self.service.metrics.latency.labels(scope["method"], template, str(status)).observe(
-                time.perf_counter() - t0
-            )
-
-
-def _content_length(scope: Scope) -> int | None:
-    for key, value in scope.get("headers", []):
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
-
-
-def _too_large_detail(limit: int) -> str:
-    return f"the request body is larger than the limit of {limit:,} bytes (PICKOPT_MAX_BODY_BYTES)"
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send, service: Service,
-                     limit: int) -> None:  # fmt: skip
-    problem = ApiProblem(413, _too_large_detail(limit), slug="too-large", limit=limit,
-                         headers={"Connection": "close"})  # fmt: skip
-    response = _problem_response(service.metrics, problem, scope.get("path"))
-    await response(scope, receive, send)
-
-
-def _problem_response(metrics: Metrics, problem: ApiProblem, instance: str | None) -> JSONResponse:
-    body = problem.to_dict(instance)
-    metrics.errors.labels(str(problem.status), body["type"]).inc()
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON,
-                        headers=problem.headers or None)  # fmt: skip
-
-
 def _install_handlers(app: FastAPI, service: Service) -> None:
     def respond(request: Request, problem: ApiProblem) -> JSONResponse:
-        return _problem_response(service.metrics, problem, request.url.path)
+        return problem_response(service.metrics, problem, request.url.path)
 
     @app.exception_handler(ApiProblem)
     async def on_problem(request: Request, exc: ApiProblem) -> JSONResponse:
@@ -163,13 +82,15 @@ def _install_handlers(app: FastAPI, service: Service) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
-        if exc.status_code == 400:  # FastAPI could not decode the body (e.g. not UTF-8)
-            problem = ApiProblem(422, f"the request body could not be parsed: {detail}",
+        if exc.status_code == 400:  # FastAPI could not decode the body
+            problem = ApiProblem(422, f"the request body could not be parsed: "
+                                 f"{_parse_failure(exc.__cause__) or detail}",
                                  slug="invalid-body", field="body")  # fmt: skip
             return respond(request, problem)
-        slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code)
+        slug = {404: "not-found", 405: "method-not-allowed", 408: "request-timeout",
+                413: "too-large"}.get(exc.status_code)  # fmt: skip
         headers = dict(exc.headers or {})
-        limit = exc.limit if isinstance(exc, BodyTooLarge) else None
+        limit = exc.limit if isinstance(exc, BodyTooLarge | BodyTimedOut) else None
         if exc.status_code == 405:  # every method of the path, not only the first route's
             headers["Allow"] = ", ".join(_allowed(app, request.url.path)) or headers["Allow"]
         if exc.status_code == 413:
@@ -179,9 +100,22 @@ def _install_handlers(app: FastAPI, service: Service) -> None:
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, sqlite3.Error | StorageFull):  # a write outside Service.write
+            return respond(request, service.storage_problem(exc))
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         problem = ApiProblem(500, f"internal error: {type(exc).__name__}", slug="internal")
         return respond(request, problem)
+
+
+def _parse_failure(cause: BaseException | None) -> str | None:
+    """Why ``json.loads`` refused a body, in words (FastAPI only says "error")."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"it is not valid UTF-8 (byte {cause.start}: {cause.reason})"
+    if isinstance(cause, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return f"a number in it is too long ({cause})"
+    return None
 
 
 def _allowed(app: FastAPI, path: str) -> list[str]:
@@ -219,6 +153,30 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return doc
 
 
+def _serve_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the files of the ``swagger-ui-bundle`` package:
+    a browser that opens the docs fetches nothing from a CDN."""
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        raise ServiceConfigError(
+            "PICKOPT_DOCS is on, but Swagger UI is served only from the swagger-ui-bundle "
+            "package (never a CDN) and it is not installed: pip install swagger-ui-bundle, or "
+            "set PICKOPT_DOCS=off (the OpenAPI document stays at /openapi.json)"
+        ) from None
+    files = Path(swagger_ui_bundle.swagger_ui_path)
+    app.mount("/docs/static", StaticFiles(directory=files), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="pickopt API",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon-32x32.png",
+        )  # fmt: skip
+
+
 def create_app(settings: Settings | None = None, *, pool_factory: PoolFactory | None = None
                ) -> FastAPI:  # fmt: skip
     """Build the app.
@@ -237,8 +195,8 @@ def create_app(settings: Settings | None = None, *, pool_factory: PoolFactory | 
         When no API key is configured and ``insecure_dev`` is off.
     """
     settings = settings or Settings()
-    keys = tuple(k.encode() for k in settings.check_startable())
-    service = Service(settings, keys, pool_factory or default_pool)
+    keys = settings.check_startable()
+    service = Service(settings, pool_factory or default_pool)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -249,11 +207,14 @@ def create_app(settings: Settings | None = None, *, pool_factory: PoolFactory | 
             await service.stop()
 
     app = FastAPI(title="pickopt", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, docs_url="/docs", redoc_url=None)  # fmt: skip
+                  lifespan=lifespan, docs_url=None, redoc_url=None)  # fmt: skip
+    app.router.redirect_slashes = False  # PUT /v1/layouts/ is a 404, not a 307 to elsewhere
     app.state.service = service
     for module in (layouts, routes, waves, jobs, ops):
         app.include_router(module.router)
+    if settings.docs != "off":
+        _serve_docs(app)
     _install_handlers(app, service)
-    app.add_middleware(LimitAndMeasure, service=service)
+    app.add_middleware(Guard, settings=settings, keys=keys, metrics=service.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -80,7 +80,7 @@ def parse_document(body: bytes, fmt: str, what: str) -> Any:
     """Parse a JSON or TOML request body, or a 422 naming the line."""
     text = _text(body, what)
     try:
-        return json.loads(text) if fmt == "json" else tomllib.loads(text)
+        return json.loads(text, parse_int=_int) if fmt == "json" else tomllib.loads(text)
     except json.JSONDecodeError as exc:
         raise ApiProblem(
             422,
@@ -94,6 +94,18 @@ def parse_document(body: bytes, fmt: str, what: str) -> Any:
     except RecursionError:
         raise ApiProblem(422, f"the {what} is nested too deeply", slug="invalid-body",
                          field="body") from None  # fmt: skip
+    except ValueError as exc:  # TOML integers past Python's digit limit
+        raise ApiProblem(422, f"the {what} has a number that is too long: {exc}",
+                         slug="invalid-body", field="body") from None  # fmt: skip
+
+
+def _int(digits: str) -> int | float:
+    """A JSON integer; one too long for ``int`` becomes an infinite float, which
+    schema validation then refuses naming its field."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float("-inf") if digits.startswith("-") else float("inf")
 
 
 def canonical_json(data: Any) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -10,10 +9,21 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from optimizer.service.problems import ApiProblem
 from optimizer.service.schemas import NAME_PATTERN
+from optimizer.service.settings import ApiKey
 from optimizer.service.state import Service
 from optimizer.service.store import Store
 
-__all__ = ["V1", "ServiceDep", "StoreDep", "require_key", "NamePath", "VersionQuery", "bearer"]
+__all__ = [
+    "V1",
+    "ServiceDep",
+    "StoreDep",
+    "PrincipalDep",
+    "TenantDep",
+    "get_principal",
+    "NamePath",
+    "VersionQuery",
+    "bearer",
+]
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -39,27 +49,29 @@ def get_store(service: ServiceDep) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def _matches(token: bytes, keys: tuple[bytes, ...]) -> bool:
-    """Constant-time comparison against every key (no early exit)."""
-    found = False
-    for key in keys:
-        found |= hmac.compare_digest(token, key)
-    return found
-
-
-async def require_key(
-    service: ServiceDep,
+def get_principal(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
-    """401 unless the request carries a configured API key as a bearer token."""
-    if service.settings.insecure_dev and not service.keys:
-        return
-    if credentials is None:
+) -> ApiKey:
+    """The key of this request, which the edge (:class:`~optimizer.service.edge.Guard`)
+    checked before the body was read; ``credentials`` only documents the scheme."""
+    del credentials
+    key: ApiKey | None = request.scope.get("state", {}).get("principal")
+    if key is None:  # the edge did not run: refuse rather than serve without a key
         raise ApiProblem(401, "this route needs an API key: send 'Authorization: Bearer <key>'",
                          slug="unauthorized", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    if not _matches(credentials.credentials.encode(), service.keys):
-        raise ApiProblem(401, "the API key is not valid", slug="unauthorized",
-                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})  # fmt: skip
+    return key
+
+
+PrincipalDep = Annotated[ApiKey, Depends(get_principal)]
+
+
+def get_tenant(key: PrincipalDep) -> str:
+    """The tenant whose layouts, slottings and jobs this request may see."""
+    return key.tenant
+
+
+TenantDep = Annotated[str, Depends(get_tenant)]
 
 
 NamePath = Annotated[
@@ -71,4 +83,4 @@ VersionQuery = Annotated[
 ]
 
 #: Dependencies of every ``/v1`` router: the API key.
-V1 = [Depends(require_key)]
+V1 = [Depends(get_principal)]

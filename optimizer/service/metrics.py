@@ -14,7 +14,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.
 
 @dataclass
 class Metrics:
-    """Request latency, waves planned, errors, worker restarts and pool size."""
+    """Request latency, waves planned, errors, worker restarts, pool size and memory."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
@@ -34,6 +34,10 @@ class Metrics:
             "pickopt_worker_restarts", "Solver workers replaced", ["reason"], registry=r
         )
         self.workers = Gauge("pickopt_workers_live", "Solver workers running", registry=r)
+        self.worker_rss = Gauge(
+            "pickopt_worker_peak_rss_bytes", "Most resident memory a solver worker held "
+            "after a task", registry=r,
+        )  # fmt: skip
         self.jobs = Counter("pickopt_jobs_finished", "Wave jobs finished", ["status"], registry=r)
 
     def render(self) -> bytes:

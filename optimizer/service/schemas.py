@@ -432,4 +432,6 @@ class Readiness(_Out):
     status: Literal["ready", "starting", "degraded"]
     workers: int
     workers_ready: int
-    store: Literal["ok", "error"]
+    store: Literal["ok", "full", "error"] = Field(
+        description="`full`: a write failed for want of space, or the disk is nearly full"
+    )

@@ -45,6 +45,7 @@ def serve(
     import uvicorn
 
     from optimizer.service.app import create_app
+    from optimizer.service.edge import problem_protocol
 
     overrides: dict[str, Any] = {
         "host": host, "port": port, "data_dir": data_dir, "workers": workers,
@@ -62,8 +63,10 @@ def serve(
         logging.getLogger("pickopt.service").warning(
             "INSECURE development mode: no API keys, every /v1 route is open"
         )
+    # h11, not httptools: it bounds the request head, and its errors become problem documents
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
-                access_log=False, timeout_graceful_shutdown=10)  # fmt: skip
+                access_log=False, timeout_graceful_shutdown=10, http=problem_protocol(settings),
+                h11_max_incomplete_event_size=settings.max_header_bytes)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -5,8 +5,15 @@ implements it on one SQLite file in the data directory, in WAL mode with
 ``synchronous=FULL`` so that an acknowledged write survives a crash of the
 process or the machine, and a ``kill -9`` mid-write leaves the previous state.
 
-Layout and slotting versions are immutable rows numbered 1, 2, ... per layout
-name; uploading the same content as the latest version returns that version.
+Layout and slotting versions are immutable rows numbered 1, 2, ... per
+tenant and layout name; uploading the same content as the latest version
+returns that version. Every read takes the tenant, so one tenant's key never
+sees another's rows.
+
+A job runs once: a server *claims* it with a lease (owner and expiry) in one
+transaction, renews the lease while it runs, and writes the result only while
+it still owns it. A job whose owner died is claimable again when its lease
+has expired, by any server on the same data directory.
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+from optimizer.service.settings import DEFAULT_TENANT
 
 __all__ = [
     "Store",
@@ -27,7 +37,9 @@ __all__ = [
     "SlottingRecord",
     "JobRecord",
     "JOB_STATUSES",
+    "StorageFull",
     "open_store",
+    "is_disk_full",
 ]
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
@@ -35,6 +47,7 @@ DB_NAME = "pickopt.sqlite3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS layouts (
+    tenant      TEXT    NOT NULL DEFAULT 'default',
     name        TEXT    NOT NULL,
     version     INTEGER NOT NULL,
     digest      TEXT    NOT NULL,
@@ -44,9 +57,10 @@ CREATE TABLE IF NOT EXISTS layouts (
     spec        TEXT    NOT NULL,
     info        TEXT    NOT NULL,
     created_at  TEXT    NOT NULL,
-    PRIMARY KEY (name, version)
+    PRIMARY KEY (tenant, name, version)
 );
 CREATE TABLE IF NOT EXISTS slottings (
+    tenant         TEXT    NOT NULL DEFAULT 'default',
     layout         TEXT    NOT NULL,
     version        INTEGER NOT NULL,
     digest         TEXT    NOT NULL,
@@ -54,7 +68,7 @@ CREATE TABLE IF NOT EXISTS slottings (
     skus           INTEGER NOT NULL,
     bins           TEXT    NOT NULL,
     created_at     TEXT    NOT NULL,
-    PRIMARY KEY (layout, version)
+    PRIMARY KEY (tenant, layout, version)
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id          TEXT PRIMARY KEY,
@@ -65,18 +79,60 @@ CREATE TABLE IF NOT EXISTS jobs (
     error       TEXT,
     created_at  TEXT NOT NULL,
     started_at  TEXT,
-    finished_at TEXT
+    finished_at TEXT,
+    tenant      TEXT NOT NULL DEFAULT 'default',
+    owner       TEXT,
+    lease_until REAL,
+    idem_key    TEXT,
+    runs        INTEGER NOT NULL DEFAULT 0
 );
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_idem ON jobs (tenant, idem_key)
+    WHERE idem_key IS NOT NULL;
 """
 
-_LATEST_LAYOUT = "SELECT * FROM layouts WHERE name = ? ORDER BY version DESC LIMIT 1"
-_LATEST_SLOTTING = "SELECT * FROM slottings WHERE layout = ? ORDER BY version DESC LIMIT 1"
+#: Columns added since the first release, for stores created before them.
+_JOB_COLUMNS = {
+    "tenant": "TEXT NOT NULL DEFAULT 'default'",
+    "owner": "TEXT",
+    "lease_until": "REAL",
+    "idem_key": "TEXT",
+    "runs": "INTEGER NOT NULL DEFAULT 0",
+}
+_LAYOUT_COLUMNS = ("name, version, digest, layout_hash, format, source, spec, info, "
+                   "created_at")  # fmt: skip
+_SLOTTING_COLUMNS = "layout, version, digest, layout_version, skus, bins, created_at"
+
+_LATEST_LAYOUT = (
+    "SELECT * FROM layouts WHERE tenant = ? AND name = ? ORDER BY version DESC LIMIT 1"
+)
+_LAYOUT_VERSION = "SELECT * FROM layouts WHERE tenant = ? AND name = ? AND version = ?"
+_LATEST_SLOTTING = (
+    "SELECT * FROM slottings WHERE tenant = ? AND layout = ? ORDER BY version DESC LIMIT 1"
+)
+_SLOTTING_VERSION = "SELECT * FROM slottings WHERE tenant = ? AND layout = ? AND version = ?"
 _LIST_LAYOUTS = """
 SELECT l.name, l.version, l.layout_hash, l.created_at, c.n FROM layouts l
-JOIN (SELECT name, max(version) AS v, count(*) AS n FROM layouts GROUP BY name) c
+JOIN (SELECT name, max(version) AS v, count(*) AS n FROM layouts WHERE tenant = ?
+      GROUP BY name) c
   ON l.name = c.name AND l.version = c.v
+WHERE l.tenant = ?
 ORDER BY l.name
 """
+_CLAIMABLE = "status = 'queued' OR (status = 'running' AND coalesce(lease_until, 0) < ?)"
+
+
+class StorageFull(Exception):
+    """A write failed because the disk (or the database's quota) is full."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a storage error means that the disk is full."""
+    if isinstance(exc, StorageFull):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno == 28  # ENOSPC
 
 
 def _now() -> str:
@@ -124,7 +180,8 @@ class SlottingRecord:
 
 @dataclass(frozen=True)
 class JobRecord:
-    """An asynchronous job: its request, status and, once finished, result or error."""
+    """An asynchronous job: its request, status and, once finished, result or error;
+    ``owner`` holds it until ``lease_until`` (epoch seconds); ``runs`` counts claims."""
 
     id: str
     kind: str
@@ -135,10 +192,16 @@ class JobRecord:
     created_at: str
     started_at: str | None
     finished_at: str | None
+    tenant: str = DEFAULT_TENANT
+    owner: str | None = None
+    lease_until: float | None = None
+    idem_key: str | None = None
+    runs: int = 0
 
 
 class Store(Protocol):
-    """What the service stores; every method is blocking and thread-safe."""
+    """What the service stores; every method is blocking and thread-safe. Reads and
+    writes of layouts, slottings and jobs are scoped to one ``tenant``."""
 
     def put_layout(
         self,
@@ -150,50 +213,80 @@ class Store(Protocol):
         source: str,
         spec: str,
         info: dict[str, Any],
+        tenant: str = DEFAULT_TENANT,
     ) -> tuple[LayoutRecord, bool]:
         """Store a new version (or return the latest if ``digest`` matches it); True if new."""
         ...
 
-    def get_layout(self, name: str, version: int | None = None) -> LayoutRecord | None:
+    def get_layout(
+        self, name: str, version: int | None = None, *, tenant: str = DEFAULT_TENANT
+    ) -> LayoutRecord | None:
         """A version of a layout, the latest when ``version`` is None."""
         ...
 
-    def layout_versions(self, name: str) -> list[LayoutRecord]:
+    def layout_versions(self, name: str, *, tenant: str = DEFAULT_TENANT) -> list[LayoutRecord]:
         """Every version of a layout, oldest first."""
         ...
 
-    def list_layouts(self) -> list[LayoutSummary]:
+    def list_layouts(self, *, tenant: str = DEFAULT_TENANT) -> list[LayoutSummary]:
         """Every layout name with its latest version, by name."""
         ...
 
     def put_slotting(
-        self, layout: str, *, digest: str, layout_version: int, skus: int, bins: str
-    ) -> tuple[SlottingRecord, bool]:
+        self, layout: str, *, digest: str, layout_version: int, skus: int, bins: str,
+        tenant: str = DEFAULT_TENANT,
+    ) -> tuple[SlottingRecord, bool]:  # fmt: skip
         """Store a new slotting version of a layout; True if new."""
         ...
 
-    def get_slotting(self, layout: str, version: int | None = None) -> SlottingRecord | None:
+    def get_slotting(
+        self, layout: str, version: int | None = None, *, tenant: str = DEFAULT_TENANT
+    ) -> SlottingRecord | None:
         """A slotting version of a layout, the latest when ``version`` is None."""
         ...
 
-    def create_job(self, job_id: str, kind: str, request: str) -> JobRecord:
-        """Record a queued job."""
+    def create_job(
+        self, job_id: str, kind: str, request: str, *, tenant: str = DEFAULT_TENANT,
+        idem_key: str | None = None,
+    ) -> tuple[JobRecord, bool]:  # fmt: skip
+        """Record a queued job; with an ``idem_key`` the tenant already used, that job
+        instead. True if new."""
         ...
 
     def start_job(self, job_id: str) -> None:
-        """Mark a job running."""
+        """Mark a job running (without a lease)."""
         ...
 
-    def finish_job(self, job_id: str, *, result: str | None, error: str | None) -> None:
-        """Mark a job done (with ``result``) or failed (with ``error``)."""
+    def claim_job(self, job_id: str, owner: str, lease_s: float) -> JobRecord | None:
+        """Make ``owner`` the runner of a queued job or of one whose lease expired;
+        None if someone else holds it or it is finished."""
         ...
 
-    def get_job(self, job_id: str) -> JobRecord | None:
-        """A job by id."""
+    def renew_lease(self, job_id: str, owner: str, lease_s: float) -> bool:
+        """Extend ``owner``'s lease; False if it lost the job."""
+        ...
+
+    def release_job(self, job_id: str, owner: str) -> None:
+        """Give an unfinished job back (queued, no owner), e.g. at shutdown."""
+        ...
+
+    def finish_job(
+        self, job_id: str, *, result: str | None, error: str | None, owner: str | None = None
+    ) -> bool:
+        """Mark a job done (with ``result``) or failed (with ``error``); with an
+        ``owner``, only while that owner holds it. True if written."""
+        ...
+
+    def get_job(self, job_id: str, *, tenant: str | None = None) -> JobRecord | None:
+        """A job by id (of ``tenant`` only, when given)."""
         ...
 
     def unfinished_jobs(self) -> list[JobRecord]:
-        """Jobs queued or running, oldest first (to resume after a restart)."""
+        """Jobs queued or running, oldest first."""
+        ...
+
+    def claimable_jobs(self) -> list[JobRecord]:
+        """Jobs queued, or running under an expired lease, oldest first."""
         ...
 
     def ping(self) -> None:
@@ -221,7 +314,11 @@ class SqliteStore:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
-        self._db().executescript(_SCHEMA)  # idempotent; executescript commits by itself
+        with self._write() as db:
+            _migrate(db)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
 
     # ---- connections ----------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -256,21 +353,20 @@ class SqliteStore:
     # ---- layouts ----------------------------------------------------------------
     def put_layout(
         self, name: str, *, digest: str, layout_hash: str, format: str, source: str, spec: str,
-        info: dict[str, Any],
+        info: dict[str, Any], tenant: str = DEFAULT_TENANT,
     ) -> tuple[LayoutRecord, bool]:  # fmt: skip
         with self._write() as db:
-            latest = db.execute(_LATEST_LAYOUT, (name,)).fetchone()
+            latest = db.execute(_LATEST_LAYOUT, (tenant, name)).fetchone()
             if latest is not None and latest["digest"] == digest:
                 return _layout(latest), False
             version = 1 if latest is None else int(latest["version"]) + 1
             db.execute(
-                "INSERT INTO layouts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, version, digest, layout_hash, format, source, spec, json.dumps(info),
-                 _now()),
+                f"INSERT INTO layouts (tenant, {_LAYOUT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (tenant, name, version, digest, layout_hash, format, source, spec,
+                 json.dumps(info), _now()),
             )  # fmt: skip
-            row = db.execute(
-                "SELECT * FROM layouts WHERE name = ? AND version = ?", (name, version)
-            ).fetchone()
+            row = db.execute(_LAYOUT_VERSION, (tenant, name, version)).fetchone()
         return _layout(row), True
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
@@ -280,21 +376,23 @@ class SqliteStore:
     def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         return list(self._db().execute(sql, args).fetchall())
 
-    def get_layout(self, name: str, version: int | None = None) -> LayoutRecord | None:
+    def get_layout(
+        self, name: str, version: int | None = None, *, tenant: str = DEFAULT_TENANT
+    ) -> LayoutRecord | None:
         if version is None:
-            row = self._one(_LATEST_LAYOUT, (name,))
+            row = self._one(_LATEST_LAYOUT, (tenant, name))
         else:
-            row = self._one(
-                "SELECT * FROM layouts WHERE name = ? AND version = ?", (name, version)
-            )
+            row = self._one(_LAYOUT_VERSION, (tenant, name, version))
         return None if row is None else _layout(row)
 
-    def layout_versions(self, name: str) -> list[LayoutRecord]:
-        rows = self._all("SELECT * FROM layouts WHERE name = ? ORDER BY version", (name,))
+    def layout_versions(self, name: str, *, tenant: str = DEFAULT_TENANT) -> list[LayoutRecord]:
+        rows = self._all(
+            "SELECT * FROM layouts WHERE tenant = ? AND name = ? ORDER BY version", (tenant, name)
+        )
         return [_layout(r) for r in rows]
 
-    def list_layouts(self) -> list[LayoutSummary]:
-        rows = self._all(_LIST_LAYOUTS)
+    def list_layouts(self, *, tenant: str = DEFAULT_TENANT) -> list[LayoutSummary]:
+        rows = self._all(_LIST_LAYOUTS, (tenant, tenant))
         return [
             LayoutSummary(r["name"], int(r["version"]), int(r["n"]), r["layout_hash"],
                           r["created_at"])
@@ -303,10 +401,11 @@ class SqliteStore:
 
     # ---- slottings ------------------------------------------------------------
     def put_slotting(
-        self, layout: str, *, digest: str, layout_version: int, skus: int, bins: str
-    ) -> tuple[SlottingRecord, bool]:
+        self, layout: str, *, digest: str, layout_version: int, skus: int, bins: str,
+        tenant: str = DEFAULT_TENANT,
+    ) -> tuple[SlottingRecord, bool]:  # fmt: skip
         with self._write() as db:
-            latest = db.execute(_LATEST_SLOTTING, (layout,)).fetchone()
+            latest = db.execute(_LATEST_SLOTTING, (tenant, layout)).fetchone()
             if (
                 latest is not None
                 and latest["digest"] == digest
@@ -315,33 +414,40 @@ class SqliteStore:
                 return _slotting(latest), False
             version = 1 if latest is None else int(latest["version"]) + 1
             db.execute(
-                "INSERT INTO slottings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (layout, version, digest, layout_version, skus, bins, _now()),
+                f"INSERT INTO slottings (tenant, {_SLOTTING_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (tenant, layout, version, digest, layout_version, skus, bins, _now()),
             )
-            row = db.execute(
-                "SELECT * FROM slottings WHERE layout = ? AND version = ?", (layout, version)
-            ).fetchone()
+            row = db.execute(_SLOTTING_VERSION, (tenant, layout, version)).fetchone()
         return _slotting(row), True
 
-    def get_slotting(self, layout: str, version: int | None = None) -> SlottingRecord | None:
+    def get_slotting(
+        self, layout: str, version: int | None = None, *, tenant: str = DEFAULT_TENANT
+    ) -> SlottingRecord | None:
         if version is None:
-            row = self._one(_LATEST_SLOTTING, (layout,))
+            row = self._one(_LATEST_SLOTTING, (tenant, layout))
         else:
-            row = self._one(
-                "SELECT * FROM slottings WHERE layout = ? AND version = ?", (layout, version)
-            )
+            row = self._one(_SLOTTING_VERSION, (tenant, layout, version))
         return None if row is None else _slotting(row)
 
     # ---- jobs ---------------------------------------------------------------------
-    def create_job(self, job_id: str, kind: str, request: str) -> JobRecord:
+    def create_job(
+        self, job_id: str, kind: str, request: str, *, tenant: str = DEFAULT_TENANT,
+        idem_key: str | None = None,
+    ) -> tuple[JobRecord, bool]:  # fmt: skip
         with self._write() as db:
+            if idem_key is not None:
+                row = db.execute("SELECT * FROM jobs WHERE tenant = ? AND idem_key = ?",
+                                 (tenant, idem_key)).fetchone()  # fmt: skip
+                if row is not None:
+                    return _job(row), False
             db.execute(
-                "INSERT INTO jobs (id, kind, status, request, created_at) "
-                "VALUES (?, ?, 'queued', ?, ?)",
-                (job_id, kind, request, _now()),
+                "INSERT INTO jobs (id, kind, status, request, created_at, tenant, idem_key) "
+                "VALUES (?, ?, 'queued', ?, ?, ?, ?)",
+                (job_id, kind, request, _now(), tenant, idem_key),
             )
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return _job(row)
+        return _job(row), True
 
     def start_job(self, job_id: str) -> None:
         with self._write() as db:
@@ -350,23 +456,83 @@ class SqliteStore:
                 (_now(), job_id),
             )
 
-    def finish_job(self, job_id: str, *, result: str | None, error: str | None) -> None:
-        status = "failed" if error is not None else "done"
+    def claim_job(self, job_id: str, owner: str, lease_s: float) -> JobRecord | None:
+        now = time.time()
+        with self._write() as db:
+            claimed = db.execute(
+                "UPDATE jobs SET status = 'running', owner = ?, lease_until = ?, "
+                "runs = runs + 1, started_at = coalesce(started_at, ?) "
+                f"WHERE id = ? AND ({_CLAIMABLE})",
+                (owner, now + lease_s, _now(), job_id, now),
+            ).rowcount
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if claimed == 1 else None
+
+    def renew_lease(self, job_id: str, owner: str, lease_s: float) -> bool:
+        with self._write() as db:
+            renewed = db.execute(
+                "UPDATE jobs SET lease_until = ? "
+                "WHERE id = ? AND owner = ? AND status = 'running'",
+                (time.time() + lease_s, job_id, owner),
+            ).rowcount
+        return bool(renewed == 1)
+
+    def release_job(self, job_id: str, owner: str) -> None:
         with self._write() as db:
             db.execute(
-                "UPDATE jobs SET status = ?, result = ?, error = ?, finished_at = ? WHERE id = ?",
-                (status, result, error, _now(), job_id),
+                "UPDATE jobs SET status = 'queued', owner = NULL, lease_until = NULL "
+                "WHERE id = ? AND owner = ? AND status = 'running'",
+                (job_id, owner),
             )
 
-    def get_job(self, job_id: str) -> JobRecord | None:
+    def finish_job(
+        self, job_id: str, *, result: str | None, error: str | None, owner: str | None = None
+    ) -> bool:
+        status = "failed" if error is not None else "done"
+        mine = "" if owner is None else " AND owner = ? AND status = 'running'"
+        args: tuple[Any, ...] = (status, result, error, _now(), job_id)
+        with self._write() as db:
+            written = db.execute(
+                "UPDATE jobs SET status = ?, result = ?, error = ?, finished_at = ?, "
+                f"lease_until = NULL WHERE id = ?{mine}",
+                args if owner is None else (*args, owner),
+            ).rowcount
+        return bool(written == 1)
+
+    def get_job(self, job_id: str, *, tenant: str | None = None) -> JobRecord | None:
         row = self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return None if row is None else _job(row)
+        if row is None or (tenant is not None and row["tenant"] != tenant):
+            return None
+        return _job(row)
 
     def unfinished_jobs(self) -> list[JobRecord]:
         rows = self._all(
             "SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at"
         )
         return [_job(r) for r in rows]
+
+    def claimable_jobs(self) -> list[JobRecord]:
+        rows = self._all(f"SELECT * FROM jobs WHERE {_CLAIMABLE} ORDER BY created_at",
+                         (time.time(),))  # fmt: skip
+        return [_job(r) for r in rows]
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a store made by an earlier version up to the current schema: jobs get
+    their new columns; layouts and slottings are rebuilt with a tenant in their key."""
+    columns = {r["name"] for r in db.execute("PRAGMA table_info(jobs)")}
+    if columns:
+        for name, kind in _JOB_COLUMNS.items():
+            if name not in columns:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+    for table, keep in (("layouts", _LAYOUT_COLUMNS), ("slottings", _SLOTTING_COLUMNS)):
+        columns = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
+        if columns and "tenant" not in columns:
+            db.execute(f"ALTER TABLE {table} RENAME TO {table}_untenanted")
+            create = _SCHEMA.split(f"CREATE TABLE IF NOT EXISTS {table} ", 1)[1].split(";")[0]
+            db.execute(f"CREATE TABLE {table} {create}")
+            db.execute(f"INSERT INTO {table} ({keep}) SELECT {keep} FROM {table}_untenanted")
+            db.execute(f"DROP TABLE {table}_untenanted")
 
 
 class _Transaction:
@@ -400,7 +566,8 @@ def _slotting(row: sqlite3.Row) -> SlottingRecord:
 def _job(row: sqlite3.Row) -> JobRecord:
     return JobRecord(
         row["id"], row["kind"], row["status"], row["request"], row["result"], row["error"],
-        row["created_at"], row["started_at"], row["finished_at"],
+        row["created_at"], row["started_at"], row["finished_at"], row["tenant"], row["owner"],
+        row["lease_until"], row["idem_key"], int(row["runs"]),
     )  # fmt: skip
 
 

@@ -3,8 +3,12 @@
 Each task takes the worker's :class:`WorkerContext` first, plain picklable
 arguments after, and returns plain data (response bodies as JSON bytes, so
 the event loop only forwards them). Layouts and slottings are loaded from the
-store on first use and cached per ``(name, version)`` in each worker; layouts
-are immutable, so a cached one never goes stale.
+store on first use and cached per ``(tenant, name, version)`` in each worker;
+layouts are immutable, so a cached one never goes stale. The caches are
+bounded by bytes: half of the worker's memory budget
+(``PICKOPT_WORKER_MEMORY_MB``), the other half being the process itself and
+the request at hand; for the same reason an upload whose layout would take
+more than half of the budget is refused.
 """
 
 from __future__ import annotations
@@ -12,10 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError
@@ -36,6 +38,7 @@ from optimizer.service.convert import (
     to_policy,
     wave_out,
 )
+from optimizer.service.memory import SizedCache, layout_bytes
 from optimizer.service.problems import ApiProblem, from_pickopt
 from optimizer.service.store import Store, open_store
 from optimizer.waves import plan_wave
@@ -48,33 +51,34 @@ __all__ = [
     "validate_slotting",
     "plan_route",
     "plan_wave_task",
-    "CACHE_LAYOUTS",
+    "cache_budget",
 ]
 
-CACHE_LAYOUTS = 16
-K = TypeVar("K")
-V = TypeVar("V")
+#: Bytes a cached slotting takes per SKU (dict entry, two strings, node index).
+SKU_BYTES = 200
+UNLIMITED_MB = 1 << 20
 
 
-def _cached(cache: OrderedDict[K, V], key: K, size: int, make: Callable[[], V]) -> V:
-    value = cache.get(key)
-    if value is None:
-        value = cache[key] = make()
-        if len(cache) > size:
-            cache.popitem(last=False)
-    else:
-        cache.move_to_end(key)
-    return value
+def cache_budget(memory_mb: int) -> int:
+    """Bytes a worker with ``memory_mb`` of memory gives its caches, and the most
+    one layout may take."""
+    return memory_mb * 2**20 // 2
 
 
 @dataclass
 class WorkerContext:
-    """A worker's store connection and caches of layouts and slottings."""
+    """A worker's store connection and its caches of layouts and slottings, bounded
+    by :func:`cache_budget` of ``memory_mb``."""
 
     data_dir: str | None
+    memory_mb: int = UNLIMITED_MB
     _store: Store | None = None
-    layouts: OrderedDict[tuple[str, int], Layout] = field(default_factory=OrderedDict)
-    slottings: OrderedDict[tuple[str, int | str], Slotting] = field(default_factory=OrderedDict)
+    layouts: SizedCache[tuple[str, str, int], Layout] = field(init=False)
+    slottings: SizedCache[tuple[str, str, int | str], Slotting] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.layouts = SizedCache(cache_budget(self.memory_mb))
+        self.slottings = SizedCache(cache_budget(self.memory_mb) // 4)
 
     @property
     def store(self) -> Store:
@@ -85,39 +89,41 @@ class WorkerContext:
             self._store = open_store(self.data_dir)
         return self._store
 
-    def layout(self, name: str, version: int) -> Layout:
-        """A stored layout version, compiled once per worker."""
+    def layout(self, tenant: str, name: str, version: int) -> Layout:
+        """A stored layout version of a tenant, compiled once per worker."""
 
         def load() -> Layout:
-            rec = self.store.get_layout(name, version)
+            rec = self.store.get_layout(name, version, tenant=tenant)
             if rec is None:  # the parent resolved it, so this is a race with nothing
                 raise ApiProblem(404, f"layout {name!r} has no version {version}",
                                  slug="not-found", field="layout_version")  # fmt: skip
             return build_layout(name, json.loads(rec.spec))
 
-        return _cached(self.layouts, (name, version), CACHE_LAYOUTS, load)
+        return self.layouts.get((tenant, name, version), load, layout_bytes)
 
-    def slotting(self, name: str, version: int | str, layout: Layout) -> Slotting:
+    def slotting(self, tenant: str, name: str, version: int | str, layout: Layout) -> Slotting:
         """A stored slotting version of layout ``name``, or ``"identity"``."""
 
         def load() -> Slotting:
             if version == "identity":
                 return Slotting.identity(layout)
-            rec = self.store.get_slotting(name, int(version))
+            rec = self.store.get_slotting(name, int(version), tenant=tenant)
             if rec is None:
                 raise ApiProblem(404, f"layout {name!r} has no slotting version {version}",
                                  slug="not-found", field="slotting_version")  # fmt: skip
             return Slotting(json.loads(rec.bins), name=f"slotting {version} of {name!r}")
 
-        key = (f"{name}@{layout.version}", version) if version == "identity" else (name, version)
-        return _cached(self.slottings, key, 2 * CACHE_LAYOUTS, load)
+        key = (tenant, f"{name}@{layout.version}" if version == "identity" else name, version)
+        return self.slottings.get(key, load, lambda s: SKU_BYTES * len(s.bins))
 
 
-def init_worker(data_dir: str | None, warm: bool = True) -> WorkerContext:
-    """Start a worker: compile the JIT kernels, then serve from ``data_dir``."""
+def init_worker(data_dir: str | None, warm: bool = True, memory_mb: int = UNLIMITED_MB
+                ) -> WorkerContext:  # fmt: skip
+    """Start a worker: compile the JIT kernels, then serve from ``data_dir`` with
+    caches bounded by ``memory_mb``."""
     if warm:
         warm_up()
-    return WorkerContext(data_dir)
+    return WorkerContext(data_dir, memory_mb)
 
 
 def warm_up() -> None:
@@ -138,9 +144,13 @@ def warm_up() -> None:
 
 # ---- layouts -------------------------------------------------------------------------
 def validate_layout(
-    ctx: WorkerContext, name: str, body: bytes, fmt: str, max_slots: int
+    ctx: WorkerContext, name: str, body: bytes, fmt: str, max_slots: int, memory_mb: int
 ) -> dict[str, Any]:
-    """Parse, check and compile an uploaded spec; returns what the store keeps."""
+    """Parse, check and compile an uploaded spec; returns what the store keeps.
+
+    The oracle's memory is estimated from the graph before the oracle is built:
+    a layout over half of a worker's ``memory_mb`` is refused.
+    """
     del ctx
     data = parse_document(body, fmt, "layout spec")
     typed = parse_layout(name, data)
@@ -158,6 +168,12 @@ def validate_layout(
         raise ApiProblem(422, f"the layout has {len(layout.slots):,} slots; this server accepts "
                          f"at most {max_slots:,} (PICKOPT_MAX_LAYOUT_SLOTS)", slug="limit",
                          field="spec", limit=max_slots)  # fmt: skip
+    need, allowed = layout_bytes(layout), cache_budget(memory_mb)
+    if need > allowed:
+        raise ApiProblem(422, f"the layout's distance tables would take about {need / 2**20:,.0f} "
+                         f"MB; a solver worker has {memory_mb:,} MB (PICKOPT_WORKER_MEMORY_MB) "
+                         f"and one layout may use at most half, {allowed / 2**20:,.0f} MB",
+                         slug="limit", field="spec", limit=memory_mb)  # fmt: skip
     try:
         oracle = DistanceOracle.for_layout(layout)
     except PickoptError as exc:
@@ -174,19 +190,21 @@ def validate_layout(
 
 
 def validate_slotting(
-    ctx: WorkerContext, name: str, version: int, body: bytes, fmt: str
+    ctx: WorkerContext, tenant: str, name: str, version: int, body: bytes, fmt: str
 ) -> dict[str, Any]:
     """Parse an uploaded slotting and check every bin against the layout version."""
-    layout = ctx.layout(name, version)
+    layout = ctx.layout(tenant, name, version)
     bins = parse_slotting(body, fmt)
     slotting = check_slotting(layout, bins)
     return {"bins": canonical_json(bins), "digest": slotting.version, "skus": len(bins)}
 
 
 # ---- routes and waves ------------------------------------------------------------------
-def plan_route(ctx: WorkerContext, name: str, version: int, req: dict[str, Any]) -> bytes:
+def plan_route(
+    ctx: WorkerContext, tenant: str, name: str, version: int, req: dict[str, Any]
+) -> bytes:
     """One route; returns the JSON body."""
-    layout = ctx.layout(name, version)
+    layout = ctx.layout(tenant, name, version)
     for i, pick in enumerate(req["picks"]):
         try:
             layout.slot(pick)
@@ -205,6 +223,7 @@ def plan_route(ctx: WorkerContext, name: str, version: int, req: dict[str, Any])
 
 def plan_wave_task(
     ctx: WorkerContext,
+    tenant: str,
     name: str,
     version: int,
     slotting_version: int | str,
@@ -212,8 +231,8 @@ def plan_wave_task(
     time_budget: float,
 ) -> bytes:
     """One wave plan; returns the JSON body."""
-    layout = ctx.layout(name, version)
-    slotting = ctx.slotting(name, slotting_version, layout)
+    layout = ctx.layout(tenant, name, version)
+    slotting = ctx.slotting(tenant, name, slotting_version, layout)
     orders = to_orders(req["orders"])
     cart = to_cart(req["cart"])
     policy = to_policy(req["policy"], time_budget)

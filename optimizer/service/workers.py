@@ -7,6 +7,9 @@ native code (OR-Tools, numba) fails only the request it was serving: that
 request gets a 500 problem, the dead process is replaced in the background,
 and the other workers carry on. A task that outlives its deadline is killed
 the same way, which is what makes the per-request time budget a hard limit.
+A worker that dies while idle (the OOM killer, an operator's ``kill``) is
+noticed by a watch every ``watch_interval`` seconds, and in any case before
+it is handed a task, and replaced: no request pays for it.
 
 Workers are started with ``spawn`` (no fork of a threaded event loop) and
 run an initializer once (JIT warm-up) before they report ready.
@@ -61,8 +64,20 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux), else its peak."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _worker_main(conn: Connection, initializer: Callable[[], Any]) -> None:
-    """The loop of one worker process: ``(fn, args)`` in, ``(status, payload)`` out."""
+    """The loop of one worker process: ``(fn, args)`` in, ``(status, payload, rss)``
+    out, ``rss`` being its resident memory after the task."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     try:
         context = initializer()
@@ -89,7 +104,7 @@ def _worker_main(conn: Connection, initializer: Callable[[], Any]) -> None:
             traceback.print_exc()
             reply = ("internal", f"{type(exc).__name__}: {exc}")
         try:
-            conn.send(reply)
+            conn.send((*reply, rss_bytes()))
         except (BrokenPipeError, OSError):
             return
 
@@ -127,7 +142,7 @@ class _Worker:
         try:
             data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # nothing was sent: the worker is fine
-            return ("internal", f"cannot send the task: {type(exc).__name__}: {exc}")
+            return ("internal", f"cannot send the task: {type(exc).__name__}: {exc}", 0)
         try:
             self.conn.send_bytes(data)
         except (BrokenPipeError, OSError):
@@ -166,7 +181,15 @@ class WorkerPool:
     start_timeout
         Seconds a worker may take to start and warm up.
     on_restart
-        Called with ``"crash"`` or ``"timeout"`` whenever a worker is replaced.
+        Called with ``"crash"``, ``"timeout"`` or ``"idle-death"`` whenever a
+        worker is replaced.
+    watch_interval
+        Seconds between checks of the idle workers' processes.
+    max_rss_mb
+        A worker whose resident memory is past this after a task is retired
+        (after its answer is sent) and replaced with reason ``"memory"``: what
+        no cache bound catches (allocator fragmentation, library caches)
+        cannot accumulate.
     """
 
     def __init__(
@@ -176,6 +199,8 @@ class WorkerPool:
         *,
         start_timeout: float = 600.0,
         on_restart: Callable[[str], None] | None = None,
+        watch_interval: float = 1.0,
+        max_rss_mb: int | None = None,
     ) -> None:
         if size < 1:
             raise ValueError("size < 1 not understood.")
@@ -188,8 +213,13 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._io: ThreadPoolExecutor | None = None
         self._respawning: set[asyncio.Task[None]] = set()
+        self._busy: set[_Worker] = set()
+        self._watch_interval = watch_interval
+        self._watch: asyncio.Task[None] | None = None
         self._closed = False
         self.restarts = 0
+        self.max_rss = None if max_rss_mb is None else max_rss_mb * 2**20
+        self.peak_rss = 0  # the most any worker held after a task, bytes
 
     @property
     def live(self) -> int:
@@ -217,6 +247,32 @@ class WorkerPool:
         if errors:
             await self.close()
             raise errors[0]
+        self._watch = asyncio.ensure_future(self._watch_idle())
+
+    def reap(self) -> int:
+        """Replace every idle worker whose process has died; how many there were."""
+        dead = [w for w in self._all if w not in self._busy and not w.process.is_alive()]
+        for worker in dead:
+            log.error("idle solver worker %d died (%s); starting a new one", worker.pid,
+                      _describe_exit(worker.process.exitcode))  # fmt: skip
+            self._lose(worker, "idle-death")
+        return len(dead)
+
+    async def _watch_idle(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(self._watch_interval)
+            self.reap()
+
+    def _lose(self, worker: _Worker, reason: str) -> None:
+        """Forget a dead or killed worker and start its replacement."""
+        self._all.discard(worker)
+        self._busy.discard(worker)
+        with contextlib.suppress(OSError):
+            worker.conn.close()
+        if not self._closed:
+            task = asyncio.ensure_future(self._replace(reason))
+            self._respawning.add(task)
+            task.add_done_callback(self._respawning.discard)
 
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """Run ``fn(context, *args)`` in a worker and return its result.
@@ -231,16 +287,12 @@ class WorkerPool:
         """
         if self._closed or self._idle is None or self._io is None:
             raise ApiProblem(503, "the solver pool is not running", slug="unavailable")
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout)
-        except TimeoutError:
-            raise ApiProblem(503, f"no solver worker became free within {timeout:g} s",
-                             slug="busy", headers={"Retry-After": "1"}) from None  # fmt: skip
+        worker = await self._take(timeout)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._io, worker.call, fn, args, timeout)
         future.add_done_callback(lambda f: self._release(worker, f))
         try:
-            status, payload = await asyncio.shield(future)
+            status, payload, _ = await asyncio.shield(future)
         except _Crashed as exc:
             raise ApiProblem(
                 500,
@@ -260,26 +312,61 @@ class WorkerPool:
             raise ApiProblem(**payload)
         raise ApiProblem(500, f"internal error in the solver: {payload}", slug="internal")
 
+    async def _take(self, timeout: float) -> _Worker:
+        """An idle worker whose process is alive (dead ones are replaced on the way)."""
+        assert self._idle is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), max(left, 0.0))
+            except TimeoutError:
+                raise ApiProblem(503, f"no solver worker became free within {timeout:g} s",
+                                 slug="busy", headers={"Retry-After": "1"}) from None  # fmt: skip
+            if worker not in self._all:  # reaped while it waited in the queue
+                continue
+            if not worker.process.is_alive():
+                log.error("idle solver worker %d died (%s); starting a new one", worker.pid,
+                          _describe_exit(worker.process.exitcode))  # fmt: skip
+                self._lose(worker, "idle-death")
+                continue
+            self._busy.add(worker)
+            return worker
+
     def _release(self, worker: _Worker, future: Future[Any] | asyncio.Future[Any]) -> None:
         """Back to the idle queue, or replaced if it died or was killed."""
+        self._busy.discard(worker)
         exc = None if future.cancelled() else future.exception()
         if isinstance(exc, _Crashed | _TimedOut):
-            self._all.discard(worker)
-            reason = "crash" if isinstance(exc, _Crashed) else "timeout"
             if isinstance(exc, _Crashed):
                 log.error("solver worker %d died (%s); starting a new one",
                           worker.pid, _describe_exit(exc.exitcode))  # fmt: skip
             else:
                 log.warning("solver worker %d ran past its deadline and was killed", worker.pid)
-            if not self._closed:
-                task = asyncio.ensure_future(self._replace(reason))
-                self._respawning.add(task)
-                task.add_done_callback(self._respawning.discard)
+            self._lose(worker, "crash" if isinstance(exc, _Crashed) else "timeout")
+        elif worker not in self._all:  # reaped meanwhile (cannot happen to a busy one)
+            return
         elif self._closed:
             worker.stop()
             self._all.discard(worker)
+        elif not future.cancelled() and self._over_budget(worker, future.result()[2]):
+            self._io_stop(worker)
+            self._lose(worker, "memory")
         elif self._idle is not None:
             self._idle.put_nowait(worker)
+
+    def _over_budget(self, worker: _Worker, rss: int) -> bool:
+        self.peak_rss = max(self.peak_rss, rss)
+        if self.max_rss is None or rss <= self.max_rss:
+            return False
+        log.warning("solver worker %d holds %.0f MB, over its budget of %.0f MB; replacing it",
+                    worker.pid, rss / 2**20, self.max_rss / 2**20)  # fmt: skip
+        return True
+
+    def _io_stop(self, worker: _Worker) -> None:
+        """Stop a worker without blocking the event loop."""
+        if self._io is not None:
+            self._io.submit(worker.stop)
 
     async def _replace(self, reason: str) -> None:
         loop = asyncio.get_running_loop()
@@ -306,6 +393,8 @@ class WorkerPool:
     async def close(self) -> None:
         """Stop every worker (busy ones are killed after a short grace)."""
         self._closed = True
+        if self._watch is not None:
+            self._watch.cancel()
         for task in list(self._respawning):
             task.cancel()
         idle = []

@@ -22,7 +22,7 @@ from optimizer.layout import Layout, json_schema
 from optimizer.service import Settings, create_app, tasks
 from optimizer.service.workers import WorkerPool
 from tests.conftest import pa_spec
-from tests.service_support import AUTH, KEY
+from tests.service.support import AUTH, KEY
 
 
 def _graph(**changes: Any) -> dict[str, Any]:

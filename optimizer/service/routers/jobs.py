@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from starlette.concurrency import run_in_threadpool
 
-from optimizer.service.deps import V1, StoreDep
+from optimizer.service.deps import V1, StoreDep, TenantDep
 from optimizer.service.problems import ApiProblem
 from optimizer.service.routers.common import errors, json_response, splice
 from optimizer.service.schemas import JobOut
@@ -36,9 +36,10 @@ def job_body(job: JobRecord) -> bytes:
 async def get_job(
     job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="from POST /v1/waves")],
     store: StoreDep,
+    tenant: TenantDep,
 ) -> Response:
     """A wave job: queued, running, done (with ``result``) or failed (with ``error``)."""
-    job = await run_in_threadpool(store.get_job, job_id)
+    job = await run_in_threadpool(lambda: store.get_job(job_id, tenant=tenant))
     if job is None:
         raise ApiProblem(404, f"no job {job_id!r}", slug="not-found", field="job_id")
     return json_response(job_body(job))

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from optimizer.service import tasks
-from optimizer.service.deps import V1, NamePath, ServiceDep, StoreDep, VersionQuery
+import optimizer.service.tasks as tasks
+from optimizer.service.deps import V1, NamePath, ServiceDep, StoreDep, TenantDep, VersionQuery
 from optimizer.service.problems import ApiProblem
 from optimizer.service.routers.common import (
     errors,
@@ -102,9 +102,9 @@ def _format(content_type: str | None, accepted: dict[str, str]) -> str:
 
 
 @router.get("", response_model=LayoutList, responses=errors(401))
-async def list_layouts(store: StoreDep) -> dict[str, Any]:
+async def list_layouts(store: StoreDep, tenant: TenantDep) -> dict[str, Any]:
     """Every layout name with its latest version."""
-    items = await run_in_threadpool(store.list_layouts)
+    items = await run_in_threadpool(lambda: store.list_layouts(tenant=tenant))
     return {"layouts": [s.__dict__ for s in items]}
 
 
@@ -113,7 +113,7 @@ async def list_layouts(store: StoreDep) -> dict[str, Any]:
     response_model=LayoutVersion,
     status_code=201,
     responses={200: {"model": LayoutVersion, "description": "Same as the latest version"},
-               **errors(401, 413, 415, 422, 500, 503)},
+               **errors(401, 403, 413, 415, 422, 500, 503, 507)},
     openapi_extra=_LAYOUT_BODY,
 )  # fmt: skip
 async def put_layout(
@@ -121,6 +121,7 @@ async def put_layout(
     request: Request,
     service: ServiceDep,
     store: StoreDep,
+    tenant: TenantDep,
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """Upload a layout spec: validated, compiled and stored as a new immutable version."""
@@ -128,12 +129,11 @@ async def put_layout(
     body = await request.body()
     s = service.settings
     checked = await service.solve(tasks.validate_layout, name, body, fmt, s.max_layout_slots,
-                                  timeout=s.upload_timeout_s)  # fmt: skip
-    rec, created = await run_in_threadpool(
-        lambda: store.put_layout(
-            name, digest=checked["digest"], layout_hash=checked["layout_hash"], format=fmt,
-            source=checked["source"], spec=checked["spec"], info=checked["info"],
-        )
+                                  s.worker_memory_mb, timeout=s.upload_timeout_s)  # fmt: skip
+    rec, created = await service.write(
+        store.put_layout, name, digest=checked["digest"], layout_hash=checked["layout_hash"],
+        format=fmt, source=checked["source"], spec=checked["spec"], info=checked["info"],
+        tenant=tenant,
     )  # fmt: skip
     body_out = LayoutVersion.model_validate(_version_out(rec)).model_dump_json()
     return json_response(body_out, 201 if created else 200,
@@ -141,17 +141,19 @@ async def put_layout(
 
 
 @router.get("/{name}", response_model=LayoutDocument, responses=errors(401, 404, 422))
-async def get_layout(name: NamePath, store: StoreDep, version: VersionQuery = None) -> Response:
+async def get_layout(
+    name: NamePath, store: StoreDep, tenant: TenantDep, version: VersionQuery = None
+) -> Response:
     """A layout version (the latest by default) with its spec as JSON."""
-    rec = await find_layout(store, name, version)
+    rec = await find_layout(store, name, version, tenant=tenant)
     envelope = {**_version_out(rec), "source": rec.source if rec.format == "toml" else None}
     return json_response(splice(envelope, "spec", rec.spec))
 
 
 @router.get("/{name}/versions", response_model=LayoutVersions, responses=errors(401, 404, 422))
-async def layout_versions(name: NamePath, store: StoreDep) -> dict[str, Any]:
+async def layout_versions(name: NamePath, store: StoreDep, tenant: TenantDep) -> dict[str, Any]:
     """Every stored version of a layout, oldest first."""
-    recs = await run_in_threadpool(store.layout_versions, name)
+    recs = await run_in_threadpool(lambda: store.layout_versions(name, tenant=tenant))
     if not recs:
         raise ApiProblem(404, f"no layout named {name!r}", slug="not-found", field="layout")
     return {"name": name, "versions": [_version_out(r) for r in recs]}
@@ -162,7 +164,7 @@ async def layout_versions(name: NamePath, store: StoreDep) -> dict[str, Any]:
     response_model=SlottingVersion,
     status_code=201,
     responses={200: {"model": SlottingVersion, "description": "Same as the latest version"},
-               **errors(401, 404, 413, 415, 422, 500, 503)},
+               **errors(401, 403, 404, 413, 415, 422, 500, 503, 507)},
     openapi_extra=_SLOTTING_BODY,
 )  # fmt: skip
 async def put_slotting(
@@ -170,6 +172,7 @@ async def put_slotting(
     request: Request,
     service: ServiceDep,
     store: StoreDep,
+    tenant: TenantDep,
     layout_version: Annotated[
         int | None, Query(ge=1, le=2**31 - 1, description="check against; default: latest")
     ] = None,
@@ -177,13 +180,13 @@ async def put_slotting(
 ) -> Response:
     """Upload where each SKU is stored; every bin is checked against the layout."""
     fmt = _format(content_type, SLOTTING_TYPES)
-    layout = await find_layout(store, name, layout_version)
+    layout = await find_layout(store, name, layout_version, tenant=tenant)
     body = await request.body()
-    checked = await service.solve(tasks.validate_slotting, name, layout.version, body, fmt,
-                                  timeout=service.settings.upload_timeout_s)  # fmt: skip
-    rec, created = await run_in_threadpool(
-        lambda: store.put_slotting(name, digest=checked["digest"], layout_version=layout.version,
-                                   skus=checked["skus"], bins=checked["bins"])
+    checked = await service.solve(tasks.validate_slotting, tenant, name, layout.version, body,
+                                  fmt, timeout=service.settings.upload_timeout_s)  # fmt: skip
+    rec, created = await service.write(
+        store.put_slotting, name, digest=checked["digest"], layout_version=layout.version,
+        skus=checked["skus"], bins=checked["bins"], tenant=tenant,
     )  # fmt: skip
     body_out = SlottingVersion.model_validate(_slotting_out(rec)).model_dump_json()
     return json_response(
@@ -205,12 +208,13 @@ async def put_slotting(
 async def get_slotting(
     name: NamePath,
     store: StoreDep,
+    tenant: TenantDep,
     version: VersionQuery = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """A slotting version (the latest by default), as JSON or CSV."""
-    await find_layout(store, name, None)
-    rec = await find_slotting(store, name, version)
+    await find_layout(store, name, None, tenant=tenant)
+    rec = await find_slotting(store, name, version, tenant=tenant)
     wants_csv = accept is not None and "text/csv" in accept and "json" not in accept
     if wants_csv:
         bins = json.loads(rec.bins)

@@ -1,8 +1,10 @@
 """Operations: ``/healthz`` (liveness), ``/readyz`` (readiness), ``/metrics`` (Prometheus).
-No API key: probes and scrapers run inside the deployment."""
+Probes need no API key (they run inside the deployment); ``/metrics`` is open,
+behind a key with the admin scope, or off (``PICKOPT_METRICS``)."""
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -11,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from optimizer.service.deps import ServiceDep
 from optimizer.service.schemas import Health, Readiness
+from optimizer.service.state import Service
 
 __all__ = ["router"]
 
@@ -29,26 +32,41 @@ async def healthz() -> dict[str, Any]:
     responses={503: {"model": Readiness, "description": "Not ready"}},
 )
 async def readyz(service: ServiceDep, response: Response) -> dict[str, Any]:
-    """Ready when the store answers and every solver worker is up."""
-    store_ok = False
-    if service.store is not None:
-        try:
-            await run_in_threadpool(service.store.ping)
-            store_ok = True
-        except Exception:
-            store_ok = False
+    """Ready when the store answers and has room, and every solver worker is up
+    (workers that died idle are noticed here, not by the next request)."""
+    store = await _store_state(service)
+    if service.pool is not None:
+        service.pool.reap()
+        service.metrics.workers.set(service.pool.live)
     live = service.pool.live if service.pool is not None else 0
     want = service.settings.workers
     if not service.ready:
         status = "starting"
-    elif store_ok and live >= want:
+    elif store == "ok" and live >= want:
         status = "ready"
     else:
         status = "degraded"
-    ok = status == "ready" or (status == "degraded" and store_ok and live > 0)
+    ok = status == "ready" or (status == "degraded" and store == "ok" and live > 0)
     response.status_code = 200 if ok else 503
-    return {"status": status, "workers": want, "workers_ready": live,
-            "store": "ok" if store_ok else "error"}  # fmt: skip
+    return {"status": status, "workers": want, "workers_ready": live, "store": store}
+
+
+async def _store_state(service: Service) -> str:
+    """``ok``, ``full`` (a write failed for want of space, or less than
+    ``min_free_disk_mb`` is left) or ``error`` (it cannot be read)."""
+    if service.store is None:
+        return "error"
+    try:
+        await run_in_threadpool(service.store.ping)
+    except Exception:
+        return "error"
+    if service.storage_recently_full():
+        return "full"
+    try:
+        free = shutil.disk_usage(service.settings.data_dir).free
+    except OSError:
+        return "error"
+    return "full" if free < service.settings.min_free_disk_mb * 2**20 else "ok"
 
 
 @router.get(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
-from optimizer.service import tasks
-from optimizer.service.deps import V1, ServiceDep, StoreDep
+import optimizer.service.tasks as tasks
+from optimizer.service.deps import V1, ServiceDep, StoreDep, TenantDep
 from optimizer.service.problems import ApiProblem
 from optimizer.service.routers.common import errors, find_layout, find_slotting, json_response
 from optimizer.service.routers.jobs import job_body
@@ -18,19 +19,31 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/waves", tags=["waves"], dependencies=V1)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+        description="with `?async=true`: a retried submit with the same key (and the same "
+        "request) answers the job it created, never a second job",
+    ),
+]  # fmt: skip
+
+
 @router.post(
     "",
     response_model=WavePlanOut,
     responses={202: {"model": JobOut, "description": "Accepted as a job (`?async=true`)"},
-               **errors(401, 404, 413, 422, 500, 503)},
+               **errors(401, 404, 409, 413, 415, 422, 500, 503, 507)},
 )  # fmt: skip
 async def post_wave(
     req: WaveRequest,
     service: ServiceDep,
     store: StoreDep,
+    tenant: TenantDep,
     run_async: Annotated[
         bool, Query(alias="async", description="run as a job: 202 and GET /v1/jobs/{id}")
     ] = False,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Batch the orders for the cart and route every batch.
 
@@ -51,25 +64,42 @@ async def post_wave(
     if budget > max_budget:
         raise ApiProblem(422, f"time_budget_s is {budget:g} s; the limit is {max_budget:g} s",
                          slug="limit", field="time_budget_s", limit=max_budget)  # fmt: skip
-    layout = await find_layout(store, req.layout, req.layout_version)
+    layout = await find_layout(store, req.layout, req.layout_version, tenant=tenant)
     slotting: int | str = req.slotting_version
     if slotting == "latest" or isinstance(slotting, int):
         pinned = slotting if isinstance(slotting, int) else None
-        slotting = (await find_slotting(store, layout.name, pinned)).version
+        found = await find_slotting(store, layout.name, pinned, tenant=tenant)
+        _check_same_layout(found.version, found.layout_version, layout.version)
+        slotting = found.version
     request = req.model_dump()
     if request["policy"]["batching"] is None:
         request["policy"]["batching"] = s.default_batching
     args: dict[str, Any] = {
-        "layout": layout.name, "layout_version": layout.version, "slotting_version": slotting,
-        "request": request, "time_budget": budget,
+        "tenant": tenant, "layout": layout.name, "layout_version": layout.version,
+        "slotting_version": slotting, "request": request, "time_budget": budget,
     }  # fmt: skip
     if run_async:
         assert service.jobs is not None
-        job = await service.jobs.submit(args)
+        job, created = await service.jobs.submit(args, tenant=tenant, idem_key=idempotency_key)
+        if not created and json.loads(job.request) != args:
+            raise ApiProblem(409, f"Idempotency-Key {idempotency_key!r} was used for another "
+                             f"request (job {job.id}); use a new key for a new wave",
+                             slug="idempotency-key-reused", field="Idempotency-Key")  # fmt: skip
         return json_response(job_body(job), 202, {"Location": f"/v1/jobs/{job.id}"})
     body: bytes = await service.solve(
-        tasks.plan_wave_task, layout.name, layout.version, slotting, args["request"], budget,
-        timeout=budget + s.solve_grace_s,
+        tasks.plan_wave_task, tenant, layout.name, layout.version, slotting, args["request"],
+        budget, timeout=budget + s.solve_grace_s,
     )  # fmt: skip
     service.metrics.waves.labels("sync").inc()
     return json_response(body)
+
+
+def _check_same_layout(slotting: int, checked_against: int, layout: int) -> None:
+    """409 unless the slotting was checked against the layout version the wave uses:
+    its bins may not exist, or be elsewhere, in another version."""
+    if checked_against != layout:
+        raise ApiProblem(409, f"slotting version {slotting} was checked against layout version "
+                         f"{checked_against}, but the wave uses layout version {layout}; pin "
+                         "layout_version and slotting_version that belong together, or upload "
+                         f"the slotting again for version {layout}", slug="version-conflict",
+                         field="slotting_version")  # fmt: skip

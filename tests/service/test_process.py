@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service_support import (
+from tests.service.support import (
     SINGLE_TOML,
     running_server,
     slotting_csv,

@@ -128,3 +128,32 @@ def test_kill_9_mid_write_keeps_every_committed_version(tmp_path: Path) -> None:
     assert [r.version for r in store.layout_versions("a")] == list(
         range(1, len(store.layout_versions("a")) + 1)
     )
+
+
+def test_a_store_from_before_tenants_and_leases_is_migrated(tmp_path: Path) -> None:
+    """Rows written by the first schema stay readable, as the default tenant's."""
+    db = sqlite3.connect(tmp_path / "pickopt.sqlite3")
+    db.executescript(
+        "CREATE TABLE layouts (name TEXT NOT NULL, version INTEGER NOT NULL, digest TEXT NOT "
+        "NULL, layout_hash TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL, spec TEXT "
+        "NOT NULL, info TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (name, version));"
+        "CREATE TABLE slottings (layout TEXT NOT NULL, version INTEGER NOT NULL, digest TEXT "
+        "NOT NULL, layout_version INTEGER NOT NULL, skus INTEGER NOT NULL, bins TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, PRIMARY KEY (layout, version));"
+        "CREATE TABLE jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, "
+        "request TEXT NOT NULL, result TEXT, error TEXT, created_at TEXT NOT NULL, started_at "
+        "TEXT, finished_at TEXT);"
+        "INSERT INTO layouts VALUES ('a', 1, 'd', 'h', 'json', '', '{}', '{}', 't');"
+        "INSERT INTO slottings VALUES ('a', 1, 'd', 1, 0, '{}', 't');"
+        "INSERT INTO jobs VALUES ('j', 'wave', 'queued', '{}', NULL, NULL, 't', NULL, NULL);"
+    )
+    db.close()
+    store = SqliteStore(tmp_path)
+    layout = store.get_layout("a")
+    assert layout is not None and layout.version == 1
+    assert store.get_slotting("a") is not None
+    assert store.get_layout("a", tenant="acme") is None
+    rec, created = store.put_layout("a", digest="e", layout_hash="h", format="json", source="",
+                                    spec="{}", info={}, tenant="acme")  # fmt: skip
+    assert created and rec.version == 1
+    assert [j.id for j in store.claimable_jobs()] == ["j"]

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.service_support import AUTH, SINGLE_TOML, running_server, slotting_csv
+from tests.service.support import AUTH, SINGLE_TOML, running_server, slotting_csv
 
 EXAMPLES = int(os.environ.get("PICKOPT_FUZZ_EXAMPLES", "10"))
 
@@ -39,7 +39,10 @@ def test_fuzzing_the_openapi_document_finds_no_5xx_and_no_schema_break(tmp_path:
               headers={"Content-Type": "application/toml"})  # fmt: skip
         c.put("/v1/layouts/single_block/slotting", content=slotting_csv(0),
               headers={"Content-Type": "text/csv"})  # fmt: skip
-        env = {**os.environ, "SCHEMATHESIS_HOOKS": str(ROOT / "tests" / "schemathesis_hooks.py")}
+        env = {
+            **os.environ,
+            "SCHEMATHESIS_HOOKS": str(ROOT / "tests" / "service" / "schemathesis_hooks.py"),
+        }
         run = subprocess.run(fuzz_command(server.url, EXAMPLES), cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=600)  # fmt: skip
         metrics = c.get("/metrics").text

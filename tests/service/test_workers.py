@@ -15,7 +15,7 @@ import pytest
 from optimizer.service import Settings, create_app, tasks
 from optimizer.service.problems import ApiProblem
 from optimizer.service.workers import WorkerPool
-from tests.service_support import AUTH, KEY, SINGLE_TOML, segfault, wave_body
+from tests.service.support import AUTH, KEY, SINGLE_TOML, segfault, wave_body
 
 with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works the same here
     warnings.simplefilter("ignore")

@@ -20,7 +20,7 @@ with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works t
 from optimizer.cli import main
 from optimizer.service import ServiceConfigError, Settings, create_app
 from tests.conftest import LAYOUTS
-from tests.service_support import AUTH, KEY, SINGLE_TOML, slotting_csv, wave_body
+from tests.service.support import AUTH, KEY, SINGLE_TOML, slotting_csv, wave_body
 
 TOML = {"Content-Type": "application/toml"}
 CSV = {"Content-Type": "text/csv"}

@@ -1,6 +1,6 @@
 """Schemathesis hooks for fuzzing the service: a serializer for TOML layout uploads.
 
-Used as ``SCHEMATHESIS_HOOKS=tests/schemathesis_hooks.py schemathesis run ...``
+Used as ``SCHEMATHESIS_HOOKS=tests/service/schemathesis_hooks.py schemathesis run ...``
 (see the README and ``make fuzz``).
 """
 
