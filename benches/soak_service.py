@@ -44,8 +44,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from optimizer.synthetic.instances import large_wave  # noqa: E402
 from optimizer.layout import Layout  # noqa: E402
+from optimizer.synthetic.instances import large_wave  # noqa: E402
 
 LAYOUT_FILE = ROOT / "layouts" / "single_block.toml"
 #: Large layouts the clients upload: (aisles, cells per side, blocks) -> 2 * a * c * b slots.
