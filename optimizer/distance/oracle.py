@@ -32,7 +32,39 @@ __all__ = ["DistanceOracle", "MAX_JUNCTIONS"]
 
 MAX_JUNCTIONS = 4096  # 4096^2 float64 = 128 MB; beyond it, Dijkstra rows
 ROW_CACHE = 2048  # Dijkstra rows kept in fallback mode
-_SHARED: OrderedDict[str, DistanceOracle] = OrderedDict()  # layout version -> oracle
+SHARED_COUNT = 32  # oracles kept by ``DistanceOracle.for_layout``
+
+
+class _SharedOracles:
+    """The oracles :meth:`DistanceOracle.for_layout` keeps, by layout version.
+
+    Least recently used ones are dropped past ``SHARED_COUNT`` or, when a budget
+    is set, past ``budget`` bytes; the newest always stays. Sizes are read each
+    time because a fallback-mode oracle grows as it caches Dijkstra rows.
+    """
+
+    def __init__(self) -> None:
+        self.oracles: OrderedDict[str, DistanceOracle] = OrderedDict()
+        self.budget: int | None = None
+
+    def get(self, layout: Layout) -> DistanceOracle:
+        oracle = self.oracles.get(layout.version)
+        if oracle is None:
+            oracle = self.oracles[layout.version] = DistanceOracle(layout)
+        else:
+            self.oracles.move_to_end(layout.version)
+        self.evict()
+        return oracle
+
+    def evict(self) -> None:
+        while len(self.oracles) > 1 and (
+            len(self.oracles) > SHARED_COUNT
+            or (self.budget is not None and self.nbytes() > self.budget)
+        ):
+            self.oracles.popitem(last=False)
+
+    def nbytes(self) -> int:
+        return sum(o.nbytes for o in self.oracles.values())
 
 
 def _adjacency(layout: Layout) -> csr_array:
@@ -206,14 +238,25 @@ class DistanceOracle:
 
         Layouts are immutable, so one oracle per version serves every caller.
         """
-        oracle = _SHARED.get(layout.version)
-        if oracle is None:
-            oracle = _SHARED[layout.version] = cls(layout)
-            if len(_SHARED) > 32:
-                _SHARED.popitem(last=False)
-        else:
-            _SHARED.move_to_end(layout.version)
-        return oracle
+        return _SHARED.get(layout)
+
+    @staticmethod
+    def set_shared_budget(max_bytes: int | None) -> None:
+        """Bound the memory of the oracles :meth:`for_layout` keeps, in bytes.
+
+        Least recently used oracles are dropped first; the newest always stays.
+        A long-running process (a service worker) sets this from its memory
+        budget; ``None`` keeps up to ``SHARED_COUNT`` oracles whatever their size.
+
+        Examples
+        --------
+        >>> DistanceOracle.set_shared_budget(64 * 2**20)
+        >>> DistanceOracle.set_shared_budget(None)
+        """
+        if max_bytes is not None and max_bytes < 0:
+            raise PickoptError(f"shared oracle budget must be >= 0 bytes, got {max_bytes}")
+        _SHARED.budget = max_bytes
+        _SHARED.evict()
 
     def __init__(self, layout: Layout, *, max_junctions: int = MAX_JUNCTIONS) -> None:
         self.layout = layout
@@ -526,3 +569,6 @@ class DistanceOracle:
         first = self.layout.pick_nodes[:2]
         self.matrix(first)
         self.between(first, first)
+
+
+_SHARED = _SharedOracles()

@@ -79,6 +79,10 @@ class WorkerContext:
     def __post_init__(self) -> None:
         self.layouts = SizedCache(cache_budget(self.memory_mb))
         self.slottings = SizedCache(cache_budget(self.memory_mb) // 4)
+        # The oracles live in the distance layer's own cache (one per layout version,
+        # shared by every caller in this process): bound it by the same budget, so an
+        # evicted layout's tables are freed too.
+        DistanceOracle.set_shared_budget(cache_budget(self.memory_mb))
 
     @property
     def store(self) -> Store:

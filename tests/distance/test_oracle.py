@@ -431,3 +431,24 @@ def test_kernels_without_jit() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "kernels ok" in done.stdout
+
+
+def test_shared_oracles_are_dropped_past_the_byte_budget(single_block, two_block):
+    """With a budget smaller than two oracles, the least recently used one is
+    dropped (a new object comes back), and the newest always stays."""
+    DistanceOracle.set_shared_budget(0)
+    try:
+        first = DistanceOracle.for_layout(single_block)
+        assert DistanceOracle.for_layout(single_block) is first  # alone: kept though over
+        DistanceOracle.for_layout(two_block)
+        assert DistanceOracle.for_layout(single_block) is not first
+    finally:
+        DistanceOracle.set_shared_budget(None)
+    kept = DistanceOracle.for_layout(single_block)
+    DistanceOracle.for_layout(two_block)
+    assert DistanceOracle.for_layout(single_block) is kept  # no budget: both kept
+
+
+def test_a_negative_shared_budget_is_refused():
+    with pytest.raises(PickoptError, match="budget"):
+        DistanceOracle.set_shared_budget(-1)
