@@ -31,7 +31,7 @@ def _layout_info(args: argparse.Namespace) -> None:
     from optimizer.layout import Layout
 
     layout = Layout.from_file(args.file)
-    info = layout.info()
+    info = layout.to_dict()
     info["junctions"] = DistanceOracle.for_layout(layout).n_junctions
     if args.json:
         _print_json(info)
@@ -154,7 +154,7 @@ def _slot(args: argparse.Namespace) -> None:
         cart=Cart(max_items=args.cart_items), seed=args.seed,
         progress=True if args.progress else None,
     )  # fmt: skip
-    s = result.profile.summary()
+    s = result.profile.to_dict()
     skipped = result.profile.issues.describe()
     print(f"history   {args.history}: {s['lines']:,} lines, {s['orders']:,} orders, "
           f"{s['skus']:,} SKUs, {s['days']} day(s); {skipped}")  # fmt: skip

@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     oracle.warm_up()
     route(layout, [layout.slots[0].code], oracle=oracle)  # compile the routing kernels
     warm_ms = (time.perf_counter() - t0) * 1e3
-    info = layout.info()
-    print(f"Layout {info['name']} ({info['version']}): {info['slots']:,} slots, "
+    info = layout.to_dict()
+    print(f"Layout {info['name']} ({info['content_hash']}): {info['slots']:,} slots, "
           f"{info.get('aisles', '-')} aisles x {info.get('blocks', '-')} block(s), "
           f"{info['width_m']} x {info['depth_m']} m; distances and kernels ready in "
           f"{warm_ms:.0f} ms")  # fmt: skip

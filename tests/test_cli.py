@@ -26,7 +26,7 @@ def test_layout_info(capsys: pytest.CaptureFixture[str]) -> None:
     info = json.loads(out)
     assert code == 0
     assert info["slots"] == 900 and info["aisles"] == 10 and info["junctions"] > 0
-    assert len(info["version"]) == 16
+    assert len(info["content_hash"]) == 16
 
 
 def test_distance_matrix(capsys: pytest.CaptureFixture[str]) -> None:

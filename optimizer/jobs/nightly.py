@@ -76,6 +76,26 @@ class NightlyResult:
             return None
         return self.report.saving_pct(self.baseline, "new")
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary of the run: inputs, outputs, files and timings."""
+        return {
+            "out": str(self.out),
+            "files": {k: str(v) for k, v in self.files.items()},
+            "profile": self.profile.to_dict(),
+            "classes": self.classes.to_dict(),
+            "slotting": {
+                "name": self.slotting.name,
+                "version": self.slotting.version,
+                "skus": len(self.slotting),
+            },  # fmt: skip
+            "plan": None if self.plan is None else self.plan.to_dict(),
+            "unslotted": [{"sku": u.sku, "reason": u.reason} for u in self.unslotted],
+            "replay": None if self.report is None else self.report.to_dict(),
+            "baseline": self.baseline,
+            "saving_pct": self.saving_pct,
+            "seconds": dict(self.seconds),
+        }
+
 
 def run_nightly(
     layout: Layout,
@@ -309,7 +329,7 @@ def _markdown(result: NightlyResult, layout: Layout, current: Slotting | None, p
 
 def _inputs_md(result: NightlyResult, layout: Layout, policy: str) -> list[str]:
     profile, classes, new = result.profile, result.classes, result.slotting
-    s = profile.summary()
+    s = profile.to_dict()
     span = f"{s['first_day']} to {s['last_day']}, " if s["first_day"] else ""
     shares = "/".join(f"{100 * x:g}" for x in classes.shares)
     lines = [

@@ -101,6 +101,20 @@ class ReplayReport:
                 raise PickoptError(f"no slotting {n!r} in this replay (have {', '.join(d)})")
         return 100.0 * (1.0 - d[other] / d[base]) if d[base] else 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: metres, tours and unassigned per slotting, and the days."""
+        return {
+            "slottings": list(self.names),
+            "orders": self.orders,
+            "distance_m": {n: round(v, 3) for n, v in self.distance.items()},
+            "tours": dict(self.tours),
+            "unassigned": dict(self.unassigned),
+            "excluded": self.excluded,
+            "excluded_examples": list(self.excluded_examples),
+            "seconds": round(self.seconds, 3),
+            "days": self.to_rows()[:-1],
+        }
+
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per day and a total: day, orders, metres per slotting."""
         rows: list[dict[str, Any]] = []

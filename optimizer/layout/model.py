@@ -148,8 +148,8 @@ class Layout:
 
         Examples
         --------
-        >>> Layout.from_file("layouts/single_block.toml").info()["slots"]
-        900
+        >>> Layout.from_file("layouts/single_block.toml").name
+        'single_block'
         """
         return cls.from_spec(read_spec(path), source=str(path))
 
@@ -255,13 +255,19 @@ class Layout:
         )
         return g
 
-    def info(self) -> dict[str, Any]:
-        """A summary for people: sizes, counts and the version."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: sizes, counts and the content hash (not the spec).
+
+        Examples
+        --------
+        >>> Layout.from_file("layouts/single_block.toml").to_dict()["slots"]
+        900
+        """
         width, depth = self.extent
         out: dict[str, Any] = {
             "name": self.name,
             "kind": self.kind,
-            "version": self.version,
+            "content_hash": self.version,
             "slots": len(self.slots),
             "pick_nodes": int(self.pick_nodes.size),
             "nodes": self.n_nodes,

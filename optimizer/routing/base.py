@@ -121,7 +121,7 @@ class Route:
         """A JSON-ready dict: stops, distance, method, optimal, depots, path."""
         return {
             "layout": self.layout.name,
-            "layout_version": self.layout.version,
+            "layout_hash": self.layout.version,
             "method": self.method,
             "optimal": self.optimal,
             "distance_m": round(self.distance, 6),

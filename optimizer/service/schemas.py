@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from optimizer.batching import METHODS as BATCHING_METHODS
 from optimizer.layout import json_schema as layout_json_schema
@@ -108,7 +108,11 @@ class LayoutInfo(_Out):
 
     name: str
     kind: str
-    version: str = Field(description="content hash of the compiled graph")
+    # Stored before the rename as "version", which in this API means a store number.
+    content_hash: str = Field(
+        description="content hash of the compiled graph (Layout.version in the library)",
+        validation_alias=AliasChoices("content_hash", "version"),
+    )
     slots: int
     pick_nodes: int
     nodes: int

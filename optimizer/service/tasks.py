@@ -183,7 +183,7 @@ def validate_layout(
     except PickoptError as exc:
         raise from_pickopt(exc, "spec") from None
     spec = canonical_json(data)
-    info = {**layout.info(), "junctions": oracle.n_junctions}
+    info = {**layout.to_dict(), "junctions": oracle.n_junctions}
     return {
         "spec": spec,
         "digest": hashlib.sha256(spec.encode()).hexdigest(),

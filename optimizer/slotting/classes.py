@@ -86,8 +86,12 @@ class Classes:
         """SKUs per class."""
         return np.bincount(self.code, minlength=len(self.labels))
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: method, shares and the class table."""
+        return {"method": self.method, "shares": list(self.shares), "classes": self.to_rows()}
+
     def to_rows(self) -> list[dict[str, Any]]:
-        """The class table as dicts (for CSV and JSON)."""
+        """The class table, one dict per class (for CSV and data frames)."""
         return [
             {
                 "class": r.label,

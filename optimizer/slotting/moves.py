@@ -135,8 +135,23 @@ class ReslotPlan:
         full = e["current"] - e["target"]
         return 1.0 if full <= 0 else (e["current"] - e["planned"]) / full
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: budget, expected walking, capture and the moves."""
+        return {
+            "policy": self.policy,
+            "gain": self.gain,
+            "max_moves": self.max_moves,
+            "moves_used": self.moves_used,
+            "captured": round(self.captured, 4),
+            "expected_m_per_day": {k: round(v, 3) for k, v in self.expected_m_per_day.items()},
+            "tour_m_per_day": {k: round(v, 3) for k, v in self.tour_m_per_day.items()},
+            "unknown_skus": list(self.unknown_skus),
+            "unslotted": [{"sku": u.sku, "reason": u.reason} for u in self.unslotted],
+            "moves": self.to_rows(),
+        }
+
     def to_rows(self) -> list[dict[str, Any]]:
-        """The moves as dicts (for CSV)."""
+        """The moves, one dict per move (for CSV and data frames)."""
         return [
             {
                 "step": m.step,

@@ -459,8 +459,8 @@ class DemandProfile:
         need = np.ones(len(self)) if space is None else space
         return need / np.maximum(self.orders, 1)
 
-    def summary(self) -> dict[str, Any]:
-        """Counts for reports."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: counts, days and skipped rows (not the arrays)."""
         return {
             "source": self.source,
             "skus": len(self),
