@@ -1,7 +1,8 @@
 """``pickopt``: the command line, thin over the library.
 
 Every :class:`~optimizer.errors.PickoptError` becomes one readable line on
-stderr and exit code 2; nothing else is caught.
+stderr and exit code 2; nothing else is caught. Output paths are checked
+before the work that fills them, so a typo costs no minutes of planning.
 """
 
 from __future__ import annotations
@@ -16,13 +17,27 @@ from typing import Any
 import numpy as np
 
 from optimizer.errors import PickoptError
+from optimizer.files import output_dir, output_file
 
-__all__ = ["main"]
+__all__ = ["main", "PICTURE_FORMATS"]
+
+#: Picture types ``--plot`` writes (matplotlib picks the format from the suffix).
+PICTURE_FORMATS = (".png", ".svg", ".pdf")
 
 
 def _print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def _save_picture(ax: Any, path: Path) -> None:
+    """Save a picture whose path was checked; a disk that fills up meanwhile is one line too."""
+    from optimizer.plot import save_figure
+
+    try:
+        save_figure(ax, path)
+    except OSError as exc:
+        raise PickoptError(f"{path}: cannot write the picture ({exc.strerror or exc})") from None
 
 
 # ---- layout ------------------------------------------------------------------
@@ -62,9 +77,11 @@ def _distance(args: argparse.Namespace) -> None:
 # ---- route -------------------------------------------------------------------
 def _route(args: argparse.Namespace) -> None:
     from optimizer.layout import Layout
-    from optimizer.plot import plot_route, save_figure
+    from optimizer.plot import plot_route
     from optimizer.routing import route
 
+    if args.plot:
+        output_file(args.plot, PickoptError, kind="picture", formats=PICTURE_FORMATS)
     if args.sprp:
         from optimizer.io import read_sprp
 
@@ -76,7 +93,7 @@ def _route(args: argparse.Namespace) -> None:
     r = route(layout, picks, method=args.method, start=args.start, end=args.end,
               time_limit=args.time_limit)  # fmt: skip
     if args.plot:
-        save_figure(plot_route(r), args.plot)
+        _save_picture(plot_route(r), Path(args.plot))
     if args.json:
         _print_json(r.to_dict())
         return
@@ -105,9 +122,11 @@ def _wave(args: argparse.Namespace) -> None:
     from optimizer.io import read_orders, read_slotting
     from optimizer.layout import Layout
     from optimizer.orders import Slotting
-    from optimizer.plot import plot_route, save_figure
+    from optimizer.plot import plot_route
     from optimizer.waves import WavePolicy, plan_wave
 
+    if args.plot:
+        output_dir(args.plot, PickoptError, kind="picture")
     layout = Layout.from_file(args.layout)
     orders = read_orders(args.orders)
     slotting = read_slotting(args.slotting) if args.slotting else Slotting.identity(layout)
@@ -116,9 +135,9 @@ def _wave(args: argparse.Namespace) -> None:
     plan = plan_wave(layout, slotting, orders, _cart(args), policy, start=args.start, end=args.end)
     if args.plot:
         out = Path(args.plot)
-        save_figure(plan.plot(), out / "wave.png")
+        _save_picture(plan.plot(), out / "wave.png")
         for k, b in enumerate(plan.batches[: args.max_plots], start=1):
-            save_figure(plot_route(b.route), out / f"batch_{k:03d}.png")
+            _save_picture(plot_route(b.route), out / f"batch_{k:03d}.png")
     if args.json:
         _print_json(plan.to_dict())
         return
@@ -145,6 +164,7 @@ def _slot(args: argparse.Namespace) -> None:
         shares = [float(x) for x in args.shares.split(",")]
     except ValueError:
         raise PickoptError(f"--shares {args.shares!r}: expected numbers like 80,15,5") from None
+    output_dir(args.out, PickoptError)
     layout = Layout.from_file(args.layout)
     current = read_slotting(args.current) if args.current else None
     result = run_nightly(
@@ -230,7 +250,9 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--end", help="end depot (default: the start)")
     rt.add_argument("--time-limit", type=float, help="seconds for search methods")
     rt.add_argument("--json", action="store_true")
-    rt.add_argument("--plot", metavar="PNG", help="write a picture of the route")
+    rt.add_argument(
+        "--plot", metavar="FILE", help="write a picture of the route (.png, .svg, .pdf)"
+    )
     rt.set_defaults(run=_route)
 
     from optimizer.batching import METHODS as BATCHING
