@@ -12,7 +12,10 @@ CSV has one row per order line, rows of one order sharing its
 (litres) and ``unit_weight`` (kg) are optional, and an empty cell means "not
 given". The order-level columns may be given on any row of an order but must
 not disagree. Column names are case-insensitive; columns pickopt does not know
-are ignored unless they look like a misspelt known one.
+are ignored unless they look like a misspelt known one. Ids, SKUs and
+carriers are kept exactly as written, surrounding spaces included, so that
+:func:`write_orders` then :func:`read_orders` gives back equal orders;
+numbers may have spaces around them.
 
 JSON is a list of orders (or ``{"orders": [...]}``)::
 
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import suggest
-from optimizer.files import check_format, detect_delimiter, input_file, read_text
+from optimizer.files import MAX_TEXT_BYTES, check_format, detect_delimiter, input_file, read_text
 from optimizer.orders import Order, OrderError, OrderLine
 
 __all__ = [
@@ -106,13 +109,16 @@ def _field(name: str, value: Any) -> Any:
 
 
 # ---- reading -------------------------------------------------------------------------
-def read_orders(path: str | Path) -> list[Order]:
+def read_orders(path: str | Path, *, max_bytes: int | None = MAX_TEXT_BYTES) -> list[Order]:
     """Read orders from a ``.csv`` or ``.json`` file (format in the module docstring).
 
     Parameters
     ----------
     path
         The file; its suffix picks the format.
+    max_bytes
+        Refuse larger files before reading them (the whole file is held in
+        memory); ``None``: no limit.
 
     Returns
     -------
@@ -123,7 +129,8 @@ def read_orders(path: str | Path) -> list[Order]:
     Raises
     ------
     OrderError
-        Naming the file and line (CSV) or order (JSON): a missing column
+        Naming the file and line (CSV) or order (JSON): a file over
+        ``max_bytes``, text that is not UTF-8, a missing column
         (with the closest header name), a row with too many or too few
         fields, an empty id or SKU, a quantity that is not a positive whole
         number, a bad optional value, disagreeing order-level values.
@@ -135,7 +142,7 @@ def read_orders(path: str | Path) -> list[Order]:
     (60, 'o001', 25)
     """
     p = input_file(path, OrderError, kind="orders", formats=_FORMATS)
-    text = read_text(p, OrderError)
+    text = read_text(p, OrderError, max_bytes=max_bytes)
     return _read_csv(p, text) if p.suffix.lower() == ".csv" else _read_json(p, text)
 
 
@@ -177,16 +184,18 @@ def _read_csv(p: Path, text: str) -> list[Order]:
                     f"{p}:{line}: expected {len(columns)} fields ({','.join(columns)}), "
                     f"got {len(row)}"
                 )
-            cell = {c: row[k].strip() for c, k in index.items()}
+            cell = {c: row[k] for c, k in index.items()}
             oid, sku = cell["order_id"], cell["sku"]
-            if not oid:
+            if not oid.strip():
                 raise OrderError(f"{p}:{line}: empty order_id")
             where = f"{p}:{line}: order {oid!r}"
-            if not sku:
+            if not sku.strip():
                 raise OrderError(f"{where}: empty sku")
             try:
                 qty = _quantity(cell["qty"])
-                values = {c: _field(c, v) for c, v in cell.items() if c in OPTIONAL_COLUMNS and v}
+                values = {
+                    c: _field(c, v) for c, v in cell.items() if c in OPTIONAL_COLUMNS and v.strip()
+                }
                 order_line = OrderLine(
                     sku, qty, values.get("unit_volume"), values.get("unit_weight")
                 )

@@ -26,6 +26,25 @@ def test_slotting_round_trip(tmp_path: Path) -> None:
         read_slotting(tmp_path / "nowhere.csv")
 
 
+@pytest.mark.parametrize(
+    "text", [" lead", "trail ", " both ", "a,b", 'say "hi"', "x;y", "ünï €", "'", '"q']
+)
+def test_round_trip_keeps_text_exactly(tmp_path: Path, text: str) -> None:
+    """SKUs and bin codes with surrounding spaces, delimiters, quotes and unicode
+    come back exactly (issue 11: " lead" became "lead")."""
+    slotting = Slotting({text: f"{text}-bin", f"{text}-2": text, "plain": "A01-B1-001-L-1"})
+    path = tmp_path / "slots.csv"
+    write_slotting(slotting, path)
+    assert read_slotting(path).bins == slotting.bins
+
+
+def test_a_field_over_the_csv_limit_is_named(tmp_path: Path) -> None:
+    """A 200k-character field names the file and line, not a csv traceback."""
+    path = write(tmp_path, "slots.csv", f"sku,bin\na,A01-B1-001-L-1\n{'x' * 200_000},b\n")
+    with raises_at(PickoptError, path, 3, "field larger than field limit"):
+        read_slotting(path)
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_every_dialect_reads_alike(tmp_path: Path, dialect: str) -> None:
     """BOM, CRLF, ';' and tab delimiters give the table the plain CSV gives."""
