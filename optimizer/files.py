@@ -254,8 +254,9 @@ def output_dir(path: str | Path, error: type[PickoptError], *, kind: str = "outp
     p = Path(path)
     existing = _first_existing(p)
     if existing.exists() and not existing.is_dir():
-        also = "" if existing == p else f" ({kind} folder {p})"
-        raise error(f"{existing} is a file, not a folder{also}")
+        if existing == p:
+            raise error(f"{p} is a file, not a folder (the {kind} folder)")
+        raise error(f"{existing} is a file, not a folder ({kind} folder {p})")
     try:
         p.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=p):

@@ -36,6 +36,12 @@ MASTER_COLUMNS = ("sku", "unit_cube", "zone")
 _CUBE_ALIASES = ("unit_cube", "unit_volume", "cube")
 
 
+def _is_binary(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return bool(pa.types.is_binary(t) or pa.types.is_large_binary(t))
+
+
 def read_sku_master(
     path: str | Path, *, max_bytes: int | None = MAX_SKU_MASTER_BYTES
 ) -> tuple[list[str], np.ndarray, list[str | None] | None]:
@@ -52,7 +58,8 @@ def read_sku_master(
     Raises
     ------
     HistoryError
-        Naming the file and line: a file over ``max_bytes``, a missing ``sku`` column, an empty or
+        Naming the file and line: a file over ``max_bytes``, a missing ``sku`` column,
+        a ``sku`` or ``zone`` column that is not UTF-8, an empty or
         repeated SKU, a unit cube that is not a number >= 0.
 
     Examples
@@ -83,6 +90,11 @@ def read_sku_master(
     lower = {n.strip().lower(): n for n in table.column_names}
     if "sku" not in lower:
         raise HistoryError(f"{p}: missing column 'sku'" + suggest("sku", list(lower)))
+    for col in ("sku", "zone"):
+        # pyarrow reads a text column with bytes that are not UTF-8 as binary,
+        # which str() would turn into "b'...'" names.
+        if col in lower and _is_binary(table.schema.field(lower[col]).type):
+            raise HistoryError(f"{p}: column {col!r} is not UTF-8 text (save the file as UTF-8)")
     line0 = 2 if suffix == ".csv" else 1
     where = "line" if suffix == ".csv" else "row"
     skus = [
