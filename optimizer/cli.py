@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,30 @@ def _cart(args: argparse.Namespace) -> Any:
     )
 
 
+def _nothing_planned(reasons: Sequence[str], slotting_given: bool) -> str:
+    """One line for a wave whose every order is unassigned: the commonest reasons.
+
+    Reasons are counted by their shape (quoted names and numbers masked), and
+    each shape is shown by its first example.
+    """
+    shapes: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for reason in reasons:
+        shape = re.sub(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?", "_", reason)
+        shapes[shape] += 1
+        example.setdefault(shape, reason)
+    commonest = "; ".join(
+        f"{example[shape]} ({n} order{'s' if n > 1 else ''})" for shape, n in shapes.most_common(3)
+    )
+    n = len(reasons)
+    line = (
+        f"no order could be batched: all {n} order{'s' if n > 1 else ''} unassigned: {commonest}"
+    )
+    if not slotting_given and any("unknown SKU" in r for r in reasons):
+        line += " (no --slotting given, so every SKU must be a bin code of the layout)"
+    return line
+
+
 def _wave(args: argparse.Namespace) -> None:
     from optimizer.io import read_orders, read_slotting
     from optimizer.layout import Layout
@@ -133,6 +159,10 @@ def _wave(args: argparse.Namespace) -> None:
     policy = WavePolicy(batching=args.batching, routing=args.routing, seed=args.seed,
                         time_limit=args.time_limit)  # fmt: skip
     plan = plan_wave(layout, slotting, orders, _cart(args), policy, start=args.start, end=args.end)
+    if orders and len(plan.unassigned) == len(orders):
+        # Some orders left out is a normal wave (they are listed); none planned is a failure.
+        reasons = [u.reason for u in plan.unassigned]
+        raise PickoptError(_nothing_planned(reasons, slotting_given=args.slotting is not None))
     if args.plot:
         out = Path(args.plot)
         _save_picture(plan.plot(), out / "wave.png")

@@ -166,3 +166,23 @@ def test_serve_data_dir_is_a_file(cli: Cli, a_file: Path, where: str) -> None:
 def test_serve_data_dir_read_only(cli: Cli, unwritable_dir: Path) -> None:
     """`serve --data-dir` on a folder that refuses writes stops before the server starts."""
     refused(cli, *serve(unwritable_dir), culprit=unwritable_dir)
+
+
+# ---- a wave that plans nothing -------------------------------------------------------------
+def test_wave_with_every_order_unassigned_fails(cli: Cli, tmp_path: Path) -> None:
+    """No order batched (SKUs that are no bin codes, no --slotting): exit 2 and one
+    line saying so, with the commonest reason and the missing --slotting."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,sku,qty\no1,SKU-1,1\no2,SKU-2,1\no3,SKU-3,1\n")
+    err = refused(cli, "wave", "--layout", SINGLE, "--orders", str(orders), "--cart-items", "9",
+                  culprit="no order could be batched")  # fmt: skip
+    assert "3 orders" in err and "unknown SKU" in err and "--slotting" in err
+
+
+def test_wave_with_some_orders_unassigned_succeeds(cli: Cli, tmp_path: Path) -> None:
+    """A wave that plans some orders exits 0 and lists the others."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text(f"order_id,sku,qty\no1,{PICK},1\no2,SKU-2,1\n")
+    code, out, _ = cli("wave", "--layout", SINGLE, "--orders", str(orders), "--cart-items", "9")
+    assert code == 0
+    assert "unassigned o2: unknown SKU 'SKU-2'" in out
