@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,13 @@ def _read_json(p: Path, text: str) -> list[Order]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise OrderError(f"{p}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise OrderError(f"{p}: malformed JSON: nested too deeply") from None
+    except ValueError:  # json's only other refusal: an integer too long to convert
+        limit = sys.get_int_max_str_digits()
+        raise OrderError(
+            f"{p}: malformed JSON: an integer over the limit of {limit} digits"
+        ) from None
     if isinstance(data, Mapping) and set(data) == {"orders"}:
         data = data["orders"]
     if not isinstance(data, list):

@@ -214,6 +214,22 @@ def test_json_syntax_and_shape(tmp_path: Path) -> None:
     assert read_orders(path) == [Order("7", (OrderLine("s"),))]
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('[{"id": "a", "lines": [{"sku": "s", "qty": ' + "1" * 5000 + "}]}]", "4300 digits"),
+    ],
+    ids=["100k-deep", "5000-digit"],
+)
+def test_json_the_parser_refuses(tmp_path: Path, text: str, message: str) -> None:
+    """Deep nesting and a 5000-digit integer, which json refuses with other
+    errors than JSONDecodeError, name the file (issue 11: tracebacks)."""
+    path = write(tmp_path, "orders.json", text)
+    with raises_at(OrderError, path, None, message):
+        read_orders(path)
+
+
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
     """Only .csv and .json are understood; a missing file is named."""
     unknown = r"unknown orders file type '\.cvs'.*did you mean '\.csv'"
