@@ -27,6 +27,17 @@ __all__ = ["main", "PICTURE_FORMATS"]
 PICTURE_FORMATS = (".png", ".svg", ".pdf")
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number >= 0 (a negative count would slice from the end)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return n
+
+
 def _print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -241,8 +252,8 @@ def _add_slot_parser(sub: Any) -> None:
     sl.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
     sl.add_argument("--sku-master", help="sku,unit_cube[,zone] file (CSV or Parquet)")
     sl.add_argument("--shares", default="80,15,5", help="ABC pick shares, per cent")
-    sl.add_argument("--replay-days", type=int, default=7, help="days to replay (0: none)")
-    sl.add_argument("--replay-orders", type=int, default=500,
+    sl.add_argument("--replay-days", type=_count, default=7, help="days to replay (0: none)")
+    sl.add_argument("--replay-orders", type=_count, default=500,
                     help="at most this many orders a day in the replay (0: all)")  # fmt: skip
     sl.add_argument("--cart-items", type=int, default=45, help="units per tour in the replay")
     sl.add_argument("--seed", type=int, default=0)
@@ -304,7 +315,7 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--time-limit", type=float, help="seconds that cap the batching search")
     wv.add_argument("--json", action="store_true")
     wv.add_argument("--plot", metavar="DIR", help="write wave.png and one picture per tour")
-    wv.add_argument("--max-plots", type=int, default=50, help="tours to draw with --plot")
+    wv.add_argument("--max-plots", type=_count, default=50, help="tours to draw with --plot")
     wv.set_defaults(run=_wave)
 
     # The service parses its own options (see main()), so it never imports the CLI.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.cli import main
 from tests.cli.conftest import Cli, sparse_file
 from tests.conftest import LAYOUTS, ROOT
 
@@ -186,3 +187,22 @@ def test_wave_with_some_orders_unassigned_succeeds(cli: Cli, tmp_path: Path) -> 
     code, out, _ = cli("wave", "--layout", SINGLE, "--orders", str(orders), "--cart-items", "9")
     assert code == 0
     assert "unassigned o2: unknown SKU 'SKU-2'" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["wave", "--layout", SINGLE, "--orders", ORDERS, "--cart-items", "9", "--max-plots", "-1"],
+        ["slot", "--layout", SINGLE, "--history", HISTORY, "--out", "o", "--replay-days", "-2"],
+        ["slot", "--layout", SINGLE, "--history", HISTORY, "--out", "o", "--replay-orders", "-5"],
+    ],
+    ids=["max-plots", "replay-days", "replay-orders"],
+)
+def test_negative_counts_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """A negative count is refused by the parser (exit 2), not read as "all but one"."""
+    with pytest.raises(SystemExit) as refused_:
+        main(argv)
+    assert refused_.value.code == 2
+    assert "must be a whole number >= 0" in capsys.readouterr().err
