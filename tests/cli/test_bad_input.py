@@ -21,14 +21,16 @@ HISTORY = str(INSTANCES / "history_single_block_30d_s1.csv")
 PICK = "A01-B1-001-L-1"
 
 
-def refused(cli: Cli, *argv: str, culprit: str | Path, seconds: float = 5.0) -> str:
-    """Run ``argv``, check the one-line error naming ``culprit``; returns the line."""
+def refused(cli: Cli, *argv: str, culprit: str | Path, seconds: float | None = None) -> str:
+    """Run ``argv``, check the one-line error naming ``culprit`` (within
+    ``seconds``, if given); returns the line."""
     start = time.perf_counter()
     code, out, err = cli(*argv)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and err.startswith("pickopt: error:"), err
     assert str(culprit) in err
-    assert time.perf_counter() - start < seconds
+    if seconds is not None:
+        assert time.perf_counter() - start < seconds
     return err
 
 
@@ -55,16 +57,17 @@ HUGE: dict[str, Callable[[str], list[str]]] = {
 
 @pytest.mark.parametrize("option", HUGE)
 def test_a_2_gb_input_is_refused_before_it_is_read(cli: Cli, tmp_path: Path, option: str) -> None:
-    """A 2 GB file (sparse: no disk used) is refused at once, not read into memory."""
+    """A 2 GB file (sparse: no disk used) is refused in seconds, not read into memory
+    (before: 10 to 60 s and 4 to 6 GB)."""
     suffix = ".txt" if option == "route --sprp" else ".csv"
     huge = sparse_file(tmp_path / f"huge{suffix}")
-    refused(cli, *HUGE[option](str(huge)), culprit=huge)
+    refused(cli, *HUGE[option](str(huge)), culprit=huge, seconds=5)
 
 
 def test_a_2_gb_keys_file_is_refused(cli: Cli, tmp_path: Path) -> None:
     """`serve --keys-file` on a 2 GB file stops before reading it."""
     huge = sparse_file(tmp_path / "keys.txt")
-    refused(cli, "serve", "--keys-file", str(huge), "--port", "0", culprit=huge)
+    refused(cli, "serve", "--keys-file", str(huge), "--port", "0", culprit=huge, seconds=5)
 
 
 # ---- text that is not what the reader expects ------------------------------------------
