@@ -23,7 +23,60 @@ from optimizer.errors import PickoptError, suggest
 from optimizer.files import MAX_TEXT_BYTES, detect_delimiter, input_file, read_text
 from optimizer.orders import Slotting
 
-__all__ = ["read_slotting", "write_slotting"]
+__all__ = ["read_slotting", "write_slotting", "parse_slotting_csv"]
+
+
+def parse_slotting_csv(text: str, where: str = "slotting CSV") -> dict[str, str]:
+    """SKU -> bin code of ``sku,bin`` CSV text, values kept exactly.
+
+    The one parser of slotting tables, for files (:func:`read_slotting`)
+    and for text that arrives otherwise (an upload), so both read a table
+    alike.
+
+    Parameters
+    ----------
+    text
+        Decoded CSV text (a leading byte-order mark is ignored).
+    where
+        Names the text in messages, which read ``"{where}:{line}: ..."``.
+
+    Raises
+    ------
+    PickoptError
+        Naming ``where`` and the line: malformed CSV (a field over the csv
+        module's limit), a missing column (with the closest header name),
+        an empty SKU or bin, a SKU listed twice.
+
+    Examples
+    --------
+    >>> parse_slotting_csv('sku;bin\\n" lead";A01-B1-001-L-1\\n')
+    {' lead': 'A01-B1-001-L-1'}
+    >>> parse_slotting_csv("sku,bin\\na,\\n", where="upload")
+    Traceback (most recent call last):
+    ...
+    optimizer.errors.PickoptError: upload:2: empty sku or bin
+    """
+    lines = text.removeprefix("\ufeff").splitlines(keepends=True)
+    reader = csv.reader(lines, delimiter=detect_delimiter(lines[0] if lines else ""))
+    bins: dict[str, str] = {}
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        for col in ("sku", "bin"):
+            if col not in header:
+                raise PickoptError(f"{where}: missing column {col!r}" + suggest(col, header))
+        i_sku, i_bin = header.index("sku"), header.index("bin")
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            sku, code = (row[i] if i < len(row) else "" for i in (i_sku, i_bin))
+            if not sku.strip() or not code.strip():
+                raise PickoptError(f"{where}:{reader.line_num}: empty sku or bin")
+            if sku in bins:
+                raise PickoptError(f"{where}:{reader.line_num}: SKU {sku!r} is listed twice")
+            bins[sku] = code
+    except csv.Error as exc:
+        raise PickoptError(f"{where}:{reader.line_num}: malformed CSV: {exc}") from None
+    return bins
 
 
 def read_slotting(
@@ -56,27 +109,7 @@ def read_slotting(
     """
     p = input_file(path, PickoptError, kind="slotting")
     text = read_text(p, PickoptError, max_bytes=max_bytes)
-    lines = text.splitlines(keepends=True)
-    reader = csv.reader(lines, delimiter=detect_delimiter(lines[0] if lines else ""))
-    bins: dict[str, str] = {}
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-        for col in ("sku", "bin"):
-            if col not in header:
-                raise PickoptError(f"{p}: missing column {col!r}" + suggest(col, header))
-        i_sku, i_bin = header.index("sku"), header.index("bin")
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue  # a blank line
-            sku, code = (row[i] if i < len(row) else "" for i in (i_sku, i_bin))
-            if not sku.strip() or not code.strip():
-                raise PickoptError(f"{p}:{reader.line_num}: empty sku or bin")
-            if sku in bins:
-                raise PickoptError(f"{p}:{reader.line_num}: SKU {sku!r} is listed twice")
-            bins[sku] = code
-    except csv.Error as exc:
-        raise PickoptError(f"{p}:{reader.line_num}: malformed CSV: {exc}") from None
-    return Slotting(bins, name=name or p.stem)
+    return Slotting(parse_slotting_csv(text, str(p)), name=name or p.stem)
 
 
 def write_slotting(slotting: Slotting, path: str | Path) -> None:
