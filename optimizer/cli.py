@@ -1,14 +1,17 @@
 """``pickopt``: the command line, thin over the library.
 
 Every :class:`~optimizer.errors.PickoptError` becomes one readable line on
-stderr and exit code 2; nothing else is caught.
+stderr and exit code 2; nothing else is caught. Output paths are checked
+before the work that fills them, so a typo costs no minutes of planning.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,13 +19,38 @@ from typing import Any
 import numpy as np
 
 from optimizer.errors import PickoptError
+from optimizer.files import output_dir, output_file
 
-__all__ = ["main"]
+__all__ = ["main", "PICTURE_FORMATS"]
+
+#: Picture types ``--plot`` writes (matplotlib picks the format from the suffix).
+PICTURE_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _count(text: str) -> int:
+    """An argparse type: a whole number >= 0 (a negative count would slice from the end)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return n
 
 
 def _print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def _save_picture(ax: Any, path: Path) -> None:
+    """Save a picture whose path was checked; a disk that fills up meanwhile is one line too."""
+    from optimizer.plot import save_figure
+
+    try:
+        save_figure(ax, path)
+    except OSError as exc:
+        raise PickoptError(f"{path}: cannot write the picture ({exc.strerror or exc})") from None
 
 
 # ---- layout ------------------------------------------------------------------
@@ -62,9 +90,11 @@ def _distance(args: argparse.Namespace) -> None:
 # ---- route -------------------------------------------------------------------
 def _route(args: argparse.Namespace) -> None:
     from optimizer.layout import Layout
-    from optimizer.plot import plot_route, save_figure
+    from optimizer.plot import plot_route
     from optimizer.routing import route
 
+    if args.plot:
+        output_file(args.plot, PickoptError, kind="picture", formats=PICTURE_FORMATS)
     if args.sprp:
         from optimizer.io import read_sprp
 
@@ -76,7 +106,7 @@ def _route(args: argparse.Namespace) -> None:
     r = route(layout, picks, method=args.method, start=args.start, end=args.end,
               time_limit=args.time_limit)  # fmt: skip
     if args.plot:
-        save_figure(plot_route(r), args.plot)
+        _save_picture(plot_route(r), Path(args.plot))
     if args.json:
         _print_json(r.to_dict())
         return
@@ -101,24 +131,54 @@ def _cart(args: argparse.Namespace) -> Any:
     )
 
 
+def _nothing_planned(reasons: Sequence[str], slotting_given: bool) -> str:
+    """One line for a wave whose every order is unassigned: the commonest reasons.
+
+    Reasons are counted by their shape (quoted names and numbers masked), and
+    each shape is shown by its first example.
+    """
+    shapes: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for reason in reasons:
+        shape = re.sub(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?", "_", reason)
+        shapes[shape] += 1
+        example.setdefault(shape, reason)
+    commonest = "; ".join(
+        f"{example[shape]} ({n} order{'s' if n > 1 else ''})" for shape, n in shapes.most_common(3)
+    )
+    n = len(reasons)
+    line = (
+        f"no order could be batched: all {n} order{'s' if n > 1 else ''} unassigned: {commonest}"
+    )
+    if not slotting_given and any("unknown SKU" in r for r in reasons):
+        line += " (no --slotting given, so every SKU must be a bin code of the layout)"
+    return line
+
+
 def _wave(args: argparse.Namespace) -> None:
     from optimizer.io import read_orders, read_slotting
     from optimizer.layout import Layout
     from optimizer.orders import Slotting
-    from optimizer.plot import plot_route, save_figure
+    from optimizer.plot import plot_route
     from optimizer.waves import WavePolicy, plan_wave
 
+    if args.plot:
+        output_dir(args.plot, PickoptError, kind="picture")
     layout = Layout.from_file(args.layout)
     orders = read_orders(args.orders)
     slotting = read_slotting(args.slotting) if args.slotting else Slotting.identity(layout)
     policy = WavePolicy(batching=args.batching, routing=args.routing, seed=args.seed,
                         time_limit=args.time_limit)  # fmt: skip
     plan = plan_wave(layout, slotting, orders, _cart(args), policy, start=args.start, end=args.end)
+    if orders and len(plan.unassigned) == len(orders):
+        # Some orders left out is a normal wave (they are listed); none planned is a failure.
+        reasons = [u.reason for u in plan.unassigned]
+        raise PickoptError(_nothing_planned(reasons, slotting_given=args.slotting is not None))
     if args.plot:
         out = Path(args.plot)
-        save_figure(plan.plot(), out / "wave.png")
+        _save_picture(plan.plot(), out / "wave.png")
         for k, b in enumerate(plan.batches[: args.max_plots], start=1):
-            save_figure(plot_route(b.route), out / f"batch_{k:03d}.png")
+            _save_picture(plot_route(b.route), out / f"batch_{k:03d}.png")
     if args.json:
         _print_json(plan.to_dict())
         return
@@ -145,6 +205,7 @@ def _slot(args: argparse.Namespace) -> None:
         shares = [float(x) for x in args.shares.split(",")]
     except ValueError:
         raise PickoptError(f"--shares {args.shares!r}: expected numbers like 80,15,5") from None
+    output_dir(args.out, PickoptError)
     layout = Layout.from_file(args.layout)
     current = read_slotting(args.current) if args.current else None
     result = run_nightly(
@@ -191,8 +252,8 @@ def _add_slot_parser(sub: Any) -> None:
     sl.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
     sl.add_argument("--sku-master", help="sku,unit_cube[,zone] file (CSV or Parquet)")
     sl.add_argument("--shares", default="80,15,5", help="ABC pick shares, per cent")
-    sl.add_argument("--replay-days", type=int, default=7, help="days to replay (0: none)")
-    sl.add_argument("--replay-orders", type=int, default=500,
+    sl.add_argument("--replay-days", type=_count, default=7, help="days to replay (0: none)")
+    sl.add_argument("--replay-orders", type=_count, default=500,
                     help="at most this many orders a day in the replay (0: all)")  # fmt: skip
     sl.add_argument("--cart-items", type=int, default=45, help="units per tour in the replay")
     sl.add_argument("--seed", type=int, default=0)
@@ -230,7 +291,9 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--end", help="end depot (default: the start)")
     rt.add_argument("--time-limit", type=float, help="seconds for search methods")
     rt.add_argument("--json", action="store_true")
-    rt.add_argument("--plot", metavar="PNG", help="write a picture of the route")
+    rt.add_argument(
+        "--plot", metavar="FILE", help="write a picture of the route (.png, .svg, .pdf)"
+    )
     rt.set_defaults(run=_route)
 
     from optimizer.batching import METHODS as BATCHING
@@ -252,7 +315,7 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--time-limit", type=float, help="seconds that cap the batching search")
     wv.add_argument("--json", action="store_true")
     wv.add_argument("--plot", metavar="DIR", help="write wave.png and one picture per tour")
-    wv.add_argument("--max-plots", type=int, default=50, help="tours to draw with --plot")
+    wv.add_argument("--max-plots", type=_count, default=50, help="tours to draw with --plot")
     wv.set_defaults(run=_wave)
 
     # The service parses its own options (see main()), so it never imports the CLI.

@@ -3,7 +3,9 @@
 These are the plain data every later layer shares: batching groups
 :class:`Order` objects, waves route them, slotting produces a new
 :class:`Slotting`. Constructors check their values, so a bad quantity is
-caught where it enters, with the SKU and order named.
+caught where it enters, with the SKU and order named; numpy and pandas
+scalars are accepted wherever Python ones are and stored as Python values
+(:func:`optimizer.values.python_scalar`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from optimizer.errors import PickoptError, UnknownSlotError, suggest
 from optimizer.layout import Layout
+from optimizer.values import python_scalar
 
 __all__ = ["OrderLine", "Order", "Slotting", "OrderError"]
 
@@ -33,6 +36,8 @@ class OrderLine:
     unit_weight: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("sku", "qty", "unit_volume", "unit_weight"):
+            object.__setattr__(self, name, python_scalar(getattr(self, name)))
         if not isinstance(self.sku, str) or not self.sku:
             raise OrderError(f"SKU must be a non-empty string, got {self.sku!r}")
         q = self.qty
@@ -61,7 +66,7 @@ class Order:
         Carrier cut-off as seconds on any clock the caller chooses (e.g.
         seconds since midnight); ``None`` means no deadline.
     priority
-        Larger is more urgent.
+        Larger is more urgent; a whole number.
     carrier
         Who collects the order, for wave release.
     """
@@ -73,13 +78,23 @@ class Order:
     carrier: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("id", "due", "priority", "carrier"):
+            object.__setattr__(self, name, python_scalar(getattr(self, name)))
         object.__setattr__(self, "id", str(self.id))
         object.__setattr__(self, "lines", tuple(self.lines))
         for line in self.lines:
             if not isinstance(line, OrderLine):
                 raise OrderError(f"order {self.id!r}: lines must be OrderLine, got {line!r}")
-        if self.due is not None and not math.isfinite(self.due):
-            raise OrderError(f"order {self.id!r}: due must be finite, got {self.due!r}")
+        d = self.due
+        if d is not None and (
+            isinstance(d, bool) or not isinstance(d, int | float) or not math.isfinite(d)
+        ):
+            raise OrderError(f"order {self.id!r}: due must be finite, got {d!r}")
+        p = self.priority
+        whole = isinstance(p, int) or (isinstance(p, float) and p.is_integer())
+        if isinstance(p, bool) or not whole:
+            raise OrderError(f"order {self.id!r}: priority must be a whole number, got {p!r}")
+        object.__setattr__(self, "priority", int(p))
 
     @property
     def items(self) -> int:
@@ -114,7 +129,8 @@ class Slotting:
     name: str = "slotting"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "bins", dict(self.bins))
+        bins = {python_scalar(sku): python_scalar(code) for sku, code in self.bins.items()}
+        object.__setattr__(self, "bins", bins)
 
     @classmethod
     def identity(cls, layout: Layout) -> Slotting:

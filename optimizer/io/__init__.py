@@ -16,9 +16,12 @@
   legacy files of the OBP collection (Henn & Wäscher; Albareda-Sambola et al.
   W1-W4).
 
-Every reader checks its file with :func:`optimizer.files.input_file`, and
-every CSV reader accepts a UTF-8 byte-order mark, CRLF line ends and a
-comma, semicolon or tab delimiter (:func:`optimizer.files.detect_delimiter`).
+Every reader checks its file with :func:`optimizer.files.input_file`, with
+a size limit for the files it holds whole in memory (histories are streamed,
+and only their header line is bounded), and every CSV reader accepts a UTF-8
+byte-order mark, CRLF line ends and a comma, semicolon or tab delimiter
+(:func:`optimizer.files.detect_delimiter`). Ids, SKUs and bin codes of order
+and slotting files are kept exactly, so writer then reader round-trips.
 """
 
 from optimizer.io.hessler_irnich import read_hessler_irnich_batching, read_sprp

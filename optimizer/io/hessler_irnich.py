@@ -21,7 +21,7 @@ from typing import Any
 
 from optimizer.batching.carts import Cart
 from optimizer.errors import CapacityError, LayoutError
-from optimizer.files import input_file
+from optimizer.files import MAX_TEXT_BYTES, input_file
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, OrderLine, Slotting
 
@@ -47,7 +47,7 @@ def parse_file(path: str | Path) -> tuple[dict[str, str], dict[str, list[tuple[i
     sections
         Section name -> list of ``(line number, tokens)`` of its body lines.
     """
-    p = input_file(path, LayoutError)
+    p = input_file(path, LayoutError, max_bytes=MAX_TEXT_BYTES)
     header: dict[str, str] = {}
     sections: dict[str, list[tuple[int, list[str]]]] = {}
     current: str | None = None

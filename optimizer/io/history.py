@@ -37,7 +37,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from optimizer.errors import PickoptError, suggest
-from optimizer.files import input_file, sniff_delimiter
+from optimizer.files import input_file, read_header, sniff_delimiter
 from optimizer.io.columns import EPOCH, days, is_text, missing, plain, quantities, trimmed
 from optimizer.io.row_issues import KEEP_EXAMPLES, IssueLog, RowIssues
 from optimizer.progress import Progress
@@ -212,12 +212,14 @@ class HistoryReader:
 
     def _csv_header(self) -> list[str]:
         assert self.path is not None
+        # Only the first line: the rows are streamed later, and a file of one
+        # endless line (or binary data) must not be read whole here.
+        line = read_header(self.path, HistoryError)
         self.delimiter = sniff_delimiter(self.path)
-        with self.path.open(encoding="utf-8-sig", newline="") as fh:
-            try:
-                header = next(csv.reader(fh, delimiter=self.delimiter), None)
-            except (csv.Error, UnicodeDecodeError) as exc:
-                raise HistoryError(f"{self.path}:1: unreadable header: {exc}") from None
+        try:
+            header = next(csv.reader([line], delimiter=self.delimiter), None)
+        except csv.Error as exc:
+            raise HistoryError(f"{self.path}:1: unreadable header: {exc}") from None
         if not header:
             raise HistoryError(f"{self.path}: empty file (expected a header row order_id,sku,qty)")
         return header

@@ -12,7 +12,10 @@ CSV has one row per order line, rows of one order sharing its
 (litres) and ``unit_weight`` (kg) are optional, and an empty cell means "not
 given". The order-level columns may be given on any row of an order but must
 not disagree. Column names are case-insensitive; columns pickopt does not know
-are ignored unless they look like a misspelt known one.
+are ignored unless they look like a misspelt known one. Ids, SKUs and
+carriers are kept exactly as written, surrounding spaces included, so that
+:func:`write_orders` then :func:`read_orders` gives back equal orders;
+numbers may have spaces around them.
 
 JSON is a list of orders (or ``{"orders": [...]}``)::
 
@@ -28,12 +31,13 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from optimizer.errors import suggest
-from optimizer.files import check_format, detect_delimiter, input_file, read_text
+from optimizer.files import MAX_TEXT_BYTES, check_format, detect_delimiter, input_file, read_text
 from optimizer.orders import Order, OrderError, OrderLine
 
 __all__ = [
@@ -106,13 +110,16 @@ def _field(name: str, value: Any) -> Any:
 
 
 # ---- reading -------------------------------------------------------------------------
-def read_orders(path: str | Path) -> list[Order]:
+def read_orders(path: str | Path, *, max_bytes: int | None = MAX_TEXT_BYTES) -> list[Order]:
     """Read orders from a ``.csv`` or ``.json`` file (format in the module docstring).
 
     Parameters
     ----------
     path
         The file; its suffix picks the format.
+    max_bytes
+        Refuse larger files before reading them (the whole file is held in
+        memory); ``None``: no limit.
 
     Returns
     -------
@@ -123,7 +130,8 @@ def read_orders(path: str | Path) -> list[Order]:
     Raises
     ------
     OrderError
-        Naming the file and line (CSV) or order (JSON): a missing column
+        Naming the file and line (CSV) or order (JSON): a file over
+        ``max_bytes``, text that is not UTF-8, a missing column
         (with the closest header name), a row with too many or too few
         fields, an empty id or SKU, a quantity that is not a positive whole
         number, a bad optional value, disagreeing order-level values.
@@ -135,7 +143,7 @@ def read_orders(path: str | Path) -> list[Order]:
     (60, 'o001', 25)
     """
     p = input_file(path, OrderError, kind="orders", formats=_FORMATS)
-    text = read_text(p, OrderError)
+    text = read_text(p, OrderError, max_bytes=max_bytes)
     return _read_csv(p, text) if p.suffix.lower() == ".csv" else _read_json(p, text)
 
 
@@ -177,16 +185,18 @@ def _read_csv(p: Path, text: str) -> list[Order]:
                     f"{p}:{line}: expected {len(columns)} fields ({','.join(columns)}), "
                     f"got {len(row)}"
                 )
-            cell = {c: row[k].strip() for c, k in index.items()}
+            cell = {c: row[k] for c, k in index.items()}
             oid, sku = cell["order_id"], cell["sku"]
-            if not oid:
+            if not oid.strip():
                 raise OrderError(f"{p}:{line}: empty order_id")
             where = f"{p}:{line}: order {oid!r}"
-            if not sku:
+            if not sku.strip():
                 raise OrderError(f"{where}: empty sku")
             try:
                 qty = _quantity(cell["qty"])
-                values = {c: _field(c, v) for c, v in cell.items() if c in OPTIONAL_COLUMNS and v}
+                values = {
+                    c: _field(c, v) for c, v in cell.items() if c in OPTIONAL_COLUMNS and v.strip()
+                }
                 order_line = OrderLine(
                     sku, qty, values.get("unit_volume"), values.get("unit_weight")
                 )
@@ -243,6 +253,13 @@ def _read_json(p: Path, text: str) -> list[Order]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise OrderError(f"{p}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise OrderError(f"{p}: malformed JSON: nested too deeply") from None
+    except ValueError:  # json's only other refusal: an integer too long to convert
+        limit = sys.get_int_max_str_digits()
+        raise OrderError(
+            f"{p}: malformed JSON: an integer over the limit of {limit} digits"
+        ) from None
     if isinstance(data, Mapping) and set(data) == {"orders"}:
         data = data["orders"]
     if not isinstance(data, list):

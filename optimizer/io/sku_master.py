@@ -23,7 +23,11 @@ from optimizer.files import input_file, sniff_delimiter
 from optimizer.io.columns import plain
 from optimizer.io.history import FORMATS, HistoryError
 
-__all__ = ["read_sku_master", "write_sku_master", "MASTER_COLUMNS"]
+__all__ = ["read_sku_master", "write_sku_master", "MASTER_COLUMNS", "MAX_SKU_MASTER_BYTES"]
+
+#: Largest SKU master read by default: it is parsed whole into memory (about
+#: ten million SKUs at typical row lengths).
+MAX_SKU_MASTER_BYTES = 2**30
 
 #: SKU master columns: ``sku`` is required; ``unit_cube`` (litres; also read
 #: from ``unit_volume`` or ``cube``) and ``zone`` (the only slot zone the SKU
@@ -32,7 +36,15 @@ MASTER_COLUMNS = ("sku", "unit_cube", "zone")
 _CUBE_ALIASES = ("unit_cube", "unit_volume", "cube")
 
 
-def read_sku_master(path: str | Path) -> tuple[list[str], np.ndarray, list[str | None] | None]:
+def _is_binary(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return bool(pa.types.is_binary(t) or pa.types.is_large_binary(t))
+
+
+def read_sku_master(
+    path: str | Path, *, max_bytes: int | None = MAX_SKU_MASTER_BYTES
+) -> tuple[list[str], np.ndarray, list[str | None] | None]:
     """SKU names, unit cubes (NaN where not given) and zones of a SKU master file.
 
     Parameters
@@ -40,11 +52,14 @@ def read_sku_master(path: str | Path) -> tuple[list[str], np.ndarray, list[str |
     path
         A ``.csv`` or ``.parquet`` file with the columns of
         :data:`MASTER_COLUMNS`.
+    max_bytes
+        Refuse larger files before reading them; ``None``: no limit.
 
     Raises
     ------
     HistoryError
-        Naming the file and line: a missing ``sku`` column, an empty or
+        Naming the file and line: a file over ``max_bytes``, a missing ``sku`` column,
+        a ``sku`` or ``zone`` column that is not UTF-8, an empty or
         repeated SKU, a unit cube that is not a number >= 0.
 
     Examples
@@ -58,7 +73,7 @@ def read_sku_master(path: str | Path) -> tuple[list[str], np.ndarray, list[str |
     (['b', 'a'], 0.5, ['cold', None])
     >>> tmp.cleanup()
     """
-    p = input_file(path, HistoryError, kind="SKU master", formats=FORMATS)
+    p = input_file(path, HistoryError, kind="SKU master", formats=FORMATS, max_bytes=max_bytes)
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":
@@ -75,6 +90,11 @@ def read_sku_master(path: str | Path) -> tuple[list[str], np.ndarray, list[str |
     lower = {n.strip().lower(): n for n in table.column_names}
     if "sku" not in lower:
         raise HistoryError(f"{p}: missing column 'sku'" + suggest("sku", list(lower)))
+    for col in ("sku", "zone"):
+        # pyarrow reads a text column with bytes that are not UTF-8 as binary,
+        # which str() would turn into "b'...'" names.
+        if col in lower and _is_binary(table.schema.field(lower[col]).type):
+            raise HistoryError(f"{p}: column {col!r} is not UTF-8 text (save the file as UTF-8)")
     line0 = 2 if suffix == ".csv" else 1
     where = "line" if suffix == ".csv" else "row"
     skus = [

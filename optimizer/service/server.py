@@ -17,9 +17,24 @@ from typing import Any
 from pydantic import ValidationError
 
 from optimizer.errors import PickoptError
+from optimizer.files import input_file, output_dir, read_text
 from optimizer.service.settings import ServiceConfigError, Settings
 
-__all__ = ["serve", "main"]
+__all__ = ["serve", "main", "MAX_KEYS_FILE_BYTES"]
+
+#: Largest API keys file read: thousands of keys fit in a fraction of it.
+MAX_KEYS_FILE_BYTES = 2**20
+
+
+def _check_files(settings: Settings) -> None:
+    """Refuse a keys file that is too large or not UTF-8, and a data folder
+    that is a file or refuses new files, before uvicorn starts (whose
+    start-up failures are tracebacks)."""
+    if settings.api_keys_file is not None:
+        keys = input_file(settings.api_keys_file, ServiceConfigError, kind="API keys",
+                          max_bytes=MAX_KEYS_FILE_BYTES)  # fmt: skip
+        read_text(keys, ServiceConfigError)
+    output_dir(settings.data_dir, ServiceConfigError, kind="data")
 
 
 def serve(
@@ -40,7 +55,8 @@ def serve(
     Raises
     ------
     ServiceConfigError
-        No API key configured (and not ``insecure_dev``), or a bad keys file.
+        No API key configured (and not ``insecure_dev``), a bad keys file,
+        or a data folder that cannot be written.
     """
     import uvicorn
 
@@ -57,6 +73,7 @@ def serve(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         raise ServiceConfigError(f"PICKOPT_{where.upper()}: {first['msg']}") from None
+    _check_files(settings)
     app = create_app(settings)  # refuses to start without keys
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     if settings.insecure_dev and not settings.keys():

@@ -5,6 +5,7 @@ delimiter is detected from the header alone."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,14 @@ from typing import Any
 import pytest
 
 from optimizer.errors import LayoutError, PickoptError
-from optimizer.files import detect_delimiter, input_file, read_text
+from optimizer.files import (
+    detect_delimiter,
+    input_file,
+    output_dir,
+    output_file,
+    read_header,
+    read_text,
+)
 from optimizer.io import (
     read_albareda,
     read_henn,
@@ -86,6 +94,59 @@ def test_size_guard(tmp_path: Path) -> None:
     assert input_file(path, LayoutError, max_bytes=2048) == path
     with pytest.raises(LayoutError, match=re.escape(f"{path}: file is larger than")):
         input_file(path, LayoutError, max_bytes=2047)
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_every_reader_refuses_a_2_gb_file_at_once(tmp_path: Path, name: str) -> None:
+    """A 2 GB file (sparse, no disk used) is refused naming the file, without
+    reading it into memory: a size limit, or for streamed histories a bounded
+    header line."""
+    reader, error, _, filename = READERS[name]
+    path = tmp_path / filename.replace(".parquet", ".csv")
+    with path.open("wb") as fh:
+        fh.truncate(2 * 2**30)
+    start = time.perf_counter()
+    with pytest.raises(error, match=re.escape(str(path))):
+        reader(path)
+    assert time.perf_counter() - start < 2
+
+
+def test_read_header_is_bounded(tmp_path: Path) -> None:
+    """The first line is read alone (its byte-order mark counts); one longer than
+    the limit is refused."""
+    path = tmp_path / "h.csv"
+    path.write_bytes(b"\xef\xbb\xbforder_id,sku\r\n" + b"x" * 100)
+    assert read_header(path, PickoptError, max_bytes=15) == "order_id,sku"
+    with pytest.raises(PickoptError, match=re.escape(f"{path}:1: first line is longer than")):
+        read_header(path, PickoptError, max_bytes=14)
+
+
+def test_read_text_size_limit(tmp_path: Path) -> None:
+    """read_text refuses a file over its limit before decoding it."""
+    path = tmp_path / "t.csv"
+    path.write_text("sku,bin\n")
+    assert read_text(path, PickoptError, max_bytes=8) == "sku,bin\n"
+    with pytest.raises(PickoptError, match="larger than 7 bytes"):
+        read_text(path, PickoptError, max_bytes=7)
+
+
+def test_output_dir_names_the_file_in_the_way(tmp_path: Path) -> None:
+    """A folder that is, or is under, a file: the file is named."""
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    for target in (blocker, blocker / "a" / "b"):
+        with pytest.raises(PickoptError, match=re.escape(f"{blocker} is a file, not a folder")):
+            output_dir(target, PickoptError)
+    assert output_dir(tmp_path / "new" / "dir", PickoptError).is_dir()
+
+
+def test_output_file_checks_suffix_and_folder(tmp_path: Path) -> None:
+    """An unknown suffix (with the closest), a folder in place of the file."""
+    with pytest.raises(PickoptError, match=r"unknown picture file type '\.pgn'.*'\.png'"):
+        output_file(tmp_path / "r.pgn", PickoptError, kind="picture", formats=(".png", ".svg"))
+    with pytest.raises(PickoptError, match="is a folder"):
+        output_file(tmp_path, PickoptError, kind="picture")
+    assert output_file(tmp_path / "x" / "r.png", PickoptError) == tmp_path / "x" / "r.png"
 
 
 def test_any_suffix_without_formats(tmp_path: Path) -> None:

@@ -42,6 +42,23 @@ def test_round_trip(tmp_path: Path, suffix: str) -> None:
     assert read_orders(path) == sample_orders()
 
 
+#: Text a spreadsheet or a WMS may put in an id, SKU or carrier, which must come back unchanged.
+AWKWARD = [" lead", "trail ", " both ", "a,b", 'say "hi"', "x;y", "tab\there", "ünï €", "'"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_round_trip_keeps_text_exactly(tmp_path: Path, suffix: str) -> None:
+    """Order ids, SKUs and carriers with surrounding spaces, delimiters, quotes and
+    unicode come back exactly (issue 11: " lead" became "lead")."""
+    orders = [
+        Order(text, (OrderLine(text, 1), OrderLine(f"{text}-2", 2)), carrier=text)
+        for text in AWKWARD
+    ]
+    path = tmp_path / f"orders{suffix}"
+    write_orders(orders, path)
+    assert read_orders(path) == orders
+
+
 def test_round_trip_minimal_columns(tmp_path: Path) -> None:
     """Orders without optional values are written as order_id,sku,qty only."""
     orders = [Order("1", (OrderLine("x", 3),)), Order("2", (OrderLine("y"), OrderLine("x")))]
@@ -195,6 +212,22 @@ def test_json_syntax_and_shape(tmp_path: Path) -> None:
         read_orders(path)
     path = write(tmp_path, "orders.json", json.dumps({"orders": [{"id": 7, "lines": [line]}]}))
     assert read_orders(path) == [Order("7", (OrderLine("s"),))]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('[{"id": "a", "lines": [{"sku": "s", "qty": ' + "1" * 5000 + "}]}]", "4300 digits"),
+    ],
+    ids=["100k-deep", "5000-digit"],
+)
+def test_json_the_parser_refuses(tmp_path: Path, text: str, message: str) -> None:
+    """Deep nesting and a 5000-digit integer, which json refuses with other
+    errors than JSONDecodeError, name the file (issue 11: tracebacks)."""
+    path = write(tmp_path, "orders.json", text)
+    with raises_at(OrderError, path, None, message):
+        read_orders(path)
 
 
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:

@@ -45,3 +45,14 @@ def test_bad_master_names_file_and_line(tmp_path: Path, text: str, message: str)
     path = write(tmp_path, "m.csv", text)
     with pytest.raises(HistoryError, match=message):
         read_sku_master(path)
+
+
+@pytest.mark.parametrize("column", ["sku", "zone"])
+def test_latin1_text_is_refused_not_garbled(tmp_path: Path, column: str) -> None:
+    """A Latin-1 byte in a text column is an error naming the file and column,
+    not SKUs or zones read back as "b'St\\xfcck'" (issue 11)."""
+    row = "Stück,1,A" if column == "sku" else "ABC,1,kühl"
+    path = tmp_path / "m.csv"
+    path.write_bytes(f"sku,unit_cube,zone\nXYZ,2,B\n{row}\n".encode("latin-1"))
+    with pytest.raises(HistoryError, match=rf"^{path}: column '{column}' is not UTF-8 text"):
+        read_sku_master(path)

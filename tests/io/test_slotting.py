@@ -9,6 +9,7 @@ import pytest
 
 from optimizer.errors import PickoptError
 from optimizer.io import read_slotting, write_slotting
+from optimizer.io.slotting import parse_slotting_csv
 from optimizer.orders import Slotting
 from tests.io.conftest import DIALECTS, in_dialect, raises_at, write
 
@@ -24,6 +25,37 @@ def test_slotting_round_trip(tmp_path: Path) -> None:
     assert back.bins == slotting.bins and back.name == "slots"
     with pytest.raises(PickoptError, match="no such slotting file"):
         read_slotting(tmp_path / "nowhere.csv")
+
+
+@pytest.mark.parametrize(
+    "text", [" lead", "trail ", " both ", "a,b", 'say "hi"', "x;y", "ünï €", "'", '"q']
+)
+def test_round_trip_keeps_text_exactly(tmp_path: Path, text: str) -> None:
+    """SKUs and bin codes with surrounding spaces, delimiters, quotes and unicode
+    come back exactly (issue 11: " lead" became "lead")."""
+    slotting = Slotting({text: f"{text}-bin", f"{text}-2": text, "plain": "A01-B1-001-L-1"})
+    path = tmp_path / "slots.csv"
+    write_slotting(slotting, path)
+    assert read_slotting(path).bins == slotting.bins
+
+
+def test_text_parses_as_the_file_does(tmp_path: Path) -> None:
+    """parse_slotting_csv, for text that is no file (an upload), gives the table the
+    file gives, and names the text as told."""
+    slotting = Slotting({" lead": "A01-B1-001-L-1", "x;y": " b ", "ü": '"q"'})
+    path = tmp_path / "slots.csv"
+    write_slotting(slotting, path)
+    text = "\ufeff" + path.read_text(encoding="utf-8")
+    assert parse_slotting_csv(text) == read_slotting(path).bins == slotting.bins
+    with pytest.raises(PickoptError, match=r"^upload:3: SKU 'a' is listed twice"):
+        parse_slotting_csv("sku,bin\na,b\na,c\n", where="upload")
+
+
+def test_a_field_over_the_csv_limit_is_named(tmp_path: Path) -> None:
+    """A 200k-character field names the file and line, not a csv traceback."""
+    path = write(tmp_path, "slots.csv", f"sku,bin\na,A01-B1-001-L-1\n{'x' * 200_000},b\n")
+    with raises_at(PickoptError, path, 3, "field larger than field limit"):
+        read_slotting(path)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

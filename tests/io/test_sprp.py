@@ -16,6 +16,7 @@ from optimizer.distance import DistanceOracle
 from optimizer.errors import LayoutError
 from optimizer.io import read_sprp
 from optimizer.layout import Layout
+from optimizer.routing import route
 from tests.conftest import benchmark_file
 
 INSTANCE = "hessler-irnich/SPRP/unit_F1_m5_C30_a7_12.txt"
@@ -70,6 +71,12 @@ def optimum_by_brute_force(layout: Layout, picks: list[str]) -> float:
     return float((d[0, perms[:, 0]] + legs + d[perms[:, -1], 0]).min())
 
 
+def german_number(text: str) -> float:
+    """A number of results_SPRP.csv: '.' separates thousands, ',' decimals
+    (``"1.068"`` is 1068, ``"4,2607"`` is 4.2607; see the benchmarks README)."""
+    return float(text.replace(".", "").replace(",", "."))
+
+
 def published_optimum(aisles: int, cells: int, articles: int, seed: int) -> float:
     """The "DP cost" of the matching row of results_SPRP.csv."""
     path = benchmark_file("results/results_SPRP.csv")
@@ -86,7 +93,7 @@ def published_optimum(aisles: int, cells: int, articles: int, seed: int) -> floa
             == (aisles, cells, articles, seed)
         ]
     assert len(rows) == 1, rows
-    return float(rows[0]["DP cost"].replace(",", "."))
+    return german_number(rows[0]["DP cost"])
 
 
 # ---- the public instance ------------------------------------------------------
@@ -135,6 +142,24 @@ def test_public_instance_optimum() -> None:
     expected = published_optimum(5, 30, 7, 12)
     assert expected == 94
     assert optimum_by_brute_force(layout, picks) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(("text", "number"), [("94", 94), ("1.068", 1068), ("4,2607", 4.2607),
+                                              ("12.345,5", 12345.5)])  # fmt: skip
+def test_results_numbers_are_german(text: str, number: float) -> None:
+    """Thousands '.' and decimal ',' of results_SPRP.csv read as the README says."""
+    assert german_number(text) == number
+
+
+def test_published_optimum_over_a_thousand() -> None:
+    """An instance whose optimum is written "1.068" (10 aisles, 180 cells, 15
+    articles, seed 0): the exact route of the file read equals 1068 m, so the
+    published figure is read right and the reader builds the right warehouse."""
+    path = benchmark_file("sprp-ss/instances/unit_F1_m10_C180_a15_0.txt")
+    layout, picks = read_sprp(path)
+    expected = published_optimum(10, 180, 15, 0)
+    assert expected == 1068
+    assert route(layout, picks, method="exact").distance == pytest.approx(expected, abs=1e-6)
 
 
 # ---- a made-up instance ------------------------------------------------------

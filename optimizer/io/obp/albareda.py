@@ -15,7 +15,7 @@ import numpy as np
 
 from optimizer.batching.carts import Cart
 from optimizer.errors import CapacityError, LayoutError, suggest
-from optimizer.files import input_file
+from optimizer.files import MAX_TEXT_BYTES, input_file
 from optimizer.io.obp.text import grid_bin_code, merge_lines, nonblank_lines
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, Slotting
@@ -48,7 +48,7 @@ def _tokens(
 
 def _albareda_layout_file(path: Path) -> dict[str, Any]:
     """The values of a ``wsrp_input_layout_*`` file (fixed line numbers)."""
-    text = input_file(path, LayoutError).read_bytes().decode("latin-1")
+    text = input_file(path, LayoutError, max_bytes=MAX_TEXT_BYTES).read_bytes().decode("latin-1")
     lines = {n: raw.strip() for n, raw in enumerate(text.splitlines(), start=1)}
     n_aisles, n_items = _tokens(lines, 2, path, "'<aisles> <items>'", (int, int))
     (depot_flag,) = _tokens(lines, 4, path, "the depot flag 0 or 1", (int,))

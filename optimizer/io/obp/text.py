@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from optimizer.errors import PickoptError
-from optimizer.files import input_file
+from optimizer.files import MAX_TEXT_BYTES, input_file
 from optimizer.orders import OrderLine
 
 __all__ = ["nonblank_lines", "grid_bin_code", "merge_lines"]
@@ -17,7 +17,7 @@ def nonblank_lines(path: Path, error: type[PickoptError]) -> Iterator[tuple[int,
 
     Raises ``error`` for a missing file.
     """
-    text = input_file(path, error).read_bytes().decode("latin-1")
+    text = input_file(path, error, max_bytes=MAX_TEXT_BYTES).read_bytes().decode("latin-1")
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if line:

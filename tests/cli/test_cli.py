@@ -8,39 +8,33 @@ from pathlib import Path
 import pytest
 
 from optimizer.cli import main
+from tests.cli.conftest import Cli
 from tests.conftest import LAYOUTS, ROOT, benchmark_file
 
 SINGLE = str(LAYOUTS / "single_block.toml")
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; returns exit code, stdout, stderr."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_layout_info(capsys: pytest.CaptureFixture[str]) -> None:
+def test_layout_info(cli: Cli) -> None:
     """`layout info` prints counts, junctions and the version."""
-    code, out, _ = run(capsys, "layout", "info", SINGLE, "--json")
+    code, out, _ = cli("layout", "info", SINGLE, "--json")
     info = json.loads(out)
     assert code == 0
     assert info["slots"] == 900 and info["aisles"] == 10 and info["junctions"] > 0
     assert len(info["content_hash"]) == 16
 
 
-def test_distance_matrix(capsys: pytest.CaptureFixture[str]) -> None:
+def test_distance_matrix(cli: Cli) -> None:
     """`distance` prints a symmetric matrix with a zero diagonal."""
-    code, out, _ = run(capsys, "distance", SINGLE, "A01-B1-001-L-1", "A02-B1-001-L-1", "--json")
+    code, out, _ = cli("distance", SINGLE, "A01-B1-001-L-1", "A02-B1-001-L-1", "--json")
     m = json.loads(out)["matrix_m"]
     assert code == 0
     assert m[0][0] == 0 and m[0][1] == m[1][0] > 0
 
 
-def test_route_json_and_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_route_json_and_plot(cli: Cli, tmp_path: Path) -> None:
     """`route --json --plot` gives the route as JSON and writes a PNG."""
     png = tmp_path / "r.png"
-    code, out, _ = run(capsys, "route", "--layout", SINGLE, "--picks", "A03-B1-017-L-1",
+    code, out, _ = cli("route", "--layout", SINGLE, "--picks", "A03-B1-017-L-1",
                        "A07-B1-040-R-1", "--json", "--plot", str(png))  # fmt: skip
     r = json.loads(out)
     assert code == 0
@@ -49,18 +43,18 @@ def test_route_json_and_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert png.stat().st_size > 10_000
 
 
-def test_route_sprp_reaches_published_optimum(capsys: pytest.CaptureFixture[str]) -> None:
+def test_route_sprp_reaches_published_optimum(cli: Cli) -> None:
     """`route --sprp` on the public instance prints the published optimum, 94."""
     path = benchmark_file("hessler-irnich/SPRP/unit_F1_m5_C30_a7_12.txt")
-    code, out, _ = run(capsys, "route", "--sprp", str(path), "--json")
+    code, out, _ = cli("route", "--sprp", str(path), "--json")
     assert code == 0
     assert json.loads(out)["distance_m"] == pytest.approx(94.0)
 
 
-def test_wave(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_wave(cli: Cli, tmp_path: Path) -> None:
     """`wave` plans the bundled instance, reports KPIs and draws the tours."""
     inst = ROOT / "instances"
-    code, out, _ = run(capsys, "wave", "--layout", SINGLE, "--orders",
+    code, out, _ = cli("wave", "--layout", SINGLE, "--orders",
                        str(inst / "henn_abc_60_45_s1.csv"), "--slotting",
                        str(inst / "henn_abc_60_45_s1_slotting.csv"), "--cart-items", "45",
                        "--json", "--plot", str(tmp_path), "--max-plots", "2")  # fmt: skip
@@ -83,11 +77,9 @@ def test_wave(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         (["wave", "--layout", SINGLE, "--orders", "nope.csv", "--cart-items", "5"], "nope.csv"),
     ],
 )  # fmt: skip
-def test_errors_are_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str], argv: list[str], culprit: str
-) -> None:
+def test_errors_are_one_line_and_exit_2(cli: Cli, argv: list[str], culprit: str) -> None:
     """Every user error prints one line naming the culprit and exits with 2."""
-    code, out, err = run(capsys, *argv)
+    code, out, err = cli(*argv)
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("pickopt: error:")
