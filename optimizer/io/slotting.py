@@ -17,13 +17,15 @@ exactly as written, surrounding spaces included, so that
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Mapping
 from pathlib import Path
 
 from optimizer.errors import PickoptError, suggest
 from optimizer.files import MAX_TEXT_BYTES, detect_delimiter, input_file, read_text
 from optimizer.orders import Slotting
 
-__all__ = ["read_slotting", "write_slotting", "parse_slotting_csv"]
+__all__ = ["read_slotting", "write_slotting", "parse_slotting_csv", "format_slotting_csv"]
 
 
 def parse_slotting_csv(text: str, where: str = "slotting CSV") -> dict[str, str]:
@@ -112,10 +114,22 @@ def read_slotting(
     return Slotting(parse_slotting_csv(text, str(p)), name=name or p.stem)
 
 
+def format_slotting_csv(bins: Mapping[str, str]) -> str:
+    """``sku,bin`` CSV text of a SKU -> bin table, sorted by SKU; values kept exactly.
+
+    Examples
+    --------
+    >>> format_slotting_csv({"b": "A01-B1-002-L-1", " lead": "A01-B1-001-L-1"})
+    'sku,bin\\n lead,A01-B1-001-L-1\\nb,A01-B1-002-L-1\\n'
+    """
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["sku", "bin"])
+    for sku in sorted(bins):
+        w.writerow([sku, bins[sku]])
+    return out.getvalue()
+
+
 def write_slotting(slotting: Slotting, path: str | Path) -> None:
     """Write ``sku,bin`` rows sorted by SKU, which :func:`read_slotting` reads back."""
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["sku", "bin"])
-        for sku in sorted(slotting.bins):
-            w.writerow([sku, slotting.bins[sku]])
+    Path(path).write_text(format_slotting_csv(slotting.bins), encoding="utf-8")

@@ -6,8 +6,6 @@ as a new immutable version (or, if it equals the latest, answered with it).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Annotated, Any
 
@@ -15,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 import optimizer.service.tasks as tasks
+from optimizer.io.slotting import format_slotting_csv
 from optimizer.service.deps import V1, NamePath, ServiceDep, StoreDep, TenantDep, VersionQuery
 from optimizer.service.problems import ApiProblem
 from optimizer.service.routers.common import (
@@ -217,11 +216,6 @@ async def get_slotting(
     rec = await find_slotting(store, name, version, tenant=tenant)
     wants_csv = accept is not None and "text/csv" in accept and "json" not in accept
     if wants_csv:
-        bins = json.loads(rec.bins)
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(["sku", "bin"])
-        for sku in sorted(bins):
-            w.writerow([sku, bins[sku]])
-        return Response(out.getvalue(), media_type="text/csv")
+        text = format_slotting_csv(json.loads(rec.bins))
+        return Response(text, media_type="text/csv")
     return json_response(splice(_slotting_out(rec), "bins", rec.bins))
