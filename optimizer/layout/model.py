@@ -201,6 +201,8 @@ class Layout:
             found = self._slot_by_code.get(key)
             if found is not None:
                 return found
+        elif isinstance(key, np.str_):  # a code taken from a numpy or pandas column
+            return self.slot(str(key))
         elif isinstance(key, int | np.integer) and not isinstance(key, bool):
             if 0 <= key < len(self.slots):
                 return self.slots[int(key)]

@@ -3,6 +3,7 @@ suggestions for near misses."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from optimizer.errors import LayoutError, PickoptError, UnknownSlotError
@@ -32,3 +33,12 @@ def test_unknown_depot_name(two_block: Layout) -> None:
     """An unknown depot name is named with the closest known one."""
     with raises(LayoutError, "'pickpu'", "did you mean 'pickup'"):
         two_block.depot("pickpu")
+
+
+def test_numpy_strings_and_integers_find_slots(single_block):
+    """A bin code or index from a numpy or pandas column finds the same slot
+    (np.str_ used to be reported as unknown, with the same code suggested)."""
+    code = "A01-B1-001-L-1"
+    assert single_block.slot(np.str_(code)) is single_block.slot(code)
+    assert single_block.slot(np.int64(3)) is single_block.slot(3)
+    assert list(single_block.nodes_of(np.array([code]))) == [single_block.slot(code).node]
