@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from optimizer.layout import Layout
+from optimizer.orders import Order, OrderLine
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
@@ -57,3 +59,19 @@ def pa_spec(**changes: Any) -> dict[str, Any]:
     }
     base.update(changes)
     return base
+
+
+def random_wave(
+    layout: Layout, n: int, rng: np.random.Generator, lines: tuple[int, int] = (1, 7)
+) -> list[Order]:
+    """``n`` orders of random distinct bins (bin code = SKU), one or two units a line."""
+    return [
+        Order(
+            f"o{k}",
+            tuple(
+                OrderLine(layout.slots[c].code, int(rng.integers(1, 3)))
+                for c in rng.choice(len(layout.slots), int(rng.integers(*lines)), replace=False)
+            ),
+        )
+        for k in range(n)
+    ]

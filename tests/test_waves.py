@@ -10,7 +10,7 @@ from optimizer.errors import PickoptError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, OrderLine, Slotting
 from optimizer.waves import WavePolicy, plan_wave, release_waves
-from tests.test_batching import random_wave
+from tests.conftest import random_wave
 
 
 @pytest.fixture(scope="module")
