@@ -35,19 +35,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.batching.base import Batching, Detail
+from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem, neighbours
-from optimizer.batching.savings import Savings
-from optimizer.batching.seed import SeedBatching
 from optimizer.batching.selection import select
 
-__all__ = ["ALNS", "Pool", "Search", "search", "default_iterations"]
+__all__ = ["ALNS", "Pool", "Search", "search", "DEFAULT_ITERATIONS"]
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
 ALL_TARGETS = 60  # up to this many batches, an order may join any of them
-BOTH_STARTS = 300  # up to this many orders, start from the better of savings and seed
-MIN_ITERATIONS, ITERATIONS_PER_ORDER, MAX_ITERATIONS = 1_000, 10, 5_000
-SELECTION_WORK = 0.5  # CP-SAT deterministic time of the selection
+DEFAULT_ITERATIONS = 1_000  # the budget of "auto"
+SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
+COOLING = 1_000  # iterations from the start temperature to 1/100 of it
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
 
 
@@ -305,12 +304,16 @@ class Search:
         Iterations run.
     timed_out
         True if the deadline, not the iteration budget, ended the search.
+    trace
+        ``(iteration, time.perf_counter(), total)`` at the start and at each
+        new best.
     """
 
     groups: list[list[int]]
     pool: Pool
     iterations: int
     timed_out: bool
+    trace: list[tuple[int, float, float]]
 
 
 def search(
@@ -322,7 +325,7 @@ def search(
     deadline: float = math.inf,
     pool: Pool | None = None,
     max_removed: int = 24,
-    start_temperature: float = 0.002,
+    start_temperature: float = 0.003,
 ) -> Search:
     """Run the ALNS from the batching ``start`` for ``iterations`` iterations.
 
@@ -344,7 +347,8 @@ def search(
         Most orders removed per iteration.
     start_temperature
         Worsening, as a share of the starting total, accepted with
-        probability 1/2 at the start; it cools to 1/100 of that.
+        probability 1/2 at the start; it cools to 1/100 of that over
+        ``COOLING`` iterations, then starts again.
 
     Returns
     -------
@@ -357,9 +361,10 @@ def search(
     for k, m in enumerate(state.members):
         pool.keep(state.mask[k], m)
     best, best_total = state.groups(), state.total
+    trace = [(0, time.perf_counter(), best_total)]
     n = problem.size
     if n < 2 or iterations <= 0:
-        return Search(best, pool, 0, False)
+        return Search(best, pool, 0, False, trace)
     near = neighbours(problem, NEAR)
     rng = np.random.default_rng(seed)
     d_names, r_names = list(DESTROY), list(REPAIR)
@@ -368,7 +373,9 @@ def search(
     d_used, r_used = np.zeros(len(d_names)), np.zeros(len(r_names))
     q_max = max(2, min(max_removed, n))
     t0 = start_temperature * state.total / math.log(2)
-    cooling = 0.01 ** (1 / iterations)
+    # Cooling restarts every COOLING iterations, whatever the budget: a larger
+    # budget with the same seed continues the same search, never worse.
+    cooling = 0.01 ** (1 / COOLING)
     temperature = t0
     timed_out = False
     done = 0
@@ -397,6 +404,7 @@ def search(
             state.commit()
             if after < best_total - EPS:
                 best, best_total = state.groups(), after
+                trace.append((it + 1, time.perf_counter(), after))
         else:
             for k in state.saved:
                 pool.keep(state.mask[k], state.members[k])
@@ -412,20 +420,16 @@ def search(
                 w[:] = np.maximum(w, 0.05)
                 sc[:] = 0
                 used[:] = 0
-        temperature *= cooling
-    return Search(best, pool, done, timed_out)
-
-
-def default_iterations(n_orders: int) -> int:
-    """Iterations of ``"auto"``: enough to settle small waves, bounded for large ones."""
-    return int(min(MAX_ITERATIONS, max(MIN_ITERATIONS, ITERATIONS_PER_ORDER * n_orders)))
+        temperature = t0 if (it + 1) % COOLING == 0 else temperature * cooling
+    return Search(best, pool, done, timed_out, trace)
 
 
 class ALNS:
     """Adaptive large neighbourhood search, then a set-partitioning selection.
 
-    Starts from the better of savings and seed batching (savings alone above
-    ``BOTH_STARTS`` orders), runs :func:`search` for ``iterations``, then
+    Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
+    savings and seed batching, improved by moves, swaps and re-splits), runs
+    :func:`search` for ``iterations``, then
     lets :func:`~optimizer.batching.selection.select` choose the best
     partition among every batch of every batching the search accepted or
     tried. The budget is work, not time: ``iterations`` and the selection's
@@ -436,8 +440,7 @@ class ALNS:
     Parameters
     ----------
     iterations
-        Destroy-and-repair rounds; ``None`` scales with the wave
-        (:func:`default_iterations`).
+        Destroy-and-repair rounds; ``None``: ``DEFAULT_ITERATIONS``.
     selection_work
         CP-SAT deterministic time for the selection; 0 skips it.
 
@@ -468,13 +471,8 @@ class ALNS:
         """The selected batching and what the search and the selection did."""
         t0 = time.perf_counter()
         end = t0 + time_limit if time_limit is not None else math.inf
-        options = [Savings().run(problem).groups]
-        if problem.size <= BOTH_STARTS and time.perf_counter() < end:
-            options.append(SeedBatching().run(problem).groups)
-        start = min(options, key=problem.total)
-        iterations = self.iterations
-        if iterations is None:
-            iterations = default_iterations(problem.size)
+        start = LocalSearch(kicks=0).run(problem, time_limit=time_limit).groups
+        iterations = DEFAULT_ITERATIONS if self.iterations is None else self.iterations
         # The search may use most of a time cap; the selection gets the rest.
         found = search(problem, start, iterations, seed=seed,
                        deadline=t0 + SEARCH_SHARE * (end - t0))  # fmt: skip
@@ -488,7 +486,8 @@ class ALNS:
         }
         groups = found.groups
         left = end - time.perf_counter()
-        if self.selection_work > 0 and left > 0 and problem.size > 1:
+        # When the cap stopped the search, no time is left to select.
+        if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
             masks = list(pool.members)
             index = {m: j for j, m in enumerate(masks)}
             hint = [index[_mask(g)] for g in groups]
@@ -505,8 +504,13 @@ class ALNS:
                 "pool_tolerance": chosen.tolerance,
                 "timed_out": found.timed_out or chosen.timed_out,
             }
+        trace = [(i, t - t0, total) for i, t, total in found.trace]
+        final = problem.total(groups)
+        if final < trace[-1][2] - EPS:
+            trace.append((found.iterations, time.perf_counter() - t0, final))
         # Batches in the order of their first order, as the input listed them.
-        return Batching(sorted((sorted(g) for g in groups), key=lambda g: g[0]), detail)
+        ordered = sorted((sorted(g) for g in groups), key=lambda g: g[0])
+        return Batching(ordered, detail, tuple(trace))
 
 
 def _mask(group: list[int]) -> int:

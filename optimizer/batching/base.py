@@ -34,10 +34,14 @@ class Batching:
     detail
         Method-specific facts: work done, whether a time cap fired, what a
         selection proved (see each method).
+    trace
+        For searches: ``(iteration, seconds, total)`` each time the best
+        total improved, seconds counted from the start of ``run``.
     """
 
     groups: list[list[int]]
     detail: Detail = field(default_factory=dict)
+    trace: tuple[tuple[int, float, float], ...] = ()
 
 
 class Batcher(Protocol):

@@ -93,9 +93,8 @@ def select(
     for j, members in enumerate(columns):
         for i in members:
             covering[i].append(j)
-    for i, js in enumerate(covering):
-        model.add_exactly_one(x[j] for j in js) if js else model.add_bool_or([])
-        del i
+    for js in covering:
+        model.add(sum(x[j] for j in js) == 1)
     scaled = [round(c * SCALE) for c in costs]
     model.minimize(sum(c * v for c, v in zip(scaled, x, strict=True)))
     in_hint = set(hint)
@@ -106,6 +105,7 @@ def select(
     params.num_workers = 1  # one worker: deterministic, and the machine is shared
     params.random_seed = seed
     params.max_deterministic_time = work
+    params.linearization_level = 2  # the LP relaxation is what proves a pool optimal
     if time_limit is not None:
         params.max_time_in_seconds = max(time_limit, 1e-3)
     status = solver.solve(model)
