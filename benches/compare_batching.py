@@ -22,9 +22,10 @@ DP. Methods: ``fcfs``, ``seed`` (best of 6 rules), ``savings`` (C&W ii),
 ``local-search`` (the previous default, ``LocalSearch()``), ``auto`` (what
 ``batch_orders`` runs: ``ALNS()``) and ``quality`` (``ALNS(iterations=
 QUALITY_ITERATIONS, selection_work=QUALITY_SELECTION)``). For the two ALNS
-settings the report splits what the parts buy (start, search, selection), counts the pools proven optimal by the
-selection, and gives the time each needed to reach 2 / 1 / 0.5 / 0.1 % above
-the best known (from the methods' traces of new best totals).
+settings the report splits what the parts buy (start, search, selection),
+counts the pools proven optimal by the selection, and gives the time each
+needed to reach 2 / 1 / 0.5 / 0.1 % above the best known (from the
+methods' traces of new best totals).
 
 Goals (issue 10), on the 32 instances with published values: ``auto`` at most
 0.5 % above on average, 2 % at worst, in at most 1 s per instance on
