@@ -238,7 +238,10 @@ def plan_wave(
                                     policy.tour_time(r.distance, lines)))  # fmt: skip
     kpis = _kpis(result, planned)
     if baselines and result.batches:
-        kpis |= _baselines(layout, slotting, planned, cart, policy.routing, oracle, start, end)
+        batched = {o.id for b in result.batches for o in b.orders}
+        arrival = [o for o in orders if o.id in batched]  # FCFS takes them as they came
+        kpis |= _baselines(layout, slotting, arrival, planned, cart, policy.routing, oracle,
+                           start, end)  # fmt: skip
     kpis["seconds"] = round(time.perf_counter() - t0, 4)
     kpis["batching_seconds"] = round(t_batch, 4)
     return WavePlan(planned, result.unassigned, kpis)
@@ -267,6 +270,7 @@ def _kpis(result: BatchingResult, planned: list[PlannedBatch]) -> dict[str, Any]
 def _baselines(
     layout: Layout,
     slotting: Slotting,
+    orders: list[Order],
     planned: list[PlannedBatch],
     cart: Cart,
     routing: str,
@@ -282,7 +286,6 @@ def _baselines(
     with OR-Tools, the baselines take the best fast heuristic instead of a
     search per tour.
     """
-    orders = [o for b in planned for o in b.orders]
     problem, _ = prepare(layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
                          scoring=routing)  # fmt: skip
     single = sum(problem.tour_length([i]) for i in range(problem.size))
