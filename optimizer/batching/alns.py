@@ -15,9 +15,9 @@ Repair operators
     ``greedy`` (in random order, each where it adds least) and ``regret``
     (the order that would lose most by waiting goes first).
 
-Every batch the search forms is kept in a *pool*; :func:`search` returns the
-best batching and the pool, from which
-:func:`optimizer.batching.selection.select` picks the best partition.
+The batches of every batching the search repairs, accepted or not, are kept
+in a *pool*; :func:`search` returns the best batching and the pool, from
+which :func:`optimizer.batching.selection.select` picks the best partition.
 
 Every tour is scored with the exact DP where the layout allows, memoised by
 the set of orders (a bit mask), so revisiting a batch costs a dictionary
@@ -51,7 +51,8 @@ SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selectio
 
 
 class Pool:
-    """Cost of every batch formed so far, by order mask (memo and column pool).
+    """Costs of every batch scored so far (the memo, by order bit mask) and the
+    batches kept as columns for the selection (``members``).
 
     Parameters
     ----------
@@ -180,7 +181,8 @@ class _State:
 
 # ---- destroy -------------------------------------------------------------------------
 def _random(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> list[int]:
-    return rng.choice(s.p.size, size=q, replace=False).tolist()
+    # Draws with repetition (the caller drops repeats): O(q), not O(n), per draw.
+    return rng.integers(s.p.size, size=q).tolist()
 
 
 def _related(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> list[int]:
@@ -209,7 +211,7 @@ def _batches(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> l
 
 
 def _worst(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> list[int]:
-    sample = rng.choice(s.p.size, size=min(s.p.size, 4 * q), replace=False).tolist()
+    sample = list(dict.fromkeys(rng.integers(s.p.size, size=4 * q).tolist()))
     saving = []
     for o in sample:
         k = s.batch_of[o]
@@ -325,7 +327,7 @@ def search(
     deadline: float = math.inf,
     pool: Pool | None = None,
     max_removed: int = 24,
-    start_temperature: float = 0.003,
+    start_temperature: float = 0.05,
 ) -> Search:
     """Run the ALNS from the batching ``start`` for ``iterations`` iterations.
 
@@ -346,8 +348,8 @@ def search(
     max_removed
         Most orders removed per iteration.
     start_temperature
-        Worsening, as a share of the starting total, accepted with
-        probability 1/2 at the start; it cools to 1/100 of that over
+        Worsening, as a share of the mean batch cost at the start, accepted
+        with probability 1/2 at the start; it cools to 1/100 of that over
         ``COOLING`` iterations, then starts again.
 
     Returns
@@ -372,7 +374,10 @@ def search(
     d_score, r_score = np.zeros(len(d_names)), np.zeros(len(r_names))
     d_used, r_used = np.zeros(len(d_names)), np.zeros(len(r_names))
     q_max = max(2, min(max_removed, n))
-    t0 = start_temperature * state.total / math.log(2)
+    # Relative to one batch, not the total: a move changes a few batches,
+    # whatever the size of the wave.
+    batches = sum(1 for m in state.members if m)
+    t0 = start_temperature * state.total / max(batches, 1) / math.log(2)
     # Cooling restarts every COOLING iterations, whatever the budget: a larger
     # budget with the same seed continues the same search, never worse.
     cooling = 0.01 ** (1 / COOLING)
@@ -429,10 +434,11 @@ class ALNS:
 
     Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
     savings and seed batching, improved by moves, swaps and re-splits), runs
-    :func:`search` for ``iterations``, then
-    lets :func:`~optimizer.batching.selection.select` choose the best
-    partition among every batch of every batching the search accepted or
-    tried. The budget is work, not time: ``iterations`` and the selection's
+    :func:`search` for ``iterations``, lets
+    :func:`~optimizer.batching.selection.select` choose the best partition
+    among the batches of every batching the search repaired, and polishes
+    the choice with one more descent of moves, swaps and re-splits. The
+    budget is work, not time: ``iterations`` and the selection's
     deterministic ``selection_work``, so a seed always gives the same
     batches; ``time_limit`` only caps the wall time and the result's
     ``detail["timed_out"]`` says when it did.
@@ -448,9 +454,10 @@ class ALNS:
     -----
     ``detail`` reports ``iterations``, ``pool`` (columns), ``search_total``
     (best batching of the search), ``selection_gain`` (metres the selection
-    saved), ``pool_optimal`` (1 if the selection proved that no partition
-    of the pool is better, up to ``pool_tolerance`` metres of rounding),
-    ``pool_bound`` and ``timed_out``.
+    saved), ``pool_optimal`` (True if the selection proved that no partition
+    of the pool is better, up to ``pool_tolerance`` metres of rounding; it
+    says nothing about batchings outside the pool), ``pool_bound``,
+    ``polish_gain`` (metres the last descent saved) and ``timed_out``.
     """
 
     name = "alns"
@@ -504,8 +511,19 @@ class ALNS:
                 "pool_tolerance": chosen.tolerance,
                 "timed_out": found.timed_out or chosen.timed_out,
             }
-        trace = [(i, t - t0, total) for i, t, total in found.trace]
+        # Moves, swaps and re-splits of whole batch pairs, which destroy and
+        # repair rarely make, as a last descent.
+        selected = problem.total(groups)
+        left = end - time.perf_counter()
+        if left > 0:
+            polished = LocalSearch(kicks=0, start=groups).run(
+                problem, time_limit=None if math.isinf(left) else left
+            )
+            if problem.total(polished.groups) < selected - EPS:
+                groups = polished.groups
         final = problem.total(groups)
+        detail["polish_gain"] = round(selected - final, 6)
+        trace = [(i, t - t0, total) for i, t, total in found.trace]
         if final < trace[-1][2] - EPS:
             trace.append((found.iterations, time.perf_counter() - t0, final))
         # Batches in the order of their first order, as the input listed them.
