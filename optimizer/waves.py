@@ -54,7 +54,9 @@ class WavePolicy:
     seed
         Random seed of the batching search.
     time_limit
-        Seconds that cap the batching search.
+        Wall-clock seconds that cap the batching; searches otherwise run
+        their fixed work budget, so that a seed gives the same plan on any
+        machine (``batch_orders`` reports when the cap fired).
     route_time_limit
         Seconds per final route for search-based routers (OR-Tools on
         layouts without an exact DP); ``None`` scales with the picks.
