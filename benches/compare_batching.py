@@ -75,7 +75,7 @@ HI_SETS = ("HennWaescherUniform", "MuterOencan")
 OUT = ROOT / "benches" / "results"
 POLICIES = ("abc1", "abc2", "ran1", "ran2")
 ORDER_FILE = re.compile(r"(\d+)[sl]-(\d+)-(\d+)-(\d+)")
-QUALITY_ITERATIONS, QUALITY_SELECTION = 5_000, 1.0
+QUALITY_ITERATIONS, QUALITY_SELECTION = 10_000, 1.0
 THRESHOLDS = (2.0, 1.0, 0.5, 0.1)
 GOALS = {"auto": (0.5, 2.0, 1.0), "quality": (0.1, None, 10.0)}  # mean %, worst %, seconds
 

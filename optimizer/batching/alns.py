@@ -44,7 +44,7 @@ __all__ = ["ALNS", "Pool", "Search", "search", "DEFAULT_ITERATIONS"]
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
 ALL_TARGETS = 60  # up to this many batches, an order may join any of them
-DEFAULT_ITERATIONS = 1_000  # the budget of "auto"
+DEFAULT_ITERATIONS = 2_000  # the budget of "auto"
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
@@ -326,7 +326,7 @@ def search(
     seed: int = 0,
     deadline: float = math.inf,
     pool: Pool | None = None,
-    max_removed: int = 24,
+    max_removed: int = 12,
     start_temperature: float = 0.05,
 ) -> Search:
     """Run the ALNS from the batching ``start`` for ``iterations`` iterations.
