@@ -2,8 +2,9 @@
 
 Waves come from :func:`optimizer.synthetic.large_wave` (Zipf demand, 1-10
 lines per order, fast movers nearest the depot) with ``Cart(max_items=45)``
-and the default :class:`WavePolicy` (``batching="auto"``: iterated local
-search, exact routes, baselines for the saving KPIs):
+and the default :class:`WavePolicy` (``batching="auto"``: the ALNS with its
+default work budget and the set-partitioning selection, exact routes,
+baselines for the saving KPIs):
 
 - ``layouts/single_block.toml`` with 100, 1,000 and 10,000 orders,
 - ``layouts/multi_block_large.toml`` (40 aisles, 3 blocks) with 1,000 orders.
@@ -15,11 +16,12 @@ building the problem and batching) and the rest of ``plan.kpis["seconds"]``
 (final routes, pick lists, KPIs with the one-order-per-tour and FCFS
 baselines) split the time. ``plan_wave`` does not report how many tours it
 evaluated, so one more run per wave times the phases of the batching on
-their own, each on a fresh problem (empty route cache): ``prepare``,
-``Savings``, the seed start (only up to 300 orders), ``LocalSearch(kicks=0)``
-(start plus first descent) and ``LocalSearch()`` (the default kicks), with
-route evaluations (cache misses) per second. Exponents ``b`` of
-``time ~ n^b`` are fitted over the single-block waves.
+their own, each on a fresh problem (empty route cache): ``prepare``, the
+ALNS's start ``LocalSearch(kicks=0)`` (savings or seed, then moves, swaps
+and re-splits), ``ALNS()`` (start, search, selection) and, for comparison,
+the previous default ``LocalSearch()``, with route evaluations (cache
+misses) per second. Exponents ``b`` of ``time ~ n^b`` are fitted over the
+single-block waves.
 
 Goals (the batching issue): 1,000 orders < 2 s and 10,000 orders < 30 s on
 this 2-core machine. Prints a Markdown report and writes
@@ -41,18 +43,9 @@ from typing import Any
 import numpy as np
 from _common import environment, fmt_s  # benches/ is on sys.path when run as a script
 
-from optimizer.batching import BatchingProblem, Cart, prepare
-from optimizer.batching.local_search import (
-    BOTH_STARTS,
-    CANDIDATES,
-    TARGETS,
-    LocalSearch,
-    default_kicks,
-    default_patience,
-)
-from optimizer.batching.savings import CANDIDATES as SAVINGS_CANDIDATES
-from optimizer.batching.savings import Savings
-from optimizer.batching.seed import SeedBatching
+from optimizer.batching import ALNS, BatchingProblem, Cart, prepare
+from optimizer.batching.alns import DEFAULT_ITERATIONS
+from optimizer.batching.local_search import LocalSearch
 from optimizer.distance import DistanceOracle
 from optimizer.layout import Layout
 from optimizer.synthetic import large_wave
@@ -82,20 +75,20 @@ def timed(fn: Any, *args: Any) -> tuple[Any, float]:
 
 def phase(problem: BatchingProblem, batcher: Any) -> dict[str, Any]:
     """Run one batcher on ``problem`` (fresh cache): seconds, evaluations, batches."""
-    groups, seconds = timed(batcher.run, problem)
-    sizes = [len(g) for g in groups]
+    result, seconds = timed(batcher.run, problem)
+    sizes = [len(g) for g in result.groups]
     return {
         "seconds": seconds,
         "evaluations": problem.cost.evaluations,
-        "batches": len(groups),
+        "batches": len(result.groups),
         "orders_per_batch": statistics.fmean(sizes),
-        "distance": problem.total(groups),
+        "distance": problem.total(result.groups),
+        "detail": result.detail,
     }
 
 
 def breakdown(layout: Layout, slotting: Any, orders: list[Any], oracle: Any) -> dict[str, Any]:
     """The batching's phases timed one by one, each on a fresh problem."""
-    n = len(orders)
 
     def fresh() -> tuple[BatchingProblem, float]:
         (problem, _), seconds = timed(
@@ -105,24 +98,13 @@ def breakdown(layout: Layout, slotting: Any, orders: list[Any], oracle: Any) -> 
 
     problem, t_prepare = fresh()
     out: dict[str, Any] = {"prepare": {"seconds": t_prepare}}
-    out["savings"] = phase(problem, Savings())
-    if n <= BOTH_STARTS:
-        out["seed_start"] = phase(fresh()[0], SeedBatching(("farthest", "min-added")))
-    out["ls_kicks0"] = phase(fresh()[0], LocalSearch(kicks=0))
-    out["ls_default"] = phase(fresh()[0], LocalSearch())
-    kicks = default_kicks(n)
-    out["ls_default"] |= {"kicks": kicks, "patience": default_patience(kicks)}
-    start = ("savings", "seed_start") if n <= BOTH_STARTS else ("savings",)
-    t_start = sum(out[k]["seconds"] for k in start)
-    e_start = sum(out[k]["evaluations"] for k in start)
-    out["descent"] = {
-        "seconds": out["ls_kicks0"]["seconds"] - t_start,
-        "evaluations": out["ls_kicks0"]["evaluations"] - e_start,
+    out["start"] = phase(problem, LocalSearch(kicks=0))
+    out["alns"] = phase(fresh()[0], ALNS())
+    out["search_and_selection"] = {
+        "seconds": out["alns"]["seconds"] - out["start"]["seconds"],
+        "evaluations": out["alns"]["evaluations"] - out["start"]["evaluations"],
     }
-    out["kicks"] = {
-        "seconds": out["ls_default"]["seconds"] - out["ls_kicks0"]["seconds"],
-        "evaluations": out["ls_default"]["evaluations"] - out["ls_kicks0"]["evaluations"],
-    }
+    out["old_local_search"] = phase(fresh()[0], LocalSearch())
     return out
 
 
@@ -183,7 +165,7 @@ def scaling(cases: list[dict[str, Any]]) -> dict[str, Any]:
     single = [c for c in cases if c["layout"] == "single_block"]
     ns = [c["orders"] for c in single]
     out: dict[str, Any] = {"orders": ns}
-    for key in ("savings", "descent", "kicks", "ls_default"):
+    for key in ("start", "search_and_selection", "alns"):
         out[key] = {
             "time": fit_exponent(ns, [c["phases"][key]["seconds"] for c in single]),
             "evaluations": fit_exponent(ns, [c["phases"][key]["evaluations"] for c in single]),
@@ -210,7 +192,8 @@ def report(r: dict[str, Any]) -> str:
         "# Wave planning speed: `plan_wave` from 100 to 10,000 orders",
         "",
         f"`large_wave(layout, n, seed={SEED})`, `Cart(max_items=45)`, default `WavePolicy` "
-        "(batching `auto` = `LocalSearch()`, exact scoring and routes, FCFS and "
+        f"(batching `auto` = `ALNS()`: {DEFAULT_ITERATIONS:,} iterations and the selection; "
+        "exact scoring and routes, FCFS and "
         "one-order-per-tour baselines in the KPIs). Kernels warmed first; median of the "
         "runs shown. *batching* is `kpis['batching_seconds']` (checks, problem, batching); "
         "*routes + KPIs* the rest of `kpis['seconds']` (final routes, pick lists, baselines).",
@@ -235,28 +218,28 @@ def report(r: dict[str, Any]) -> str:
         "",
         "One run per wave, each phase on a fresh problem (empty route cache). *evals*: "
         "tours routed by the exact DP (cache misses); *ev/s*: evaluations per second of the "
-        "phase. *descent* = `LocalSearch(kicks=0)` minus its start (savings, and the "
-        "farthest/min-added seed run up to 300 orders); *kicks* = `LocalSearch()` minus "
-        "`LocalSearch(kicks=0)`.",
+        "phase. *start* = `LocalSearch(kicks=0)` (savings or seed, moves, swaps, "
+        "re-splits); *search + selection* = `ALNS()` minus its start; the previous default "
+        "`LocalSearch()` for comparison, with its total distance.",
         "",
-        "| layout | orders | prepare | savings (evals, ev/s) | seed start | descent "
-        "| kicks (number) | `LocalSearch()` | orders / batch |",
-        "|---|---:|---:|---|---|---|---|---|---:|",
+        "| layout | orders | prepare | start (evals, ev/s) | search + selection | `ALNS()` "
+        "| ALNS distance | pool, selection gain | old `LocalSearch()` | its distance |",
+        "|---|---:|---:|---|---|---|---:|---|---|---:|",
     ]
     for c in r["cases"]:
         p = c["phases"]
 
         def cell(key: str, p: dict[str, Any] = p) -> str:
-            if key not in p:
-                return "-"
             q = p[key]
             return f"{fmt_s(q['seconds'])} ({q['evaluations']:,}, {rate(q)})"
 
+        d = p["alns"]["detail"]
         lines.append(
             f"| {c['layout']} | {c['orders']:,} | {fmt_s(p['prepare']['seconds'])} "
-            f"| {cell('savings')} | {cell('seed_start')} | {cell('descent')} "
-            f"| {cell('kicks')} x {p['ls_default']['kicks']} | {cell('ls_default')} "
-            f"| {p['ls_default']['orders_per_batch']:.1f} |"
+            f"| {cell('start')} | {cell('search_and_selection')} | {cell('alns')} "
+            f"| {p['alns']['distance']:,.0f} | {d.get('pool', 0):,}, "
+            f"{float(d.get('selection_gain', 0)):,.1f} m | {cell('old_local_search')} "
+            f"| {p['old_local_search']['distance']:,.0f} |"
         )
     sc = r["scaling"]
 
@@ -271,17 +254,14 @@ def report(r: dict[str, Any]) -> str:
         "",
         "| phase | time | evaluations | expected |",
         "|---|---:|---:|---|",
-        f"| savings | {b(sc['savings']['time'])} | {b(sc['savings']['evaluations'])} "
-        f"| O(n k) evaluations, k = {SAVINGS_CANDIDATES} neighbours (all pairs up to 40 "
-        "orders), + heap O(log n) |",
-        f"| descent | {b(sc['descent']['time'])} | {b(sc['descent']['evaluations'])} "
-        f"| O(n k b) per pass: {TARGETS} target batches x b orders per batch "
-        f"(swaps), {CANDIDATES} candidate neighbours; passes until no move improves |",
-        f"| kicks | {b(sc['kicks']['time'])} | {b(sc['kicks']['evaluations'])} "
-        "| default_kicks(n) = min(300, max(10, 3000 // n)) kicks, each a local "
-        "re-descent plus O(n) copies of the batching |",
-        f"| `LocalSearch()` | {b(sc['ls_default']['time'])} "
-        f"| {b(sc['ls_default']['evaluations'])} | sum of the above |",
+        f"| start | {b(sc['start']['time'])} | {b(sc['start']['evaluations'])} "
+        "| savings O(n k) plus descent passes, O(n k b) each |",
+        f"| search + selection | {b(sc['search_and_selection']['time'])} "
+        f"| {b(sc['search_and_selection']['evaluations'])} | a fixed {DEFAULT_ITERATIONS:,} "
+        "iterations, each touching a few batches: about constant; the selection's model "
+        "grows with the pool |",
+        f"| `ALNS()` | {b(sc['alns']['time'])} | {b(sc['alns']['evaluations'])} "
+        "| sum of the above |",
         f"| routes + KPIs | {b(sc['routing_kpis']['time'])} | - | one exact route per batch, "
         "O(n) |",
         f"| plan_wave | {b(sc['plan_wave']['time'])} | - | |",

@@ -19,13 +19,13 @@ import numpy as np
 from optimizer.batching import (
     BATCHERS,
     Batch,
-    BatchingProblem,
+    BatchingResult,
     Cart,
     Unassigned,
-    batches_of,
+    batch_orders,
+    choose_batcher,
     prepare,
 )
-from optimizer.batching import _batcher as batcher_for
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
@@ -58,7 +58,9 @@ class WavePolicy:
     seed
         Random seed of the batching search.
     time_limit
-        Seconds that cap the batching search.
+        Wall-clock seconds that cap the batching; searches otherwise run
+        their fixed work budget, so that a seed gives the same plan on any
+        machine (``batch_orders`` reports when the cap fired).
     route_time_limit
         Seconds per final route for search-based routers (OR-Tools on
         layouts without an exact DP); ``None`` scales with the picks.
@@ -82,7 +84,7 @@ class WavePolicy:
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise PickoptError(f"wave policy {name} = {v!r} not understood")
-        batcher_for(self.batching)  # raises on an unknown method
+        choose_batcher(self.batching)  # raises on an unknown method
 
     @property
     def tour_penalty(self) -> float:
@@ -225,65 +227,91 @@ def plan_wave(
 
     Examples
     --------
-    >>> plan = plan_wave(layout, slotting, orders, Cart(max_items=45))  # doctest: +SKIP
-    >>> plan.kpis["total_distance_m"], plan.kpis["saving_vs_fcfs_pct"]   # doctest: +SKIP
+    >>> from optimizer import Cart, Layout, Order, OrderLine, Slotting
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> orders = [Order("a", (OrderLine("A01-B1-003-L-1", 2),)),
+    ...           Order("b", (OrderLine("A01-B1-005-R-1", 1),))]
+    >>> plan = plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=4))
+    >>> plan.kpis["batches"], plan.kpis["saving_vs_single_pct"] > 0
+    (1, True)
     """
     policy = policy or WavePolicy()
     t0 = time.perf_counter()
     oracle = oracle or DistanceOracle.for_layout(layout)
-    problem, unassigned = prepare(
-        layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
+    result = batch_orders(
+        layout, slotting, orders, cart, policy.batching, oracle=oracle, start=start, end=end,
         seed=policy.seed, time_limit=policy.time_limit, tour_penalty=policy.tour_penalty,
     )  # fmt: skip
-    batcher = batcher_for(policy.batching)
-    groups = batcher.run(problem) if problem.size else []
     t_batch = time.perf_counter() - t0
     planned = []
-    for b in batches_of(problem, groups):
+    for b in result.batches:
         codes = [slotting.bin_of(sku) for o in b.orders for sku in o.skus]
         r = route(layout, codes, policy.routing, start, end, oracle=oracle,
                   time_limit=policy.route_time_limit)  # fmt: skip
         lines = sum(len(o.lines) for o in b.orders)
         planned.append(PlannedBatch(b, r, _steps(r, b, slotting, oracle),
                                     policy.tour_time(r.distance, lines)))  # fmt: skip
-    kpis = _kpis(problem, planned, unassigned, batcher.name, baselines)
+    kpis = _kpis(result, planned)
+    if baselines and result.batches:
+        batched = {o.id for b in result.batches for o in b.orders}
+        arrival = [o for o in orders if o.id in batched]  # FCFS takes them as they came
+        kpis |= _baselines(layout, slotting, arrival, planned, cart, policy.routing, oracle,
+                           start, end)  # fmt: skip
     kpis["seconds"] = round(time.perf_counter() - t0, 4)
     kpis["batching_seconds"] = round(t_batch, 4)
-    return WavePlan(planned, unassigned, kpis)
+    return WavePlan(planned, result.unassigned, kpis)
 
 
-def _kpis(
-    problem: BatchingProblem,
-    planned: list[PlannedBatch],
-    unassigned: list[Unassigned],
-    method: str,
-    baselines: bool,
-) -> dict[str, Any]:
+def _kpis(result: BatchingResult, planned: list[PlannedBatch]) -> dict[str, Any]:
     total = sum(b.distance for b in planned)
     lines = sum(len(o.lines) for b in planned for o in b.orders)
-    kpis: dict[str, Any] = {
-        "orders": problem.size + len(unassigned),
-        "assigned_orders": problem.size,
-        "unassigned_orders": len(unassigned),
+    assigned = sum(len(b.orders) for b in planned)
+    return {
+        "orders": assigned + len(result.unassigned),
+        "assigned_orders": assigned,
+        "unassigned_orders": len(result.unassigned),
         "lines": lines,
         "units": sum(o.items for b in planned for o in b.orders),
         "batches": len(planned),
         "total_distance_m": round(total, 3),
         "distance_per_line_m": round(total / lines, 3) if lines else 0.0,
         "total_time_s": round(sum(b.time_s for b in planned), 1),
-        "batching_method": method,
-        "scoring_method": problem.cost.method,
+        "batching_method": result.method,
+        "scoring_method": result.scoring,
         "routing_methods": sorted({b.route.method for b in planned}),
     }
-    if baselines and problem.size:
-        single = sum(problem.tour_length([i]) for i in range(problem.size))
-        fcfs = sum(problem.tour_length(g) for g in BATCHERS["fcfs"].run(problem))
-        scored = sum(b.batch.distance for b in planned)
-        kpis["single_order_distance_m"] = round(single, 3)
-        kpis["fcfs_distance_m"] = round(fcfs, 3)
-        kpis["saving_vs_single_pct"] = round(100 * (1 - scored / single), 2) if single else 0.0
-        kpis["saving_vs_fcfs_pct"] = round(100 * (1 - scored / fcfs), 2) if fcfs else 0.0
-    return kpis
+
+
+def _baselines(
+    layout: Layout,
+    slotting: Slotting,
+    orders: list[Order],
+    planned: list[PlannedBatch],
+    cart: Cart,
+    routing: str,
+    oracle: DistanceOracle,
+    start: str | None,
+    end: str | None,
+) -> dict[str, Any]:
+    """One order per tour and FCFS batches, routed like the plan, and the savings.
+
+    The baselines' tours use the plan's routing method, so that the savings
+    compare like with like. ``"auto"`` (the exact DP where the layout
+    allows) scores them with the routing DP too; where ``"auto"`` routes
+    with OR-Tools, the baselines take the best fast heuristic instead of a
+    search per tour.
+    """
+    problem, _ = prepare(layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
+                         scoring=routing)  # fmt: skip
+    single = sum(problem.tour_length([i]) for i in range(problem.size))
+    fcfs = problem.total(BATCHERS["fcfs"].run(problem).groups)
+    total = sum(b.distance for b in planned)
+    return {
+        "single_order_distance_m": round(single, 3),
+        "fcfs_distance_m": round(fcfs, 3),
+        "saving_vs_single_pct": round(100 * (1 - total / single), 2) if single else 0.0,
+        "saving_vs_fcfs_pct": round(100 * (1 - total / fcfs), 2) if fcfs else 0.0,
+    }
 
 
 def release_waves(

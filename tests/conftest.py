@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from optimizer.layout import Layout
+from optimizer.orders import Order, OrderLine
 from optimizer.slotting import DemandProfile
 from optimizer.synthetic import History, generate_history
 
@@ -71,3 +73,19 @@ def history() -> History:
 def profile(history: History) -> DemandProfile:
     """The demand profile of ``history``."""
     return history.profile()
+
+
+def random_wave(
+    layout: Layout, n: int, rng: np.random.Generator, lines: tuple[int, int] = (1, 7)
+) -> list[Order]:
+    """``n`` orders of random distinct bins (bin code = SKU), one or two units a line."""
+    return [
+        Order(
+            f"o{k}",
+            tuple(
+                OrderLine(layout.slots[c].code, int(rng.integers(1, 3)))
+                for c in rng.choice(len(layout.slots), int(rng.integers(*lines)), replace=False)
+            ),
+        )
+        for k in range(n)
+    ]

@@ -10,7 +10,7 @@ from optimizer.errors import PickoptError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, OrderLine, Slotting
 from optimizer.waves import WavePolicy, plan_wave, release_waves
-from tests.test_batching import random_wave
+from tests.conftest import random_wave
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +115,26 @@ def test_release_waves_rejects_nonsense(single_block: Layout) -> None:
     with pytest.raises(PickoptError):
         release_waves(orders, single_block, Slotting.identity(single_block), Cart(max_items=5),
                       pickers=0, window_s=60)  # fmt: skip
+
+
+def test_kpi_baselines_use_the_plans_routing(single_block: Layout) -> None:
+    """With s-shape routes, the one-order-per-tour and FCFS baselines are s-shape
+    tours too, so the savings compare like with like."""
+    from optimizer.routing import route
+
+    orders = [
+        Order("a", (OrderLine("A02-B1-010-L-1"),)),
+        Order("b", (OrderLine("A05-B1-030-R-1"),)),
+    ]
+    plan = plan_wave(single_block, Slotting.identity(single_block), orders, Cart(max_items=5),
+                     WavePolicy(routing="s-shape"))  # fmt: skip
+    k = plan.kpis
+    s_shape = {o.id: route(single_block, list(o.skus), "s-shape").distance for o in orders}
+    both = route(single_block, [sku for o in orders for sku in o.skus], "s-shape").distance
+    assert k["routing_methods"] == ["s-shape"]
+    assert k["single_order_distance_m"] == pytest.approx(sum(s_shape.values()), abs=1e-3)
+    assert k["fcfs_distance_m"] == pytest.approx(both, abs=1e-3)  # FCFS: both in one tour
+    assert k["total_distance_m"] == pytest.approx(both, abs=1e-3)
+    assert k["saving_vs_fcfs_pct"] == 0.0
+    assert k["saving_vs_single_pct"] == pytest.approx(100 * (1 - both / sum(s_shape.values())),
+                                                      abs=0.01)  # fmt: skip

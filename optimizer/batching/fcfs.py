@@ -7,6 +7,7 @@ ignores where the picks are, which is why every other method beats it.
 
 from __future__ import annotations
 
+from optimizer.batching.base import Batching
 from optimizer.batching.problem import BatchingProblem
 
 __all__ = ["FCFS"]
@@ -17,8 +18,10 @@ class FCFS:
 
     name = "fcfs"
 
-    def run(self, problem: BatchingProblem) -> list[list[int]]:
-        """Batches as lists of order indices."""
+    def run(
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
+    ) -> Batching:
+        """Batches in arrival order (``seed`` and ``time_limit`` do not matter)."""
         batches: list[list[int]] = []
         current: list[int] = []
         for i in range(problem.size):
@@ -28,4 +31,4 @@ class FCFS:
             current.append(i)
         if current:
             batches.append(current)
-        return batches
+        return Batching(batches)

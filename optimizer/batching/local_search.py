@@ -23,6 +23,7 @@ from collections import deque
 
 import numpy as np
 
+from optimizer.batching.base import Batching
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.savings import Savings
 from optimizer.batching.seed import SeedBatching
@@ -277,32 +278,37 @@ class LocalSearch:
         self.patience = patience
         self.resplit = resplit
 
-    def initial(self, problem: BatchingProblem) -> list[list[int]]:
+    def initial(
+        self, problem: BatchingProblem, time_limit: float | None = None
+    ) -> list[list[int]]:
         """The starting batching: savings, or the better of savings and seed on
         waves up to ``BOTH_STARTS`` orders (seed costs as much again)."""
         if self.start is not None:
             return self.start
-        options = [Savings().run(problem)]
-        quick = problem.time_limit is not None and problem.time_limit < QUICK_BUDGET
+        options = [Savings().run(problem).groups]
+        quick = time_limit is not None and time_limit < QUICK_BUDGET
         if problem.size <= BOTH_STARTS and not quick:
-            options.append(SeedBatching().run(problem))
+            options.append(SeedBatching().run(problem).groups)
         return min(options, key=problem.total)
 
-    def run(self, problem: BatchingProblem) -> list[list[int]]:
-        """Batches as lists of order indices."""
-        deadline = time.perf_counter() + problem.time_limit if problem.time_limit else np.inf
+    def run(
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
+    ) -> Batching:
+        """The best batching found; ``detail["timed_out"]`` if ``time_limit`` cut it short."""
+        deadline = time.perf_counter() + time_limit if time_limit else np.inf
         near = neighbours(problem, CANDIDATES)
-        state = _State(problem, self.initial(problem))
+        state = _State(problem, self.initial(problem, time_limit))
         resplit = self.resplit if self.resplit is not None else default_resplit(problem.size)
         _improve(state, near, set(range(problem.size)), resplit, deadline)
         best = state.copy()
-        rng = np.random.default_rng(problem.seed)
+        rng = np.random.default_rng(seed)
         kicks = default_kicks(problem.size) if self.kicks is None else self.kicks
         patience = default_patience(kicks) if self.patience is None else self.patience
-        idle = 0
+        idle = done = 0
         for _ in range(kicks):
             if time.perf_counter() > deadline or problem.size < 2 or idle >= patience:
                 break
+            done += 1
             if rng.random() < 0.5:
                 touched = _kick(state, near, rng, strength=int(rng.integers(2, 5)))
             else:
@@ -312,4 +318,5 @@ class LocalSearch:
                 best, idle = state.copy(), 0
             else:
                 state, idle = best.copy(), idle + 1
-        return best.result()
+        timed_out = time.perf_counter() > deadline
+        return Batching(best.result(), {"kicks": done, "timed_out": timed_out})

@@ -81,11 +81,15 @@ class TourCost:
         return cost
 
 
-@dataclass
+@dataclass(frozen=True)
 class BatchingProblem:
     """Orders to group into cart-sized batches, minimising total walking.
 
-    ``nodes[i]`` are the sorted distinct pick nodes of ``orders[i]`` and
+    The data are frozen; the tour lengths come from ``cost``, the evaluator
+    that routes and memoises them (variants by ``dataclasses.replace``, e.g.
+    with a fresh ``TourCost``).
+
+    ``nodes[i]`` are the distinct pick nodes of ``orders[i]`` and
     ``loads[i]`` its load vector (see :class:`~optimizer.batching.Cart`).
     ``tour_penalty`` (metres) is added per non-empty batch to the objective:
     zero minimises walking alone; ``setup_time * walk_speed`` minimises
@@ -97,16 +101,13 @@ class BatchingProblem:
     loads: np.ndarray
     cart: Cart
     cost: TourCost
-    seed: int = 0
-    time_limit: float | None = None
     tour_penalty: float = 0.0
     centroids: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         xy = self.cost.layout.xy
-        self.centroids = np.array(
-            [xy[sorted(n)].mean(axis=0) for n in self.nodes], dtype=float
-        ).reshape(-1, 2)
+        centroids = np.array([xy[sorted(n)].mean(axis=0) for n in self.nodes], dtype=float)
+        object.__setattr__(self, "centroids", centroids.reshape(-1, 2))
 
     @property
     def size(self) -> int:
@@ -162,8 +163,6 @@ def prepare(
     start: str | None = None,
     end: str | None = None,
     scoring: str = "auto",
-    seed: int = 0,
-    time_limit: float | None = None,
     tour_penalty: float = 0.0,
 ) -> tuple[BatchingProblem, list[Unassigned]]:
     """Check a wave and build its batching problem.
@@ -182,8 +181,6 @@ def prepare(
         Depot names of every tour.
     scoring
         Routing method that scores batches (``"auto"``: exact where possible).
-    seed, time_limit
-        Passed on to the batching methods.
     tour_penalty
         Metres added to the objective per tour (see :class:`BatchingProblem`).
 
@@ -235,7 +232,7 @@ def prepare(
     arr = np.array(loads, dtype=float).reshape(-1, len(LOAD_FIELDS))
     if not (np.isfinite(tour_penalty) and tour_penalty >= 0):
         raise OrderError(f"tour_penalty must be >= 0 metres, got {tour_penalty!r}")
-    problem = BatchingProblem(kept, nodes, arr, cart, cost, seed, time_limit, tour_penalty)
+    problem = BatchingProblem(kept, nodes, arr, cart, cost, tour_penalty)
     return problem, unassigned
 
 

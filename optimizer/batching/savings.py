@@ -20,6 +20,7 @@ import heapq
 
 import numpy as np
 
+from optimizer.batching.base import Batching
 from optimizer.batching.problem import BatchingProblem, neighbours
 
 __all__ = ["Savings"]
@@ -33,8 +34,10 @@ class Savings:
 
     name = "savings"
 
-    def run(self, problem: BatchingProblem) -> list[list[int]]:
-        """Batches as lists of order indices."""
+    def run(
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
+    ) -> Batching:
+        """Savings batches (deterministic: ``seed`` and ``time_limit`` do not matter)."""
         n = problem.size
         k = n - 1 if n <= ALL_PAIRS else CANDIDATES
         near = neighbours(problem, k)
@@ -72,7 +75,7 @@ class Savings:
             for other in sorted(around):
                 push(new, other)
         groups = [sorted(m) for _, m in sorted(members.items())]
-        return _merge_leftovers(problem, groups)
+        return Batching(_merge_leftovers(problem, groups))
 
 
 def _merge_leftovers(problem: BatchingProblem, groups: list[list[int]]) -> list[list[int]]:

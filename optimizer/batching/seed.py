@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.batching.base import Batching
 from optimizer.batching.problem import BatchingProblem, neighbours
 
 __all__ = ["SeedBatching", "SEED_RULES", "ADD_RULES"]
@@ -85,8 +86,10 @@ class SeedBatching:
             raise ValueError(f"unknown seed rules {rules!r}; seed: {SEED_RULES}, add: {ADD_RULES}")
         self.rules = rules
 
-    def run(self, problem: BatchingProblem) -> list[list[int]]:
-        """Batches as lists of order indices."""
+    def run(
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
+    ) -> Batching:
+        """The best rule's batches (deterministic: ``seed`` and ``time_limit`` do not matter)."""
         combos = [self.rules] if self.rules else [(s, a) for s in SEED_RULES for a in ADD_RULES]
         near = neighbours(problem, CANDIDATES)
         best: list[list[int]] | None = None
@@ -97,7 +100,7 @@ class SeedBatching:
             if total < best_total - 1e-9:
                 best, best_total = batches, total
         assert best is not None
-        return best
+        return Batching(best)
 
     @staticmethod
     def _run_one(

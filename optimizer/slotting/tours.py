@@ -395,7 +395,8 @@ def sample_tours(
                 continue
             if not problem.size:
                 continue
-            groups = [[problem.orders[i] for i in g] for g in BATCHERS["savings"].run(problem)]
+            savings = BATCHERS["savings"].run(problem).groups
+            groups = [[problem.orders[i] for i in g] for g in savings]
         else:
             groups = _fcfs(unique, cart)
         for g in groups:

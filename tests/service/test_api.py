@@ -277,7 +277,7 @@ def test_wave_plan_has_batches_steps_and_reasons(client: TestClient) -> None:
     assert plan["unassigned"] == [{"order_id": "bad", "reason": plan["unassigned"][0]["reason"]}]
     assert "no-such-sku" in plan["unassigned"][0]["reason"]
     assert plan["summary"]["orders"] == 101 and plan["slotting_version"] == 1
-    assert plan["summary"]["batching_method"] == "local-search"  # the default, auto
+    assert plan["summary"]["batching_method"] == "alns"  # the default, auto
 
 
 def test_duplicate_order_id_is_422_naming_it(client: TestClient) -> None:

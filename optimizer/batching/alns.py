@@ -1,0 +1,538 @@
+"""Adaptive large neighbourhood search over orders, feeding a pool of batches.
+
+Each iteration *destroys* part of the batching (removes some orders) and
+*repairs* it (re-inserts them where they add the least walking), the classic
+ruin-and-recreate of Ropke & Pisinger (2006) as Žulj, Kramer & Schneider
+(2018) use it for order batching. Operators are drawn with adaptive weights:
+those that found new best, better or accepted batchings are drawn more often.
+A simulated-annealing rule accepts some worse batchings early on.
+
+Destroy operators
+    ``random`` (any orders), ``related`` (an order and its nearest orders by
+    pick centroid, after Shaw 1998), ``batches`` (whole nearby batches) and
+    ``worst`` (orders whose removal saves the most walking, in a sample).
+Repair operators
+    ``greedy`` (in random order, each where it adds least) and ``regret``
+    (the order that would lose most by waiting goes first).
+
+The batches of every batching the search repairs, accepted or not, are kept
+in a *pool*; :func:`search` returns the best batching and the pool, from
+which :func:`optimizer.batching.selection.select` picks the best partition.
+
+Every tour is scored with the exact DP where the layout allows, memoised by
+the set of orders (a bit mask), so revisiting a batch costs a dictionary
+look-up. The budget is a number of iterations: the same seed gives the same
+batches on any machine; a wall-clock ``deadline`` only caps it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.batching.base import Batching, Detail
+from optimizer.batching.local_search import LocalSearch
+from optimizer.batching.problem import BatchingProblem, neighbours
+from optimizer.batching.selection import select
+
+__all__ = ["ALNS", "Pool", "Search", "search", "DEFAULT_ITERATIONS"]
+
+NEAR = 12  # candidate orders whose batches an order may join
+EPS = 1e-9
+ALL_TARGETS = 60  # up to this many batches, an order may join any of them
+DEFAULT_ITERATIONS = 2_000  # the budget of "auto"
+SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
+COOLING = 1_000  # iterations from the start temperature to 1/100 of it
+SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
+
+
+class Pool:
+    """Costs of every batch scored so far (the memo, by order bit mask) and the
+    batches kept as columns for the selection (``members``).
+
+    Parameters
+    ----------
+    problem
+        The batching problem whose tours are scored.
+    """
+
+    def __init__(self, problem: BatchingProblem) -> None:
+        self.problem = problem
+        self.cost: dict[int, float] = {}
+        self.members: dict[int, tuple[int, ...]] = {}
+
+    def __call__(self, mask: int, members: list[int]) -> float:
+        """Objective of the batch ``members`` (whose bit mask is ``mask``)."""
+        c = self.cost.get(mask)
+        if c is None:
+            c = self.problem.batch_cost(members)
+            self.cost[mask] = c
+        return c
+
+    def keep(self, mask: int, members: list[int]) -> None:
+        """Remember ``members`` as a column of the selection."""
+        if mask and mask not in self.members:
+            self.members[mask] = tuple(sorted(members))
+
+
+class _State:
+    """A batching with masks, costs and loads, changed in place with an undo log."""
+
+    def __init__(self, problem: BatchingProblem, pool: Pool, groups: list[list[int]]) -> None:
+        self.p, self.pool = problem, pool
+        # Only the cart's finite limits are checked, with the cart's own tolerance.
+        limits = problem.cart.limits
+        dims = [d for d in range(limits.size) if np.isfinite(limits[d])]
+        self.cap = [float(limits[d]) * (1 + 1e-12) for d in dims]
+        self.loads = [tuple(row) for row in problem.loads[:, dims].tolist()]
+        self.members: list[list[int]] = []
+        self.mask: list[int] = []
+        self.cost: list[float] = []
+        self.load: list[list[float]] = []
+        self.batch_of = [-1] * problem.size
+        self.saved: dict[int, tuple[list[int], int, float, list[float]]] = {}
+        for g in groups:
+            k = self._new()
+            for o in g:
+                self._add(o, k)
+            self.cost[k] = pool(self.mask[k], self.members[k])
+        self.total = float(sum(self.cost))
+
+    def _new(self) -> int:
+        for k, m in enumerate(self.members):
+            if not m and k not in self.saved:
+                return k
+        self.members.append([])
+        self.mask.append(0)
+        self.cost.append(0.0)
+        self.load.append([0.0] * len(self.cap))
+        return len(self.members) - 1
+
+    def _add(self, o: int, k: int) -> None:
+        self.members[k].append(o)
+        self.mask[k] |= 1 << o
+        self.load[k] = [a + b for a, b in zip(self.load[k], self.loads[o], strict=True)]
+        self.batch_of[o] = k
+
+    def _touch(self, k: int) -> None:
+        if k not in self.saved:
+            self.saved[k] = (list(self.members[k]), self.mask[k], self.cost[k], list(self.load[k]))
+
+    def remove(self, o: int) -> None:
+        """Take order ``o`` out of its batch."""
+        k = self.batch_of[o]
+        self._touch(k)
+        self.members[k].remove(o)
+        self.mask[k] ^= 1 << o
+        self.load[k] = [a - b for a, b in zip(self.load[k], self.loads[o], strict=True)]
+        self.batch_of[o] = -1
+        new = self.pool(self.mask[k], self.members[k]) if self.members[k] else 0.0
+        self.total += new - self.cost[k]
+        self.cost[k] = new
+
+    def fits(self, o: int, k: int) -> bool:
+        """True if order ``o`` fits batch ``k``'s cart."""
+        for a, b, c in zip(self.load[k], self.loads[o], self.cap, strict=True):
+            if a + b > c:
+                return False
+        return True
+
+    def delta(self, o: int, k: int) -> float:
+        """Added cost of putting order ``o`` into batch ``k`` (which it fits)."""
+        return self.pool(self.mask[k] | 1 << o, [*self.members[k], o]) - self.cost[k]
+
+    def insert(self, o: int, k: int) -> None:
+        """Put order ``o`` into batch ``k`` (which it fits)."""
+        self._touch(k)
+        self._add(o, k)
+        new = self.pool(self.mask[k], self.members[k])
+        self.total += new - self.cost[k]
+        self.cost[k] = new
+
+    def open(self) -> int:
+        """An empty batch to insert into."""
+        k = self._new()
+        self._touch(k)
+        return k
+
+    def commit(self) -> None:
+        """Keep the changes; their batches become columns of the pool."""
+        for k in self.saved:
+            self.pool.keep(self.mask[k], self.members[k])
+        self.saved = {}
+
+    def undo(self) -> None:
+        """Return to the batching at the last commit."""
+        for k, (members, mask, cost, load) in self.saved.items():
+            self.total += cost - self.cost[k]
+            self.members[k], self.mask[k], self.cost[k], self.load[k] = members, mask, cost, load
+            for o in members:
+                self.batch_of[o] = k
+        self.saved = {}
+
+    def groups(self) -> list[list[int]]:
+        """The batches as sorted lists of order indices."""
+        return [sorted(m) for m in self.members if m]
+
+
+# ---- destroy -------------------------------------------------------------------------
+def _random(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> list[int]:
+    # Draws with repetition (the caller drops repeats): O(q), not O(n), per draw.
+    return rng.integers(s.p.size, size=q).tolist()
+
+
+def _related(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> list[int]:
+    o = int(rng.integers(s.p.size))
+    out = [o]
+    ranked = near[o].tolist()
+    while len(out) < q and ranked:
+        # Shaw's randomisation: mostly the nearest, sometimes further ones.
+        j = ranked.pop(int(len(ranked) * rng.random() ** 3))
+        out.append(j)
+    return out
+
+
+def _batches(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> list[int]:
+    o = int(rng.integers(s.p.size))
+    out: list[int] = []
+    seen: set[int] = set()
+    for j in [o, *near[o].tolist()]:
+        k = s.batch_of[j]
+        if k not in seen:
+            seen.add(k)
+            out.extend(s.members[k])
+            if len(out) >= q:
+                break
+    return out
+
+
+def _worst(s: _State, rng: np.random.Generator, q: int, near: np.ndarray) -> list[int]:
+    sample = list(dict.fromkeys(rng.integers(s.p.size, size=4 * q).tolist()))
+    saving = []
+    for o in sample:
+        k = s.batch_of[o]
+        rest = [i for i in s.members[k] if i != o]
+        after = s.pool(s.mask[k] ^ 1 << o, rest) if rest else 0.0
+        saving.append(s.cost[k] - after)
+    order = np.argsort(-np.asarray(saving), kind="stable")
+    return [sample[int(i)] for i in order[:q]]
+
+
+# ---- repair --------------------------------------------------------------------------
+def _targets(s: _State, o: int, near: np.ndarray) -> list[int]:
+    """Batches of ``o``'s nearest orders that it fits, nearest first."""
+    out: list[int] = []
+    if len(s.members) <= ALL_TARGETS:
+        return [k for k, m in enumerate(s.members) if m and s.fits(o, k)]
+    for j in near[o].tolist():
+        k = s.batch_of[j]
+        if k >= 0 and k not in out and s.fits(o, k):
+            out.append(k)
+    return out
+
+
+def _best_insertion(s: _State, o: int, near: np.ndarray, noise: float,
+                    rng: np.random.Generator) -> tuple[float, int]:  # fmt: skip
+    best, where = s.pool(1 << o, [o]), -1
+    if noise:
+        best *= 1 + noise * (rng.random() - 0.5)
+    for k in _targets(s, o, near):
+        d = s.delta(o, k)
+        if noise:
+            d *= 1 + noise * (rng.random() - 0.5)
+        if d < best:
+            best, where = d, k
+    return best, where
+
+
+def _greedy(s: _State, rng: np.random.Generator, removed: list[int], near: np.ndarray,
+            noise: float) -> None:  # fmt: skip
+    for o in rng.permutation(removed).tolist():
+        _, k = _best_insertion(s, o, near, noise, rng)
+        s.insert(o, k if k >= 0 else s.open())
+
+
+def _regret(s: _State, rng: np.random.Generator, removed: list[int], near: np.ndarray,
+            noise: float) -> None:  # fmt: skip
+    # Insertion costs per order and batch, kept up to date: an insertion
+    # changes only its own batch's entries.
+    options = {o: {k: s.delta(o, k) for k in _targets(s, o, near)} for o in removed}
+    while options:
+        pick, pick_k, pick_regret = -1, -1, -math.inf
+        for o, by_batch in options.items():
+            alone = s.pool(1 << o, [o])
+            first, second, where = alone, math.inf, -1
+            for k, d in by_batch.items():
+                if d < first:
+                    first, second, where = d, first, k
+                elif d < second:
+                    second = d
+            if noise:
+                second *= 1 + noise * (rng.random() - 0.5)
+            if second - first > pick_regret:
+                pick, pick_k, pick_regret = o, where, second - first
+        del options[pick]
+        k = pick_k if pick_k >= 0 else s.open()
+        s.insert(pick, k)
+        for o, by_batch in options.items():
+            if s.fits(o, k):
+                by_batch[k] = s.delta(o, k)
+            else:
+                by_batch.pop(k, None)
+
+
+Destroy = Callable[[_State, np.random.Generator, int, np.ndarray], list[int]]
+DESTROY: dict[str, Destroy] = {
+    "random": _random, "related": _related, "batches": _batches, "worst": _worst,
+}  # fmt: skip
+REPAIR = {"greedy": _greedy, "regret": _regret}
+
+
+@dataclass(frozen=True)
+class Search:
+    """The ALNS's result: the best batching, the pool and what ran.
+
+    Attributes
+    ----------
+    groups
+        The best batching found (order indices).
+    pool
+        Every batch formed, by order mask, with its cost.
+    iterations
+        Iterations run.
+    timed_out
+        True if the deadline, not the iteration budget, ended the search.
+    trace
+        ``(iteration, time.perf_counter(), total)`` at the start and at each
+        new best.
+    """
+
+    groups: list[list[int]]
+    pool: Pool
+    iterations: int
+    timed_out: bool
+    trace: list[tuple[int, float, float]]
+
+
+def search(
+    problem: BatchingProblem,
+    start: list[list[int]],
+    iterations: int,
+    *,
+    seed: int = 0,
+    deadline: float = math.inf,
+    pool: Pool | None = None,
+    max_removed: int = 12,
+    start_temperature: float = 0.05,
+) -> Search:
+    """Run the ALNS from the batching ``start`` for ``iterations`` iterations.
+
+    Parameters
+    ----------
+    problem
+        Orders, cart and tour costs.
+    start
+        A feasible batching (order indices).
+    iterations
+        The budget: destroy-and-repair rounds.
+    seed
+        Random seed; equal inputs and seed give equal results.
+    deadline
+        ``time.perf_counter()`` value that stops the search early.
+    pool
+        A pool to extend (to continue a search); a new one by default.
+    max_removed
+        Most orders removed per iteration.
+    start_temperature
+        Worsening, as a share of the mean batch cost at the start, accepted
+        with probability 1/2 at the start; it cools to 1/100 of that over
+        ``COOLING`` iterations, then starts again.
+
+    Returns
+    -------
+    Search
+        The best batching and the pool of every batch formed.
+    """
+    pool = pool if pool is not None else Pool(problem)
+    state = _State(problem, pool, start)
+    state.commit()
+    for k, m in enumerate(state.members):
+        pool.keep(state.mask[k], m)
+    best, best_total = state.groups(), state.total
+    trace = [(0, time.perf_counter(), best_total)]
+    n = problem.size
+    if n < 2 or iterations <= 0:
+        return Search(best, pool, 0, False, trace)
+    near = neighbours(problem, NEAR)
+    rng = np.random.default_rng(seed)
+    d_names, r_names = list(DESTROY), list(REPAIR)
+    d_weight, r_weight = np.ones(len(d_names)), np.ones(len(r_names))
+    d_score, r_score = np.zeros(len(d_names)), np.zeros(len(r_names))
+    d_used, r_used = np.zeros(len(d_names)), np.zeros(len(r_names))
+    q_max = max(2, min(max_removed, n))
+    # Relative to one batch, not the total: a move changes a few batches,
+    # whatever the size of the wave.
+    batches = sum(1 for m in state.members if m)
+    t0 = start_temperature * state.total / max(batches, 1) / math.log(2)
+    # Cooling restarts every COOLING iterations, whatever the budget: a larger
+    # budget with the same seed continues the same search, never worse.
+    cooling = 0.01 ** (1 / COOLING)
+    temperature = t0
+    timed_out = False
+    done = 0
+    for it in range(iterations):
+        if time.perf_counter() > deadline:
+            timed_out = True
+            break
+        done += 1
+        di = int(rng.choice(len(d_names), p=d_weight / d_weight.sum()))
+        ri = int(rng.choice(len(r_names), p=r_weight / r_weight.sum()))
+        q = int(rng.integers(2, q_max + 1))
+        before = state.total
+        removed = list(dict.fromkeys(DESTROY[d_names[di]](state, rng, q, near)))
+        for o in removed:
+            state.remove(o)
+        noise = 0.1 if rng.random() < 0.3 else 0.0
+        REPAIR[r_names[ri]](state, rng, removed, near, noise)
+        after = state.total
+        score = 0.0
+        if after < best_total - EPS:
+            score = 33.0
+        elif after < before - EPS:
+            score = 9.0
+        if after < before - EPS or rng.random() < math.exp(-(after - before) / temperature):
+            score = max(score, 13.0) if after > before + EPS else score
+            state.commit()
+            if after < best_total - EPS:
+                best, best_total = state.groups(), after
+                trace.append((it + 1, time.perf_counter(), after))
+        else:
+            for k in state.saved:
+                pool.keep(state.mask[k], state.members[k])
+            state.undo()
+        d_score[di] += score
+        r_score[ri] += score
+        d_used[di] += 1
+        r_used[ri] += 1
+        if (it + 1) % 100 == 0:  # adapt the weights every segment of 100 iterations
+            for w, sc, used in ((d_weight, d_score, d_used), (r_weight, r_score, r_used)):
+                active = used > 0
+                w[active] = 0.8 * w[active] + 0.2 * sc[active] / used[active]
+                w[:] = np.maximum(w, 0.05)
+                sc[:] = 0
+                used[:] = 0
+        temperature = t0 if (it + 1) % COOLING == 0 else temperature * cooling
+    return Search(best, pool, done, timed_out, trace)
+
+
+class ALNS:
+    """Adaptive large neighbourhood search, then a set-partitioning selection.
+
+    Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
+    savings and seed batching, improved by moves, swaps and re-splits), runs
+    :func:`search` for ``iterations``, lets
+    :func:`~optimizer.batching.selection.select` choose the best partition
+    among the batches of every batching the search repaired, and polishes
+    the choice with one more descent of moves, swaps and re-splits. The
+    budget is work, not time: ``iterations`` and the selection's
+    deterministic ``selection_work``, so a seed always gives the same
+    batches; ``time_limit`` only caps the wall time and the result's
+    ``detail["timed_out"]`` says when it did.
+
+    Parameters
+    ----------
+    iterations
+        Destroy-and-repair rounds; ``None``: ``DEFAULT_ITERATIONS``.
+    selection_work
+        CP-SAT deterministic time for the selection; 0 skips it.
+
+    Notes
+    -----
+    ``detail`` reports ``iterations``, ``pool`` (columns), ``search_total``
+    (best batching of the search), ``selection_gain`` (metres the selection
+    saved), ``pool_optimal`` (True if the selection proved that no partition
+    of the pool is better, up to ``pool_tolerance`` metres of rounding; it
+    says nothing about batchings outside the pool), ``pool_bound``,
+    ``polish_gain`` (metres the last descent saved) and ``timed_out``.
+    """
+
+    name = "alns"
+
+    def __init__(
+        self, iterations: int | None = None, selection_work: float = SELECTION_WORK
+    ) -> None:
+        if iterations is not None and iterations < 0:
+            raise ValueError("iterations < 0 not understood.")
+        if not selection_work >= 0:
+            raise ValueError("selection_work < 0 not understood.")
+        self.iterations = iterations
+        self.selection_work = selection_work
+
+    def run(
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
+    ) -> Batching:
+        """The selected batching and what the search and the selection did."""
+        t0 = time.perf_counter()
+        end = t0 + time_limit if time_limit is not None else math.inf
+        start = LocalSearch(kicks=0).run(problem, time_limit=time_limit).groups
+        iterations = DEFAULT_ITERATIONS if self.iterations is None else self.iterations
+        # The search may use most of a time cap; the selection gets the rest.
+        found = search(problem, start, iterations, seed=seed,
+                       deadline=t0 + SEARCH_SHARE * (end - t0))  # fmt: skip
+        pool = found.pool
+        search_total = problem.total(found.groups)
+        detail: Detail = {
+            "iterations": found.iterations,
+            "search_total": round(search_total, 6),
+            "pool": len(pool.members),
+            "timed_out": found.timed_out,
+        }
+        groups = found.groups
+        left = end - time.perf_counter()
+        # When the cap stopped the search, no time is left to select.
+        if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
+            masks = list(pool.members)
+            index = {m: j for j, m in enumerate(masks)}
+            hint = [index[_mask(g)] for g in groups]
+            chosen = select(
+                problem.size, [pool.members[m] for m in masks], [pool.cost[m] for m in masks],
+                hint, work=self.selection_work, seed=seed,
+                time_limit=None if math.isinf(left) else left,
+            )  # fmt: skip
+            groups = [list(pool.members[masks[j]]) for j in chosen.chosen]
+            detail |= {
+                "selection_gain": round(search_total - problem.total(groups), 6),
+                "pool_optimal": chosen.proven,
+                "pool_bound": round(chosen.bound, 6),
+                "pool_tolerance": chosen.tolerance,
+                "timed_out": found.timed_out or chosen.timed_out,
+            }
+        # Moves, swaps and re-splits of whole batch pairs, which destroy and
+        # repair rarely make, as a last descent.
+        selected = problem.total(groups)
+        left = end - time.perf_counter()
+        if left > 0:
+            polished = LocalSearch(kicks=0, start=groups).run(
+                problem, time_limit=None if math.isinf(left) else left
+            )
+            if problem.total(polished.groups) < selected - EPS:
+                groups = polished.groups
+        final = problem.total(groups)
+        detail["polish_gain"] = round(selected - final, 6)
+        trace = [(i, t - t0, total) for i, t, total in found.trace]
+        if final < trace[-1][2] - EPS:
+            trace.append((found.iterations, time.perf_counter() - t0, final))
+        # Batches in the order of their first order, as the input listed them.
+        ordered = sorted((sorted(g) for g in groups), key=lambda g: g[0])
+        return Batching(ordered, detail, tuple(trace))
+
+
+def _mask(group: list[int]) -> int:
+    out = 0
+    for i in group:
+        out |= 1 << i
+    return out

@@ -1,0 +1,120 @@
+"""``batch_orders()``: check a wave, pick a batching method, and build the result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from optimizer.batching.alns import ALNS
+from optimizer.batching.base import Batcher, BatchingResult, batches_of
+from optimizer.batching.carts import Cart
+from optimizer.batching.fcfs import FCFS
+from optimizer.batching.local_search import LocalSearch
+from optimizer.batching.problem import prepare
+from optimizer.batching.savings import Savings
+from optimizer.batching.seed import SeedBatching
+from optimizer.distance import DistanceOracle
+from optimizer.errors import PickoptError, suggest
+from optimizer.layout import Layout
+from optimizer.orders import Order, Slotting
+
+__all__ = ["BATCHERS", "METHODS", "AUTO", "choose_batcher", "batch_orders"]
+
+BATCHERS: dict[str, Batcher] = {
+    b.name: b for b in (FCFS(), SeedBatching(), Savings(), LocalSearch(), ALNS())
+}
+#: The method ``"auto"`` runs: the ALNS with its default work budget.
+AUTO = "alns"
+METHODS: tuple[str, ...] = ("auto", *BATCHERS)
+
+
+def choose_batcher(method: str | Batcher) -> Batcher:
+    """The batcher for ``method``: a name from :data:`METHODS` or a batcher itself.
+
+    Raises
+    ------
+    PickoptError
+        For an unknown name, suggesting the closest known one.
+    """
+    if not isinstance(method, str):
+        return method
+    name = AUTO if method == "auto" else method
+    if name not in BATCHERS:
+        raise PickoptError(
+            f"unknown batching method {method!r}" + suggest(method, METHODS)
+            + f"; known: {', '.join(METHODS)}"
+        )  # fmt: skip
+    return BATCHERS[name]
+
+
+def batch_orders(
+    layout: Layout,
+    slotting: Slotting,
+    orders: Sequence[Order],
+    cart: Cart,
+    method: str | Batcher = "auto",
+    *,
+    oracle: DistanceOracle | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    seed: int = 0,
+    time_limit: float | None = None,
+    scoring: str = "auto",
+    tour_penalty: float = 0.0,
+) -> BatchingResult:
+    """Group ``orders`` into batches that fit ``cart``, minimising walking.
+
+    Parameters
+    ----------
+    layout, slotting
+        The warehouse and where each SKU is stored.
+    orders
+        The orders of the wave (unique ids).
+    cart
+        What one tour can carry.
+    method
+        One of :data:`METHODS`, or a configured batcher such as
+        ``ALNS(iterations=20_000)`` (the quality setting).
+    oracle
+        Distances to reuse.
+    start, end
+        Depot names of the tours.
+    seed
+        Random seed of the search; equal inputs give equal batches.
+    time_limit
+        Wall-clock safety cap, seconds. Searches budget their work in
+        iterations; ``result.detail["timed_out"]`` says if the cap fired
+        (then the result depends on the machine's speed).
+    scoring
+        Routing method that scores batches (``"auto"``: exact where possible).
+    tour_penalty
+        Metres added per tour to the objective; 0 minimises walking alone.
+
+    Returns
+    -------
+    BatchingResult
+        ``batches``, ``unassigned`` (order id and reason), ``method``,
+        ``detail`` (what the method did and proved), ...
+
+    Examples
+    --------
+    >>> from optimizer import Cart, Layout, Order, OrderLine, Slotting
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> orders = [Order("a", (OrderLine("A01-B1-003-L-1", 2),)),
+    ...           Order("b", (OrderLine("A01-B1-005-R-1", 1),)),
+    ...           Order("c", (OrderLine("A09-B1-040-L-1", 3),))]
+    >>> result = batch_orders(layout, Slotting.identity(layout), orders, Cart(max_items=4))
+    >>> [[o.id for o in b.orders] for b in result.batches], result.method
+    ([['a', 'b'], ['c']], 'alns')
+    """
+    batcher = choose_batcher(method)
+    t0 = time.perf_counter()
+    problem, unassigned = prepare(
+        layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
+        scoring=scoring, tour_penalty=tour_penalty,
+    )  # fmt: skip
+    batching = batcher.run(problem, seed=seed, time_limit=time_limit) if problem.size else None
+    batches = batches_of(problem, batching.groups) if batching else []
+    return BatchingResult(batches, unassigned, batcher.name, problem.cost.method,
+                          time.perf_counter() - t0, problem.cost.evaluations,
+                          batching.detail if batching else {})  # fmt: skip
