@@ -70,5 +70,5 @@ def test_plan_wave_100(benchmark: Any, wave: Instance) -> None:
     """``plan_wave`` on 100 orders: batching, final routes, pick lists, KPIs."""
     layout, slotting, orders, cart, oracle = wave
     plan = benchmark(plan_wave, layout, slotting, orders, cart, WavePolicy(), oracle=oracle)
-    assert plan.kpis["assigned_orders"] == 100
-    assert plan.kpis["saving_vs_fcfs_pct"] > 0
+    assert plan.kpis.assigned_orders == 100
+    assert plan.kpis.saving_vs_fcfs_pct > 0

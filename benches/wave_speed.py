@@ -11,8 +11,8 @@ baselines for the saving KPIs):
 
 ``plan_wave`` is timed end to end (median of 3 runs, 1 run for 10,000
 orders) after the numba kernels are compiled and warmed on a small wave of
-the same layout; ``plan.kpis["batching_seconds"]`` (checking the wave,
-building the problem and batching) and the rest of ``plan.kpis["seconds"]``
+the same layout; ``plan.kpis.batching_seconds`` (checking the wave,
+building the problem and batching) and the rest of ``plan.kpis.seconds``
 (final routes, pick lists, KPIs with the one-order-per-tour and FCFS
 baselines) split the time. ``plan_wave`` does not report how many tours it
 evaluated, so one more run per wave times the phases of the batching on
@@ -120,7 +120,9 @@ def run_case(name: str, n: int, runs: int) -> dict[str, Any]:
     plans = []
     for _ in range(runs):
         gc.collect()
-        plans.append(plan_wave(layout, slotting, orders, CART, policy, oracle=oracle).kpis)
+        plans.append(
+            plan_wave(layout, slotting, orders, CART, policy, oracle=oracle).kpis.to_dict()
+        )
     if len({k["total_distance_m"] for k in plans}) != 1:
         raise SystemExit(
             f"{name} {n}: plan_wave is not deterministic: {[k['total_distance_m'] for k in plans]}"

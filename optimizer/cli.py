@@ -182,8 +182,9 @@ def _wave(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(plan.to_dict())
         return
-    width = max(len(k) for k in plan.kpis)
-    for key, value in plan.kpis.items():
+    kpis = plan.kpis.to_dict()
+    width = max(len(k) for k in kpis)
+    for key, value in kpis.items():
         print(f"{key:<{width}}  {value}")
     for k, b in enumerate(plan.batches, start=1):
         ids = ", ".join(o.id for o in b.orders)

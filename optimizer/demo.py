@@ -28,18 +28,18 @@ SLOTTING = ROOT / "instances" / "wave_single_block_200_s2_slotting.csv"
 def _print_kpis(plan: WavePlan) -> None:
     k = plan.kpis
     rows = [
-        ("orders (assigned / unassigned)", f"{k['assigned_orders']} / {k['unassigned_orders']}"),
-        ("lines, units", f"{k['lines']:,}, {k['units']:,}"),
-        ("batches (tours)", f"{k['batches']}"),
-        ("walking, total", f"{k['total_distance_m']:,.0f} m"),
-        ("walking per line", f"{k['distance_per_line_m']:.2f} m"),
-        ("one order per tour would walk", f"{k['single_order_distance_m']:,.0f} m "
-                                          f"(saving {k['saving_vs_single_pct']:.1f}%)"),
-        ("first come first served would walk", f"{k['fcfs_distance_m']:,.0f} m "
-                                               f"(saving {k['saving_vs_fcfs_pct']:.1f}%)"),
-        ("picker time (walk, pick, setup)", f"{k['total_time_s'] / 3600:.1f} h"),
-        ("methods", f"batching {k['batching_method']}, routes {', '.join(k['routing_methods'])}"),
-        ("planning time", f"{k['seconds'] * 1e3:.0f} ms"),
+        ("orders (assigned / unassigned)", f"{k.assigned_orders} / {k.unassigned_orders}"),
+        ("lines, units", f"{k.lines:,}, {k.units:,}"),
+        ("batches (tours)", f"{k.batches}"),
+        ("walking, total", f"{k.total_distance_m:,.0f} m"),
+        ("walking per line", f"{k.distance_per_line_m:.2f} m"),
+        ("one order per tour would walk", f"{k.single_order_distance_m:,.0f} m "
+                                          f"(saving {k.saving_vs_single_pct:.1f}%)"),
+        ("first come first served would walk", f"{k.fcfs_distance_m:,.0f} m "
+                                               f"(saving {k.saving_vs_fcfs_pct:.1f}%)"),
+        ("picker time (walk, pick, setup)", f"{k.total_time_s / 3600:.1f} h"),
+        ("methods", f"batching {k.batching_method}, routes {', '.join(k.routing_methods)}"),
+        ("planning time", f"{k.seconds * 1e3:.0f} ms"),
     ]  # fmt: skip
     width = max(len(r[0]) for r in rows)
     for name, value in rows:

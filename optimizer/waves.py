@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +36,15 @@ from optimizer.routing import Route, route
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["WavePolicy", "PickStep", "PlannedBatch", "WavePlan", "plan_wave", "release_waves"]
+__all__ = [
+    "WavePolicy",
+    "PickStep",
+    "PlannedBatch",
+    "WaveKpis",
+    "WavePlan",
+    "plan_wave",
+    "release_waves",
+]
 
 
 @dataclass(frozen=True)
@@ -130,17 +138,52 @@ class PlannedBatch:
 
 
 @dataclass(frozen=True)
+class WaveKpis:
+    """What a wave plan walks, takes and saves. Distances in metres, times in seconds.
+
+    The baselines (``single_order_distance_m``, ``fcfs_distance_m`` and the
+    savings against them) are ``None`` when ``plan_wave`` was asked not to
+    score them; they are routed with the plan's own routing method.
+    """
+
+    orders: int
+    assigned_orders: int
+    unassigned_orders: int
+    lines: int
+    units: int
+    batches: int
+    total_distance_m: float
+    distance_per_line_m: float
+    total_time_s: float
+    batching_method: str
+    scoring_method: str
+    routing_methods: tuple[str, ...]
+    seconds: float = 0.0
+    batching_seconds: float = 0.0
+    single_order_distance_m: float | None = None
+    fcfs_distance_m: float | None = None
+    saving_vs_single_pct: float | None = None
+    saving_vs_fcfs_pct: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures by name, JSON-ready; baselines that were not scored are left out."""
+        out = {k: v for k, v in asdict(self).items() if v is not None}
+        out["routing_methods"] = list(self.routing_methods)
+        return out
+
+
+@dataclass(frozen=True)
 class WavePlan:
     """What ``plan_wave`` returns: batches with routes, unassigned orders, KPIs."""
 
     batches: list[PlannedBatch]
     unassigned: list[Unassigned]
-    kpis: dict[str, Any] = field(default_factory=dict)
+    kpis: WaveKpis
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary with every batch's pick list."""
         return {
-            "kpis": self.kpis,
+            "kpis": self.kpis.to_dict(),
             "batches": [
                 {
                     "orders": [o.id for o in b.orders],
@@ -159,10 +202,9 @@ class WavePlan:
     def plot(self, n: int = 6) -> Axes:
         """Small multiples of the first ``n`` tours (:func:`optimizer.plot.plot_wave`)."""
         k = self.kpis
-        title = (
-            f"{k.get('batches', 0)} tours, {k.get('total_distance_m', 0):,.0f} m in all "
-            f"({k.get('saving_vs_fcfs_pct', 0):.1f}% less than first come first served)"
-        )
+        title = f"{k.batches} tours, {k.total_distance_m:,.0f} m in all"
+        if k.saving_vs_fcfs_pct is not None:
+            title += f" ({k.saving_vs_fcfs_pct:.1f}% less than first come first served)"
         return plot_wave(self.batches, n, title)
 
 
@@ -232,7 +274,7 @@ def plan_wave(
     >>> orders = [Order("a", (OrderLine("A01-B1-003-L-1", 2),)),
     ...           Order("b", (OrderLine("A01-B1-005-R-1", 1),))]
     >>> plan = plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=4))
-    >>> plan.kpis["batches"], plan.kpis["saving_vs_single_pct"] > 0
+    >>> plan.kpis.batches, plan.kpis.saving_vs_single_pct > 0
     (1, True)
     """
     policy = policy or WavePolicy()
@@ -259,7 +301,7 @@ def plan_wave(
                            start, end)  # fmt: skip
     kpis["seconds"] = round(time.perf_counter() - t0, 4)
     kpis["batching_seconds"] = round(t_batch, 4)
-    return WavePlan(planned, result.unassigned, kpis)
+    return WavePlan(planned, result.unassigned, WaveKpis(**kpis))
 
 
 def _kpis(result: BatchingResult, planned: list[PlannedBatch]) -> dict[str, Any]:
@@ -278,7 +320,7 @@ def _kpis(result: BatchingResult, planned: list[PlannedBatch]) -> dict[str, Any]
         "total_time_s": round(sum(b.time_s for b in planned), 1),
         "batching_method": result.method,
         "scoring_method": result.scoring,
-        "routing_methods": sorted({b.route.method for b in planned}),
+        "routing_methods": tuple(sorted({b.route.method for b in planned})),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -42,11 +44,11 @@ def test_steps_cover_every_line_in_walking_order(plan) -> None:
 def test_kpis_add_up(plan) -> None:
     """Total distance is the sum of route distances, and the savings are consistent."""
     k = plan.kpis
-    assert k["total_distance_m"] == pytest.approx(sum(b.distance for b in plan.batches), abs=1e-3)
-    assert k["batches"] == len(plan.batches)
-    assert k["total_distance_m"] <= k["fcfs_distance_m"] <= k["single_order_distance_m"]
-    assert k["saving_vs_fcfs_pct"] == pytest.approx(
-        100 * (1 - k["total_distance_m"] / k["fcfs_distance_m"]), abs=0.01
+    assert k.total_distance_m == pytest.approx(sum(b.distance for b in plan.batches), abs=1e-3)
+    assert k.batches == len(plan.batches)
+    assert k.total_distance_m <= k.fcfs_distance_m <= k.single_order_distance_m
+    assert k.saving_vs_fcfs_pct == pytest.approx(
+        100 * (1 - k.total_distance_m / k.fcfs_distance_m), abs=0.01
     )
 
 
@@ -131,10 +133,24 @@ def test_kpi_baselines_use_the_plans_routing(single_block: Layout) -> None:
     k = plan.kpis
     s_shape = {o.id: route(single_block, list(o.skus), "s-shape").distance for o in orders}
     both = route(single_block, [sku for o in orders for sku in o.skus], "s-shape").distance
-    assert k["routing_methods"] == ["s-shape"]
-    assert k["single_order_distance_m"] == pytest.approx(sum(s_shape.values()), abs=1e-3)
-    assert k["fcfs_distance_m"] == pytest.approx(both, abs=1e-3)  # FCFS: both in one tour
-    assert k["total_distance_m"] == pytest.approx(both, abs=1e-3)
-    assert k["saving_vs_fcfs_pct"] == 0.0
-    assert k["saving_vs_single_pct"] == pytest.approx(100 * (1 - both / sum(s_shape.values())),
+    assert k.routing_methods == ("s-shape",)
+    assert k.single_order_distance_m == pytest.approx(sum(s_shape.values()), abs=1e-3)
+    assert k.fcfs_distance_m == pytest.approx(both, abs=1e-3)  # FCFS: both in one tour
+    assert k.total_distance_m == pytest.approx(both, abs=1e-3)
+    assert k.saving_vs_fcfs_pct == 0.0
+    assert k.saving_vs_single_pct == pytest.approx(100 * (1 - both / sum(s_shape.values())),
                                                       abs=0.01)  # fmt: skip
+
+
+def test_kpis_are_typed_and_export_by_name(plan) -> None:
+    """KPIs are attributes with one meaning each; to_dict gives the same figures by name,
+    JSON-ready, and leaves out the baselines when they were not scored."""
+    d = plan.kpis.to_dict()
+    assert d["total_distance_m"] == plan.kpis.total_distance_m
+    assert d["routing_methods"] == list(plan.kpis.routing_methods)
+    json.dumps(plan.to_dict())
+    orders = list(plan.batches[0].orders)
+    layout = plan.batches[0].route.layout
+    bare = plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=20),
+                     baselines=False)  # fmt: skip
+    assert bare.kpis.fcfs_distance_m is None and "fcfs_distance_m" not in bare.kpis.to_dict()

@@ -238,7 +238,7 @@ def replay(
                 if usable:
                     plan = plan_wave(layout, slotting, usable, cart, policy, oracle=oracle,
                                      baselines=False)  # fmt: skip
-                    per_day[day][name] = float(plan.kpis["total_distance_m"])
+                    per_day[day][name] = plan.kpis.total_distance_m
                     tours[name] += len(plan.batches)
                     unassigned[name] += len(plan.unassigned)
                 else:

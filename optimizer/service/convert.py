@@ -232,7 +232,7 @@ def wave_out(
             "totes": {oid: list(t) for oid, t in b.batch.totes.items()}, "steps": steps,
         })  # fmt: skip
     known = WavePlanOut.model_fields["summary"].annotation.model_fields  # type: ignore[union-attr]
-    summary = {k: v for k, v in plan.kpis.items() if k in known}
+    summary = {k: v for k, v in plan.kpis.to_dict().items() if k in known}
     return WavePlanOut.model_validate({
         "layout": layout_name, "layout_version": layout_version, "layout_hash": layout_hash,
         "slotting_version": slotting_version, "time_budget_s": time_budget,
