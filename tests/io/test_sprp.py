@@ -1,6 +1,7 @@
 """Reading Hessler & Irnich single-picker routing (SPRP) files: the public
-instance reproduces its published optimum, and malformed files are reported
-with file and line."""
+instance reproduces its published optimum, different distances to the top and
+bottom cross-aisle build a warehouse routed to the optimum, and malformed
+files are reported with file and line."""
 
 from __future__ import annotations
 
@@ -202,6 +203,14 @@ def header_optimum(top: float, bottom: float) -> float:
     return naive.held_karp(D)[0]
 
 
+def test_equal_distances_keep_the_layout_version() -> None:
+    """With equal top and bottom distances the reader builds the layout it
+    built when it refused unequal ones (its content hash on main at 68f5ab7),
+    so plans stored against that version still find it."""
+    layout, _ = read_sprp(benchmark_file(INSTANCE))
+    assert layout.version == "a494f764f3b560a0"
+
+
 @pytest.mark.parametrize(("top", "bottom"), [(2.5, 0.5), (0.5, 2.5), (4, 1), (1, 7.25)])
 def test_unequal_top_and_bottom(tmp_path: Path, top: float, bottom: float) -> None:
     """A file whose top and bottom cells sit at different distances from their
@@ -270,9 +279,8 @@ def test_depot_at_top_farther_top(tmp_path: Path) -> None:
     """With the top cells 3 m from their cross-aisle, a depot at the top is
     set back 1 m behind an aisle 2 + 9 + 3 m long."""
     path = tiny(tmp_path, 7, "DEPOT_LOCATION : top")
-    path.write_text(
-        path.read_text().replace("DISTANCE_TOP_TO_CELL : 2", "DISTANCE_TOP_TO_CELL : 3")
-    )
+    text = path.read_text(encoding="latin-1")
+    path.write_text(text.replace("TOP_TO_CELL : 2", "TOP_TO_CELL : 3"), encoding="latin-1")
     layout, _ = read_sprp(path)
     assert tuple(layout.xy[layout.depots[0].node]) == (0.0, 2 + 9 + 3 + 1.0)
 
