@@ -81,6 +81,10 @@ def _get(header: dict[str, str], key: str, path: str | Path, kind: type = float)
 def layout_from_header(header: dict[str, str], path: str | Path) -> Layout:
     """The single-block :class:`Layout` a Hessler-Irnich header describes.
 
+    The bottom cross-aisle is the layout's front: ``DISTANCE_BOTTOM_TO_CELL``
+    sets ``cross_aisle_to_cell`` and ``DISTANCE_TOP_TO_CELL``
+    ``back_cross_aisle_to_cell`` (the two may differ).
+
     Parameters
     ----------
     header
@@ -90,10 +94,6 @@ def layout_from_header(header: dict[str, str], path: str | Path) -> Layout:
     """
     if header.get("LAYOUT", "single-block") != "single-block":
         raise LayoutError(f"{path}: LAYOUT {header['LAYOUT']!r} is not supported")
-    top = _get(header, "DISTANCE_TOP_TO_CELL", path)
-    bottom = _get(header, "DISTANCE_BOTTOM_TO_CELL", path)
-    if abs(top - bottom) > 1e-12:
-        raise LayoutError(f"{path}: different top ({top}) and bottom ({bottom}) cell distances")
     location = header.get("DEPOT_LOCATION", "bottom")
     if location not in ("bottom", "top"):
         raise LayoutError(f"{path}: DEPOT_LOCATION {location!r} is not 'bottom' or 'top'")
@@ -104,7 +104,11 @@ def layout_from_header(header: dict[str, str], path: str | Path) -> Layout:
         "cells": _get(header, "NUM_CELLS", path, int),
         "cell_length": _get(header, "DISTANCE_CELL_TO_CELL", path),
         "aisle_spacing": _get(header, "DISTANCE_AISLE_TO_AISLE", path),
-        "cross_aisle_to_cell": top,
+        # The bottom cross-aisle is pickopt's front: DISTANCE_BOTTOM_TO_CELL is
+        # the gap in front of the first cell, DISTANCE_TOP_TO_CELL the one
+        # behind the last (Y_1 and Y_11 of the format description's figure).
+        "cross_aisle_to_cell": _get(header, "DISTANCE_BOTTOM_TO_CELL", path),
+        "back_cross_aisle_to_cell": _get(header, "DISTANCE_TOP_TO_CELL", path),
         "sides": 2,
         "levels": 1,
         "depots": [

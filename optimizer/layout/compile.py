@@ -85,8 +85,8 @@ def compile_spec(spec: LayoutSpec, source: str | None = None) -> CompiledLayout:
 # ---- tier 1: parallel aisles -----------------------------------------------------
 def _parallel_aisles(spec: ParallelAislesSpec, name: str) -> CompiledLayout:
     n_aisles, n_blocks, cells = spec.aisles, spec.blocks, spec.cells
-    to_cell, cell_length = spec.cross_aisle_to_cell, spec.cell_length
-    block_len = 2 * to_cell + (cells - 1) * cell_length
+    to_cell, to_back, cell_length = spec.cross_aisle_to_cell, spec.back_to_cell, spec.cell_length
+    block_len = spec.block_length
     aisle_x = np.arange(n_aisles, dtype=np.float64) * spec.aisle_spacing
     cross_y = np.arange(n_blocks + 1, dtype=np.float64) * block_len
 
@@ -113,7 +113,7 @@ def _parallel_aisles(spec: ParallelAislesSpec, name: str) -> CompiledLayout:
     for i in range(n_aisles):
         for b in range(n_blocks):
             chain = [int(junction[i, b]), *pick_node[i, b].tolist(), int(junction[i, b + 1])]
-            gaps = [to_cell] + [cell_length] * (cells - 1) + [to_cell]
+            gaps = [to_cell] + [cell_length] * (cells - 1) + [to_back]
             edges.extend(zip(chain[:-1], chain[1:], gaps, strict=True))
 
     # Depots sit on a cross-aisle, possibly between two aisles and possibly
@@ -152,6 +152,7 @@ def _parallel_aisles(spec: ParallelAislesSpec, name: str) -> CompiledLayout:
         cells=cells,
         cell_length=cell_length,
         cross_aisle_to_cell=to_cell,
+        back_cross_aisle_to_cell=to_back,
         cross_aisle_width=spec.cross_aisle_width,
         junction=junction,
         pick_node=pick_node,

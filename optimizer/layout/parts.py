@@ -78,6 +78,12 @@ class ParallelAisles:
     cross-aisles ``b`` and ``b + 1``. ``junction[i, j]`` is the node where aisle
     ``i`` meets cross-aisle ``j``; ``pick_node[i, b, c]`` is the node of cell
     ``c`` (0 = nearest the front) of aisle ``i`` in block ``b``.
+
+    In every block, cell 0 is ``cross_aisle_to_cell`` behind the cross-aisle in
+    front of the block and the last cell ``back_cross_aisle_to_cell`` in front
+    of the one behind it (the two are equal unless the spec sets them apart),
+    so ``block_length = cross_aisle_to_cell + (cells - 1) * cell_length +
+    back_cross_aisle_to_cell``.
     """
 
     aisle_x: np.ndarray
@@ -85,6 +91,7 @@ class ParallelAisles:
     cells: int
     cell_length: float
     cross_aisle_to_cell: float
+    back_cross_aisle_to_cell: float
     cross_aisle_width: float
     junction: np.ndarray
     pick_node: np.ndarray

@@ -116,6 +116,17 @@ class ParallelAislesSpec(SpecBase):
     centre to centre, ``cross_aisle_to_cell`` from a cross-aisle's centre line
     to the nearest cell centre; ``cross_aisle_width`` is for drawing only.
 
+    The two ends of a block may be set back differently (racks with a
+    clearance at one end only): ``cross_aisle_to_cell`` is then the gap from
+    the cross-aisle in front of a block to its first cell (cell 1), and
+    ``back_cross_aisle_to_cell`` the gap from its last cell to the
+    cross-aisle behind it; left out or null, the back gap is the front one.
+    Every block has both gaps, so with several blocks all blocks stay equally
+    long (:attr:`block_length`), and an interior cross-aisle has the back gap
+    of the block in front of it on one side and the front gap of the block
+    behind it on the other. A warehouse whose blocks differ needs a
+    graph-tier layout.
+
     Examples
     --------
     >>> spec = ParallelAislesSpec(aisles=3, cells=4, cell_length=1.0, aisle_spacing=3.0,
@@ -139,6 +150,7 @@ class ParallelAislesSpec(SpecBase):
     cell_length: float = spec_field(LENGTH)
     aisle_spacing: float = spec_field(LENGTH)
     cross_aisle_to_cell: float = spec_field(LENGTH)
+    back_cross_aisle_to_cell: float | None = spec_field(Nullable(LENGTH), None)
     cross_aisle_width: float = spec_field(Number(strict=False), 2.0)
     slot_capacity: float | None = spec_field(Nullable(LENGTH), None)
     zones: Mapping[str, tuple[int, ...]] = spec_field(Zones(), {})
@@ -148,6 +160,30 @@ class ParallelAislesSpec(SpecBase):
     def n_slots(self) -> int:
         """Slots the layout will have: aisles x blocks x cells x sides x levels."""
         return self.aisles * self.blocks * self.cells * self.sides * self.levels
+
+    @property
+    def back_to_cell(self) -> float:
+        """The gap from a block's last cell to the cross-aisle behind it, metres:
+        ``back_cross_aisle_to_cell``, or ``cross_aisle_to_cell`` if not given."""
+        back = self.back_cross_aisle_to_cell
+        return self.cross_aisle_to_cell if back is None else back
+
+    @property
+    def block_length(self) -> float:
+        """Length of an aisle within one block, cross-aisle to cross-aisle, metres.
+
+        Examples
+        --------
+        >>> spec = ParallelAislesSpec(aisles=3, cells=4, cell_length=1.0, aisle_spacing=3.0,
+        ...                           cross_aisle_to_cell=1.0, back_cross_aisle_to_cell=2.5,
+        ...                           depots=(AisleDepotSpec(aisle=1),))
+        >>> spec.back_to_cell, spec.block_length
+        (2.5, 6.5)
+        """
+        # front + back is exactly 2 * front when the two are equal, so this is
+        # bit for bit the length before the back gap existed: no layout that
+        # leaves it out changes its content hash (Layout.version).
+        return (self.cross_aisle_to_cell + self.back_to_cell) + (self.cells - 1) * self.cell_length
 
     def _check(self) -> None:
         if self.n_slots > MAX_SLOTS:

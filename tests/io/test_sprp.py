@@ -1,6 +1,7 @@
 """Reading Hessler & Irnich single-picker routing (SPRP) files: the public
-instance reproduces its published optimum, and malformed files are reported
-with file and line."""
+instance reproduces its published optimum, different distances to the top and
+bottom cross-aisle build a warehouse routed to the optimum, and malformed
+files are reported with file and line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import itertools
 import re
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -17,6 +19,7 @@ from optimizer.errors import LayoutError
 from optimizer.io import read_sprp
 from optimizer.layout import Layout
 from optimizer.routing import route
+from tests import naive
 from tests.conftest import benchmark_file
 
 INSTANCE = "hessler-irnich/SPRP/unit_F1_m5_C30_a7_12.txt"
@@ -162,6 +165,75 @@ def test_published_optimum_over_a_thousand() -> None:
     assert route(layout, picks, method="exact").distance == pytest.approx(expected, abs=1e-6)
 
 
+# ---- different distances to the top and bottom cross-aisle -----------------------
+# The locations (AISLE, CELL counted from the top) of the articles of INSTANCE,
+# as its SKU_SECTION lists them: the input of the independent reference below.
+INSTANCE_LOCATIONS = [(1, 6), (0, 11), (0, 18), (1, 0), (2, 17), (2, 21), (2, 12)]
+
+
+def with_setbacks(tmp_path: Path, top: float, bottom: float) -> Path:
+    """A copy of INSTANCE whose DISTANCE_TOP_TO_CELL and DISTANCE_BOTTOM_TO_CELL
+    are ``top`` and ``bottom``."""
+    text = benchmark_file(INSTANCE).read_bytes().decode("latin-1")
+    for key, value in (("TOP", top), ("BOTTOM", bottom)):
+        line = f"DISTANCE_{key}_TO_CELL"
+        text, n = re.subn(rf"(?m)^{line} : 1$", f"{line} : {value}", text)
+        assert n == 1, f"INSTANCE has no '{line} : 1' line"
+    path = tmp_path / f"setbacks_{top}_{bottom}.txt"
+    path.write_bytes(text.encode("latin-1"))
+    return path
+
+
+def header_optimum(top: float, bottom: float) -> float:
+    """The optimal tour of INSTANCE with these distances, by Held-Karp on a
+    graph built here from the header alone (5 aisles 3 m apart, 30 cells 1 m
+    apart counted from the top, depot at the bottom of aisle 3), not from
+    the reader's layout."""
+    g = nx.Graph()
+    for i in range(5):
+        chain = [("top", i), *(("cell", i, c) for c in range(30)), ("bottom", i)]
+        lengths = [top] + [1.0] * 29 + [bottom]
+        g.add_weighted_edges_from(zip(chain[:-1], chain[1:], lengths, strict=True))
+        if i:
+            g.add_edge(("top", i - 1), ("top", i), weight=3.0)
+            g.add_edge(("bottom", i - 1), ("bottom", i), weight=3.0)
+    points = [("bottom", 3), *(("cell", i, c) for i, c in INSTANCE_LOCATIONS)]
+    dist = dict(nx.all_pairs_dijkstra_path_length(g))
+    D = np.array([[dist[u][v] for v in points] for u in points])
+    return naive.held_karp(D)[0]
+
+
+def test_equal_distances_keep_the_layout_version() -> None:
+    """With equal top and bottom distances the reader builds the layout it
+    built when it refused unequal ones (its content hash on main at 68f5ab7),
+    so plans stored against that version still find it."""
+    layout, _ = read_sprp(benchmark_file(INSTANCE))
+    assert layout.version == "a494f764f3b560a0"
+
+
+@pytest.mark.parametrize(("top", "bottom"), [(2.5, 0.5), (0.5, 2.5), (4, 1), (1, 7.25)])
+def test_unequal_top_and_bottom(tmp_path: Path, top: float, bottom: float) -> None:
+    """A file whose top and bottom cells sit at different distances from their
+    cross-aisles reads as a layout with those setbacks: the bottom one in front
+    of every aisle, the top one behind it. Its exact route is the Held-Karp
+    optimum on the oracle's matrix and on a graph built from the header alone,
+    and differs from the published optimum of the file with both at 1 m."""
+    layout, picks = read_sprp(with_setbacks(tmp_path, top, bottom))
+    geo = layout.aisles
+    assert geo is not None
+    assert (geo.cross_aisle_to_cell, geo.back_cross_aisle_to_cell) == (bottom, top)
+    assert geo.block_length == pytest.approx(bottom + 29 * 1.0 + top)
+    front_cell, top_cell = layout.slot("A02-B1-001-L-1").node, layout.slot("A02-B1-030-L-1").node
+    assert layout.xy[front_cell, 1] - geo.cross_y[0] == pytest.approx(bottom)
+    assert geo.cross_y[1] - layout.xy[top_cell, 1] == pytest.approx(top)
+
+    nodes = [layout.depots[0].node, *layout.nodes_of(picks).tolist()]
+    reference = naive.held_karp(DistanceOracle(layout).matrix(nodes))[0]
+    assert reference == pytest.approx(header_optimum(top, bottom), abs=1e-9)
+    assert route(layout, picks, method="exact").distance == pytest.approx(reference, abs=1e-9)
+    assert reference != pytest.approx(94)
+
+
 # ---- a made-up instance ------------------------------------------------------
 
 
@@ -187,6 +259,30 @@ def test_depot_at_top(tmp_path: Path) -> None:
     """DEPOT_LOCATION top puts the depot on the back cross-aisle."""
     layout, _ = read_sprp(tiny(tmp_path, 7, "DEPOT_LOCATION : top"))
     assert tuple(layout.xy[layout.depots[0].node]) == (0.0, 13.0 + 1.0)
+
+
+def test_tiny_instance_closer_bottom(tmp_path: Path) -> None:
+    """With the bottom cells 0.5 m from their cross-aisle (the top ones still
+    2 m) an aisle is 0.5 + 9 + 2 m long, and the hand-computed optimal tour is
+    38 m: 1 m to the cross-aisle, 4 m to aisle 2, 0.5 m in and out, 4 m to
+    aisle 3, 9.5 m in and out, 8 m and 1 m back."""
+    layout, picks = read_sprp(tiny(tmp_path, 11, "DISTANCE_BOTTOM_TO_CELL : 0.5"))
+    geo = layout.aisles
+    assert geo is not None
+    assert geo.block_length == 0.5 + 9 * 1.0 + 2
+    assert optimum_by_brute_force(layout, picks) == pytest.approx(
+        1 + 4 + 2 * 0.5 + 4 + 2 * 9.5 + 8 + 1
+    )
+
+
+def test_depot_at_top_farther_top(tmp_path: Path) -> None:
+    """With the top cells 3 m from their cross-aisle, a depot at the top is
+    set back 1 m behind an aisle 2 + 9 + 3 m long."""
+    path = tiny(tmp_path, 7, "DEPOT_LOCATION : top")
+    text = path.read_text(encoding="latin-1")
+    path.write_text(text.replace("TOP_TO_CELL : 2", "TOP_TO_CELL : 3"), encoding="latin-1")
+    layout, _ = read_sprp(path)
+    assert tuple(layout.xy[layout.depots[0].node]) == (0.0, 2 + 9 + 3 + 1.0)
 
 
 # ---- malformed files -----------------------------------------------------------
@@ -219,7 +315,8 @@ def test_malformed_line(tmp_path: Path, line: int, text: str, message: str) -> N
     [
         (4, "NUM_AISLES : three", "NUM_AISLES = 'three' is not a int"),
         (4, "NUM_ISLES : 3", "header has no 'NUM_AISLES'"),
-        (10, "DISTANCE_TOP_TO_CELL : 3", "different top (3.0) and bottom (2.0)"),
+        (10, "DISTANCE_TOP_TO_CELL : 0", "'back_cross_aisle_to_cell' must be > 0"),
+        (11, "DISTANCE_BOTTOM_TO_CELL : -2", "'cross_aisle_to_cell' must be > 0"),
         (7, "DEPOT_LOCATION : left", "DEPOT_LOCATION 'left'"),
         (3, "LAYOUT : multi-block", "LAYOUT 'multi-block' is not supported"),
         (4, "NUM_AISLES : 0", "'aisles' must be >= 1"),

@@ -186,7 +186,13 @@ def _at(spec: dict[str, Any], path: list[Any]) -> Any:
     return spec
 
 
-@pytest.mark.parametrize("base", [pa_spec, graph_spec], ids=["parallel-aisles", "graph"])
+def pa_spec_back_gap() -> dict[str, Any]:
+    """``pa_spec()`` with a back gap unlike the front one, so the mutations reach that key."""
+    return pa_spec(back_cross_aisle_to_cell=2.5)
+
+
+@pytest.mark.parametrize("base", [pa_spec, pa_spec_back_gap, graph_spec],
+                         ids=["parallel-aisles", "parallel-aisles-back-gap", "graph"])  # fmt: skip
 def test_what_the_schema_refuses_the_parser_refuses(base: Any) -> None:
     """For hundreds of single-key mutations of a valid spec: whenever the JSON
     Schema calls the spec invalid, the parser refuses it too (the service's

@@ -92,8 +92,8 @@ _F_NCOL, _F_BLOCKS, _F_CELLS, _F_AISLES, _F_NODES, _F_CLOSED, _F_SAME = range(7)
 _F_DEP_LO, _F_DEP_HI, _F_FIRST, _F_START, _F_END = 7, 8, 9, 10, 11
 _F_HEAD = 12
 # Layout of the float64 frame array: a header, then the columns' abscissae.
-_G_TO_CELL, _G_CELL, _G_BLOCK, _G_SPUR = range(4)
-_G_HEAD = 4
+_G_TO_CELL, _G_CELL, _G_BLOCK, _G_SPUR, _G_TO_BACK = range(5)
+_G_HEAD = 5
 
 
 def _reach(m: Machine, seeds: set[int]) -> set[int]:
@@ -238,7 +238,15 @@ def kernel_inputs(layout: Layout, start: int, end: int) -> tuple[np.ndarray, ...
         place.ravel(),
     ]
     floats = [
-        np.array([geo.cross_aisle_to_cell, geo.cell_length, geo.block_length, fr.spur]),
+        np.array(
+            [
+                geo.cross_aisle_to_cell,
+                geo.cell_length,
+                geo.block_length,
+                fr.spur,
+                geo.back_cross_aisle_to_cell,
+            ]
+        ),
         fr.x,
     ]
     return (
@@ -294,6 +302,7 @@ def _sweep(
     ca, rq, od, sl = _F_HEAD, _F_HEAD + ncol, _F_HEAD + 2 * ncol, _F_HEAD + 3 * ncol
     coa = _F_HEAD + 4 * ncol
     to_cell, cell_len, block_len = ff[_G_TO_CELL], ff[_G_CELL], ff[_G_BLOCK]
+    to_back = ff[_G_TO_BACK]  # last cell to the cross-aisle behind: may differ from to_cell
     k = flat.size
     per_aisle = nb * cells
     if k == 0:  # from depot to depot: may need an aisle beyond both
@@ -370,7 +379,7 @@ def _sweep(
                 c0, c1 = PASS1, GAP + 1 if cnt > 1 else GAP
                 cost[PASS1], cost[PASS2] = block_len, 2.0 * block_len
                 cost[BOTTOM] = 2.0 * (to_cell + c_hi * cell_len)
-                cost[TOP] = 2.0 * (to_cell + (cells - 1 - c_lo) * cell_len)
+                cost[TOP] = 2.0 * (to_back + (cells - 1 - c_lo) * cell_len)
                 cost[GAP] = 2.0 * (block_len - gap * cell_len)
             # The step, unrolled (a fifth faster); NONE keeps the class.
             at_b = np.uint64(vn + b * n_states * N_CONFIGS)  # vnext of block b
