@@ -65,6 +65,9 @@ class WavePolicy:
         Seconds per tour at the depot (collect cart and pick list, drop off).
     seed
         Random seed of the batching search.
+    effort
+        Work budget of the batching search (ALNS iterations for ``"auto"``,
+        kicks for ``"local-search"``); ``None``: the method's default.
     time_limit
         Wall-clock seconds that cap the batching; searches otherwise run
         their fixed work budget, so that a seed gives the same plan on any
@@ -80,6 +83,7 @@ class WavePolicy:
     time_per_pick: float = 10.0
     setup_time: float = 180.0
     seed: int = 0
+    effort: int | None = None
     time_limit: float | None = None
     route_time_limit: float | None = None
 
@@ -92,7 +96,7 @@ class WavePolicy:
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise PickoptError(f"wave policy {name} = {v!r} not understood")
-        choose_batcher(self.batching)  # raises on an unknown method
+        choose_batcher(self.batching, self.effort)  # raises on an unknown method or budget
 
     @property
     def tour_penalty(self) -> float:
@@ -144,6 +148,9 @@ class WaveKpis:
     The baselines (``single_order_distance_m``, ``fcfs_distance_m`` and the
     savings against them) are ``None`` when ``plan_wave`` was asked not to
     score them; they are routed with the plan's own routing method.
+    ``batching_capped`` is True when the wall-clock safety cap
+    (``WavePolicy.time_limit``) cut the batching search short: only then can
+    the same wave and seed give another plan on a slower or busier machine.
     """
 
     orders: int
@@ -160,6 +167,7 @@ class WaveKpis:
     routing_methods: tuple[str, ...]
     seconds: float = 0.0
     batching_seconds: float = 0.0
+    batching_capped: bool = False
     single_order_distance_m: float | None = None
     fcfs_distance_m: float | None = None
     saving_vs_single_pct: float | None = None
@@ -282,7 +290,8 @@ def plan_wave(
     oracle = oracle or DistanceOracle.for_layout(layout)
     result = batch_orders(
         layout, slotting, orders, cart, policy.batching, oracle=oracle, start=start, end=end,
-        seed=policy.seed, time_limit=policy.time_limit, tour_penalty=policy.tour_penalty,
+        seed=policy.seed, effort=policy.effort, time_limit=policy.time_limit,
+        tour_penalty=policy.tour_penalty,
     )  # fmt: skip
     t_batch = time.perf_counter() - t0
     planned = []
@@ -301,6 +310,7 @@ def plan_wave(
                            start, end)  # fmt: skip
     kpis["seconds"] = round(time.perf_counter() - t0, 4)
     kpis["batching_seconds"] = round(t_batch, 4)
+    kpis["batching_capped"] = bool(result.detail.get("timed_out", False))
     return WavePlan(planned, result.unassigned, WaveKpis(**kpis))
 
 

@@ -25,7 +25,14 @@ methods compete on the distance pickers really walk. Each method is a
 
 from optimizer.batching.alns import ALNS
 from optimizer.batching.api import AUTO, BATCHERS, METHODS, batch_orders, choose_batcher
-from optimizer.batching.base import Batch, Batcher, Batching, BatchingResult, batches_of
+from optimizer.batching.base import (
+    Batch,
+    Batcher,
+    Batching,
+    BatchingResult,
+    Budgeted,
+    batches_of,
+)
 from optimizer.batching.carts import Cart
 from optimizer.batching.problem import BatchingProblem, TourCost, Unassigned, prepare
 
@@ -35,6 +42,7 @@ __all__ = [
     "Batching",
     "BatchingResult",
     "Batcher",
+    "Budgeted",
     "BatchingProblem",
     "TourCost",
     "Unassigned",

@@ -472,6 +472,10 @@ class ALNS:
         self.iterations = iterations
         self.selection_work = selection_work
 
+    def with_effort(self, effort: int) -> ALNS:
+        """The same search for ``effort`` iterations."""
+        return ALNS(iterations=effort, selection_work=self.selection_work)
+
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> Batching:
@@ -494,7 +498,11 @@ class ALNS:
         groups = found.groups
         left = end - time.perf_counter()
         # When the cap stopped the search, no time is left to select.
-        if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
+        # Without iterations the pool holds only the start's batches: nothing to select.
+        if (
+            self.selection_work > 0 and found.iterations > 0 and left > 0
+            and not found.timed_out and problem.size > 1
+        ):  # fmt: skip
             masks = list(pool.members)
             index = {m: j for j, m in enumerate(masks)}
             hint = [index[_mask(g)] for g in groups]

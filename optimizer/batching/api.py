@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from optimizer.batching.alns import ALNS
-from optimizer.batching.base import Batcher, BatchingResult, batches_of
+from optimizer.batching.base import Batcher, BatchingResult, Budgeted, batches_of
 from optimizer.batching.carts import Cart
 from optimizer.batching.fcfs import FCFS
 from optimizer.batching.local_search import LocalSearch
@@ -28,23 +28,36 @@ AUTO = "alns"
 METHODS: tuple[str, ...] = ("auto", *BATCHERS)
 
 
-def choose_batcher(method: str | Batcher) -> Batcher:
-    """The batcher for ``method``: a name from :data:`METHODS` or a batcher itself.
+def choose_batcher(method: str | Batcher, effort: int | None = None) -> Batcher:
+    """The batcher for ``method``: a name from :data:`METHODS` or a batcher itself,
+    with a work budget of ``effort`` units if given (see :class:`Budgeted`).
 
     Raises
     ------
     PickoptError
-        For an unknown name, suggesting the closest known one.
+        For an unknown name, suggesting the closest known one, a negative
+        ``effort``, or an ``effort`` for a method that has no work budget.
+
+    Examples
+    --------
+    >>> choose_batcher("auto", effort=50).iterations
+    50
     """
-    if not isinstance(method, str):
+    if isinstance(method, str):
+        name = AUTO if method == "auto" else method
+        if name not in BATCHERS:
+            raise PickoptError(
+                f"unknown batching method {method!r}" + suggest(method, METHODS)
+                + f"; known: {', '.join(METHODS)}"
+            )  # fmt: skip
+        method = BATCHERS[name]
+    if effort is None:
         return method
-    name = AUTO if method == "auto" else method
-    if name not in BATCHERS:
-        raise PickoptError(
-            f"unknown batching method {method!r}" + suggest(method, METHODS)
-            + f"; known: {', '.join(METHODS)}"
-        )  # fmt: skip
-    return BATCHERS[name]
+    if effort < 0:
+        raise PickoptError(f"batching effort must be >= 0 work units, got {effort}")
+    if not isinstance(method, Budgeted):
+        raise PickoptError(f"batching method {method.name!r} has no work budget to set")
+    return method.with_effort(effort)
 
 
 def batch_orders(
@@ -58,6 +71,7 @@ def batch_orders(
     start: str | None = None,
     end: str | None = None,
     seed: int = 0,
+    effort: int | None = None,
     time_limit: float | None = None,
     scoring: str = "auto",
     tour_penalty: float = 0.0,
@@ -81,6 +95,9 @@ def batch_orders(
         Depot names of the tours.
     seed
         Random seed of the search; equal inputs give equal batches.
+    effort
+        Work budget of a search (ALNS iterations, local-search kicks);
+        ``None``: the method's default.
     time_limit
         Wall-clock safety cap, seconds. Searches budget their work in
         iterations; ``result.detail["timed_out"]`` says if the cap fired
@@ -107,7 +124,7 @@ def batch_orders(
     >>> [[o.id for o in b.orders] for b in result.batches], result.method
     ([['a', 'b'], ['c']], 'alns')
     """
-    batcher = choose_batcher(method)
+    batcher = choose_batcher(method, effort)
     t0 = time.perf_counter()
     problem, unassigned = prepare(
         layout, slotting, orders, cart, oracle=oracle, start=start, end=end,

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from optimizer.batching.carts import LOAD_FIELDS
 from optimizer.batching.problem import BatchingProblem, Unassigned
 from optimizer.errors import PickoptError
 from optimizer.orders import Order
 
-__all__ = ["Batcher", "Batching", "Batch", "BatchingResult", "batches_of"]
+__all__ = ["Batcher", "Budgeted", "Batching", "Batch", "BatchingResult", "batches_of"]
 
 Detail = dict[str, float | int | bool | str]
 
@@ -62,6 +62,17 @@ class Batcher(Protocol):
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> Batching:
         """Group the problem's orders into feasible batches."""
+        ...
+
+
+@runtime_checkable
+class Budgeted(Protocol):
+    """A search whose work budget can be set: ``with_effort(n)`` is a copy that does
+    ``n`` units of work (iterations, kicks). Work, not time, so that a seed gives
+    the same batches on any machine load."""
+
+    def with_effort(self, effort: int) -> Batcher:
+        """The same method with a budget of ``effort`` work units."""
         ...
 
 

@@ -278,6 +278,11 @@ class LocalSearch:
         self.patience = patience
         self.resplit = resplit
 
+    def with_effort(self, effort: int) -> LocalSearch:
+        """The same search with ``effort`` kicks."""
+        return LocalSearch(kicks=effort, start=self.start, patience=self.patience,
+                           resplit=self.resplit)  # fmt: skip
+
     def initial(
         self, problem: BatchingProblem, time_limit: float | None = None
     ) -> list[list[int]]:

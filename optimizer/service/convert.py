@@ -183,6 +183,7 @@ def to_policy(raw: Mapping[str, Any], time_budget: float | None) -> WavePolicy:
         return WavePolicy(batching=raw["batching"], routing=raw["routing"],
                           walk_speed=raw["walk_speed"], time_per_pick=raw["time_per_pick"],
                           setup_time=raw["setup_time"], seed=raw["seed"],
+                          effort=raw.get("effort"),
                           time_limit=time_budget)  # fmt: skip
     except PickoptError as exc:
         raise from_pickopt(exc, "policy") from None

@@ -290,6 +290,12 @@ class PolicyIn(_Model):
         default=180.0, description="s/tour"
     )
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    effort: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        default=None,
+        description="work budget of the batching search (ALNS iterations, local-search "
+        "kicks): the same wave and seed give the same plan under any load; default: the "
+        "server's (PICKOPT_DEFAULT_EFFORT) for searches, none for constructive methods",
+    )
 
 
 class WaveRequest(_Model):
@@ -321,7 +327,9 @@ class WaveRequest(_Model):
     cart: CartIn
     policy: PolicyIn = Field(default_factory=PolicyIn)
     time_budget_s: Seconds | None = Field(
-        default=None, description="seconds for the batching search (default: the server's)"
+        default=None,
+        description="wall-clock safety cap of the batching search, seconds (default: the "
+        "server's); the work budget is `policy.effort`, and the plan says when the cap fired",
     )
     start: Text | None = None
     end: Text | None = None
@@ -349,6 +357,11 @@ class WaveSummary(_Out):
     saving_vs_fcfs_pct: float | None = None
     seconds: float
     batching_seconds: float
+    batching_capped: bool = Field(
+        default=False,
+        description="the wall-clock safety cap cut the batching search short "
+        "(then the plan depends on the machine's speed)",
+    )
 
 
 class StepOut(_Out):

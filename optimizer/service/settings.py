@@ -90,8 +90,11 @@ class Settings(BaseSettings):
     default_batching: str = Field(
         default="auto", description="batching method of waves whose policy names none"
     )
+    default_effort: int = Field(
+        default=50, ge=0, description="work budget of batching searches (ALNS iterations)"
+    )
     default_time_budget_s: float = Field(
-        default=0.08, gt=0, description="batching search, seconds"
+        default=2.0, gt=0, description="wall-clock safety cap of the batching search, seconds"
     )
     max_time_budget_s: float = Field(default=10.0, gt=0)
     max_job_time_budget_s: float = Field(default=300.0, gt=0)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.batching import AUTO, BATCHERS, METHODS, Cart, batch_orders, prepare
+from optimizer.batching import (
+    AUTO,
+    BATCHERS,
+    METHODS,
+    Cart,
+    batch_orders,
+    choose_batcher,
+    prepare,
+)
 from optimizer.errors import CapacityError, PickoptError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, OrderLine, Slotting
@@ -190,3 +198,18 @@ def test_bad_carts_are_rejected(kwargs: dict) -> None:
     """A cart without limits, with non-positive or non-finite ones, is refused."""
     with pytest.raises(CapacityError):
         Cart(**kwargs)
+
+
+def test_effort_sets_the_work_budget_of_searches(single_block: Layout) -> None:
+    """``effort`` is ALNS iterations (auto) and local-search kicks; a constructive
+    method has no budget to set, and a negative one is refused."""
+    assert choose_batcher("auto", effort=7).iterations == 7  # type: ignore[attr-defined]
+    assert choose_batcher("local-search", effort=3).kicks == 3  # type: ignore[attr-defined]
+    with pytest.raises(PickoptError, match="no work budget"):
+        choose_batcher("savings", effort=10)
+    with pytest.raises(PickoptError, match=">= 0"):
+        choose_batcher("auto", effort=-1)
+    orders = random_wave(single_block, 30, np.random.default_rng(4))
+    result = batch_orders(single_block, Slotting.identity(single_block), orders,
+                          Cart(max_items=20), effort=12)  # fmt: skip
+    assert result.detail["iterations"] == 12

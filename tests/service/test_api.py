@@ -4,6 +4,8 @@ keys, limits, uploads and versions, routes, waves, jobs, problems, metrics."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import tomllib
 import warnings
@@ -20,7 +22,7 @@ with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works t
 from optimizer.cli import main
 from optimizer.service import ServiceConfigError, Settings, create_app
 from tests.conftest import LAYOUTS
-from tests.service.support import AUTH, KEY, SINGLE_TOML, slotting_csv, wave_body
+from tests.service.support import AUTH, KEY, SINGLE_TOML, slotting_csv, wave_body, without_timings
 
 TOML = {"Content-Type": "application/toml"}
 CSV = {"Content-Type": "text/csv"}
@@ -379,3 +381,23 @@ def test_slotting_json_to_csv_to_upload_keeps_values_exactly(client: TestClient)
     )  # fmt: skip
     assert again.status_code < 300, again.json()
     assert client.get("/v1/layouts/single_block/slotting").json()["bins"] == bins
+
+
+_BURN = "import time\nend = time.monotonic() + 120\nwhile time.monotonic() < end:\n    pass\n"
+
+
+def test_ten_identical_waves_under_load_give_one_plan(client: TestClient) -> None:
+    """The same wave, default policy and seed, sent ten times while two other processes
+    keep both cores busy: one plan, because the batching search is budgeted in work
+    (``policy.effort``), with wall time only as a safety cap that did not fire."""
+    body = wave_body(100, seed=0)
+    burners = [subprocess.Popen([sys.executable, "-c", _BURN]) for _ in range(2)]
+    try:
+        plans = [client.post("/v1/waves", json=body) for _ in range(10)]
+    finally:
+        for p in burners:
+            p.kill()
+            p.wait()
+    assert all(r.status_code == 200 for r in plans), plans[0].json()
+    assert not any(r.json()["summary"]["batching_capped"] for r in plans)
+    assert len({json.dumps(without_timings(r.json()), sort_keys=True) for r in plans}) == 1

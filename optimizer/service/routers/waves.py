@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 
 import optimizer.service.tasks as tasks
+from optimizer.batching import Budgeted, choose_batcher
 from optimizer.service.deps import V1, ServiceDep, StoreDep, TenantDep
 from optimizer.service.problems import ApiProblem
 from optimizer.service.routers.common import errors, find_layout, find_slotting, json_response
@@ -74,6 +75,10 @@ async def post_wave(
     request = req.model_dump()
     if request["policy"]["batching"] is None:
         request["policy"]["batching"] = s.default_batching
+    if request["policy"]["effort"] is None and isinstance(
+        choose_batcher(request["policy"]["batching"]), Budgeted
+    ):  # searches run a fixed amount of work, so equal requests get equal plans
+        request["policy"]["effort"] = s.default_effort
     args: dict[str, Any] = {
         "tenant": tenant, "layout": layout.name, "layout_version": layout.version,
         "slotting_version": slotting, "request": request, "time_budget": budget,
