@@ -204,7 +204,7 @@ class WavePlan:
                 }
                 for b in self.batches
             ],
-            "unassigned": [u.__dict__ for u in self.unassigned],
+            "unassigned": [u.to_dict() for u in self.unassigned],
         }
 
     def plot(self, n: int = 6) -> Axes:

@@ -34,7 +34,13 @@ from optimizer.batching.base import (
     batches_of,
 )
 from optimizer.batching.carts import Cart
-from optimizer.batching.problem import BatchingProblem, TourCost, Unassigned, prepare
+from optimizer.batching.problem import (
+    UNASSIGNED_CODES,
+    BatchingProblem,
+    TourCost,
+    Unassigned,
+    prepare,
+)
 
 __all__ = [
     "Cart",
@@ -46,6 +52,7 @@ __all__ = [
     "BatchingProblem",
     "TourCost",
     "Unassigned",
+    "UNASSIGNED_CODES",
     "ALNS",
     "batch_orders",
     "choose_batcher",

@@ -16,6 +16,7 @@ import numpy as np
 
 from optimizer.errors import CapacityError
 from optimizer.orders import Order
+from optimizer.values import python_scalar
 
 __all__ = ["Cart", "LOAD_FIELDS"]
 
@@ -47,6 +48,8 @@ class Cart:
     tote_capacity: int | None = None
 
     def __post_init__(self) -> None:
+        for name in ("max_items", "max_volume", "max_weight", "totes", "tote_capacity"):
+            object.__setattr__(self, name, python_scalar(getattr(self, name)))  # numpy, pandas
         limits = {
             "max_items": self.max_items,
             "max_volume": self.max_volume,

@@ -15,23 +15,53 @@ import numpy as np
 
 from optimizer.batching.carts import LOAD_FIELDS, Cart
 from optimizer.distance import DistanceOracle
-from optimizer.errors import CapacityError, UnknownSlotError
+from optimizer.errors import UnknownSlotError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, Slotting
 from optimizer.routing import ROUTERS, RoutingProblem
 from optimizer.routing.api import choose_router, tour_length
 
-__all__ = ["Unassigned", "TourCost", "BatchingProblem", "prepare", "neighbours"]
+__all__ = [
+    "Unassigned",
+    "UNASSIGNED_CODES",
+    "TourCost",
+    "BatchingProblem",
+    "prepare",
+    "neighbours",
+]
 
 MAX_ORDERS = 200_000  # a wave beyond this is a mistake, not a wave
 
 
+#: Why an order was left out, as :attr:`Unassigned.code` says it.
+UNASSIGNED_CODES = (
+    "no_lines",  # the order has no lines
+    "unknown_sku",  # a SKU the slotting does not place (``sku``)
+    "unknown_bin",  # the slotting places a SKU in a bin the layout lacks (``sku``, ``bin``)
+    "missing_volume",  # the cart limits volume and a line has no unit volume (``sku``)
+    "missing_weight",  # the cart limits weight and a line has no unit weight (``sku``)
+    "too_big_for_cart",  # the order alone exceeds a cart limit (``field``)
+)
+
+
 @dataclass(frozen=True)
 class Unassigned:
-    """An order left out of every batch, and why."""
+    """An order left out of every batch, and why: a code from
+    :data:`UNASSIGNED_CODES` for machines, a sentence for people, and the SKU,
+    bin or cart field at fault where there is one."""
 
     order_id: str
     reason: str
+    code: str
+    sku: str | None = None
+    bin: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        """The fields that are set, JSON-ready."""
+        out = {"order_id": self.order_id, "code": self.code, "reason": self.reason}
+        out |= {k: v for k in ("sku", "bin", "field") if (v := getattr(self, k)) is not None}
+        return out
 
 
 class TourCost:
@@ -145,11 +175,33 @@ class BatchingProblem:
         return sum(self.batch_cost(b) for b in batches)
 
 
-def _too_big(load: np.ndarray, cart: Cart) -> str | None:
+def _why_not(order: Order, layout: Layout, slotting: Slotting, cart: Cart) -> Unassigned | None:
+    """Why ``order`` cannot be batched, or None if it can."""
+    oid = order.id
+    if not order.lines:
+        return Unassigned(oid, "order has no lines", "no_lines")
+    for sku in order.skus:
+        try:
+            code = slotting.bin_of(sku)
+        except UnknownSlotError as exc:
+            return Unassigned(oid, str(exc), "unknown_sku", sku=sku)
+        try:
+            layout.slot(code)
+        except UnknownSlotError as exc:
+            return Unassigned(oid, f"SKU {sku!r} is slotted in {exc}", "unknown_bin",
+                              sku=sku, bin=code)  # fmt: skip
+    for line in order.lines:
+        for limit, value, what in (("max_volume", line.unit_volume, "volume"),
+                                   ("max_weight", line.unit_weight, "weight")):  # fmt: skip
+            if getattr(cart, limit) is not None and value is None:
+                return Unassigned(oid, f"SKU {line.sku!r} has no unit {what}",
+                                  f"missing_{what}", sku=line.sku)  # fmt: skip
     units = ("items", "l", "kg", "totes")
+    load = cart.load(order)
     for name, unit, need, cap in zip(LOAD_FIELDS, units, load, cart.limits, strict=True):
         if need > cap * (1 + 1e-12):
-            return f"order needs {need:g} {unit} but a cart holds {cap:g} ({name})"
+            return Unassigned(oid, f"order needs {need:g} {unit} but a cart holds {cap:g} "
+                              f"({name})", "too_big_for_cart", field=name)  # fmt: skip
     return None
 
 
@@ -214,21 +266,13 @@ def prepare(
     loads: list[np.ndarray] = []
     unassigned: list[Unassigned] = []
     for o in orders:
-        try:
-            if not o.lines:
-                raise OrderError("order has no lines")
-            picks = frozenset(layout.slot(slotting.bin_of(sku)).node for sku in o.skus)
-            load = cart.load(o)
-        except (UnknownSlotError, CapacityError, OrderError) as exc:
-            unassigned.append(Unassigned(o.id, str(exc)))
-            continue
-        reason = _too_big(load, cart)
-        if reason is not None:
-            unassigned.append(Unassigned(o.id, reason))
+        why = _why_not(o, layout, slotting, cart)
+        if why is not None:
+            unassigned.append(why)
             continue
         kept.append(o)
-        nodes.append(picks)
-        loads.append(load)
+        nodes.append(frozenset(layout.slot(slotting.bin_of(sku)).node for sku in o.skus))
+        loads.append(cart.load(o))
     arr = np.array(loads, dtype=float).reshape(-1, len(LOAD_FIELDS))
     if not (np.isfinite(tour_penalty) and tour_penalty >= 0):
         raise OrderError(f"tour_penalty must be >= 0 metres, got {tour_penalty!r}")

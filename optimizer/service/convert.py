@@ -238,7 +238,7 @@ def wave_out(
         "layout": layout_name, "layout_version": layout_version, "layout_hash": layout_hash,
         "slotting_version": slotting_version, "time_budget_s": time_budget,
         "summary": summary, "batches": batches,
-        "unassigned": [{"order_id": u.order_id, "reason": u.reason} for u in plan.unassigned],
+        "unassigned": [u.to_dict() for u in plan.unassigned],
     })  # fmt: skip
 
 

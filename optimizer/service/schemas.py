@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from optimizer.batching import METHODS as BATCHING_METHODS
+from optimizer.batching import UNASSIGNED_CODES
 from optimizer.layout import json_schema as layout_json_schema
 from optimizer.routing import METHODS as ROUTING_METHODS
 
@@ -403,10 +404,15 @@ class BatchOut(_Out):
 
 
 class UnassignedOut(_Out):
-    """An order left out of every batch, and why."""
+    """An order left out of every batch, and why: a machine-readable ``code`` and the
+    SKU, bin or cart field at fault where there is one."""
 
     order_id: str
+    code: str = Field(json_schema_extra={"enum": list(UNASSIGNED_CODES)})
     reason: str
+    sku: str | None = None
+    bin: str | None = None
+    field: str | None = None
 
 
 class WavePlanOut(_Out):

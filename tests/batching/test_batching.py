@@ -9,6 +9,7 @@ from optimizer.batching import (
     AUTO,
     BATCHERS,
     METHODS,
+    UNASSIGNED_CODES,
     Cart,
     batch_orders,
     choose_batcher,
@@ -213,3 +214,37 @@ def test_effort_sets_the_work_budget_of_searches(single_block: Layout) -> None:
     result = batch_orders(single_block, Slotting.identity(single_block), orders,
                           Cart(max_items=20), effort=12)  # fmt: skip
     assert result.detail["iterations"] == 12
+
+
+def test_unassigned_orders_carry_a_code_and_the_culprit(single_block: Layout) -> None:
+    """Each reason an order cannot be batched has a machine-readable code, with the
+    SKU, bin or cart field at fault (as VROOM's and Google's route APIs report)."""
+    bins = {"a": "A01-B1-001-L-1", "lost": "A99-B1-001-L-1"}
+    slotting = Slotting(bins)
+    orders = [
+        Order("empty", ()),
+        Order("sku", (OrderLine("nowhere"),)),
+        Order("bin", (OrderLine("lost"),)),
+        Order("volume", (OrderLine("a", 1, unit_weight=1.0),)),
+        Order("big", (OrderLine("a", 99, unit_volume=1.0, unit_weight=1.0),)),
+        Order("ok", (OrderLine("a", 1, unit_volume=1.0, unit_weight=1.0),)),
+    ]
+    result = batch_orders(single_block, slotting, orders,
+                          Cart(max_items=10, max_volume=50.0, max_weight=200.0))  # fmt: skip
+    got = {u.order_id: u.to_dict() for u in result.unassigned}
+    assert got["empty"]["code"] == "no_lines"
+    assert got["sku"] | {"reason": ""} == {"order_id": "sku", "code": "unknown_sku",
+                                           "sku": "nowhere", "reason": ""}  # fmt: skip
+    assert (got["bin"]["code"], got["bin"]["sku"], got["bin"]["bin"]) == (
+        "unknown_bin", "lost", "A99-B1-001-L-1")  # fmt: skip
+    assert (got["volume"]["code"], got["volume"]["sku"]) == ("missing_volume", "a")
+    assert (got["big"]["code"], got["big"]["field"]) == ("too_big_for_cart", "items")
+    assert {u.code for u in result.unassigned} <= set(UNASSIGNED_CODES)
+    assert [o.id for b in result.batches for o in b.orders] == ["ok"]
+
+
+def test_a_cart_takes_numpy_and_pandas_scalars() -> None:
+    """Capacities read from a numpy array or a data frame are plain numbers in the cart."""
+    cart = Cart(max_items=np.int64(45), max_volume=np.float32(60.0), totes=np.int32(6))
+    assert cart == Cart(max_items=45, max_volume=60.0, totes=6)
+    assert type(cart.max_items) is int
