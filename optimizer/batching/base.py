@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from optimizer.batching.carts import LOAD_FIELDS
 from optimizer.batching.problem import BatchingProblem, Unassigned
@@ -135,6 +135,27 @@ class BatchingResult:
     def distance(self) -> float:
         """Total scored distance of all batches, metres."""
         return sum(b.distance for b in self.batches)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: method, totals, what it reports, batches, unassigned."""
+        return {
+            "method": self.method,
+            "scoring": self.scoring,
+            "distance_m": round(self.distance, 3),
+            "seconds": round(self.seconds, 4),
+            "evaluations": self.evaluations,
+            "detail": dict(self.detail),
+            "batches": [
+                {
+                    "orders": [o.id for o in b.orders],
+                    "distance_m": round(b.distance, 3),
+                    "load": b.load,
+                    "totes": {k: list(v) for k, v in b.totes.items()},
+                }
+                for b in self.batches
+            ],  # fmt: skip
+            "unassigned": [u.to_dict() for u in self.unassigned],
+        }
 
 
 def batches_of(problem: BatchingProblem, groups: Sequence[Sequence[int]]) -> list[Batch]:
