@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+from _common import start_server  # benches/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,33 +75,6 @@ def _waves(n_waves: int, n_orders: int, policy: dict[str, Any]) -> tuple[str, li
         }  # fmt: skip
         bodies.append(json.dumps(body).encode())
     return csv, bodies
-
-
-def _start_server(workers: int, key: str, data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PICKOPT_API_KEYS": key}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "optimizer.service", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(data), "--workers", str(workers), "--log-level", "warning"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the server exited while starting")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the server did not become ready")
 
 
 async def _client(
@@ -243,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             url, key = args.url.rstrip("/"), args.key or os.environ.get("PICKOPT_API_KEY", "")
         else:
             key = secrets.token_hex(24)
-            proc, url = _start_server(args.workers, key, Path(tmp.name) / "data")
+            proc, url = start_server(Path(tmp.name) / "data", key, args.workers)
         auth = {"Authorization": f"Bearer {key}"}
         httpx.put(f"{url}/v1/layouts/single_block", content=LAYOUT_FILE.read_text(),
                   headers={**auth, "Content-Type": "application/toml"},

@@ -29,7 +29,6 @@ import platform
 import random
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import start_server  # benches/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,37 +57,6 @@ def _large_spec(aisles: int, cells: int, blocks: int) -> dict[str, Any]:
     return {"kind": "parallel-aisles", "aisles": aisles, "cells": cells, "blocks": blocks,
             "cell_length": 1.0, "aisle_spacing": 3.0, "cross_aisle_to_cell": 1.0,
             "depots": [{"name": "D", "aisle": 1}]}  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _start(args: argparse.Namespace, key: str, data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "PICKOPT_API_KEYS": key,
-           "PICKOPT_WORKER_MEMORY_MB": str(args.memory_mb)}  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "optimizer.service", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(data), "--workers", str(args.workers), "--log-level", "warning"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the server exited while starting")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise SystemExit("the server did not become ready")
 
 
 def _children_rss(pid: int) -> dict[int, int]:
@@ -296,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     csv, bodies = _bodies(40)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        proc, url = _start(args, key, data)
+        proc, url = start_server(
+            data, key, args.workers, {"PICKOPT_WORKER_MEMORY_MB": str(args.memory_mb)}
+        )
         try:
             out = asyncio.run(_run(args, url, key, proc.pid, csv, bodies))
         finally:
