@@ -19,10 +19,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError
 from optimizer.layout import Layout
-from optimizer.orders import Slotting
+from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.routing import route
 from optimizer.service.convert import (
     build_layout,
@@ -130,20 +131,25 @@ def init_worker(data_dir: str | None, warm: bool = True, memory_mb: int = UNLIMI
     return WorkerContext(data_dir, memory_mb)
 
 
+#: The warehouse the workers warm up on: small, but one of every kernel's cases.
+WARM_UP_SPEC: dict[str, Any] = {
+    "name": "warm-up", "kind": "parallel-aisles", "aisles": 10, "cells": 45,
+    "cell_length": 1.0, "aisle_spacing": 5.0, "cross_aisle_to_cell": 1.5,
+    "depots": [{"name": "D1", "aisle": 1, "at": "front"}],
+}  # fmt: skip
+
+
 def warm_up() -> None:
     """Compile (or load from cache) every numba kernel a request can reach, so that
     no request pays for compilation."""
-    from optimizer.batching import Cart
-    from optimizer.synthetic import henn_instance
-
-    layout, slotting, orders, cart = henn_instance(4, 30, seed=0)
+    layout = Layout.from_spec(WARM_UP_SPEC)
     oracle = DistanceOracle.for_layout(layout)
     oracle.warm_up()
-    route(layout, [layout.slots[3].code, layout.slots[500].code])
-    route(layout, [layout.slots[3].code, layout.slots[500].code], method="ortools",
-          time_limit=0.05)  # fmt: skip
-    plan_wave(layout, slotting, orders, Cart(max_items=60))
-    del cart
+    codes = [slot.code for slot in layout.slots[::37]]
+    route(layout, codes[:2])
+    route(layout, codes[:2], method="ortools", time_limit=0.05)
+    orders = [Order(f"w{k}", (OrderLine(code),)) for k, code in enumerate(codes)]
+    plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=6))
 
 
 # ---- layouts -------------------------------------------------------------------------
