@@ -12,12 +12,16 @@ Methods (``route(..., method=...)``):
     variants where the literature defines them).
 ``"nearest"``
     Nearest neighbour over shortest-path distances; any layout.
+``"local-search"``
+    Iterated 2-opt / Or-opt local search with double-bridge kicks over the
+    oracle's matrix, compiled, with a deterministic work budget (Held-Karp,
+    proven optimal, up to 10 picks); any layout.
 ``"ortools"``
     OR-Tools guided local search over the oracle's matrix, seeded with the
     best heuristic route, with a time budget and an early stop; any layout.
 ``"auto"``
-    ``"exact"`` where it applies, else ``"ortools"`` with a budget scaled to
-    the number of picks. ``Route.method`` says what ran.
+    ``"exact"`` where it applies, else ``"local-search"``. ``Route.method``
+    says what ran and ``Route.optimal`` whether it is proven optimal.
 """
 
 from optimizer.routing.api import METHODS, ROUTERS, plan_tour, route

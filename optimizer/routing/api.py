@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 import numpy as np
 
@@ -14,22 +13,27 @@ from optimizer.layout import Layout
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 from optimizer.routing.exact import EXACT
 from optimizer.routing.heuristics import HEURISTICS
-from optimizer.routing.ortools_adapter import ORTOOLS, auto_time_limit
+from optimizer.routing.local_search import LOCAL_SEARCH
+from optimizer.routing.ortools_adapter import ORTOOLS
 
 __all__ = ["route", "ROUTERS", "METHODS", "plan_tour", "choose_router", "tour_length"]
 
-ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, ORTOOLS)}
+ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEARCH, ORTOOLS)}
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
-    """The router for ``method`` (resolving ``"auto"``) and the problem it gets."""
+    """The router for ``method`` (resolving ``"auto"``) and the problem it gets.
+
+    ``"auto"`` is the exact DP where it applies (parallel-aisle layouts of up
+    to :data:`~optimizer.routing.exact.MAX_BLOCKS` blocks, depots on
+    cross-aisles), else the local search, which proves optimality itself for
+    a few picks (Held-Karp) and otherwise does a fixed amount of work.
+    """
     if method == "auto":
         if EXACT.supports(problem) is None:
             return EXACT, problem
-        if problem.time_limit is None:
-            problem = replace(problem, time_limit=auto_time_limit(problem.nodes.size))
-        return ORTOOLS, problem
+        return LOCAL_SEARCH, problem
     router = ROUTERS.get(method)
     if router is None:
         raise RoutingError(
@@ -98,13 +102,16 @@ def route(
         visited once.
     method
         One of :data:`METHODS`. ``"auto"`` runs the exact DP where the layout
-        allows it, else OR-Tools with a budget scaled to the number of picks.
+        allows it, else the local search (``"local-search"``) with a work
+        budget scaled to the number of picks.
     start, end
         Depot names; default the first depot, and ``end`` defaults to ``start``.
     oracle
         A distance oracle of ``layout`` to reuse (default: the shared one).
     time_limit
-        Seconds for search-based methods (OR-Tools); ``None`` picks a budget.
+        Seconds for search-based methods: OR-Tools' limit (``None`` picks
+        one); for the local search only a safety cap, since its budget is
+        counted in work.
     seed
         For methods with randomness; equal inputs give equal routes.
 
