@@ -12,11 +12,20 @@ from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Layout
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 from optimizer.routing.exact import EXACT
+from optimizer.routing.exact import warm_up as warm_exact
 from optimizer.routing.heuristics import HEURISTICS
-from optimizer.routing.local_search import LOCAL_SEARCH
+from optimizer.routing.local_search import LOCAL_SEARCH, solve_matrix
 from optimizer.routing.ortools_adapter import ORTOOLS
 
-__all__ = ["route", "ROUTERS", "METHODS", "plan_tour", "choose_router", "tour_length"]
+__all__ = [
+    "route",
+    "ROUTERS",
+    "METHODS",
+    "plan_tour",
+    "choose_router",
+    "tour_length",
+    "warm_up",
+]
 
 ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEARCH, ORTOOLS)}
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
@@ -68,6 +77,15 @@ def tour_length(router: Router, problem: RoutingProblem) -> float:
         return float(measure(problem))
     wp = router.solve(problem).waypoints
     return float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
+
+
+def warm_up() -> None:
+    """Prepare every router a request can reach: the exact DP's class tables
+    (read from the disk cache or built; closed tours of 1 to 4 blocks) and
+    the local search's compiled kernels. Call it once per worker process."""
+    warm_exact()
+    points = np.arange(14.0)  # 12 picks on a line: above Held-Karp's range
+    solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)
 
 
 def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str], list[int]]:

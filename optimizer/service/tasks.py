@@ -24,6 +24,7 @@ from optimizer.errors import PickoptError, RoutingError
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from optimizer.routing import route
+from optimizer.routing import warm_up as warm_up_routing
 from optimizer.service.convert import (
     build_layout,
     canonical_json,
@@ -133,6 +134,7 @@ def warm_up() -> None:
     layout, slotting, orders, cart = henn_instance(4, 30, seed=0)
     oracle = DistanceOracle.for_layout(layout)
     oracle.warm_up()
+    warm_up_routing()  # the exact DP's tables (1 to 4 blocks) and the local search
     route(layout, [layout.slots[3].code, layout.slots[500].code])
     route(layout, [layout.slots[3].code, layout.slots[500].code], method="ortools",
           time_limit=0.05)  # fmt: skip
