@@ -221,23 +221,28 @@ def _held_karp(dist: np.ndarray) -> np.ndarray:
     if k == 0:
         return walk
     full = (1 << k) - 1
+    # best[mask, t]: shortest walk from row 0 through the picks of mask, ending
+    # at pick t (in mask); pulled from the row best[mask - t], read in order.
     best = np.full((full + 1, k), np.inf)
     parent = np.full((full + 1, k), -1, dtype=np.int64)
-    for j in range(k):
-        best[1 << j, j] = dist[0, j + 1]
+    inner = np.ascontiguousarray(dist[1 : n - 1, 1 : n - 1])
+    for t in range(k):
+        best[1 << t, t] = dist[0, t + 1]
     for mask in range(1, full + 1):
-        for j in range(k):
-            here = best[mask, j]
-            if not (mask >> j) & 1 or here == np.inf:
+        if mask & (mask - 1) == 0:
+            continue  # one pick: set above
+        for t in range(k):
+            if not (mask >> t) & 1:
                 continue
-            for t in range(k):
-                if (mask >> t) & 1:
-                    continue
-                cand = here + dist[j + 1, t + 1]
-                nm = mask | (1 << t)
-                if cand < best[nm, t]:
-                    best[nm, t] = cand
-                    parent[nm, t] = j
+            prev = mask ^ (1 << t)
+            row = best[prev]
+            value, arg = np.inf, -1
+            for j in range(k):
+                c = row[j] + inner[j, t]
+                if c < value:
+                    value, arg = c, j
+            best[mask, t] = value
+            parent[mask, t] = arg
     last, last_cost = 0, np.inf
     for j in range(k):
         c = best[full, j] + dist[j + 1, n - 1]
@@ -519,7 +524,7 @@ def _check_matrix(dist: np.ndarray) -> np.ndarray:
         raise RoutingError(f"need a square distance matrix of 2 rows or more, got {dist.shape}")
     if not np.isfinite(dist).all():
         raise RoutingError("the distance matrix has infinite or missing entries")
-    if not np.allclose(dist, dist.T, rtol=0.0, atol=1e-9):
+    if np.abs(dist - dist.T).max() > 1e-9:
         raise RoutingError("the distance matrix is not symmetric; the moves assume it is")
     return dist
 
@@ -627,7 +632,7 @@ class LocalSearchRouter:
 
     name: str = "local-search"
     kicks_per_pick: int = 100
-    min_kicks: int = 500
+    min_kicks: int = 100
     patience_per_pick: int = 25
 
     def __post_init__(self) -> None:
