@@ -75,12 +75,23 @@ def test_auto_runs_local_search_where_no_dp_applies(layouts: dict[str, Layout]) 
         assert big.detail["stopped_by"] in ("budget", "no-improvement")
 
 
+def test_auto_on_four_blocks_takes_the_cheaper_exact_method() -> None:
+    """With four blocks ``auto`` proves the optimum either way: Held-Karp up to
+    HELD_KARP_MAX picks, the sweep above; both agree with the sweep's optimum."""
+    layout = many_blocks(blocks=4)
+    for k, expected in ((HELD_KARP_MAX, "local-search"), (HELD_KARP_MAX + 1, "exact")):
+        codes = random_codes(layout, k, k)
+        r = route(layout, codes)
+        assert (r.method, r.optimal) == (expected, True)
+        assert r.distance == pytest.approx(route(layout, codes, method="exact").distance)
+
+
 def test_bad_parameters_are_refused() -> None:
     """Negative budgets and zero patience are not understood."""
     with pytest.raises(ValueError, match="kicks_per_pick"):
         LocalSearchRouter(kicks_per_pick=-1)
     with pytest.raises(ValueError, match="patience"):
-        LocalSearchRouter(patience_per_pick=0)
+        LocalSearchRouter(patience=0.0)
     with pytest.raises(RoutingError, match="kicks"):
         solve_matrix(euclidean(5, 0), kicks=-1)
 
@@ -213,7 +224,8 @@ def test_budget_is_counted_in_kicks() -> None:
     assert detail["stopped_by"] == "no-improvement" and detail["kicks"] < 10**6
     kicks, patience = LOCAL_SEARCH.budget(40)
     assert kicks == max(LOCAL_SEARCH.min_kicks, 40 * LOCAL_SEARCH.kicks_per_pick)
-    assert patience <= kicks
+    assert LOCAL_SEARCH.min_kicks <= patience <= kicks
+    assert LOCAL_SEARCH.budget(120)[1] / 120 > patience / 40  # grows faster than the picks
 
 
 def test_chunks_do_what_one_run_does(monkeypatch: pytest.MonkeyPatch) -> None:
