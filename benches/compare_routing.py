@@ -404,8 +404,7 @@ def layout_table(lay: dict[str, Any]) -> list[str]:
     summ = lay["summary"]
     ks = list(summ)
     first = summ[ks[0]]
-    dp = lay["reference"] == "exact"
-    ran = "/".join(first["auto_ran"])
+    ran = "/".join(sorted({m for k in ks for m in summ[k]["auto_ran"]}))
     head = "| method | " + " | ".join(f"{k}: mean | {k}: worst | {k}: time" for k in ks) + " |"
     lines = [head, "|---|" + "---:|---:|---:|" * len(ks)]
     rows = [*OURS, *PEERS, *(["lkh3-ref"] if lay["reference"] == "lkh3-ref" else [])]
