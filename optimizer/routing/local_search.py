@@ -650,18 +650,18 @@ class LocalSearchRouter:
     min_kicks
         At least this many kicks, and as much patience (few picks are cheap).
     patience
-        Stop after ``patience * k**1.5`` kicks in a row without a shorter
-        walk, for ``k`` picks: a kick costs ``O(k)`` and more picks need more
-        kicks to escape a local optimum, as LKH-3's time grows faster than
-        ``k^2``. With 2.5, ``auto`` stays within a few hundredths of a
-        percent of LKH-3 on average from 30 to 120 picks
-        (``benches/results/routing_everywhere.md``).
+        Stop after ``patience * k**2`` kicks in a row without a shorter walk,
+        for ``k`` picks: more picks need more kicks to escape a local optimum
+        (30 picks about 6 per pick, 120 picks about 24), and LKH-3's time, the
+        yardstick, grows faster than ``k^2``. With 0.2, ``auto`` stays within
+        a few hundredths of a percent of LKH-3 on average from 30 to 120
+        picks (``benches/results/routing_everywhere_quick.md``).
     """
 
     name: str = "local-search"
     kicks_per_pick: int = 100
     min_kicks: int = 100
-    patience: float = 2.5
+    patience: float = 0.2
 
     def __post_init__(self) -> None:
         if self.kicks_per_pick < 0 or self.min_kicks < 0:
@@ -672,7 +672,7 @@ class LocalSearchRouter:
     def budget(self, n_picks: int) -> tuple[int, int]:
         """Kicks and patience (kicks without improvement) for ``n_picks`` pick nodes."""
         kicks = max(self.min_kicks, self.kicks_per_pick * n_picks)
-        patience = max(self.min_kicks, round(self.patience * n_picks**1.5))
+        patience = max(self.min_kicks, round(self.patience * n_picks**2))
         return kicks, min(kicks, patience)
 
     def supports(self, problem: RoutingProblem) -> str | None:
