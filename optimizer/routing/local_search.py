@@ -27,10 +27,11 @@ between two depots are the same problem.
 
 Work budget and determinism
 ---------------------------
-The search stops after a number of kicks fixed in advance (:attr:`~LocalSearchRouter.kicks`
-per pick, at least :attr:`~LocalSearchRouter.min_kicks`) or after
-``patience`` kicks in a row without a shorter walk, both counts, never
-seconds; the kicks come from a seeded generator of its own. Equal input and
+The search stops after a number of kicks fixed in advance
+(:attr:`~LocalSearchRouter.kicks_per_pick` per pick) or after a number of
+kicks in a row without a shorter walk (:attr:`~LocalSearchRouter.patience`
+times the square of the picks), both counts, never seconds; the kicks come
+from a seeded generator of its own. Equal input and
 seed therefore give equal routes on any machine load. ``problem.time_limit``
 (default :data:`TIME_CAP`) is only a safety cap, checked between chunks of
 kicks, far above what the budget takes; ``Tour.detail``
@@ -40,12 +41,18 @@ reaches).
 
 Cost
 ----
-The neighbour lists cost ``O(k^2 log k)`` once, a 2-opt or Or-opt move
-``O(k)`` to apply (array reversals) and each kick ``O(k)`` plus a local
-search that touches few nodes, so the whole search is ``O(k^2)`` per pick
-budget. :meth:`LocalSearchRouter.length` measures a walk without building it
-(for batching, which scores many candidate pick sets), and
-:func:`solve_matrix` works on any distance matrix.
+For ``k`` picks the neighbour lists and the constructions cost
+``O(k^2 log k)`` and ``O(k^2)`` once; a 2-opt or Or-opt move is found by
+looking at :data:`NEIGHBOURS` candidates per node and applied in ``O(k)``
+(array reversals); a kick costs ``O(k)`` plus a local search around the six
+nodes it touched. The kicks are at most ``100 k`` and the patience ``0.2
+k^2``, so a search is ``O(k^3)`` at worst and far less in practice (times in
+``benches/results/routing_everywhere_quick.md``). Held-Karp is
+``O(2^k k^2)``, for ``k <= 10``.
+
+For callers that score many pick sets (batching),
+:meth:`LocalSearchRouter.length` returns a walk's length without building
+it, and :func:`solve_matrix` works on any symmetric distance matrix.
 
 Examples
 --------
@@ -73,7 +80,7 @@ References
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -705,8 +712,9 @@ class LocalSearchRouter:
     def length(self, problem: RoutingProblem) -> float:
         """The length (metres) of the walk :meth:`solve` plans, without the walk.
 
-        ``problem.nodes`` need not be sorted; repeats are visited once.
+        ``problem.nodes`` need not be sorted or distinct.
         """
+        problem = replace(problem, nodes=np.unique(problem.nodes))
         if problem.nodes.size == 0:
             return 0.0 if problem.closed else float(problem.oracle.matrix(
                 [problem.start, problem.end])[0, 1])  # fmt: skip

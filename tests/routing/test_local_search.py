@@ -249,8 +249,8 @@ def test_time_cap_is_a_reported_safety_stop() -> None:
 
 
 def test_length_is_the_solved_walks(layouts: dict[str, Layout]) -> None:
-    """``length`` (for batching) equals ``solve(...).length``, closed and open,
-    and is the walk's length measured by the oracle."""
+    """``length`` (for batching) is the length of ``solve``'s walk measured by
+    the oracle, closed and open, and takes nodes unsorted and repeated."""
     layout = many_blocks()
     rng = np.random.default_rng(5)
     for k, (a, b) in ((0, (0, 1)), (0, (0, 0)), (8, (0, 1)), (40, (0, 0)), (40, (1, 0))):
@@ -260,6 +260,9 @@ def test_length_is_the_solved_walks(layouts: dict[str, Layout]) -> None:
         wp = tour.waypoints
         walked = float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
         assert LOCAL_SEARCH.length(problem) == pytest.approx(walked, abs=ATOL)
+        shuffled = np.concatenate([problem.nodes[::-1], problem.nodes[:3]])
+        messy = RoutingProblem(layout, problem.oracle, shuffled, problem.start, problem.end)
+        assert LOCAL_SEARCH.length(messy) == LOCAL_SEARCH.length(problem)
 
 
 # ---- without the JIT ----------------------------------------------------------------------------
