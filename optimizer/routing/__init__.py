@@ -4,23 +4,37 @@ Methods (``route(..., method=...)``):
 
 ``"exact"``
     Ratliff & Rosenthal (1983) dynamic programme for one block, Roodbergen &
-    de Koster (2001) for two and its extension to three blocks (after Pansart,
-    Catusse & Cambazard 2018): optimal, linear in the number of aisles, any
-    depot position, start and end may differ.
+    de Koster (2001) for two and its extension to three and four blocks
+    (after Pansart, Catusse & Cambazard 2018): optimal, linear in the number
+    of aisles, any depot position, start and end may differ.
 ``"s-shape"``, ``"return"``, ``"midpoint"``, ``"largest-gap"``, ``"combined"``
     The classic aisle-by-aisle policies warehouses run today (multi-block
     variants where the literature defines them).
 ``"nearest"``
     Nearest neighbour over shortest-path distances; any layout.
+``"local-search"``
+    Iterated 2-opt / Or-opt local search with double-bridge kicks over the
+    oracle's matrix, compiled, with a deterministic work budget (Held-Karp,
+    proven optimal, up to 10 picks); any layout.
 ``"ortools"``
     OR-Tools guided local search over the oracle's matrix, seeded with the
     best heuristic route, with a time budget and an early stop; any layout.
 ``"auto"``
-    ``"exact"`` where it applies, else ``"ortools"`` with a budget scaled to
-    the number of picks. ``Route.method`` says what ran.
+    ``"exact"`` where it applies, else ``"local-search"``. ``Route.method``
+    says what ran and ``Route.optimal`` whether it is proven optimal.
 """
 
-from optimizer.routing.api import METHODS, ROUTERS, plan_tour, route
+from optimizer.routing.api import METHODS, ROUTERS, plan_tour, route, warm_up
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 
-__all__ = ["route", "Route", "Router", "RoutingProblem", "Tour", "METHODS", "ROUTERS", "plan_tour"]
+__all__ = [
+    "route",
+    "Route",
+    "Router",
+    "RoutingProblem",
+    "Tour",
+    "METHODS",
+    "ROUTERS",
+    "plan_tour",
+    "warm_up",
+]

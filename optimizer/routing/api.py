@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 import numpy as np
 
@@ -13,23 +12,44 @@ from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Layout
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 from optimizer.routing.exact import EXACT
+from optimizer.routing.exact import warm_up as warm_exact
 from optimizer.routing.heuristics import HEURISTICS
-from optimizer.routing.ortools_adapter import ORTOOLS, auto_time_limit
+from optimizer.routing.local_search import HELD_KARP_MAX, LOCAL_SEARCH, solve_matrix
+from optimizer.routing.ortools_adapter import ORTOOLS
 
-__all__ = ["route", "ROUTERS", "METHODS", "plan_tour", "choose_router", "tour_length"]
+__all__ = [
+    "route",
+    "ROUTERS",
+    "METHODS",
+    "plan_tour",
+    "choose_router",
+    "tour_length",
+    "warm_up",
+]
 
-ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, ORTOOLS)}
+ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEARCH, ORTOOLS)}
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
+_HELD_KARP_FROM_BLOCKS = 4  # auto: from here Held-Karp beats the sweep on few picks
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
-    """The router for ``method`` (resolving ``"auto"``) and the problem it gets."""
+    """The router for ``method`` (resolving ``"auto"``) and the problem it gets.
+
+    ``"auto"`` is the exact DP where it applies (parallel-aisle layouts of up
+    to :data:`~optimizer.routing.exact.MAX_BLOCKS` blocks, depots on
+    cross-aisles), else the local search, which proves optimality itself for
+    a few picks (Held-Karp) and otherwise does a fixed amount of work. With
+    four blocks and few picks Held-Karp is the cheaper of the two exact
+    methods (the sweep carries 2,956 classes per column), so it runs there.
+    """
     if method == "auto":
         if EXACT.supports(problem) is None:
+            geo = problem.layout.aisles
+            few = problem.nodes.size <= HELD_KARP_MAX
+            if few and geo is not None and geo.n_blocks >= _HELD_KARP_FROM_BLOCKS:
+                return LOCAL_SEARCH, problem
             return EXACT, problem
-        if problem.time_limit is None:
-            problem = replace(problem, time_limit=auto_time_limit(problem.nodes.size))
-        return ORTOOLS, problem
+        return LOCAL_SEARCH, problem
     router = ROUTERS.get(method)
     if router is None:
         raise RoutingError(
@@ -66,6 +86,15 @@ def tour_length(router: Router, problem: RoutingProblem) -> float:
     return float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
 
 
+def warm_up() -> None:
+    """Prepare every router a request can reach: the exact DP's class tables
+    (read from the disk cache or built; closed tours of 1 to 4 blocks) and
+    the local search's compiled kernels. Call it once per worker process."""
+    warm_exact()
+    points = np.arange(14.0)  # 12 picks on a line: above Held-Karp's range
+    solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)
+
+
 def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str], list[int]]:
     """The bin code and the pick node of each pick, in order."""
     if isinstance(picks, str):
@@ -98,13 +127,16 @@ def route(
         visited once.
     method
         One of :data:`METHODS`. ``"auto"`` runs the exact DP where the layout
-        allows it, else OR-Tools with a budget scaled to the number of picks.
+        allows it, else the local search (``"local-search"``) with a work
+        budget scaled to the number of picks.
     start, end
         Depot names; default the first depot, and ``end`` defaults to ``start``.
     oracle
         A distance oracle of ``layout`` to reuse (default: the shared one).
     time_limit
-        Seconds for search-based methods (OR-Tools); ``None`` picks a budget.
+        Seconds for search-based methods: OR-Tools' limit (``None`` picks
+        one); for the local search only a safety cap, since its budget is
+        counted in work.
     seed
         For methods with randomness; equal inputs give equal routes.
 

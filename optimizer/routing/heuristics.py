@@ -143,7 +143,7 @@ def _aisle_reason(problem: RoutingProblem, single_block: bool) -> str | None:
     if geo is None:
         return (
             "it needs a parallel-aisle layout and this is a graph-tier layout; "
-            "use 'nearest', 'ortools' or 'auto'"
+            "use 'local-search', 'nearest', 'ortools' or 'auto'"
         )
     if single_block and geo.n_blocks > 1:
         return (

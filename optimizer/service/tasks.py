@@ -25,6 +25,7 @@ from optimizer.errors import PickoptError, RoutingError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.routing import route
+from optimizer.routing import warm_up as warm_up_routing
 from optimizer.service.convert import (
     build_layout,
     canonical_json,
@@ -145,6 +146,7 @@ def warm_up() -> None:
     layout = Layout.from_spec(WARM_UP_SPEC)
     oracle = DistanceOracle.for_layout(layout)
     oracle.warm_up()
+    warm_up_routing()  # the exact DP's tables (1 to 4 blocks) and the local search
     codes = [slot.code for slot in layout.slots[::37]]
     route(layout, codes[:2])
     route(layout, codes[:2], method="ortools", time_limit=0.05)

@@ -25,12 +25,20 @@ from optimizer.errors import RoutingError
 from optimizer.io import read_sprp
 from optimizer.layout import Layout
 from optimizer.layout.spec import read_spec
-from optimizer.routing import Route, route
+from optimizer.routing import Route, route, warm_up
 from optimizer.routing.api import build_route
 from optimizer.routing.base import RoutingProblem, Tour
 from optimizer.routing.exact import EXACT, MAX_BLOCKS
+from optimizer.routing.exact import warm_up as warm_exact
 from optimizer.routing.exact.columns import placement
-from optimizer.routing.exact.states import CLOSED, ZERO, machine
+from optimizer.routing.exact.states import (
+    CLOSED,
+    ZERO,
+    build_machine,
+    cache_dir,
+    load_or_build,
+    machine,
+)
 from optimizer.routing.exact.sweep import kernel_inputs, length_kernel, route_kernel
 from tests import naive
 from tests.conftest import LAYOUTS, ROOT, benchmark_file
@@ -144,11 +152,26 @@ def three_block_open_cases() -> list[Case]:
 
 
 @pytest.fixture(scope="module")
+def four_block_cases() -> list[Case]:
+    """1,000 closed tours in random four-block warehouses, depot on any of the
+    five cross-aisles, 1 to 8 picks (Held-Karp stays cheap)."""
+    return solve_cases(blocks=4, layouts=250, per_layout=4, seed=21, max_picks=8)
+
+
+@pytest.fixture(scope="module")
+def four_block_open_cases() -> list[Case]:
+    """200 walks between two random depots of random four-block warehouses."""
+    return solve_cases(blocks=4, layouts=50, per_layout=4, seed=22, open_walk=True, max_picks=8)
+
+
+@pytest.fixture(scope="module")
 def all_cases(
-    single_cases, two_block_cases, open_cases, three_block_cases, three_block_open_cases
-) -> list[Case]:
+    single_cases, two_block_cases, open_cases, three_block_cases, three_block_open_cases,
+    four_block_cases, four_block_open_cases,
+) -> list[Case]:  # fmt: skip
     """Every random case above."""
-    return single_cases + two_block_cases + open_cases + three_block_cases + three_block_open_cases
+    return (single_cases + two_block_cases + open_cases + three_block_cases
+            + three_block_open_cases + four_block_cases + four_block_open_cases)  # fmt: skip
 
 
 def walked(case: Case) -> float:
@@ -188,6 +211,34 @@ def test_three_block_open_walk_optimum_equals_held_karp(three_block_open_cases):
     """Three blocks, from one depot to another: Held-Karp's shortest path, 400 times."""
     for case in three_block_open_cases:
         assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_four_block_optimum_equals_held_karp(four_block_cases):
+    """Four blocks, any depot: the DP's optimum is Held-Karp's, on 1,000 instances."""
+    assert len(four_block_cases) == 1000
+    for case in four_block_cases:
+        assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_four_block_open_walk_optimum_equals_held_karp(four_block_open_cases):
+    """Four blocks, from one depot to another: Held-Karp's shortest path, 200 times."""
+    for case in four_block_open_cases:
+        assert case.tour.detail["optimum"] == pytest.approx(case.reference, abs=ATOL)
+
+
+def test_four_block_cases_cover_the_cross_aisles(four_block_cases, four_block_open_cases):
+    """The random four-block depots sit on each of the five cross-aisles, and
+    the instances reach 8 picks and open walks."""
+    cases = four_block_cases + four_block_open_cases
+    where = set()
+    for case in cases:
+        for node in (case.problem.start, case.problem.end):
+            p = placement(case.problem.layout, node)
+            assert p is not None
+            where.add(p.cross_aisle)
+    assert where == set(range(5))
+    assert max(case.problem.nodes.size for case in cases) == 8
+    assert sum(case.problem.start != case.problem.end for case in cases) >= 150
 
 
 def test_three_block_cases_cover_the_depot_positions(three_block_cases, three_block_open_cases):
@@ -366,11 +417,49 @@ def test_one_block_classes_are_ratliff_rosenthals():
 
 def test_class_counts():
     """Closed tours meet 7, 25 and 113 classes with 1, 2 and 3 blocks; open
-    walks (odd ends) raise the totals to 14, 72 and 442. The tables are built
-    once per block count and cached."""
+    walks (odd ends) raise the totals to 14, 72, 442 and, with four blocks,
+    2,956. The tables are built once per block count and cached."""
     assert [len(closed_classes(m)) for m in (1, 2, 3)] == [7, 25, 113]
-    assert [len(machine(m).states) for m in (1, 2, 3)] == [14, 72, 442]
+    assert [len(machine(m).states) for m in (1, 2, 3, 4)] == [14, 72, 442, 2956]
     assert machine(3) is machine(3)
+
+
+def test_tables_round_trip_through_the_disk_cache(tmp_path):
+    """Tables written to the cache directory read back equal to freshly built
+    ones; a damaged file is built again and replaced."""
+    built = build_machine(2)
+    first = load_or_build(2, tmp_path)
+    [path] = tmp_path.glob("exact-classes-2-blocks-*.npz")
+    again = load_or_build(2, tmp_path)
+    for m in (first, again):
+        assert m.states == built.states and (m.empty, m.closed) == (built.empty, built.closed)
+        for name in ("vnext", "hcount", "hcode", "hto", "hvisit", "xsum"):
+            assert np.array_equal(getattr(m, name), getattr(built, name)), name
+    path.write_bytes(b"not a table")
+    assert load_or_build(2, tmp_path).states == built.states
+    assert load_or_build(2, tmp_path / "file-not-dir" / "x").states == built.states
+    assert np.load(path)["head"].tolist()[0] == 2
+
+
+def test_cache_directory_is_configurable(monkeypatch, tmp_path):
+    """``PICKOPT_CACHE_DIR`` names the directory; empty turns the disk cache off;
+    unset, it lives under the user's cache directory."""
+    monkeypatch.setenv("PICKOPT_CACHE_DIR", str(tmp_path))
+    assert cache_dir() == tmp_path
+    monkeypatch.setenv("PICKOPT_CACHE_DIR", "")
+    assert cache_dir() is None
+    monkeypatch.delenv("PICKOPT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / "pickopt"
+
+
+def test_warm_up_prepares_every_block_count():
+    """``routing.warm_up`` builds or loads the tables of 1 to 4 blocks; a bad
+    block count is refused."""
+    warm_up()
+    assert machine.cache_info().currsize >= 4
+    with pytest.raises(RoutingError, match="max_blocks"):
+        warm_exact(MAX_BLOCKS + 1)
 
 
 def test_cross_step_options_are_forced_by_parity():
@@ -488,6 +577,38 @@ def test_auto_is_exact_on_multi_block_large(layouts):
     assert r.distance == pytest.approx(r.detail["optimum"], abs=ATOL)
 
 
+def test_never_worse_than_lkh_on_four_blocks():
+    """On 30 and 60 picks in a 24-aisle four-block warehouse, closed and from
+    one depot to another, LKH-3 (elkai) never finds a shorter walk."""
+    elkai = pytest.importorskip("elkai")
+    spec = {
+        "kind": "parallel-aisles", "aisles": 24, "blocks": 4, "cells": 15,
+        "cell_length": 1.2, "aisle_spacing": 4.5, "cross_aisle_to_cell": 1.5,
+        "depots": [{"name": "A", "aisle": 12, "at": "front", "offset": 2.25},
+                   {"name": "B", "aisle": 3, "at": 2}],
+    }  # fmt: skip
+    layout = Layout.from_spec(spec)
+    oracle = DistanceOracle.for_layout(layout)
+    a, b = layout.depots[0].node, layout.depots[1].node
+    rng = np.random.default_rng(23)
+    for k, end in ((30, a), (60, a), (30, b), (60, b)):
+        picks = np.sort(rng.choice(layout.pick_nodes, k, replace=False))
+        tour = EXACT.solve(RoutingProblem(layout, oracle, picks, a, end))
+        big = 0.0
+        if end == a:
+            D = oracle.matrix([a, *picks.tolist()])
+        else:  # a path as a tour: the end joined to the start by a zero-cost
+            # edge that every tour takes (the others made very long)
+            D = oracle.matrix([a, *picks.tolist(), end])
+            big = 10.0 * D.max()
+            D[0, -1] = D[-1, 0] = 0.0
+            D[0, 1:-1] += big
+            D[1:-1, 0] += big
+        order = elkai.DistanceMatrix(np.rint(D * 1000).astype(int).tolist()).solve_tsp(runs=1)
+        length = naive.walk_length(D, order) - big
+        assert tour.detail["optimum"] <= length + 1e-6
+
+
 def test_never_worse_than_lkh_on_multi_block_large(layouts):
     """On 30 and 60 picks in multi_block_large, the DP's optimum is at most
     the length of LKH-3's tour (elkai) over the oracle's matrix."""
@@ -548,7 +669,7 @@ def test_length_equals_the_optimum(all_cases):
         assert EXACT.length(case.problem) == pytest.approx(case.tour.detail["optimum"], abs=ATOL)
 
 
-@pytest.mark.parametrize("blocks", [1, 2, 3])
+@pytest.mark.parametrize("blocks", [1, 2, 3, 4])
 def test_length_with_many_empty_aisles_matches_held_karp(blocks):
     """Picks in one to three of up to 14 aisles, any depots, closed and open:
     ``length`` equals ``solve``'s optimum and Held-Karp's."""
@@ -566,7 +687,7 @@ def test_length_with_many_empty_aisles_matches_held_karp(blocks):
     assert sum(c.problem.start != c.problem.end for c in cases) >= 50
 
 
-@pytest.mark.parametrize("blocks", [1, 2, 3])
+@pytest.mark.parametrize("blocks", [1, 2, 3, 4])
 def test_length_with_all_picks_in_one_aisle_matches_held_karp(blocks):
     """All picks in one aisle (any of its blocks), any depots, closed and
     open: ``length`` equals ``solve``'s optimum and Held-Karp's."""
@@ -608,7 +729,7 @@ def assert_straight_steps(case: Case) -> int:
     return past
 
 
-@pytest.mark.parametrize("blocks", [1, 2, 3])
+@pytest.mark.parametrize("blocks", [1, 2, 3, 4])
 def test_solve_with_skipped_columns_matches_held_karp(blocks):
     """Picks in one to three of up to 14 aisles (most columns skipped), any
     depots, closed and open: ``solve``'s optimum is Held-Karp's, its
@@ -832,10 +953,10 @@ def test_length_kernel_runs_as_python(large):
 
 
 # ---- where it does not apply ------------------------------------------------------------------
-FOUR_BLOCKS = {
+FIVE_BLOCKS = {
     "kind": "parallel-aisles",
     "aisles": 3,
-    "blocks": 4,
+    "blocks": 5,
     "cells": 4,
     "cell_length": 1.0,
     "aisle_spacing": 3.0,
@@ -844,22 +965,22 @@ FOUR_BLOCKS = {
 }
 
 
-def test_supports_refuses_four_blocks():
+def test_supports_refuses_five_blocks():
     """``supports`` names the block count it cannot handle and the limit."""
-    assert MAX_BLOCKS == 3
-    layout = Layout.from_spec(FOUR_BLOCKS)
+    assert MAX_BLOCKS == 4
+    layout = Layout.from_spec(FIVE_BLOCKS)
     problem = RoutingProblem(
         layout, DistanceOracle(layout), layout.pick_nodes[:3], layout.depots[0].node,
         layout.depots[0].node,
     )  # fmt: skip
     reason = EXACT.supports(problem)
-    assert reason is not None and "1 to 3 blocks" in reason and "has 4" in reason
+    assert reason is not None and "1 to 4 blocks" in reason and "has 5" in reason
 
 
-def test_route_exact_raises_on_four_blocks():
-    """``route(..., method="exact")`` on four blocks raises a RoutingError."""
-    layout = Layout.from_spec(FOUR_BLOCKS)
-    with pytest.raises(RoutingError, match="1 to 3 blocks"):
+def test_route_exact_raises_on_five_blocks():
+    """``route(..., method="exact")`` on five blocks raises a RoutingError."""
+    layout = Layout.from_spec(FIVE_BLOCKS)
+    with pytest.raises(RoutingError, match="1 to 4 blocks"):
         route(layout, [layout.slots[0].code], method="exact")
 
 

@@ -1,4 +1,4 @@
-"""Optimal pick routes in rectangular warehouses with one, two or three blocks.
+"""Optimal pick routes in rectangular warehouses with one to four blocks.
 
 The router ``EXACT`` (``route(..., method="exact")``) solves the single-picker
 routing problem to optimality by dynamic programming over the aisles, left to
@@ -7,7 +7,7 @@ right, in the tradition of
 - Ratliff & Rosenthal (1983) for one block (front and back cross-aisle),
 - Roodbergen & de Koster (2001) for two blocks (a middle cross-aisle), and
 - Pansart, Catusse & Cambazard (2018) for any number of cross-aisles, used
-  here for three blocks (four cross-aisles).
+  here for three and four blocks (four and five cross-aisles).
 
 All build the optimal tour as an even, connected multigraph on a reduced
 graph: the aisle ends, the pick nodes and the depot. Sweeping the aisles from
@@ -48,7 +48,8 @@ tabulated by hand: for closed tours the sweep meets 7 classes with one block,
 exactly those of Ratliff & Rosenthal (counting "nothing yet" and "complete"),
 25 with two and 113 with three. The tests check the optimum against
 Held-Karp on thousands of random one-, two- and three-block warehouses and
-against LKH-3 on 30 to 60 picks in a 40-aisle three-block warehouse.
+against LKH-3 on 30 to 60 picks in a 40-aisle three-block warehouse, and on
+1,000 random four-block instances against Held-Karp.
 Generating the classes makes two generalisations cheap:
 
 - **any depot position**: on any cross-aisle, at an aisle or between two
@@ -68,7 +69,7 @@ their distances is the optimum.
 Complexity and the block limit
 ------------------------------
 With ``n`` aisles, ``m`` blocks, ``k`` picks and ``S`` classes (closed tours
-and open walks together: 14, 72 and 442 for one, two and three blocks), the
+and open walks together: 14, 72, 442 and 2,956 for one to four blocks), the
 sweep takes ``O((n + 2) * S * (6 m + 2^(m+1)))`` time, over fewer columns in
 practice: those with picks or a depot and few others (see :mod:`~optimizer.routing.exact.sweep`).
 The aisle step is applied one block at a time (6 configurations each, not
@@ -80,18 +81,26 @@ reached. Reading the picks costs ``O(k)`` after sorting, and the walk back
 through the DP's choices and the Euler walk ``O(k + n)``, so a route costs
 ``O(k log k + n)`` in all.
 
-The class tables are built in Python once per block count and per process
-(:func:`~optimizer.routing.exact.states.machine` is cached). The sweep, the
-walk back, the Euler walk and the node path run in numba, in one kernel call.
-Measured times of :meth:`ExactRouter.solve` and of the whole ``route()`` call
-are in ``benches/results/routing_quick.md`` (``benches/compare_routing.py``),
-those of :meth:`ExactRouter.length` and of building the tables in
-``benches/results/routing_docstring_figures.md``.
+The class tables are generated in Python once per block count and kept on
+disk (:func:`~optimizer.routing.exact.states.machine`: a second process
+reads them); per process and depot parity they are packed once more for the
+kernel. The sweep, the walk back, the Euler walk and the node path run in
+numba, in one kernel call. :func:`warm_up` loads or builds every table a
+closed tour can need, so a warm worker never builds one on a request; an
+open walk between depots on other columns packs its table on first use.
+Measured times of :meth:`ExactRouter.solve` and of the whole ``route()``
+call are in ``benches/results/routing_quick.md``
+(``benches/compare_routing.py``), those of :meth:`ExactRouter.length` and of
+building the tables in ``benches/results/routing_docstring_figures.md``.
 
-``MAX_BLOCKS`` is 3 because the classes grow quickly with the cross-aisles:
-four blocks reach 2,956 classes (442 for three), whose tables hold 55 MB and
-take seconds to build. The sweep itself is exact for any block count; lift the
-limit only with the build cost in mind.
+``MAX_BLOCKS`` is 4 because the classes grow quickly with the cross-aisles:
+four blocks reach 2,956 classes (442 for three) and their tables, generated
+in seconds of CPU, hold 55 MB (11 MB more per depot parity, packed for the
+kernel); five blocks would multiply that again by about seven in classes
+and by about fourteen in table size (twice the cross-aisle options per
+class), over a gigabyte. The sweep itself is exact for any block count;
+beyond four blocks ``auto`` runs the local search
+(:mod:`~optimizer.routing.local_search`).
 
 Modules, in the order the router uses them:
 
@@ -113,6 +122,6 @@ References
    order picking problem", Computers & Operations Research 100, 117-127, 2018.
 """
 
-from optimizer.routing.exact.router import EXACT, MAX_BLOCKS, ExactRouter
+from optimizer.routing.exact.router import EXACT, MAX_BLOCKS, ExactRouter, warm_up
 
-__all__ = ["EXACT", "ExactRouter", "MAX_BLOCKS"]
+__all__ = ["EXACT", "ExactRouter", "MAX_BLOCKS", "warm_up"]

@@ -11,11 +11,17 @@ from optimizer.errors import RoutingError
 from optimizer.layout import Layout
 from optimizer.routing.base import RoutingProblem, Tour
 from optimizer.routing.exact.columns import Frame, frame, placement
-from optimizer.routing.exact.sweep import flat_picks, kernel_inputs, length_kernel, route_kernel
+from optimizer.routing.exact.sweep import (
+    flat_picks,
+    kernel_inputs,
+    length_kernel,
+    route_kernel,
+    warm_tables,
+)
 
-__all__ = ["EXACT", "ExactRouter", "MAX_BLOCKS"]
+__all__ = ["EXACT", "ExactRouter", "MAX_BLOCKS", "warm_up"]
 
-MAX_BLOCKS = 3  # 4 blocks: 2,956 classes (see optimizer.routing.exact)
+MAX_BLOCKS = 4  # 5 blocks: tables over a gigabyte (see optimizer.routing.exact)
 _INT64 = np.dtype(np.int64)
 _INF = float("inf")
 
@@ -48,7 +54,7 @@ def _depot_reason(layout: Layout, start: int, end: int) -> str | None:
 
 
 class ExactRouter:
-    """Optimal routes by dynamic programming over the aisles (1 to 3 blocks).
+    """Optimal routes by dynamic programming over the aisles (1 to 4 blocks).
 
     Examples
     --------
@@ -172,6 +178,21 @@ class ExactRouter:
             raise RoutingError(f"node {node} is not a pick node in an aisle of {layout.name!r}")
         # Cannot happen on a valid layout; guard anyway.
         raise RoutingError(f"the exact DP found no tour in layout {layout.name!r}")
+
+
+def warm_up(max_blocks: int = MAX_BLOCKS) -> None:
+    """Load (or build and store) the class tables of 1 to ``max_blocks``
+    blocks and pack those of closed tours, so that no route pays for them.
+
+    Parameters
+    ----------
+    max_blocks
+        The largest block count to prepare (at most :data:`MAX_BLOCKS`).
+    """
+    if not 1 <= max_blocks <= MAX_BLOCKS:
+        raise RoutingError(f"max_blocks must be 1 to {MAX_BLOCKS}, got {max_blocks}")
+    for n_blocks in range(1, max_blocks + 1):
+        warm_tables(n_blocks)
 
 
 EXACT = ExactRouter()

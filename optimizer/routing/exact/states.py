@@ -3,20 +3,33 @@ falls into at a column of the sweep, and the transitions between them.
 
 Generated from the rules in :mod:`optimizer.routing.exact` (aisle
 configurations, cross-aisle edge counts, degree parity, connectivity), not
-tabulated by hand, once per number of blocks.
+tabulated by hand, once per number of blocks and process, and kept on disk:
+four blocks take seconds of CPU to generate and a fraction of a second to
+load. The cache directory is ``$PICKOPT_CACHE_DIR`` if set (an empty value
+turns the disk cache off), else ``$XDG_CACHE_HOME/pickopt`` or
+``~/.cache/pickopt``; a file's name carries a hash of this module's source,
+so a changed generator never reads stale tables.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
 __all__ = [
     "Machine",
     "machine",
+    "build_machine",
+    "cache_dir",
+    "load_or_build",
     "State",
     "CLOSED",
     "N_CONFIGS",
@@ -177,7 +190,100 @@ def _cross_step(state: State, xs: tuple[int, ...]) -> tuple[int, State] | None:
 
 @cache
 def machine(n_blocks: int) -> Machine:
-    """The classes and transition tables for ``n_blocks`` blocks (built once).
+    """The classes and transition tables for ``n_blocks`` blocks, once per
+    process: read from the disk cache (:func:`cache_dir`) or generated and
+    written there.
+
+    Parameters
+    ----------
+    n_blocks
+        Number of blocks; the sweep tracks ``n_blocks + 1`` cross-aisles.
+    """
+    return load_or_build(n_blocks, cache_dir())
+
+
+def cache_dir() -> Path | None:
+    """The directory of cached class tables, or None if the disk cache is off."""
+    chosen = os.environ.get("PICKOPT_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "pickopt"
+
+
+_ARRAYS = ("vnext", "hcount", "hcode", "hto", "hvisit", "xsum")
+
+
+@cache
+def _source_key() -> str:
+    """A hash of this module's source: tables of another generator never match."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _cache_file(directory: Path, n_blocks: int) -> Path:
+    return directory / f"exact-classes-{n_blocks}-blocks-{_source_key()}.npz"
+
+
+def _states_array(m: Machine) -> np.ndarray:
+    """The classes as rows of an int8 array; the closed class as a row of -2."""
+    width = 2 * (m.n_blocks + 1)
+    rows = [[-2] * width if s == CLOSED else list(s) for s in m.states]
+    return np.array(rows, dtype=np.int8)
+
+
+def _read(path: Path, n_blocks: int) -> Machine:
+    """The machine stored in ``path`` (raises if it is not one of ``n_blocks``)."""
+    with np.load(path, allow_pickle=False) as data:
+        head = data["head"].tolist()
+        if head[0] != n_blocks:
+            raise ValueError(f"{path} holds {head[0]} blocks, not {n_blocks}")
+        rows = data["states"].tolist()
+        arrays = {name: data[name] for name in _ARRAYS}
+    states = tuple(CLOSED if row[0] == -2 else tuple(row) for row in rows)
+    return Machine(n_blocks, states, empty=head[1], closed=head[2], **arrays)
+
+
+def _write(path: Path, m: Machine) -> None:
+    """Store ``m`` in ``path`` atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, head=np.array([m.n_blocks, m.empty, m.closed]),
+                     states=_states_array(m), **{n: getattr(m, n) for n in _ARRAYS})  # fmt: skip
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_or_build(n_blocks: int, directory: Path | None) -> Machine:
+    """The machine of ``n_blocks`` blocks from ``directory``, or generated and
+    stored there (not stored if ``directory`` is None or cannot be written).
+
+    Parameters
+    ----------
+    n_blocks
+        Number of blocks.
+    directory
+        The disk cache; a missing, unreadable or stale file is regenerated.
+    """
+    if directory is None:
+        return build_machine(n_blocks)
+    path = _cache_file(directory, n_blocks)
+    if path.exists():
+        try:
+            return _read(path, n_blocks)
+        except (OSError, ValueError, KeyError):
+            pass  # damaged or foreign: generate it again below
+    m = build_machine(n_blocks)
+    with contextlib.suppress(OSError):  # a read-only cache costs only the time to generate
+        _write(path, m)
+    return m
+
+
+def build_machine(n_blocks: int) -> Machine:
+    """Generate the classes and transition tables for ``n_blocks`` blocks.
 
     Parameters
     ----------

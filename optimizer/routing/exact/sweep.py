@@ -28,7 +28,7 @@ from optimizer.routing.exact.states import (
     machine,
 )
 
-__all__ = ["kernel_inputs", "flat_picks", "length_kernel", "route_kernel"]
+__all__ = ["kernel_inputs", "flat_picks", "length_kernel", "route_kernel", "warm_tables"]
 
 
 # One kernel runs the DP for both ``length`` (the optimum alone) and ``solve``
@@ -185,6 +185,12 @@ def _kernel_table(n_blocks: int, parities: tuple[int, ...]) -> np.ndarray:
     head = [n_states + 1, ids[m.empty], width, *offsets.tolist()]
     assert len(head) == _K_HEAD
     return np.concatenate([head, *parts]).astype(np.int32)
+
+
+def warm_tables(n_blocks: int) -> None:
+    """Build the class machine of ``n_blocks`` blocks and its kernel table
+    for closed tours (no odd vertex) now, not on a request."""
+    _kernel_table(n_blocks, ())
 
 
 @lru_cache(maxsize=64)

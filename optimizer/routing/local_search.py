@@ -1,0 +1,725 @@
+"""A fast router for any layout: iterated local search over the distance matrix.
+
+The router ``LOCAL_SEARCH`` (``route(..., method="local-search")``) plans a
+walk from the start depot through every pick to the end depot on the oracle's
+shortest-path matrix, so it applies to graph-tier layouts (fishbone,
+obstacles) and to parallel-aisle warehouses with any number of cross-aisles.
+
+How it solves
+-------------
+1. Up to :data:`HELD_KARP_MAX` picks, the Bellman-Held-Karp dynamic
+   programme over subsets gives the optimum (``optimal=True``).
+2. Otherwise two constructions, nearest neighbour and cheapest insertion,
+   both over the matrix; the shorter is the start.
+3. Local search to a local optimum: 2-opt and Or-opt (segments of one to
+   three picks moved, either way round, next to one of their nearest
+   neighbours), over neighbour lists of the :data:`NEIGHBOURS` nearest picks,
+   with don't-look bits (Bentley 1992).
+4. Iterated local search (Lourenço, Martin & Stützle 2003): a double-bridge
+   kick of short segments (Martin, Otto & Felten 1991; Applegate et al. 2003)
+   followed by local search from the kicked nodes; the result replaces the
+   current walk unless it is longer. The best walk seen is returned.
+
+The open walk from ``start`` to ``end`` is a Hamiltonian path with fixed
+ends: the walk is an array whose first and last entries never move, and
+every move keeps them in place, so closed tours (``start == end``) and walks
+between two depots are the same problem.
+
+Work budget and determinism
+---------------------------
+The search stops after a number of kicks fixed in advance
+(:attr:`~LocalSearchRouter.kicks_per_pick` per pick) or after a number of
+kicks in a row without a shorter walk (:attr:`~LocalSearchRouter.patience`
+times the square of the picks), both counts, never seconds; the kicks come
+from a seeded generator of its own. Equal input and
+seed therefore give equal routes on any machine load. ``problem.time_limit``
+(default :data:`TIME_CAP`) is only a safety cap, checked between chunks of
+kicks, far above what the budget takes; ``Tour.detail``
+reports ``stopped_by`` (``"budget"``, ``"no-improvement"``, or
+``"time-cap"``, the one non-deterministic stop, which a normal run never
+reaches).
+
+Cost
+----
+For ``k`` picks the neighbour lists and the constructions cost
+``O(k^2 log k)`` and ``O(k^2)`` once; a 2-opt or Or-opt move is found by
+looking at :data:`NEIGHBOURS` candidates per node and applied in ``O(k)``
+(array reversals); a kick costs ``O(k)`` plus a local search around the six
+nodes it touched. The kicks are at most ``100 k`` and the patience ``0.2
+k^2``, so a search is ``O(k^3)`` at worst and far less in practice (times in
+``benches/results/routing_everywhere_quick.md``). Held-Karp is
+``O(2^k k^2)``, for ``k <= 10``.
+
+For callers that score many pick sets (batching),
+:meth:`LocalSearchRouter.length` returns a walk's length without building
+it, and :func:`solve_matrix` works on any symmetric distance matrix.
+
+Examples
+--------
+>>> from optimizer import Layout
+>>> from optimizer.routing import route
+>>> layout = Layout.from_file("layouts/fishbone.json")
+>>> codes = ["F01-001-L-1", "F02-011-R-1", "F03-025-L-1", "F05-012-R-1",
+...          "F07-012-L-1", "F10-009-R-1", "F18-006-L-1", "F21-003-R-1"]
+>>> r = route(layout, codes, method="local-search")
+>>> round(r.distance, 1), r.optimal, r.detail["stopped_by"]
+(207.7, True, 'held-karp')
+
+References
+----------
+- J. L. Bentley (1992), Fast algorithms for geometric traveling salesman
+  problems. ORSA J. Computing 4(4), 387-411.
+- O. Martin, S. W. Otto, E. W. Felten (1991), Large-step Markov chains for
+  the traveling salesman problem. Complex Systems 5(3), 299-326.
+- H. R. Lourenço, O. Martin, T. Stützle (2003), Iterated local search.
+  Handbook of Metaheuristics, 321-353.
+- D. Applegate, W. Cook, A. Rohe (2003), Chained Lin-Kernighan for large
+  traveling salesman problems. INFORMS J. Computing 15(1), 82-92.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from optimizer._jit import jit
+from optimizer.errors import RoutingError
+from optimizer.routing.base import RoutingProblem, Tour
+
+__all__ = [
+    "LOCAL_SEARCH",
+    "LocalSearchRouter",
+    "solve_matrix",
+    "HELD_KARP_MAX",
+    "NEIGHBOURS",
+    "TIME_CAP",
+]
+
+HELD_KARP_MAX = 10  # picks up to which the subset DP is cheaper than searching
+NEIGHBOURS = 10  # candidate partners per pick in 2-opt and Or-opt
+_EPS = 1e-9  # gains below this are rounding noise, not improvements
+_CHUNK = 512  # kicks per kernel call between two looks at the safety clock
+TIME_CAP = 10.0  # seconds: the safety cap when the problem sets no time limit
+_RNG_MOD = 2147483647  # Park-Miller minimal standard generator (2^31 - 1)
+_RNG_MUL = 48271
+
+
+# ---- kernels: helpers ------------------------------------------------------------------
+@jit
+def _next_random(state: np.ndarray, below: int) -> int:
+    """Advance the generator in ``state[0]``; an integer in ``[0, below)``."""
+    state[0] = (state[0] * _RNG_MUL) % _RNG_MOD
+    return int(state[0] % below)
+
+
+@jit
+def _walk_cost(dist: np.ndarray, walk: np.ndarray) -> float:
+    """Length of visiting the matrix rows ``walk`` in turn."""
+    total = 0.0
+    for i in range(walk.size - 1):
+        total += dist[walk[i], walk[i + 1]]
+    return total
+
+
+@jit
+def _reverse(walk: np.ndarray, pos: np.ndarray, i: int, j: int) -> None:
+    """Reverse ``walk[i..j]`` in place and keep ``pos`` (row -> index) in step."""
+    while i < j:
+        a, b = walk[i], walk[j]
+        walk[i], walk[j] = b, a
+        pos[b], pos[a] = i, j
+        i += 1
+        j -= 1
+
+
+@jit
+def _neighbour_lists(dist: np.ndarray, width: int) -> np.ndarray:
+    """``width`` nearest other rows of every row, nearest first (ties: lower row)."""
+    n = dist.shape[0]
+    out = np.empty((n, width), dtype=np.int64)
+    for a in range(n):
+        order = np.argsort(dist[a], kind="mergesort")
+        got = 0
+        for b in order:
+            if b != a:
+                out[a, got] = b
+                got += 1
+                if got == width:
+                    break
+    return out
+
+
+# ---- kernels: constructions ---------------------------------------------------------------
+@jit
+def _nearest_neighbour(dist: np.ndarray) -> np.ndarray:
+    """Row 0, then always the closest unvisited row, and row ``n - 1`` last."""
+    n = dist.shape[0]
+    walk = np.empty(n, dtype=np.int64)
+    free = np.ones(n, dtype=np.bool_)
+    free[0] = free[n - 1] = False
+    walk[0], walk[n - 1] = 0, n - 1
+    cur = 0
+    for step in range(1, n - 1):
+        best, best_d = -1, np.inf
+        for b in range(1, n - 1):
+            if free[b] and dist[cur, b] < best_d:
+                best, best_d = b, dist[cur, b]
+        walk[step] = best
+        free[best] = False
+        cur = best
+    return walk
+
+
+@jit
+def _cheapest_insertion(dist: np.ndarray) -> np.ndarray:
+    """From the walk ``0 -> n - 1``, insert the row whose cheapest insertion
+    costs least, until every row is in (Rosenkrantz, Stearns & Lewis 1977)."""
+    n = dist.shape[0]
+    nxt = np.full(n, -1, dtype=np.int64)  # successor in the growing walk
+    nxt[0] = n - 1
+    # For each free row: its cheapest insertion cost and the row it follows.
+    cost = np.empty(n)
+    after = np.zeros(n, dtype=np.int64)
+    free = np.ones(n, dtype=np.bool_)
+    free[0] = free[n - 1] = False
+    for b in range(1, n - 1):
+        cost[b] = dist[0, b] + dist[b, n - 1] - dist[0, n - 1]
+    for _ in range(n - 2):
+        pick, pick_cost = -1, np.inf
+        for b in range(1, n - 1):
+            if free[b] and cost[b] < pick_cost:
+                pick, pick_cost = b, cost[b]
+        u = after[pick]
+        v = nxt[u]
+        nxt[u], nxt[pick] = pick, v
+        free[pick] = False
+        for b in range(1, n - 1):
+            if not free[b]:
+                continue
+            if after[b] == u:  # its best edge u-v is gone: rescan every edge
+                best, best_u = np.inf, 0
+                x = 0
+                while x != n - 1:
+                    c = dist[x, b] + dist[b, nxt[x]] - dist[x, nxt[x]]
+                    if c < best:
+                        best, best_u = c, x
+                    x = nxt[x]
+                cost[b], after[b] = best, best_u
+            else:  # only the two new edges can be cheaper
+                for x in (u, pick):
+                    c = dist[x, b] + dist[b, nxt[x]] - dist[x, nxt[x]]
+                    if c < cost[b]:
+                        cost[b], after[b] = c, x
+    walk = np.empty(n, dtype=np.int64)
+    x = 0
+    for i in range(n):
+        walk[i] = x
+        x = nxt[x] if i < n - 1 else x
+    return walk
+
+
+@jit
+def _held_karp(dist: np.ndarray) -> np.ndarray:
+    """The shortest walk row 0 -> every row -> row ``n - 1`` (subset DP)."""
+    n = dist.shape[0]
+    k = n - 2
+    walk = np.empty(n, dtype=np.int64)
+    walk[0], walk[n - 1] = 0, n - 1
+    if k == 0:
+        return walk
+    full = (1 << k) - 1
+    # best[mask * k + t]: shortest walk from row 0 through the picks of mask,
+    # ending at pick t (in mask), pulled from best[(mask - t) * k + j]. One
+    # flat array, and the choices recomputed on the way back rather than stored.
+    best = np.empty((full + 1) * k)
+    inner = np.empty(k * k)
+    for j in range(k):
+        for t in range(k):
+            inner[j * k + t] = dist[j + 1, t + 1]
+    members = np.empty(k, dtype=np.int64)  # the picks of the current mask
+    for mask in range(1, full + 1):
+        size = 0
+        for t in range(k):
+            if (mask >> t) & 1:
+                members[size] = t
+                size += 1
+        for a in range(size):
+            t = members[a]
+            if size == 1:
+                best[mask * k + t] = dist[0, t + 1]
+                continue
+            base = (mask ^ (1 << t)) * k
+            value = np.inf
+            for b in range(size):
+                j = members[b]
+                if j != t:
+                    c = best[base + j] + inner[j * k + t]
+                    if c < value:
+                        value = c
+            best[mask * k + t] = value
+    last, last_cost = 0, np.inf
+    for j in range(k):
+        c = best[full * k + j] + dist[j + 1, n - 1]
+        if c < last_cost:
+            last, last_cost = j, c
+    mask, t = full, last
+    for i in range(k, 0, -1):
+        walk[i] = t + 1
+        prev = mask ^ (1 << t)
+        if prev == 0:
+            break
+        target, arg, gap = best[mask * k + t], -1, np.inf
+        for j in range(k):  # the predecessor whose value gives t's (the nearest)
+            if (prev >> j) & 1:
+                miss = abs(best[prev * k + j] + inner[j * k + t] - target)
+                if miss < gap:
+                    arg, gap = j, miss
+        mask, t = prev, arg
+    return walk
+
+
+# ---- kernels: local search ---------------------------------------------------------------
+@jit
+def _activate(node: int, queue: np.ndarray, queued: np.ndarray, size: int) -> int:
+    """Push ``node`` on the stack of nodes to look at, unless it is on it."""
+    if not queued[node]:
+        queued[node] = True
+        queue[size] = node
+        size += 1
+    return size
+
+
+@jit
+def _move_segment(walk: np.ndarray, pos: np.ndarray, i: int, j: int, g: int, fwd: bool) -> None:
+    """Move ``walk[i..j]`` into the gap between ``walk[g]`` and ``walk[g + 1]``
+    (``g < i - 1`` or ``g > j``), in its order if ``fwd`` else reversed."""
+    seg = j - i + 1
+    if g > j:  # A S B C -> A B S C: reverse S B, then B back
+        _reverse(walk, pos, i, g)
+        _reverse(walk, pos, i, g - seg)
+        if fwd:
+            _reverse(walk, pos, g - seg + 1, g)
+    else:  # A B S C -> A S B C
+        _reverse(walk, pos, g + 1, j)
+        _reverse(walk, pos, g + 1 + seg, j)
+        if fwd:
+            _reverse(walk, pos, g + 1, g + seg)
+
+
+@jit
+def _try_two_opt(
+    dist: np.ndarray,
+    walk: np.ndarray,
+    pos: np.ndarray,
+    nbr: np.ndarray,
+    a: int,
+    queue: np.ndarray,
+    queued: np.ndarray,
+    size: int,
+) -> tuple[float, int]:
+    """An improving 2-opt move that gives ``a`` a nearer neighbour, applied;
+    returns ``(gain, stack size)``, gain 0 if there is none."""
+    n = walk.size
+    pa = pos[a]
+    for side in range(2):  # 0: the edge to a's successor, 1: to its predecessor
+        if (side == 0 and pa == n - 1) or (side == 1 and pa == 0):
+            continue
+        b = walk[pa + 1] if side == 0 else walk[pa - 1]
+        dab = dist[a, b]
+        for c in nbr[a]:
+            dac = dist[a, c]
+            if dac >= dab - _EPS:
+                break
+            pc = pos[c]
+            if (side == 0 and pc == n - 1) or (side == 1 and pc == 0):
+                continue
+            d = walk[pc + 1] if side == 0 else walk[pc - 1]
+            if c == b or d == a:
+                continue
+            gain = dab + dist[c, d] - dac - dist[b, d]
+            if gain > _EPS:
+                if side == 0:
+                    lo, hi = (pa + 1, pc) if pa < pc else (pc + 1, pa)
+                else:
+                    lo, hi = (pa, pc - 1) if pa < pc else (pc, pa - 1)
+                _reverse(walk, pos, lo, hi)
+                for x in (a, b, c, d):
+                    size = _activate(x, queue, queued, size)
+                return gain, size
+    return 0.0, size
+
+
+@jit
+def _try_or_opt(
+    dist: np.ndarray,
+    walk: np.ndarray,
+    pos: np.ndarray,
+    nbr: np.ndarray,
+    a: int,
+    queue: np.ndarray,
+    queued: np.ndarray,
+    size: int,
+) -> tuple[float, int]:
+    """An improving Or-opt move of a segment of 1 to 3 rows starting at ``a``,
+    applied next to a near neighbour of one of its ends; ``(gain, size)``."""
+    n = walk.size
+    i = pos[a]
+    if i == 0 or i == n - 1:
+        return 0.0, size
+    for seg in range(1, 4):
+        j = i + seg - 1
+        if j > n - 2:
+            break
+        p, q = walk[i - 1], walk[j + 1]
+        s1, s2 = walk[i], walk[j]
+        removed = dist[p, s1] + dist[s2, q] - dist[p, q]
+        if removed <= _EPS:
+            continue
+        for e_is_s1 in (True, False):
+            e = s1 if e_is_s1 else s2
+            other = s2 if e_is_s1 else s1
+            for c in nbr[e]:
+                dec = dist[e, c]
+                if dec >= removed - _EPS:
+                    break
+                pc = pos[c]
+                if i <= pc <= j:
+                    continue
+                for after_c in (True, False):
+                    # The gap (u, v) beside c; e goes next to c.
+                    if after_c:
+                        if pc == n - 1 or c == p:
+                            continue
+                        g = pc
+                        u, v = c, walk[pc + 1]
+                        added = dec + dist[other, v] - dist[u, v]
+                        fwd = e_is_s1  # u s1 .. s2 v
+                    else:
+                        if pc == 0 or c == q:
+                            continue
+                        g = pc - 1
+                        u, v = walk[pc - 1], c
+                        added = dec + dist[u, other] - dist[u, v]
+                        fwd = not e_is_s1  # u s1 .. s2 v with s2 next to c
+                    gain = removed - added
+                    if gain > _EPS:
+                        _move_segment(walk, pos, i, j, g, fwd)
+                        for x in (p, q, s1, s2, u, v):
+                            size = _activate(x, queue, queued, size)
+                        return gain, size
+    return 0.0, size
+
+
+@jit
+def _descend(
+    dist: np.ndarray,
+    walk: np.ndarray,
+    pos: np.ndarray,
+    nbr: np.ndarray,
+    queue: np.ndarray,
+    queued: np.ndarray,
+    size: int,
+) -> float:
+    """Apply improving moves around the nodes on the stack until none is left;
+    returns the total gain."""
+    total = 0.0
+    while size > 0:
+        size -= 1
+        a = queue[size]
+        queued[a] = False
+        gain, size = _try_two_opt(dist, walk, pos, nbr, a, queue, queued, size)
+        if gain <= 0.0:
+            gain, size = _try_or_opt(dist, walk, pos, nbr, a, queue, queued, size)
+        if gain > 0.0:
+            total += gain
+            size = _activate(a, queue, queued, size)
+    return total
+
+
+@jit
+def _double_bridge(walk: np.ndarray, pos: np.ndarray, cut: np.ndarray, buf: np.ndarray) -> None:
+    """``A B C D -> A C B D`` at positions ``cut[0] < cut[1] < cut[2]``."""
+    p1, p2, p3 = cut[0], cut[1], cut[2]
+    m = 0
+    for x in range(p2, p3):
+        buf[m] = walk[x]
+        m += 1
+    for x in range(p1, p2):
+        buf[m] = walk[x]
+        m += 1
+    for x in range(m):
+        walk[p1 + x] = buf[x]
+        pos[buf[x]] = p1 + x
+
+
+@jit
+def _search(
+    dist: np.ndarray,
+    nbr: np.ndarray,
+    cur: np.ndarray,
+    best: np.ndarray,
+    costs: np.ndarray,
+    state: np.ndarray,
+    kicks: int,
+    patience: int,
+    max_seg: int,
+) -> int:
+    """Run up to ``kicks`` kicks of iterated local search; returns the kicks done.
+
+    ``cur`` is the current walk (a local optimum), ``best`` the best seen;
+    ``costs = [current, best]``; ``state = [generator, kicks since the best
+    improved, improvements]`` carries over between calls, so several calls
+    do exactly what one call with their total would.
+    """
+    n = cur.size
+    inner = n - 2
+    pos = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pos[cur[i]] = i
+    trial = cur.copy()
+    tpos = pos.copy()
+    queue = np.empty(n, dtype=np.int64)
+    queued = np.zeros(n, dtype=np.bool_)
+    buf = np.empty(n, dtype=np.int64)
+    cut = np.empty(3, dtype=np.int64)
+    rng = state[:1]
+    done = 0
+    while done < kicks and state[1] < patience:
+        done += 1
+        # Two adjacent segments of 1..max_seg rows, swapped.
+        len1 = 1 + _next_random(rng, max_seg)
+        len2 = 1 + _next_random(rng, max_seg)
+        if len1 + len2 > inner:
+            len1, len2 = inner // 2, inner - inner // 2
+        cut[0] = 1 + _next_random(rng, inner - len1 - len2 + 1)
+        cut[1] = cut[0] + len1
+        cut[2] = cut[1] + len2
+        p1, p2, p3 = cut[0], cut[1], cut[2]
+        a, b = trial[p1 - 1], trial[p1]
+        c, d = trial[p2 - 1], trial[p2]
+        e, f = trial[p3 - 1], trial[p3]
+        delta = dist[a, d] + dist[e, b] + dist[c, f] - dist[a, b] - dist[c, d] - dist[e, f]
+        _double_bridge(trial, tpos, cut, buf)
+        size = 0
+        for x in (a, b, c, d, e, f):
+            size = _activate(x, queue, queued, size)
+        cost = costs[0] + delta - _descend(dist, trial, tpos, nbr, queue, queued, size)
+        if cost <= costs[0] + _EPS:  # accept: not longer than the current walk
+            cur[:] = trial
+            pos[:] = tpos
+            costs[0] = cost
+            if cost < costs[1] - _EPS:
+                costs[1] = cost
+                best[:] = cur
+                state[1] = 0
+                state[2] += 1
+                continue
+        else:
+            trial[:] = cur
+            tpos[:] = pos
+        state[1] += 1
+    return done
+
+
+@jit
+def _local_optimum(dist: np.ndarray, nbr: np.ndarray, walk: np.ndarray) -> float:
+    """Improve ``walk`` in place to a 2-opt / Or-opt local optimum; its length."""
+    n = walk.size
+    pos = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pos[walk[i]] = i
+    queue = np.empty(n, dtype=np.int64)
+    queued = np.zeros(n, dtype=np.bool_)
+    size = 0
+    for i in range(n - 1, -1, -1):
+        size = _activate(walk[i], queue, queued, size)
+    _descend(dist, walk, pos, nbr, queue, queued, size)
+    return _walk_cost(dist, walk)
+
+
+# ---- the driver ------------------------------------------------------------------------------
+def _check_matrix(dist: np.ndarray) -> np.ndarray:
+    """``dist`` as a contiguous float64 matrix, checked."""
+    dist = np.ascontiguousarray(dist, dtype=np.float64)
+    if dist.ndim != 2 or dist.shape[0] != dist.shape[1] or dist.shape[0] < 2:
+        raise RoutingError(f"need a square distance matrix of 2 rows or more, got {dist.shape}")
+    if not np.isfinite(dist).all():
+        raise RoutingError("the distance matrix has infinite or missing entries")
+    if np.abs(dist - dist.T).max() > 1e-9:
+        raise RoutingError("the distance matrix is not symmetric; the moves assume it is")
+    return dist
+
+
+def solve_matrix(
+    dist: np.ndarray,
+    *,
+    kicks: int = 0,
+    patience: int | None = None,
+    seed: int = 0,
+    time_cap: float | None = None,
+) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """The shortest walk this search finds from row 0 through every row to row ``n - 1``.
+
+    Parameters
+    ----------
+    dist
+        Symmetric ``(n, n)`` distance matrix; row 0 is the start and row
+        ``n - 1`` the end (for a closed tour, a copy of the start).
+    kicks
+        Double-bridge kicks after the first local optimum (0: local search only).
+    patience
+        Stop after this many kicks in a row without a shorter walk (default: ``kicks``).
+    seed
+        Seeds the kicks; equal input and seed give equal walks.
+    time_cap
+        Seconds after which the search stops between two chunks of kicks
+        (a safety cap; ``None``: none).
+
+    Returns
+    -------
+    walk, length, detail
+        The rows in walking order (``walk[0] == 0``, ``walk[-1] == n - 1``),
+        its length, and counters: the construction used, kicks done,
+        improvements, ``stopped_by`` and ``optimal`` (Held-Karp ran).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([0.0, 3.0, 1.0, 2.0, 0.0])  # points on a line; the end is the start
+    >>> walk, length, _ = solve_matrix(np.abs(x[:, None] - x[None, :]), kicks=10)
+    >>> walk.tolist(), length
+    ([0, 2, 3, 1, 4], 6.0)
+    """
+    if kicks < 0 or (patience is not None and patience < 1):
+        raise RoutingError("kicks must be >= 0 and patience >= 1")
+    return _solve(_check_matrix(dist), kicks, patience, seed, time_cap)
+
+
+def _solve(
+    dist: np.ndarray, kicks: int, patience: int | None, seed: int, time_cap: float | None
+) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """:func:`solve_matrix` on a matrix known to be good (the oracle's)."""
+    n = dist.shape[0]
+    k = n - 2
+    if k <= HELD_KARP_MAX:
+        walk = _held_karp(dist)
+        detail = {"initial": "held-karp", "kicks": 0, "improvements": 0,
+                  "stopped_by": "held-karp", "optimal": True}  # fmt: skip
+        return walk, float(_walk_cost(dist, walk)), detail
+    nbr = _neighbour_lists(dist, min(NEIGHBOURS, n - 1))
+    starts = {"nearest": _nearest_neighbour(dist), "insertion": _cheapest_insertion(dist)}
+    lengths = {name: float(_walk_cost(dist, w)) for name, w in starts.items()}
+    initial = min(lengths, key=lengths.__getitem__)  # ties: nearest neighbour
+    cur = starts[initial]
+    cost = _local_optimum(dist, nbr, cur)
+    best = cur.copy()
+    costs = np.array([cost, cost])
+    state = np.array([seed % (_RNG_MOD - 1) + 1, 0, 0], dtype=np.int64)
+    patience = kicks if patience is None else patience
+    max_seg = min(50, max(4, k // 2))  # Or-opt undoes swaps of segments up to 3 long
+    t0 = time.perf_counter()
+    done, stopped_by = 0, "budget"
+    while done < kicks:
+        if state[1] >= patience:
+            stopped_by = "no-improvement"
+            break
+        if time_cap is not None and time.perf_counter() - t0 > time_cap:
+            stopped_by = "time-cap"
+            break
+        chunk = min(_CHUNK, kicks - done)
+        done += _search(dist, nbr, cur, best, costs, state, chunk, patience, max_seg)
+    if done < kicks and state[1] >= patience:
+        stopped_by = "no-improvement"
+    detail = {
+        "initial": initial,
+        "initial_distance_m": round(lengths[initial], 6),
+        "kicks": int(done),
+        "improvements": int(state[2]),
+        "stopped_by": stopped_by,
+        "optimal": False,
+    }
+    return best, float(_walk_cost(dist, best)), detail
+
+
+@dataclass(frozen=True)
+class LocalSearchRouter:
+    """Iterated 2-opt / Or-opt local search on the oracle's matrix (any layout).
+
+    Parameters
+    ----------
+    name
+        The ``method`` string, ``"local-search"``.
+    kicks_per_pick
+        Work budget: at most this many kicks per pick node.
+    min_kicks
+        At least this many kicks, and as much patience (few picks are cheap).
+    patience
+        Stop after ``patience * k**2`` kicks in a row without a shorter walk,
+        for ``k`` picks: more picks need more kicks to escape a local optimum
+        (30 picks about 6 per pick, 120 picks about 24), and LKH-3's time, the
+        yardstick, grows faster than ``k^2``. With 0.2, ``auto`` stays within
+        a few hundredths of a percent of LKH-3 on average from 30 to 120
+        picks (``benches/results/routing_everywhere_quick.md``).
+    """
+
+    name: str = "local-search"
+    kicks_per_pick: int = 100
+    min_kicks: int = 100
+    patience: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.kicks_per_pick < 0 or self.min_kicks < 0:
+            raise ValueError("kicks_per_pick < 0 or min_kicks < 0 not understood.")
+        if not self.patience > 0:
+            raise ValueError("patience <= 0 not understood.")
+
+    def budget(self, n_picks: int) -> tuple[int, int]:
+        """Kicks and patience (kicks without improvement) for ``n_picks`` pick nodes."""
+        kicks = max(self.min_kicks, self.kicks_per_pick * n_picks)
+        patience = max(self.min_kicks, round(self.patience * n_picks**2))
+        return kicks, min(kicks, patience)
+
+    def supports(self, problem: RoutingProblem) -> str | None:
+        """Always ``None``: the search only needs the distance matrix."""
+        return None
+
+    def _walk(self, problem: RoutingProblem) -> tuple[np.ndarray, float, dict[str, Any]]:
+        kicks, patience = self.budget(int(problem.nodes.size))
+        cap = TIME_CAP if problem.time_limit is None else problem.time_limit
+        return _solve(problem.matrix(), kicks, patience, problem.seed, cap)
+
+    def solve(self, problem: RoutingProblem) -> Tour:
+        """Plan the walk: start depot, every pick node, end depot.
+
+        ``Tour.detail`` says how the search started and stopped; ``optimal``
+        is True only when Held-Karp ran (few picks).
+        """
+        k = int(problem.nodes.size)
+        if k == 0:
+            wp = [problem.start] if problem.closed else [problem.start, problem.end]
+            return Tour(wp, optimal=True, detail={"stopped_by": "no-picks"})
+        t0 = time.perf_counter()
+        walk, length, detail = self._walk(problem)
+        detail["seconds"] = round(time.perf_counter() - t0, 6)
+        detail["time_cap_s"] = TIME_CAP if problem.time_limit is None else problem.time_limit
+        picks = problem.nodes[walk[1:-1] - 1].tolist()
+        return Tour([problem.start, *picks, problem.end], optimal=bool(detail["optimal"]),
+                    detail=detail, length=length)  # fmt: skip
+
+    def length(self, problem: RoutingProblem) -> float:
+        """The length (metres) of the walk :meth:`solve` plans, without the walk.
+
+        ``problem.nodes`` need not be sorted or distinct.
+        """
+        problem = replace(problem, nodes=np.unique(problem.nodes))
+        if problem.nodes.size == 0:
+            return 0.0 if problem.closed else float(problem.oracle.matrix(
+                [problem.start, problem.end])[0, 1])  # fmt: skip
+        return self._walk(problem)[1]
+
+
+LOCAL_SEARCH = LocalSearchRouter()
+"""The ``"local-search"`` router with the default work budget."""

@@ -1,0 +1,305 @@
+"""The local-search router: real walks on every layout, Held-Karp's optimum on
+small instances (closed and open), never longer than its construction,
+deterministic for a seed whatever the chunking, a work budget it keeps, and
+``auto`` choosing it where the exact DP does not apply."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from optimizer.distance import DistanceOracle
+from optimizer.errors import RoutingError
+from optimizer.layout import Layout
+from optimizer.routing import METHODS, ROUTERS, RoutingProblem, local_search, route
+from optimizer.routing.local_search import (
+    HELD_KARP_MAX,
+    LOCAL_SEARCH,
+    LocalSearchRouter,
+    solve_matrix,
+)
+from tests import naive
+from tests.conftest import ROOT, pa_spec
+from tests.routing.conftest import assert_walk, graph_layout, random_codes
+
+ATOL = 1e-9
+
+
+def many_blocks(blocks: int = 5, aisles: int = 6) -> Layout:
+    """A parallel-aisle warehouse with more blocks than the exact DP takes and
+    two depots (front and back), so open walks are possible."""
+    return Layout.from_spec(pa_spec(
+        name=f"blocks{blocks}", aisles=aisles, blocks=blocks, cells=5,
+        depots=[{"name": "D1", "aisle": 1, "at": "front"},
+                {"name": "D2", "aisle": aisles, "at": "back"}],
+    ))  # fmt: skip
+
+
+def problem_of(layout: Layout, nodes: np.ndarray, start: int, end: int) -> RoutingProblem:
+    return RoutingProblem(layout, DistanceOracle.for_layout(layout), np.sort(nodes), start, end)
+
+
+def euclidean(n: int, seed: int) -> np.ndarray:
+    """Distances of ``n`` random points in the unit square; the last row is a
+    copy of the first (a closed tour) on odd seeds."""
+    pts = np.random.default_rng(seed).random((n, 2))
+    if seed % 2:
+        pts[-1] = pts[0]
+    return np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2))
+
+
+# ---- the registry and auto ----------------------------------------------------------------
+def test_registered_beside_the_existing_methods() -> None:
+    """The router "local-search" is a method; every earlier name stays."""
+    assert LOCAL_SEARCH.name == "local-search"
+    assert ROUTERS["local-search"] is LOCAL_SEARCH
+    for name in ("auto", "exact", "ortools", "s-shape", "return", "midpoint", "largest-gap",
+                 "combined", "nearest", "local-search"):  # fmt: skip
+        assert name in METHODS
+
+
+def test_auto_runs_local_search_where_no_dp_applies(layouts: dict[str, Layout]) -> None:
+    """On the fishbone (graph tier) and on a five-block warehouse ``auto`` runs
+    the local search; proven optimal only when Held-Karp ran."""
+    for layout in (layouts["fishbone.json"], many_blocks()):
+        small = route(layout, random_codes(layout, HELD_KARP_MAX, 1))
+        assert (small.method, small.optimal) == ("local-search", True)
+        big = route(layout, random_codes(layout, 40, 2))
+        assert (big.method, big.optimal) == ("local-search", False)
+        assert big.detail["stopped_by"] in ("budget", "no-improvement")
+
+
+def test_auto_on_four_blocks_takes_the_cheaper_exact_method() -> None:
+    """With four blocks ``auto`` proves the optimum either way: Held-Karp up to
+    HELD_KARP_MAX picks, the sweep above; both agree with the sweep's optimum."""
+    layout = many_blocks(blocks=4)
+    for k, expected in ((HELD_KARP_MAX, "local-search"), (HELD_KARP_MAX + 1, "exact")):
+        codes = random_codes(layout, k, k)
+        r = route(layout, codes)
+        assert (r.method, r.optimal) == (expected, True)
+        assert r.distance == pytest.approx(route(layout, codes, method="exact").distance)
+
+
+def test_bad_parameters_are_refused() -> None:
+    """Negative budgets and zero patience are not understood."""
+    with pytest.raises(ValueError, match="kicks_per_pick"):
+        LocalSearchRouter(kicks_per_pick=-1)
+    with pytest.raises(ValueError, match="patience"):
+        LocalSearchRouter(patience=0.0)
+    with pytest.raises(RoutingError, match="kicks"):
+        solve_matrix(euclidean(5, 0), kicks=-1)
+
+
+def test_asymmetric_or_broken_matrices_are_refused() -> None:
+    """The moves assume symmetric finite distances; anything else is an error."""
+    dist = euclidean(15, 0)
+    dist[1, 2] += 1.0
+    with pytest.raises(RoutingError, match="symmetric"):
+        solve_matrix(dist)
+    dist = euclidean(15, 0)
+    dist[3, 4] = dist[4, 3] = np.inf
+    with pytest.raises(RoutingError, match="infinite"):
+        solve_matrix(dist)
+
+
+# ---- real walks --------------------------------------------------------------------------
+def test_walks_the_graph_on_every_layout(layouts: dict[str, Layout]) -> None:
+    """On every shipped layout the route follows graph edges from the depot back
+    to it, picks everything, and its distance is the sum of the edge lengths."""
+    for layout in [*layouts.values(), many_blocks()]:
+        graph = layout.to_networkx()
+        depot = layout.depots[0].name
+        for n, seed in ((1, 0), (7, 1), (25, 2), (80, 3)):
+            codes = random_codes(layout, n, seed)
+            r = route(layout, codes, method="local-search")
+            assert r.method == "local-search"
+            assert_walk(layout, graph, r, codes, depot, depot)
+
+
+def test_open_walks_end_at_the_end_depot() -> None:
+    """With start != end the walk ends at the second depot, in a warehouse
+    whose blocks the exact DP does not take."""
+    layout = many_blocks()
+    graph = layout.to_networkx()
+    for n, seed in ((0, 0), (5, 1), (30, 2)):
+        codes = random_codes(layout, n, seed) if n else []
+        if not codes:
+            problem = problem_of(layout, np.array([], dtype=np.int64), layout.depots[0].node,
+                                 layout.depots[1].node)  # fmt: skip
+            tour = LOCAL_SEARCH.solve(problem)
+            assert tour.waypoints == [problem.start, problem.end]
+            continue
+        r = route(layout, codes, method="local-search", start="D1", end="D2")
+        assert_walk(layout, graph, r, codes, "D1", "D2")
+
+
+# ---- optimality and quality --------------------------------------------------------------------
+def test_held_karp_range_is_optimal() -> None:
+    """Up to HELD_KARP_MAX picks the walk is Held-Karp's optimum, closed and
+    open, on random pick sets of a five-block warehouse and the loop graph."""
+    rng = np.random.default_rng(3)
+    layout = many_blocks()
+    ends = [d.node for d in layout.depots]
+    for _ in range(60):
+        k = int(rng.integers(1, HELD_KARP_MAX + 1))
+        nodes = rng.choice(layout.pick_nodes, k, replace=False)
+        start, end = ends[0], ends[int(rng.integers(0, 2))]
+        problem = problem_of(layout, nodes, start, end)
+        tour = LOCAL_SEARCH.solve(problem)
+        points = [start, *problem.nodes.tolist()] + ([end] if end != start else [])
+        reference, _ = naive.held_karp(problem.oracle.matrix(points), 0,
+                                       len(points) - 1 if end != start else None)  # fmt: skip
+        assert tour.optimal and tour.length == pytest.approx(reference, abs=ATOL)
+    loop = graph_layout()
+    r = route(loop, ["S-a", "S-b", "S-c", "S-f"], method="local-search")
+    assert r.optimal and r.distance == pytest.approx(17.0)  # the loop, and the spur twice
+
+
+@pytest.mark.parametrize("n", [13, 14, 15])
+def test_matches_held_karp_just_above_its_range(n: int) -> None:
+    """With 11 to 13 points between the ends (search, not enumeration) the
+    walk's length is Held-Karp's optimum on 25 random Euclidean instances,
+    closed tours and open paths alike."""
+    for seed in range(25):
+        dist = euclidean(n, seed)
+        walk, length, detail = solve_matrix(dist, kicks=300, seed=seed)
+        assert not detail["optimal"]
+        reference, _ = naive.held_karp(dist, 0, n - 1)
+        assert length == pytest.approx(reference, abs=ATOL)
+
+
+def test_walk_is_a_path_with_fixed_ends_and_its_length() -> None:
+    """The walk visits every row once, starts at row 0 and ends at the last;
+    the length returned is the walk's."""
+    for seed in range(10):
+        dist = euclidean(60, seed)
+        walk, length, _ = solve_matrix(dist, kicks=200, seed=seed)
+        assert walk[0] == 0 and walk[-1] == 59
+        assert sorted(walk.tolist()) == list(range(60))
+        assert length == pytest.approx(naive.walk_length(dist, walk.tolist()), abs=ATOL)
+
+
+def test_never_longer_than_its_construction_or_nearest(layouts: dict[str, Layout]) -> None:
+    """The result is at most the construction it started from, and at most
+    what ``nearest`` walks."""
+    layout = layouts["fishbone.json"]
+    for seed in range(5):
+        codes = random_codes(layout, 50, seed)
+        r = route(layout, codes, method="local-search")
+        assert r.distance <= r.detail["initial_distance_m"] + ATOL
+        assert r.distance <= route(layout, codes, method="nearest").distance + ATOL
+
+
+def test_kicks_improve_on_the_first_local_optimum() -> None:
+    """On 100 random points the kicks find shorter walks than plain local search."""
+    dist = euclidean(100, 4)
+    _, plain, none = solve_matrix(dist, kicks=0)
+    _, kicked, detail = solve_matrix(dist, kicks=3000)
+    assert none["kicks"] == 0 and detail["improvements"] > 0
+    assert kicked < plain - 1e-6
+
+
+# ---- determinism and the budget ---------------------------------------------------------------
+def test_same_seed_same_route(layouts: dict[str, Layout]) -> None:
+    """Equal input and seed give equal stops and distance."""
+    layout = layouts["fishbone.json"]
+    codes = random_codes(layout, 60, 7)
+    first = route(layout, codes, method="local-search", seed=3)
+    second = route(layout, codes, method="local-search", seed=3)
+    assert first.stops == second.stops and first.distance == second.distance
+
+
+def test_budget_is_counted_in_kicks() -> None:
+    """The search stops at its kick budget or its patience, never later."""
+    dist = euclidean(80, 2)
+    _, _, detail = solve_matrix(dist, kicks=700, patience=10**9)
+    assert (detail["kicks"], detail["stopped_by"]) == (700, "budget")
+    _, _, detail = solve_matrix(dist, kicks=10**6, patience=50)
+    assert detail["stopped_by"] == "no-improvement" and detail["kicks"] < 10**6
+    kicks, patience = LOCAL_SEARCH.budget(40)
+    assert kicks == max(LOCAL_SEARCH.min_kicks, 40 * LOCAL_SEARCH.kicks_per_pick)
+    assert LOCAL_SEARCH.min_kicks <= patience <= kicks
+    assert LOCAL_SEARCH.budget(120)[1] / 120 > patience / 40  # grows faster than the picks
+
+
+def test_chunks_do_what_one_run_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel carries its state between chunks: chunks of 7 kicks give the
+    walk of chunks of 512 (the safety clock is read between chunks only)."""
+    dist = euclidean(70, 6)
+    walk, length, _ = solve_matrix(dist, kicks=300, seed=9)
+    monkeypatch.setattr(local_search, "_CHUNK", 7)
+    walk7, length7, detail = solve_matrix(dist, kicks=300, seed=9)
+    assert walk7.tolist() == walk.tolist() and length7 == length
+    assert detail["kicks"] <= 300
+
+
+def test_time_cap_is_a_reported_safety_stop() -> None:
+    """A zero time cap stops before the first kick and says so; the walk is
+    still the local optimum of the construction."""
+    dist = euclidean(50, 1)
+    walk, length, detail = solve_matrix(dist, kicks=1000, time_cap=0.0)
+    assert (detail["stopped_by"], detail["kicks"]) == ("time-cap", 0)
+    assert sorted(walk.tolist()) == list(range(50))
+
+
+def test_length_is_the_solved_walks(layouts: dict[str, Layout]) -> None:
+    """``length`` (for batching) is the length of ``solve``'s walk measured by
+    the oracle, closed and open, and takes nodes unsorted and repeated."""
+    layout = many_blocks()
+    rng = np.random.default_rng(5)
+    for k, (a, b) in ((0, (0, 1)), (0, (0, 0)), (8, (0, 1)), (40, (0, 0)), (40, (1, 0))):
+        nodes = rng.choice(layout.pick_nodes, k, replace=False)
+        problem = problem_of(layout, nodes, layout.depots[a].node, layout.depots[b].node)
+        tour = LOCAL_SEARCH.solve(problem)
+        wp = tour.waypoints
+        walked = float(problem.oracle.pairwise(wp[:-1], wp[1:]).sum()) if len(wp) > 1 else 0.0
+        assert LOCAL_SEARCH.length(problem) == pytest.approx(walked, abs=ATOL)
+        shuffled = np.concatenate([problem.nodes[::-1], problem.nodes[:3]])
+        messy = RoutingProblem(layout, problem.oracle, shuffled, problem.start, problem.end)
+        assert LOCAL_SEARCH.length(messy) == LOCAL_SEARCH.length(problem)
+
+
+# ---- without the JIT ----------------------------------------------------------------------------
+_NO_JIT_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    from optimizer.routing.local_search import solve_matrix
+    out = []
+    for n, seed, kicks in json.loads(sys.argv[1]):
+        pts = np.random.default_rng(seed).random((n, 2))
+        dist = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2))
+        walk, length, detail = solve_matrix(dist, kicks=kicks, seed=seed)
+        out.append([walk.tolist(), length, detail["kicks"]])
+    print(json.dumps(out))
+    """
+)
+
+
+def test_kernels_without_jit() -> None:
+    """With NUMBA_DISABLE_JIT=1 the kernels run as Python and give the
+    compiled kernels' walks (Held-Karp, constructions, moves and kicks)."""
+    cases = [(9, 1, 0), (40, 2, 60), (25, 3, 100)]
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_JIT_SCRIPT, json.dumps(cases)],
+        cwd=ROOT,
+        env={**os.environ, "NUMBA_DISABLE_JIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for (n, seed, kicks), (walk, length, done_kicks) in zip(
+        cases, json.loads(done.stdout), strict=True
+    ):
+        pts = np.random.default_rng(seed).random((n, 2))
+        dist = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2))
+        expected, expected_length, detail = solve_matrix(dist, kicks=kicks, seed=seed)
+        assert walk == expected.tolist() and done_kicks == detail["kicks"]
+        assert length == pytest.approx(expected_length, abs=ATOL)
