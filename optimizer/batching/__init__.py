@@ -15,6 +15,11 @@ Methods (``batch_orders(..., method=...)``), one module each:
     Adaptive large neighbourhood search (destroy and repair over orders)
     that keeps every batch it forms, then a set-partitioning selection over
     them with CP-SAT. ``ALNS(iterations=...)`` sets its work budget.
+``"columns"``
+    Column generation: batches priced with the duals of the set-partitioning
+    relaxation by a beam search, a dive that fixes the batches the
+    relaxation wants, a CP-SAT partition of the pool and a last descent.
+    ``ColumnGeneration(rounds=...)`` sets its work budget.
 ``"auto"``
     ``"alns"`` with its default budget; ``BatchingResult.method`` says what ran.
 
@@ -27,6 +32,7 @@ from optimizer.batching.alns import ALNS
 from optimizer.batching.api import AUTO, BATCHERS, METHODS, batch_orders, choose_batcher
 from optimizer.batching.base import Batch, Batcher, Batching, BatchingResult, batches_of
 from optimizer.batching.carts import Cart
+from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.problem import BatchingProblem, TourCost, Unassigned, prepare
 
 __all__ = [
@@ -39,6 +45,7 @@ __all__ = [
     "TourCost",
     "Unassigned",
     "ALNS",
+    "ColumnGeneration",
     "batch_orders",
     "choose_batcher",
     "prepare",
