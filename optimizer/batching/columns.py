@@ -62,6 +62,8 @@ SMOOTHING = 0.5  # weight of the last prices in the smoothed ones
 DIVE_ROUNDS = 2  # pricing rounds after each fixing of the dive
 SELECT_PER_ORDER = 20  # columns per order in the final partition
 DEFAULT_WORK = 0.2  # CP-SAT deterministic time of the final partition
+PERTURB = 0.01  # relative RHS perturbation against degenerate duals
+FIX_SHARE = 0.05  # most batches fixed per dive step, per open order
 KEEP_PER_ORDER = 4  # columns per order kept in the next relaxation
 EPS = 1e-6
 
@@ -160,33 +162,37 @@ def price(
     """
     n = pool.problem.size
     loads, cap = pool.loads, pool.cap
+    # One capacity (items, the common cart): compare a vector, not a matrix.
+    flat = loads[:, 0] if loads.shape[1] == 1 else None
     base = duals - single
     found: dict[tuple[int, ...], float] = {}
     seen: set[tuple[int, ...]] = set()
     k = min(branch, n)
     for seed in seeds.tolist():
-        level = [((seed,), loads[seed], saving[seed])]
+        level = [((seed,), cap - loads[seed], saving[seed], float(duals[seed]))]
         while level:
             children = []
-            for members, load, best_pair in level:
+            for members, room, best_pair, paid in level:
                 gain = base + best_pair
-                gain[~np.all(loads + load <= cap, axis=1)] = -np.inf
+                fits = flat <= room[0] if flat is not None else np.all(loads <= room, axis=1)
+                gain[~fits] = -np.inf
                 gain[list(members)] = -np.inf
                 top = np.argpartition(-gain, k - 1)[:k] if k < n else np.arange(n)
-                for j in sorted(top.tolist(), key=lambda j: -gain[j]):
-                    if gain[j] == -np.inf:
-                        continue
+                top = top[np.argsort(-gain[top], kind="stable")]
+                for j in top[gain[top] > -np.inf].tolist():
                     grown = tuple(sorted((*members, j)))
                     if grown in seen:
                         continue
                     seen.add(grown)
-                    rc = pool(grown) - float(duals[list(grown)].sum())
-                    children.append((rc, grown, load + loads[j], np.maximum(best_pair, saving[j])))
+                    pays = paid + float(duals[j])
+                    children.append((pool(grown) - pays, grown, room - loads[j],
+                                     np.maximum(best_pair, saving[j]), pays))  # fmt: skip
             children.sort(key=lambda c: (c[0], c[1]))
-            for rc, grown, _, _ in children:
-                if rc < -EPS:
-                    found[grown] = rc
-            level = [(m, ld, bp) for _, m, ld, bp in children[:beam]]
+            for rc, grown, *_ in children:
+                if rc >= -EPS:
+                    break
+                found[grown] = rc
+            level = [(m, r, bp, p) for _, m, r, bp, p in children[:beam]]
     return found
 
 
@@ -244,14 +250,17 @@ def generate(
     fixed: list[tuple[int, ...]] = []
     while open_.any() and not cg.timed_out:
         order = np.lexsort((np.arange(len(active)), -lp.x))
-        took = False
+        took = 0
+        most = max(1, int(open_.sum() * FIX_SHARE))
         for j in order.tolist():
             x, members = lp.x[j], active[j]
-            if (took and x < 1 - EPS) or x <= EPS or not open_[list(members)].all():
+            if took >= most or (took and x < 1 - EPS):
+                break
+            if x <= EPS or not open_[list(members)].all():
                 continue
             fixed.append(members)
             open_[list(members)] = False
-            took = True
+            took += 1
         active = [m for m in active if open_[list(m)].all()]
         if not open_.any():
             break
@@ -355,7 +364,9 @@ def _shares(pool: Pool, groups: list[list[int]], single: np.ndarray) -> np.ndarr
 
 
 def _relax(pool: Pool, active: list[tuple[int, ...]], open_: np.ndarray) -> Relaxation:
-    return relax(open_.astype(float), active, np.array([pool.columns[k] for k in active]))
+    n = open_.size
+    need = open_ * (1 + PERTURB * ((np.arange(n) * 0.6180339887) % 1.0))
+    return relax(need, active, np.array([pool.columns[k] for k in active]))
 
 
 def _working_set(
