@@ -53,13 +53,13 @@ __all__ = ["ColumnGeneration", "Pool", "DEFAULT_ROUNDS", "CHUNK"]
 ALL_PAIRS = 150  # up to this many orders every pair is scored
 NEAR_PAIRS = 40  # beyond, each order's nearest orders by pick centroid
 CHUNK = 400  # largest part of a wave batched as one model
-DEFAULT_ROUNDS = 6
+DEFAULT_ROUNDS = 12
 DEFAULT_BEAM = 2
 DEFAULT_BRANCH = 5
 START_PAIRS = 3  # best pairs of each order in the first relaxation
 NEW_PER_ORDER = 4  # most columns added per round, per order
 SMOOTHING = 0.5  # weight of the last prices in the smoothed ones
-DIVE_ROUNDS = 2  # pricing rounds after each fixing of the dive
+DEFAULT_DIVE_ROUNDS = 3  # pricing rounds after each fixing of the dive
 SELECT_PER_ORDER = 20  # columns per order in the final partition
 DEFAULT_WORK = 0.2  # CP-SAT deterministic time of the final partition
 PERTURB = 0.01  # relative RHS perturbation against degenerate duals
@@ -202,6 +202,8 @@ class Generated:
 
     groups: list[list[int]]
     start_total: float
+    dive_total: float
+    selected_total: float
     relaxation: float
     rounds: int
     columns: int
@@ -218,6 +220,7 @@ def generate(
     rounds: int,
     beam: int,
     branch: int,
+    dive_rounds: int,
     work: float,
     deadline: float = math.inf,
 ) -> Generated:
@@ -225,7 +228,7 @@ def generate(
     n = problem.size
     if n == 1:
         total = problem.total([[0]])
-        return Generated([[0]], total, total, 0, 1, 1, True, total, 0.0, False)
+        return Generated([[0]], total, total, total, total, 0, 1, 1, True, total, 0.0, False)
     pool = Pool(problem)
     single, saving = pair_savings(pool)
     for i in range(n):
@@ -264,8 +267,9 @@ def generate(
         active = [m for m in active if open_[list(m)].all()]
         if not open_.any():
             break
-        lp, active, center = cg.rounds(active, open_, center, DIVE_ROUNDS)
+        lp, active, center = cg.rounds(active, open_, center, dive_rounds)
     dived = fixed + [(i,) for i in np.flatnonzero(open_).tolist()]
+    dive_total = problem.total(dived)
     best = min([tuple(sorted(g)) for g in start], dived, key=problem.total)
     for column in best:
         pool.keep(column)
@@ -304,8 +308,9 @@ def generate(
             polish_gain = selected - problem.total(polished)
             groups, proven = polished, False
     timed_out = cg.timed_out or chosen.timed_out or time.perf_counter() > deadline
-    return Generated(groups, start_total, relaxation, cg.done, len(pool.columns), len(cols),
-                     proven, chosen.bound, polish_gain, timed_out)  # fmt: skip
+    return Generated(groups, start_total, dive_total, selected, relaxation, cg.done,
+                     len(pool.columns), len(cols), proven, chosen.bound, polish_gain,
+                     timed_out)  # fmt: skip
 
 
 class _Generation:
@@ -393,6 +398,8 @@ class ColumnGeneration:
         Batches kept per size in the beam search from one order.
     branch
         Orders tried, each scored exactly, to grow one batch.
+    dive_rounds
+        Pricing rounds after each fixing step of the dive.
     work
         CP-SAT deterministic time of the final partition.
 
@@ -412,11 +419,13 @@ class ColumnGeneration:
         rounds: int = DEFAULT_ROUNDS,
         beam: int = DEFAULT_BEAM,
         branch: int = DEFAULT_BRANCH,
+        dive_rounds: int = DEFAULT_DIVE_ROUNDS,
         work: float = DEFAULT_WORK,
     ) -> None:
-        if rounds < 0 or beam < 1 or branch < 1 or not work > 0:
-            raise ValueError("rounds >= 0, beam >= 1, branch >= 1 and work > 0 expected.")
+        if min(rounds, dive_rounds) < 0 or min(beam, branch) < 1 or not work > 0:
+            raise ValueError("rounds, dive_rounds >= 0, beam, branch >= 1, work > 0 expected.")
         self.rounds, self.beam, self.branch, self.work = rounds, beam, branch, work
+        self.dive_rounds = dive_rounds
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
@@ -431,7 +440,8 @@ class ColumnGeneration:
         for idx in parts:
             sub = problem if len(parts) == 1 else _part(problem, idx)
             g = generate(sub, rounds=self.rounds, beam=self.beam, branch=self.branch,
-                         work=self.work, deadline=deadline)  # fmt: skip
+                         dive_rounds=self.dive_rounds, work=self.work,
+                         deadline=deadline)  # fmt: skip
             groups += [[idx[i] for i in grp] for grp in g.groups]
             done.append(g)
         detail: Detail = {
@@ -439,6 +449,8 @@ class ColumnGeneration:
             "rounds": sum(g.rounds for g in done),
             "columns": sum(g.columns for g in done),
             "start_total": round(sum(g.start_total for g in done), 6),
+            "dive_total": round(sum(g.dive_total for g in done), 6),
+            "selected_total": round(sum(g.selected_total for g in done), 6),
             "relaxation": round(sum(g.relaxation for g in done), 6),
             "pool_optimal": all(g.pool_optimal for g in done),
             "polish_gain": round(sum(g.polish_gain for g in done), 6),
