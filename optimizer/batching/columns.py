@@ -1,36 +1,42 @@
-"""Order batching by column generation: a pool of good batches, priced with
-the duals of the set-partitioning relaxation, then the best partition of it.
+"""Order batching by column generation: a pool of batches priced with the
+duals of the set-partitioning relaxation, a dive, then the best partition.
 
-The set-partitioning model has one column per feasible batch; its linear
-relaxation is tight for order batching (Wahlen & Gschwind 2023 solve most
-W5A instances at the root), so a pool rich in the batches the relaxation
-wants, solved exactly, lands close to the optimum. The method:
+The set-partitioning model has one column per feasible batch and one row per
+order; its linear relaxation is tight for order batching (Wahlen & Gschwind
+2023 solve most W5A instances at the root), so a pool rich in the batches
+the relaxation wants lands close to the optimum. The method, per wave:
 
-1. *Pairs*: every order alone and every feasible pair is scored (on large
-   waves each order's nearest ``NEAR_PAIRS`` by pick centroid); the pair
-   savings ``d(i) + d(j) - d(i, j)`` rank which orders may join a batch.
-2. *Start*: the savings batching (Clarke & Wright ii) joins the pool, so the
-   pool always holds a good partition.
-3. *Pricing rounds*: the relaxation over the pool gives a price per order;
-   a beam search from every order grows batches one order at a time (the
-   ``branch`` orders with the best price minus estimated added walking,
-   each scored exactly, the ``beam`` best kept) and every batch cheaper
-   than the prices of its orders (negative reduced cost) becomes a column.
-   Rounds stop when the beam finds none or the budget ends; the pricing is
-   a heuristic, so the relaxation's value bounds the pool, not the wave.
-4. *Partition*: HiGHS solves the integer model over the columns whose
-   reduced cost leaves room to beat the start (the others cannot be in a
-   better partition), with a node budget.
-5. *Polish*: moves, swaps and re-splits (``LocalSearch(kicks=0)``) from the
-   partition; its batches join the pool and the partition is solved again
-   if it found something better.
+1. *Pairs*: every order alone and every feasible pair is scored (beyond
+   ``ALL_PAIRS`` orders, each order's ``NEAR_PAIRS`` nearest by pick
+   centroid); the pair savings ``d(i) + d(j) - d(i, j)`` estimate what an
+   order adds to a batch.
+2. *Start*: ``LocalSearch(kicks=0)`` (savings or seed, then moves, swaps and
+   re-splits); its batches, the singletons and each order's best
+   ``START_PAIRS`` pairs are the first columns.
+3. *Pricing rounds*: HiGHS solves the covering relaxation (each order at
+   least once: same optimum, non-negative duals) over a working set of
+   columns, its right-hand side slightly perturbed against degenerate
+   duals. A beam search from every order grows batches one order at a time
+   with prices smoothed towards the last ones (Wentges 1997): the
+   ``branch`` orders with the best price minus estimated added walking are
+   each scored exactly, the ``beam`` best children grow further, and every
+   batch cheaper than the relaxation's prices of its orders (negative
+   reduced cost) becomes a column. The pricing is a heuristic, so the
+   relaxation's value bounds the pool, not the wave.
+4. *Dive*: the columns the relaxation takes most are fixed (a share of the
+   open orders per step), the rest is priced again for ``dive_rounds``
+   rounds, until every order is in a fixed batch.
+5. *Partition*: CP-SAT (:func:`~optimizer.batching.selection.select`)
+   picks the best partition among the columns of least reduced cost,
+   started from the better of the dive and the start.
+6. *Polish*: moves, swaps and re-splits from the partition.
 
 Every tour is scored with the exact DP where the layout allows, memoised by
-the batch's orders. Budgets are work (rounds, beam, branch, the solver's deterministic time), never
-time: equal problems and seeds give equal batches; ``time_limit`` is a
-safety cap reported in ``detail["timed_out"]``. Waves over ``CHUNK`` orders
-are split by pick position into parts of at most ``CHUNK`` orders, each
-batched on its own (no batch spans two parts).
+the batch's orders. Budgets are work (rounds, beam, branch, the solver's
+deterministic time), never time: equal problems give equal batches;
+``time_limit`` is a safety cap reported in ``detail["timed_out"]``. Waves
+over ``CHUNK`` orders are split by pick position into parts of at most
+``CHUNK`` orders, each batched on its own (no batch spans two parts).
 """
 
 from __future__ import annotations
@@ -247,7 +253,8 @@ def generate(
     center = _shares(pool, start, single)
     open_ = np.ones(n, dtype=bool)
     lp, active, center = cg.rounds(active, open_, center, rounds)
-    relaxation, root = lp.value, lp.duals
+    exact = _relax(pool, active, open_, perturb=0.0)  # the bound, unperturbed
+    relaxation, root = exact.value, exact.duals
     # Dive: fix the columns the relaxation wants most, then price again for
     # the orders left, until every order is in a fixed batch.
     fixed: list[tuple[int, ...]] = []
@@ -368,9 +375,14 @@ def _shares(pool: Pool, groups: list[list[int]], single: np.ndarray) -> np.ndarr
     return out
 
 
-def _relax(pool: Pool, active: list[tuple[int, ...]], open_: np.ndarray) -> Relaxation:
-    n = open_.size
-    need = open_ * (1 + PERTURB * ((np.arange(n) * 0.6180339887) % 1.0))
+def _relax(
+    pool: Pool, active: list[tuple[int, ...]], open_: np.ndarray, perturb: float = PERTURB
+) -> Relaxation:
+    """The covering relaxation of the open orders over ``active``; with
+    ``perturb``, each order needed ``1 + perturb * u_i`` times (``u_i`` spread
+    over [0, 1) deterministically) so that its duals are unique."""
+    spread = (np.arange(open_.size) * 0.6180339887) % 1.0
+    need = open_ * (1 + perturb * spread)
     return relax(need, active, np.array([pool.columns[k] for k in active]))
 
 
@@ -405,11 +417,15 @@ class ColumnGeneration:
 
     Notes
     -----
-    ``detail`` reports ``rounds`` run, ``columns`` in the pool,
-    ``start_total`` (savings), ``relaxation`` (the LP's value over the
-    final pool), ``pool_optimal`` (True if HiGHS proved that no partition
-    of the pool's columns is cheaper; a statement about the pool, not the
-    wave), ``polish_gain`` and ``timed_out``.
+    ``detail`` reports ``parts`` (the wave's parts, see ``CHUNK``), ``rounds``
+    (pricing rounds, root and dive), ``columns`` in the pool, the totals of
+    the start, the dive and the partition (``start_total``, ``dive_total``,
+    ``selected_total``), ``relaxation`` (the relaxation's value over the
+    root pool: a lower bound for the pool, not the wave, as the pricing is a
+    heuristic), ``pool_optimal`` (True only if CP-SAT proved its partition
+    optimal over every column that the relaxation's reduced costs leave
+    able to beat it, so that no partition of the pool is cheaper; never a
+    claim about the wave), ``polish_gain`` and ``timed_out``.
     """
 
     name = "columns"
@@ -431,7 +447,20 @@ class ColumnGeneration:
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> Batching:
         """The partition of the pool, polished; ``seed`` does not matter (the
-        method has no random choices)."""
+        method has no random choices).
+
+        Examples
+        --------
+        >>> from optimizer import Cart, Layout, Order, OrderLine, Slotting
+        >>> from optimizer.batching import prepare
+        >>> layout = Layout.from_file("layouts/single_block.toml")
+        >>> orders = [Order("a", (OrderLine("A01-B1-003-L-1", 2),)),
+        ...           Order("b", (OrderLine("A01-B1-005-R-1", 1),)),
+        ...           Order("c", (OrderLine("A09-B1-040-L-1", 3),))]
+        >>> problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=4))
+        >>> ColumnGeneration().run(problem).groups
+        [[0, 1], [2]]
+        """
         t0 = time.perf_counter()
         deadline = t0 + time_limit if time_limit is not None else math.inf
         parts = split(problem, CHUNK)

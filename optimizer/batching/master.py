@@ -1,12 +1,10 @@
-"""The set-partitioning master problem over a pool of batches, solved with HiGHS.
+"""The linear relaxation of the set-partitioning master problem, with HiGHS.
 
 Every batch is a column; each order must be in exactly one chosen column,
-at the least total cost. Its linear relaxation gives the duals that price
-new columns (:mod:`optimizer.batching.columns`); the integer problem gives
-the best partition of the pool. Both run in HiGHS through
-:mod:`scipy.optimize` (already a dependency), deterministically: the integer
-solve is budgeted in branch-and-bound nodes, and the wall-clock
-``time_limit`` is only a safety cap that the result reports when it fires.
+at the least total cost. The relaxation's duals price new columns
+(:mod:`optimizer.batching.columns`). HiGHS runs through
+:mod:`scipy.optimize` (already a dependency; no new package), and is
+deterministic: equal inputs give equal solutions and duals.
 """
 
 from __future__ import annotations
@@ -15,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import linprog
 from scipy.sparse import csc_array
 
-__all__ = ["Relaxation", "Partition", "relax", "partition"]
+__all__ = ["Relaxation", "relax"]
 
 
 @dataclass(frozen=True)
@@ -38,28 +36,6 @@ class Relaxation:
     value: float
     duals: np.ndarray
     x: np.ndarray
-
-
-@dataclass(frozen=True)
-class Partition:
-    """The best partition found among the columns, and what is proven about it.
-
-    Attributes
-    ----------
-    chosen
-        Indices of the chosen columns (empty if none was found).
-    proven
-        True if no partition of the columns is cheaper (HiGHS's gap closed).
-    bound
-        HiGHS's lower bound on the best partition of the columns.
-    timed_out
-        True if the wall-clock safety cap, not the node budget, stopped it.
-    """
-
-    chosen: list[int]
-    proven: bool
-    bound: float
-    timed_out: bool
 
 
 def _matrix(n_orders: int, columns: Sequence[Sequence[int]]) -> csc_array:
@@ -84,49 +60,3 @@ def relax(need: np.ndarray, columns: Sequence[Sequence[int]], costs: np.ndarray)
     if res.status != 0:  # cannot happen with every singleton in the pool
         raise RuntimeError(f"set-covering LP failed: {res.message}")
     return Relaxation(float(res.fun), -np.asarray(res.ineqlin.marginals, dtype=float), res.x)
-
-
-def partition(
-    n_orders: int,
-    columns: Sequence[Sequence[int]],
-    costs: np.ndarray,
-    *,
-    nodes: int,
-    time_limit: float | None = None,
-) -> Partition:
-    """The cheapest partition of ``range(n_orders)`` into ``columns`` (a MIP).
-
-    Parameters
-    ----------
-    n_orders
-        Orders to cover, ``0 .. n_orders - 1``.
-    columns, costs
-        Feasible batches (order indices) and their costs; they must contain a
-        partition (every singleton, or a known batching).
-    nodes
-        Branch-and-bound nodes HiGHS may explore: the deterministic budget.
-    time_limit
-        Wall-clock safety cap, seconds.
-    """
-    a = _matrix(n_orders, columns)
-    options: dict[str, float | int | bool] = {"node_limit": nodes, "presolve": True}
-    if time_limit is not None:
-        options["time_limit"] = max(time_limit, 1e-3)
-    res = milp(
-        costs,
-        integrality=np.ones(len(columns)),
-        bounds=Bounds(0, 1),
-        constraints=LinearConstraint(a, 1, 1),
-        options=options,
-    )
-    if res.x is None:
-        return Partition([], False, -np.inf, res.status == 1)
-    chosen = np.flatnonzero(res.x > 0.5).tolist()
-    bound = float(getattr(res, "mip_dual_bound", -np.inf))
-    limited = res.status == 1 and time_limit is not None
-    return Partition(chosen, res.status == 0, bound, limited and _near(res, nodes))
-
-
-def _near(res: object, nodes: int) -> bool:
-    """True if HiGHS stopped before its node budget (so the clock stopped it)."""
-    return int(getattr(res, "mip_node_count", 0) or 0) < nodes
