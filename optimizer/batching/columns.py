@@ -426,6 +426,13 @@ class ColumnGeneration:
     optimal over every column that the relaxation's reduced costs leave
     able to beat it, so that no partition of the pool is cheaper; never a
     claim about the wave), ``polish_gain`` and ``timed_out``.
+
+    The pricing ranks the orders to add by their pair savings. Where orders
+    share many pick locations (skewed demand, as in ``large_wave`` or the
+    Muter & Öncan file) that estimate misleads, the pricing finds few
+    columns and the result stays near the start; the ALNS does better there
+    (compare the MuterOencan rows of ``benches/results/batching_columns.md``
+    and ``batching_henn.md``).
     """
 
     name = "columns"
