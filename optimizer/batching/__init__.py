@@ -15,6 +15,11 @@ Methods (``batch_orders(..., method=...)``), one module each:
     Adaptive large neighbourhood search (destroy and repair over orders)
     that keeps every batch it forms, then a set-partitioning selection over
     them with CP-SAT. ``ALNS(iterations=...)`` sets its work budget.
+``"columns"``
+    Column generation: batches priced with the duals of the set-partitioning
+    relaxation by a beam search, a dive that fixes the batches the
+    relaxation wants, a CP-SAT partition of the pool and a last descent.
+    ``ColumnGeneration(rounds=...)`` sets its work budget.
 ``"auto"``
     ``"alns"`` with its default budget; ``BatchingResult.method`` says what ran.
 
@@ -34,6 +39,7 @@ from optimizer.batching.base import (
     batches_of,
 )
 from optimizer.batching.carts import Cart
+from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.problem import (
     UNASSIGNED_CODES,
     BatchingProblem,
@@ -54,6 +60,7 @@ __all__ = [
     "Unassigned",
     "UNASSIGNED_CODES",
     "ALNS",
+    "ColumnGeneration",
     "batch_orders",
     "choose_batcher",
     "prepare",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from optimizer.batching.alns import ALNS
 from optimizer.batching.base import Batcher, BatchingResult, Budgeted, batches_of
 from optimizer.batching.carts import Cart
+from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.fcfs import FCFS
 from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import prepare
@@ -21,7 +22,8 @@ from optimizer.orders import Order, Slotting
 __all__ = ["BATCHERS", "METHODS", "AUTO", "choose_batcher", "batch_orders"]
 
 BATCHERS: dict[str, Batcher] = {
-    b.name: b for b in (FCFS(), SeedBatching(), Savings(), LocalSearch(), ALNS())
+    b.name: b
+    for b in (FCFS(), SeedBatching(), Savings(), LocalSearch(), ALNS(), ColumnGeneration())
 }
 #: The method ``"auto"`` runs: the ALNS with its default work budget.
 AUTO = "alns"

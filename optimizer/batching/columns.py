@@ -1,0 +1,524 @@
+"""Order batching by column generation: a pool of batches priced with the
+duals of the set-partitioning relaxation, a dive, then the best partition.
+
+The set-partitioning model has one column per feasible batch and one row per
+order; its linear relaxation is tight for order batching (Wahlen & Gschwind
+2023 solve most W5A instances at the root), so a pool rich in the batches
+the relaxation wants lands close to the optimum. The method, per wave:
+
+1. *Pairs*: every order alone and every feasible pair is scored (beyond
+   ``ALL_PAIRS`` orders, each order's ``NEAR_PAIRS`` nearest by pick
+   centroid); the pair savings ``d(i) + d(j) - d(i, j)`` estimate what an
+   order adds to a batch.
+2. *Start*: ``LocalSearch(kicks=0)`` (savings or seed, then moves, swaps and
+   re-splits); its batches, the singletons and each order's best
+   ``START_PAIRS`` pairs are the first columns.
+3. *Pricing rounds*: HiGHS solves the covering relaxation (each order at
+   least once: same optimum, non-negative duals) over a working set of
+   columns, its right-hand side slightly perturbed against degenerate
+   duals. A beam search from every order grows batches one order at a time
+   with prices smoothed towards the last ones (Wentges 1997): the
+   ``branch`` orders with the best price minus estimated added walking are
+   each scored exactly, the ``beam`` best children grow further, and every
+   batch cheaper than the relaxation's prices of its orders (negative
+   reduced cost) becomes a column. The pricing is a heuristic, so the
+   relaxation's value bounds the pool, not the wave.
+4. *Dive*: the columns the relaxation takes most are fixed (a share of the
+   open orders per step), the rest is priced again for ``dive_rounds``
+   rounds, until every order is in a fixed batch.
+5. *Partition*: CP-SAT (:func:`~optimizer.batching.selection.select`)
+   picks the best partition among the columns of least reduced cost,
+   started from the better of the dive and the start.
+6. *Polish*: moves, swaps and re-splits from the partition.
+
+Every tour is scored with the exact DP where the layout allows, memoised by
+the batch's orders. Budgets are work (rounds, beam, branch, the solver's
+deterministic time), never time: equal problems give equal batches;
+``time_limit`` is a safety cap reported in ``detail["timed_out"]``. Waves
+over ``CHUNK`` orders are split by pick position into parts of at most
+``CHUNK`` orders, each batched on its own (no batch spans two parts).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.batching.base import Batching, Detail
+from optimizer.batching.local_search import LocalSearch
+from optimizer.batching.master import Relaxation, relax
+from optimizer.batching.problem import BatchingProblem, neighbours
+from optimizer.batching.selection import select
+
+__all__ = ["ColumnGeneration", "Pool", "DEFAULT_ROUNDS", "CHUNK"]
+
+ALL_PAIRS = 150  # up to this many orders every pair is scored
+NEAR_PAIRS = 40  # beyond, each order's nearest orders by pick centroid
+CHUNK = 400  # largest part of a wave batched as one model
+DEFAULT_ROUNDS = 12
+DEFAULT_BEAM = 2
+DEFAULT_BRANCH = 5
+START_PAIRS = 3  # best pairs of each order in the first relaxation
+NEW_PER_ORDER = 4  # most columns added per round, per order
+SMOOTHING = 0.5  # weight of the last prices in the smoothed ones
+DEFAULT_DIVE_ROUNDS = 3  # pricing rounds after each fixing of the dive
+SELECT_PER_ORDER = 20  # columns per order in the final partition
+DEFAULT_WORK = 0.2  # CP-SAT deterministic time of the final partition
+PERTURB = 0.01  # relative RHS perturbation against degenerate duals
+FIX_SHARE = 0.05  # most batches fixed per dive step, per open order
+KEEP_PER_ORDER = 4  # columns per order kept in the next relaxation
+EPS = 1e-6
+
+
+class Pool:
+    """Costs of every batch scored (memoised by its sorted orders) and the
+    batches kept as columns.
+
+    Parameters
+    ----------
+    problem
+        The batching problem whose tours are scored.
+    """
+
+    def __init__(self, problem: BatchingProblem) -> None:
+        self.problem = problem
+        limits = problem.cart.limits
+        dims = [d for d in range(limits.size) if np.isfinite(limits[d])]
+        # Only the cart's finite limits matter, with the cart's own tolerance.
+        self.loads = np.ascontiguousarray(problem.loads[:, dims])
+        self.cap = limits[dims] * (1 + 1e-12)
+        self.cost: dict[tuple[int, ...], float] = {}
+        self.columns: dict[tuple[int, ...], float] = {}
+
+    def __call__(self, members: tuple[int, ...]) -> float:
+        """Objective of the batch ``members`` (sorted order indices)."""
+        c = self.cost.get(members)
+        if c is None:
+            c = self.problem.batch_cost(members)
+            self.cost[members] = c
+        return c
+
+    def keep(self, members: Sequence[int]) -> None:
+        """Add the batch ``members`` to the columns."""
+        key = tuple(sorted(members))
+        if key not in self.columns:
+            self.columns[key] = self(key)
+
+    def fits(self, members: Sequence[int]) -> bool:
+        """True if the batch fits one cart."""
+        return bool(np.all(self.loads[list(members)].sum(axis=0) <= self.cap))
+
+
+def pair_savings(pool: Pool) -> tuple[np.ndarray, np.ndarray]:
+    """Each order's cost alone, and the saving of every scored feasible pair.
+
+    Returns
+    -------
+    single, saving
+        ``single[i]`` is the cost of order ``i`` alone; ``saving[i, j]`` is
+        ``single[i] + single[j] - cost(i, j)`` for pairs that fit a cart and
+        were scored (all of them up to ``ALL_PAIRS`` orders), else ``-inf``.
+    """
+    n = pool.problem.size
+    single = np.array([pool((i,)) for i in range(n)])
+    saving = np.full((n, n), -np.inf)
+    if n <= ALL_PAIRS:
+        near = [list(range(i + 1, n)) for i in range(n)]
+    else:
+        knn = neighbours(pool.problem, NEAR_PAIRS)
+        near = [[j for j in knn[i].tolist() if j > i] + [j for j in knn[i].tolist() if j < i
+                 and i not in knn[j]] for i in range(n)]  # fmt: skip
+    for i in range(n):
+        js = np.array(near[i], dtype=np.int64)
+        if js.size == 0:
+            continue
+        ok = js[np.all(pool.loads[js] + pool.loads[i] <= pool.cap, axis=1)]
+        for j in ok.tolist():
+            s = single[i] + single[j] - pool((i, j))
+            saving[i, j] = saving[j, i] = s
+    return single, saving
+
+
+def price(
+    pool: Pool,
+    duals: np.ndarray,
+    single: np.ndarray,
+    saving: np.ndarray,
+    *,
+    beam: int,
+    branch: int,
+    seeds: np.ndarray,
+) -> dict[tuple[int, ...], float]:
+    """Batches of negative reduced cost, grown by a beam search from every order.
+
+    A batch grows by one order at a time; the candidates are the ``branch``
+    orders that fit with the best ``dual - single + best pair saving with a
+    member`` (an estimate of the reduced-cost change), each scored exactly;
+    the ``beam`` children of least reduced cost grow further.
+
+    Returns
+    -------
+    dict
+        Sorted order tuple -> reduced cost, for every batch met whose
+        reduced cost is below ``-EPS``.
+    """
+    n = pool.problem.size
+    loads, cap = pool.loads, pool.cap
+    # One capacity (items, the common cart): compare a vector, not a matrix.
+    flat = loads[:, 0] if loads.shape[1] == 1 else None
+    base = duals - single
+    found: dict[tuple[int, ...], float] = {}
+    seen: set[tuple[int, ...]] = set()
+    k = min(branch, n)
+    for seed in seeds.tolist():
+        level = [((seed,), cap - loads[seed], saving[seed], float(duals[seed]))]
+        while level:
+            children = []
+            for members, room, best_pair, paid in level:
+                gain = base + best_pair
+                fits = flat <= room[0] if flat is not None else np.all(loads <= room, axis=1)
+                gain[~fits] = -np.inf
+                gain[list(members)] = -np.inf
+                top = np.argpartition(-gain, k - 1)[:k] if k < n else np.arange(n)
+                top = top[np.argsort(-gain[top], kind="stable")]
+                for j in top[gain[top] > -np.inf].tolist():
+                    grown = tuple(sorted((*members, j)))
+                    if grown in seen:
+                        continue
+                    seen.add(grown)
+                    pays = paid + float(duals[j])
+                    children.append((pool(grown) - pays, grown, room - loads[j],
+                                     np.maximum(best_pair, saving[j]), pays))  # fmt: skip
+            children.sort(key=lambda c: (c[0], c[1]))
+            for rc, grown, *_ in children:
+                if rc >= -EPS:
+                    break
+                found[grown] = rc
+            level = [(m, r, bp, p) for _, m, r, bp, p in children[:beam]]
+    return found
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What :func:`generate` did: the partition, the pool and the proofs."""
+
+    groups: list[list[int]]
+    start_total: float
+    dive_total: float
+    selected_total: float
+    relaxation: float
+    rounds: int
+    columns: int
+    model_columns: int
+    pool_optimal: bool
+    pool_bound: float
+    polish_gain: float
+    timed_out: bool
+
+
+def generate(
+    problem: BatchingProblem,
+    *,
+    rounds: int,
+    beam: int,
+    branch: int,
+    dive_rounds: int,
+    work: float,
+    deadline: float = math.inf,
+) -> Generated:
+    """Column generation, partition and polish for one (part of a) wave."""
+    n = problem.size
+    if n == 1:
+        total = problem.total([[0]])
+        return Generated([[0]], total, total, total, total, 0, 1, 1, True, total, 0.0, False)
+    pool = Pool(problem)
+    single, saving = pair_savings(pool)
+    for i in range(n):
+        pool.keep((i,))
+        # The best few pairs of each order: enough to start the prices.
+        for j in np.argsort(-saving[i], kind="stable")[:START_PAIRS].tolist():
+            if saving[i, j] > EPS:
+                pool.keep((i, j))
+    left = deadline - time.perf_counter()
+    start = LocalSearch(kicks=0).run(problem, time_limit=None if math.isinf(left) else left).groups
+    for g in start:
+        pool.keep(g)
+    start_total = problem.total(start)
+    active = list(pool.columns)
+    cg = _Generation(pool, single, saving, beam, branch, deadline)
+    center = _shares(pool, start, single)
+    open_ = np.ones(n, dtype=bool)
+    lp, active, center = cg.rounds(active, open_, center, rounds)
+    exact = _relax(pool, active, open_, perturb=0.0)  # the bound, unperturbed
+    relaxation, root = exact.value, exact.duals
+    # Dive: fix the columns the relaxation wants most, then price again for
+    # the orders left, until every order is in a fixed batch.
+    fixed: list[tuple[int, ...]] = []
+    while open_.any() and not cg.timed_out:
+        order = np.lexsort((np.arange(len(active)), -lp.x))
+        took = 0
+        most = max(1, int(open_.sum() * FIX_SHARE))
+        for j in order.tolist():
+            x, members = lp.x[j], active[j]
+            if took >= most or (took and x < 1 - EPS):
+                break
+            if x <= EPS or not open_[list(members)].all():
+                continue
+            fixed.append(members)
+            open_[list(members)] = False
+            took += 1
+        active = [m for m in active if open_[list(m)].all()]
+        if not open_.any():
+            break
+        lp, active, center = cg.rounds(active, open_, center, dive_rounds)
+    dived = fixed + [(i,) for i in np.flatnonzero(open_).tolist()]
+    dive_total = problem.total(dived)
+    best = min([tuple(sorted(g)) for g in start], dived, key=problem.total)
+    for column in best:
+        pool.keep(column)
+    # Partition over the columns of least reduced cost at the root (only
+    # those can complete a better partition), started from the best so far.
+    keys = list(pool.columns)
+    costs = np.array([pool.columns[k] for k in keys])
+    reduced = costs - np.array([root[list(k)].sum() for k in keys])
+    ranked = np.lexsort((np.arange(len(keys)), reduced))[: SELECT_PER_ORDER * n]
+    cols = list(dict.fromkeys([*(keys[j] for j in ranked.tolist()), *best]))
+    index = {k: j for j, k in enumerate(cols)}
+    left = deadline - time.perf_counter()
+    cap = None if math.isinf(left) else max(left, 1e-3)
+    chosen = select(n, cols, [pool.columns[k] for k in cols], [index[g] for g in best],
+                    work=work, time_limit=cap)  # fmt: skip
+    chosen_groups = [cols[j] for j in chosen.chosen]
+    groups = [list(g) for g in chosen_groups]
+    selected = problem.total(groups)
+    left = deadline - time.perf_counter()
+    polish_gain = 0.0
+    # A proof about the whole pool needs every column that could be in a
+    # better partition (reduced cost within the gap) in the model.
+    gap = problem.total(best) - relaxation
+    inside = set(cols)
+    complete = bool(reduced.min() >= -EPS) and all(
+        keys[j] in inside for j in np.flatnonzero(reduced <= gap + EPS).tolist()
+    )
+    proven = chosen.proven and complete
+    if left > 0:
+        polished = (
+            LocalSearch(kicks=0, start=groups)
+            .run(problem, time_limit=None if math.isinf(left) else left)
+            .groups
+        )
+        if problem.total(polished) < selected - EPS:
+            polish_gain = selected - problem.total(polished)
+            groups, proven = polished, False
+    timed_out = cg.timed_out or chosen.timed_out or time.perf_counter() > deadline
+    return Generated(groups, start_total, dive_total, selected, relaxation, cg.done,
+                     len(pool.columns), len(cols), proven, chosen.bound, polish_gain,
+                     timed_out)  # fmt: skip
+
+
+class _Generation:
+    """Pricing rounds over a pool, restricted to the orders still open."""
+
+    def __init__(self, pool: Pool, single: np.ndarray, saving: np.ndarray, beam: int,
+                 branch: int, deadline: float) -> None:  # fmt: skip
+        self.pool, self.single, self.saving = pool, single, saving
+        self.beam, self.branch, self.deadline = beam, branch, deadline
+        self.done = 0
+        self.timed_out = False
+
+    def rounds(
+        self, active: list[tuple[int, ...]], open_: np.ndarray, center: np.ndarray, rounds: int
+    ) -> tuple[Relaxation, list[tuple[int, ...]], np.ndarray]:
+        """Up to ``rounds`` rounds of relaxation and pricing; the last
+        relaxation, the working set and the smoothing centre."""
+        pool, n = self.pool, self.pool.problem.size
+        lp = _relax(pool, active, open_)
+        for _ in range(rounds):
+            if time.perf_counter() > self.deadline:
+                self.timed_out = True
+                break
+            # Smoothed prices (Wentges 1997): the relaxation's duals jump between
+            # vertices of a degenerate face; their mix with the last prices does not.
+            duals = SMOOTHING * center + (1 - SMOOTHING) * lp.duals
+            found = self._price(duals, lp.duals, open_)
+            if not found:  # a mispricing: try the relaxation's own duals
+                found = self._price(lp.duals, lp.duals, open_)
+            center = duals
+            self.done += 1
+            if not found:
+                break
+            new = sorted(found, key=lambda m: (found[m], m))[: NEW_PER_ORDER * n]
+            for members in new:
+                pool.keep(members)
+            active = _working_set(pool, active, lp, n) + [m for m in new if m not in active]
+            lp = _relax(pool, active, open_)
+        return lp, active, center
+
+    def _price(self, duals: np.ndarray, exact: np.ndarray, open_: np.ndarray
+               ) -> dict[tuple[int, ...], float]:  # fmt: skip
+        found = price(self.pool, np.where(open_, duals, -np.inf), self.single, self.saving,
+                      beam=self.beam, branch=self.branch, seeds=np.flatnonzero(open_))  # fmt: skip
+        reduced = {m: self.pool(m) - float(exact[list(m)].sum()) for m in found}
+        return {m: rc for m, rc in reduced.items() if rc < -EPS}
+
+
+def _shares(pool: Pool, groups: list[list[int]], single: np.ndarray) -> np.ndarray:
+    """Prices that share each batch's cost among its orders by their cost alone."""
+    out = np.zeros(pool.problem.size)
+    for g in groups:
+        weight = single[g] if single[g].sum() > 0 else np.ones(len(g))
+        out[g] = pool(tuple(sorted(g))) * weight / weight.sum()
+    return out
+
+
+def _relax(
+    pool: Pool, active: list[tuple[int, ...]], open_: np.ndarray, perturb: float = PERTURB
+) -> Relaxation:
+    """The covering relaxation of the open orders over ``active``; with
+    ``perturb``, each order needed ``1 + perturb * u_i`` times (``u_i`` spread
+    over [0, 1) deterministically) so that its duals are unique."""
+    spread = (np.arange(open_.size) * 0.6180339887) % 1.0
+    need = open_ * (1 + perturb * spread)
+    return relax(need, active, np.array([pool.columns[k] for k in active]))
+
+
+def _working_set(
+    pool: Pool, active: list[tuple[int, ...]], lp: Relaxation, n: int
+) -> list[tuple[int, ...]]:
+    """The columns the next relaxation keeps: those in the solution, the
+    singletons, and the ``KEEP_PER_ORDER * n`` of least reduced cost."""
+    costs = np.array([pool.columns[k] for k in active])
+    reduced = costs - np.array([lp.duals[list(k)].sum() for k in active])
+    order = np.lexsort((np.arange(len(active)), reduced))
+    keep = set(order[: KEEP_PER_ORDER * n].tolist()) | set(np.flatnonzero(lp.x > EPS).tolist())
+    keep |= {j for j, k in enumerate(active) if len(k) == 1}
+    return [active[j] for j in sorted(keep)]
+
+
+class ColumnGeneration:
+    """Column generation over batches, then the exact partition of the pool.
+
+    Parameters
+    ----------
+    rounds
+        Pricing rounds (relaxation, then a beam search from every order).
+    beam
+        Batches kept per size in the beam search from one order.
+    branch
+        Orders tried, each scored exactly, to grow one batch.
+    dive_rounds
+        Pricing rounds after each fixing step of the dive.
+    work
+        CP-SAT deterministic time of the final partition.
+
+    Notes
+    -----
+    ``detail`` reports ``parts`` (the wave's parts, see ``CHUNK``), ``rounds``
+    (pricing rounds, root and dive), ``columns`` in the pool, the totals of
+    the start, the dive and the partition (``start_total``, ``dive_total``,
+    ``selected_total``), ``relaxation`` (the relaxation's value over the
+    root pool: a lower bound for the pool, not the wave, as the pricing is a
+    heuristic), ``pool_optimal`` (True only if CP-SAT proved its partition
+    optimal over every column that the relaxation's reduced costs leave
+    able to beat it, so that no partition of the pool is cheaper; never a
+    claim about the wave), ``polish_gain`` and ``timed_out``.
+
+    The pricing ranks the orders to add by their pair savings. Where orders
+    share many pick locations (skewed demand, as in ``large_wave`` or the
+    Muter & Öncan file) that estimate misleads, the pricing finds few
+    columns and the result stays near the start; the ALNS does better there
+    (compare the MuterOencan rows of ``benches/results/batching_columns.md``
+    and ``batching_henn.md``).
+    """
+
+    name = "columns"
+
+    def __init__(
+        self,
+        rounds: int = DEFAULT_ROUNDS,
+        beam: int = DEFAULT_BEAM,
+        branch: int = DEFAULT_BRANCH,
+        dive_rounds: int = DEFAULT_DIVE_ROUNDS,
+        work: float = DEFAULT_WORK,
+    ) -> None:
+        if min(rounds, dive_rounds) < 0 or min(beam, branch) < 1 or not work > 0:
+            raise ValueError("rounds, dive_rounds >= 0, beam, branch >= 1, work > 0 expected.")
+        self.rounds, self.beam, self.branch, self.work = rounds, beam, branch, work
+        self.dive_rounds = dive_rounds
+
+    def run(
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
+    ) -> Batching:
+        """The partition of the pool, polished; ``seed`` does not matter (the
+        method has no random choices).
+
+        Examples
+        --------
+        >>> from optimizer import Cart, Layout, Order, OrderLine, Slotting
+        >>> from optimizer.batching import prepare
+        >>> layout = Layout.from_file("layouts/single_block.toml")
+        >>> orders = [Order("a", (OrderLine("A01-B1-003-L-1", 2),)),
+        ...           Order("b", (OrderLine("A01-B1-005-R-1", 1),)),
+        ...           Order("c", (OrderLine("A09-B1-040-L-1", 3),))]
+        >>> problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=4))
+        >>> ColumnGeneration().run(problem).groups
+        [[0, 1], [2]]
+        """
+        t0 = time.perf_counter()
+        deadline = t0 + time_limit if time_limit is not None else math.inf
+        parts = split(problem, CHUNK)
+        groups: list[list[int]] = []
+        done: list[Generated] = []
+        for idx in parts:
+            sub = problem if len(parts) == 1 else _part(problem, idx)
+            g = generate(sub, rounds=self.rounds, beam=self.beam, branch=self.branch,
+                         dive_rounds=self.dive_rounds, work=self.work,
+                         deadline=deadline)  # fmt: skip
+            groups += [[idx[i] for i in grp] for grp in g.groups]
+            done.append(g)
+        detail: Detail = {
+            "parts": len(parts),
+            "rounds": sum(g.rounds for g in done),
+            "columns": sum(g.columns for g in done),
+            "start_total": round(sum(g.start_total for g in done), 6),
+            "dive_total": round(sum(g.dive_total for g in done), 6),
+            "selected_total": round(sum(g.selected_total for g in done), 6),
+            "relaxation": round(sum(g.relaxation for g in done), 6),
+            "pool_optimal": all(g.pool_optimal for g in done),
+            "polish_gain": round(sum(g.polish_gain for g in done), 6),
+            "timed_out": any(g.timed_out for g in done),
+        }
+        total = problem.total(groups)
+        trace = ((0, 0.0, sum(g.start_total for g in done)),
+                 (detail["rounds"], time.perf_counter() - t0, total))  # fmt: skip
+        ordered = sorted((sorted(x) for x in groups), key=lambda x: x[0])
+        return Batching(ordered, detail, trace)  # type: ignore[arg-type]
+
+
+def split(problem: BatchingProblem, size: int) -> list[list[int]]:
+    """Order indices in parts of at most ``size``, near ones together: the
+    orders are halved at the median pick centroid along the wider axis until
+    every part is small enough."""
+    todo, out = [list(range(problem.size))], []
+    while todo:
+        idx = todo.pop()
+        if len(idx) <= size:
+            out.append(idx)
+            continue
+        xy = problem.centroids[idx]
+        axis = int(np.argmax(xy.max(axis=0) - xy.min(axis=0)))
+        ranked = [idx[j] for j in np.argsort(xy[:, axis], kind="stable").tolist()]
+        half = len(ranked) // 2
+        todo += [ranked[half:], ranked[:half]]
+    return out
+
+
+def _part(problem: BatchingProblem, idx: list[int]) -> BatchingProblem:
+    """The orders ``idx`` of ``problem`` as a problem of their own (same cost memo)."""
+    return BatchingProblem([problem.orders[i] for i in idx], [problem.nodes[i] for i in idx],
+                           problem.loads[idx], problem.cart, problem.cost,
+                           problem.tour_penalty)  # fmt: skip

@@ -1,0 +1,62 @@
+"""The linear relaxation of the set-partitioning master problem, with HiGHS.
+
+Every batch is a column; each order must be in exactly one chosen column,
+at the least total cost. The relaxation's duals price new columns
+(:mod:`optimizer.batching.columns`). HiGHS runs through
+:mod:`scipy.optimize` (already a dependency; no new package), and is
+deterministic: equal inputs give equal solutions and duals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csc_array
+
+__all__ = ["Relaxation", "relax"]
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The linear relaxation's optimum over the pool.
+
+    Attributes
+    ----------
+    value
+        Its objective: a lower bound on every partition of the pool.
+    duals
+        One price per order: what covering it is worth.
+    x
+        The fractional value of each column.
+    """
+
+    value: float
+    duals: np.ndarray
+    x: np.ndarray
+
+
+def _matrix(n_orders: int, columns: Sequence[Sequence[int]]) -> csc_array:
+    """The order x column incidence matrix."""
+    rows = np.fromiter((i for c in columns for i in c), dtype=np.int64)
+    lengths = np.fromiter((len(c) for c in columns), dtype=np.int64, count=len(columns))
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    data = np.ones(rows.size)
+    return csc_array((data, rows, indptr), shape=(n_orders, len(columns)))
+
+
+def relax(need: np.ndarray, columns: Sequence[Sequence[int]], costs: np.ndarray) -> Relaxation:
+    """The LP relaxation of covering the orders ``i`` with ``need[i] = 1`` by ``columns``.
+
+    Covering (each order at least once) rather than partitioning: a batch
+    never costs more without one of its orders, so both have the same
+    optimum, and the covering duals are non-negative. The columns must
+    contain every needed singleton, so the LP is always feasible.
+    """
+    a = _matrix(need.size, columns)
+    res = linprog(costs, A_ub=-a, b_ub=-need, bounds=(0, None), method="highs")
+    if res.status != 0:  # cannot happen with every singleton in the pool
+        raise RuntimeError(f"set-covering LP failed: {res.message}")
+    return Relaxation(float(res.fun), -np.asarray(res.ineqlin.marginals, dtype=float), res.x)

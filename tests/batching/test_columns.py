@@ -1,0 +1,110 @@
+"""The column-generation batcher: valid, reproducible, optimal on small waves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer.batching import Cart, ColumnGeneration, batch_orders, prepare
+from optimizer.batching.columns import Pool, pair_savings, price
+from optimizer.batching.master import relax
+from optimizer.layout import Layout
+from optimizer.orders import Slotting
+from tests.conftest import random_wave
+from tests.naive import optimal_batching
+
+
+@pytest.fixture(scope="module")
+def problem(single_block: Layout):
+    """50 random orders, carts of 20 units."""
+    orders = random_wave(single_block, 50, np.random.default_rng(11))
+    return prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=20))[0]
+
+
+def test_every_order_once_and_no_batch_over_the_cart(single_block: Layout) -> None:
+    """``batch_orders`` with ``"columns"`` covers each order once, every batch fits."""
+    orders = random_wave(single_block, 45, np.random.default_rng(5))
+    cart = Cart(max_items=18)
+    result = batch_orders(single_block, Slotting.identity(single_block), orders, cart, "columns")
+    batched = [o.id for b in result.batches for o in b.orders]
+    assert sorted(batched) == sorted(o.id for o in orders)
+    assert all(sum(o.items for o in b.orders) <= 18 for b in result.batches)
+    assert result.method == "columns"
+
+
+def test_same_seed_same_batches(problem) -> None:
+    """The budget is work, not time: two runs give the same batches."""
+    a = ColumnGeneration(rounds=4).run(problem, seed=3)
+    b = ColumnGeneration(rounds=4).run(problem, seed=3)
+    assert a.groups == b.groups
+
+
+def test_never_worse_than_its_start(problem) -> None:
+    """The result is at most the local-search start it reports."""
+    result = ColumnGeneration(rounds=3).run(problem)
+    assert problem.total(result.groups) <= float(result.detail["start_total"]) + 1e-6
+    assert result.detail["rounds"] >= 1 and result.detail["columns"] > problem.size
+
+
+def test_priced_columns_have_negative_reduced_cost(problem) -> None:
+    """Every batch the pricing returns fits a cart and costs less than its orders' prices."""
+    pool = Pool(problem)
+    single, saving = pair_savings(pool)
+    for i in range(problem.size):
+        pool.keep((i,))
+    lp = relax(np.ones(problem.size), list(pool.columns), np.array(list(pool.columns.values())))
+    assert lp.duals == pytest.approx(single)  # singletons alone: each order pays its own tour
+    found = price(pool, lp.duals, single, saving, beam=2, branch=4,
+                  seeds=np.arange(problem.size))  # fmt: skip
+    assert found
+    for members, rc in found.items():
+        assert pool.fits(members)
+        assert rc == pytest.approx(problem.batch_cost(members) - single[list(members)].sum())
+        assert rc < 0
+
+
+def test_equals_the_enumerated_optimum_on_small_waves(single_block: Layout) -> None:
+    """On 40 seeded waves of up to 9 orders, the partition is the enumerated optimum."""
+    slotting = Slotting.identity(single_block)
+    misses = []
+    for case in range(40):
+        rng = np.random.default_rng(2000 + case)
+        orders = random_wave(single_block, int(rng.integers(4, 10)), rng)
+        cart = Cart(max_items=int(rng.integers(14, 26)))
+        problem, unassigned = prepare(single_block, slotting, orders, cart)
+        assert not unassigned
+        best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
+        ours = problem.total(ColumnGeneration().run(problem, seed=case).groups)
+        assert ours >= best - 1e-6, "better than optimal: the enumeration or scoring is wrong"
+        if ours > best + 1e-6:
+            misses.append((case, ours / best - 1))
+    assert len(misses) <= 1, misses
+
+
+def test_a_time_cap_is_reported(single_block: Layout) -> None:
+    """A wall-clock cap that fires stops the rounds and says so; the result stays valid."""
+    orders = random_wave(single_block, 80, np.random.default_rng(9))
+    slotting, slow = Slotting.identity(single_block), ColumnGeneration(rounds=10**6)
+    result = batch_orders(single_block, slotting, orders, Cart(max_items=20), slow, time_limit=0.3)
+    assert result.detail["timed_out"] is True
+    assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
+
+
+def test_large_waves_are_split(single_block: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wave over ``CHUNK`` orders is batched in parts; every order still once."""
+    import optimizer.batching.columns as columns
+
+    monkeypatch.setattr(columns, "CHUNK", 20)
+    orders = random_wave(single_block, 70, np.random.default_rng(4))
+    problem = prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=20))[0]
+    result = ColumnGeneration(rounds=2).run(problem)
+    assert sorted(i for g in result.groups for i in g) == list(range(70))
+    assert result.detail["parts"] == 4
+    assert all(problem.fits(g) for g in result.groups)
+
+
+@pytest.mark.parametrize("bad", [{"rounds": -1}, {"beam": 0}, {"branch": 0}, {"work": 0.0}])
+def test_bad_budgets_are_refused(bad: dict[str, float]) -> None:
+    """Negative or empty budgets raise ValueError."""
+    with pytest.raises(ValueError):
+        ColumnGeneration(**bad)  # type: ignore[arg-type]
