@@ -48,6 +48,9 @@ DEFAULT_ITERATIONS = 2_000  # the budget of "auto"
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
+# Below this many iterations the search starts from savings alone: seed batching
+# would cost more than the few iterations it precedes (the service's small budgets).
+SEED_START_ITERATIONS = 200
 
 
 class Pool:
@@ -482,10 +485,11 @@ class ALNS:
         """The selected batching and what the search and the selection did."""
         t0 = time.perf_counter()
         end = t0 + time_limit if time_limit is not None else math.inf
-        start = LocalSearch(kicks=0).run(problem, time_limit=time_limit).groups
         iterations = DEFAULT_ITERATIONS if self.iterations is None else self.iterations
+        seed_start = None if iterations >= SEED_START_ITERATIONS else False
+        start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
-        found = search(problem, start, iterations, seed=seed,
+        found = search(problem, start.groups, iterations, seed=seed,
                        deadline=t0 + SEARCH_SHARE * (end - t0))  # fmt: skip
         pool = found.pool
         search_total = problem.total(found.groups)
@@ -523,7 +527,7 @@ class ALNS:
         # repair rarely make, as a last descent.
         selected = problem.total(groups)
         left = end - time.perf_counter()
-        if left > 0:
+        if left > 0 and found.iterations > 0:  # the start is already a local optimum
             polished = LocalSearch(kicks=0, start=groups).run(
                 problem, time_limit=None if math.isinf(left) else left
             )

@@ -258,6 +258,9 @@ class LocalSearch:
     start
         Batchings to start from (indices); default: the better of savings
         and seed batching.
+    seed_start
+        Also try seed batching as a start (it costs about three times
+        savings); ``None``: on waves up to ``BOTH_STARTS`` orders.
     """
 
     name = "local-search"
@@ -268,6 +271,7 @@ class LocalSearch:
         start: list[list[int]] | None = None,
         patience: int | None = None,
         resplit: int | None = None,
+        seed_start: bool | None = None,
     ) -> None:
         if kicks is not None and kicks < 0:
             raise ValueError("kicks < 0 not understood.")
@@ -277,11 +281,12 @@ class LocalSearch:
         self.start = start
         self.patience = patience
         self.resplit = resplit
+        self.seed_start = seed_start
 
     def with_effort(self, effort: int) -> LocalSearch:
         """The same search with ``effort`` kicks."""
         return LocalSearch(kicks=effort, start=self.start, patience=self.patience,
-                           resplit=self.resplit)  # fmt: skip
+                           resplit=self.resplit, seed_start=self.seed_start)  # fmt: skip
 
     def initial(
         self, problem: BatchingProblem, time_limit: float | None = None
@@ -292,7 +297,8 @@ class LocalSearch:
             return self.start
         options = [Savings().run(problem).groups]
         quick = time_limit is not None and time_limit < QUICK_BUDGET
-        if problem.size <= BOTH_STARTS and not quick:
+        both = problem.size <= BOTH_STARTS and not quick
+        if self.seed_start if self.seed_start is not None else both:
             options.append(SeedBatching().run(problem).groups)
         return min(options, key=problem.total)
 

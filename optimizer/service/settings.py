@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         default="auto", description="batching method of waves whose policy names none"
     )
     default_effort: int = Field(
-        default=50, ge=0, description="work budget of batching searches (ALNS iterations)"
+        default=20, ge=0, description="work budget of batching searches (ALNS iterations)"
     )
     default_time_budget_s: float = Field(
         default=2.0, gt=0, description="wall-clock safety cap of the batching search, seconds"
