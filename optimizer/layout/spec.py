@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from optimizer.errors import LayoutError, suggest
+from optimizer.files import input_file, read_text
 from optimizer.layout.checks import (
     COUNT,
     LENGTH,
@@ -384,27 +385,18 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     >>> read_spec("layouts/single_block.toml")["aisles"]
     10
     """
-    p = Path(path)
-    if not p.is_file():
-        raise LayoutError(f"{p}: no such layout file")
-    if p.stat().st_size > MAX_SPEC_BYTES:
-        raise LayoutError(f"{p}: file is larger than {MAX_SPEC_BYTES // 2**20} MB")
-    suffix = p.suffix.lower()
+    p = input_file(path, LayoutError, kind="layout", formats=(".toml", ".json"),
+                   max_bytes=MAX_SPEC_BYTES)  # fmt: skip
+    text = read_text(p, LayoutError, max_bytes=MAX_SPEC_BYTES)
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise LayoutError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix == ".json":
-            data = json.loads(text)
-        else:
-            raise LayoutError(f"{p}: unknown layout file type {suffix!r} (use .toml or .json)")
+        data = tomllib.loads(text) if p.suffix.lower() == ".toml" else json.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"{p}: malformed TOML: {exc}") from None
     except json.JSONDecodeError as exc:
         raise LayoutError(f"{p}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, 100k-deep nesting
+        cause = "nested too deeply" if isinstance(exc, RecursionError) else "a number is too long"
+        raise LayoutError(f"{p}: cannot be read: {cause}") from None
     if not isinstance(data, dict):
         raise LayoutError(f"{p}: the top level must be a table/object, not {type(data).__name__}")
     return data

@@ -67,3 +67,19 @@ def test_spec_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(s), encoding="utf-8")
     with raises(LayoutError, f"{path}: edges[0]", "did you mean 'length'"):
         Layout.from_file(path)
+
+
+def test_a_5000_digit_number_or_deep_nesting_is_one_error(tmp_path: Path) -> None:
+    """Past Python's 4,300-digit limit, or nested 100,000 deep: a LayoutError naming the
+    file and the cause, not a ValueError or RecursionError traceback (issue 11)."""
+    cases = {
+        "huge.toml": 'name = "x"\nkind = "parallel-aisles"\naisles = ' + "9" * 5000 + "\n",
+        "huge.json": '{"name": "x", "kind": "parallel-aisles", "aisles": ' + "9" * 5000 + "}",
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+    }
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        cause = "nested too deeply" if name.startswith("deep") else "a number is too long"
+        with raises(LayoutError, str(path), cause):
+            Layout.from_file(path)
