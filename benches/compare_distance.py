@@ -116,7 +116,7 @@ def run() -> dict[str, Any]:
     t_nx = median_seconds(lambda: networkx_matrix(g, node_list), REPEATS["networkx"])
     return {
         "layout": layout.name,
-        "layout_version": layout.version,
+        "layout_hash": layout.version,
         "slots": len(layout.slots),
         "nodes": layout.n_nodes,
         "edges": int(layout.edges.shape[0]),

@@ -344,7 +344,7 @@ def run_layout(
     return {
         "layout": layout.name,
         "file": "generated in the bench" if file in GENERATED else f"layouts/{file}",
-        "layout_version": layout.version,
+        "layout_hash": layout.version,
         "blocks": None if layout.aisles is None else layout.aisles.n_blocks,
         "aisles": None if layout.aisles is None else layout.aisles.n_aisles,
         "slots": len(layout.slots),

@@ -135,7 +135,7 @@ def run_case(name: str, n: int, runs: int) -> dict[str, Any]:
     phases = breakdown(layout, slotting, orders, oracle)
     return {
         "layout": name,
-        "layout_version": layout.version,
+        "layout_hash": layout.version,
         "slots": len(layout.slots),
         "blocks": layout.aisles.n_blocks if layout.aisles else None,
         "orders": n,
@@ -197,8 +197,8 @@ def report(r: dict[str, Any]) -> str:
         f"(batching `auto` = `ALNS()`: {DEFAULT_ITERATIONS:,} iterations and the selection; "
         "exact scoring and routes, FCFS and "
         "one-order-per-tour baselines in the KPIs). Kernels warmed first; median of the "
-        "runs shown. *batching* is `kpis['batching_seconds']` (checks, problem, batching); "
-        "*routes + KPIs* the rest of `kpis['seconds']` (final routes, pick lists, baselines).",
+        "runs shown. *batching* is `kpis.batching_seconds` (checks, problem, batching); "
+        "*routes + KPIs* the rest of `kpis.seconds` (final routes, pick lists, baselines).",
         "",
         "| layout | orders | lines | runs | plan_wave | batching | routes + KPIs | batches "
         "| distance (m) | vs one/tour | vs FCFS | goal |",

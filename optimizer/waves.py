@@ -73,8 +73,9 @@ class WavePolicy:
         their fixed work budget, so that a seed gives the same plan on any
         machine (``batch_orders`` reports when the cap fired).
     route_time_limit
-        Seconds per final route for search-based routers (OR-Tools on
-        layouts without an exact DP); ``None`` scales with the picks.
+        Wall-clock safety cap per final route for search routers (the local
+        search that ``"auto"`` runs off the exact DP's layouts is budgeted in
+        work); ``None``: the router's own cap.
     """
 
     batching: str = "auto"
@@ -348,10 +349,9 @@ def _baselines(
     """One order per tour and FCFS batches, routed like the plan, and the savings.
 
     The baselines' tours use the plan's routing method, so that the savings
-    compare like with like. ``"auto"`` (the exact DP where the layout
-    allows) scores them with the routing DP too; where ``"auto"`` routes
-    with OR-Tools, the baselines take the best fast heuristic instead of a
-    search per tour.
+    compare like with like. ``"auto"`` scores them with the exact DP where
+    the layout allows, else with the cheap local search that batching scores
+    with (``LOCAL_SEARCH_ESTIMATE``).
     """
     problem, _ = prepare(layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
                          scoring=routing)  # fmt: skip

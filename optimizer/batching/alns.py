@@ -436,7 +436,8 @@ class ALNS:
     """Adaptive large neighbourhood search, then a set-partitioning selection.
 
     Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
-    savings and seed batching, improved by moves, swaps and re-splits), runs
+    savings and seed batching, or savings alone below ``SEED_START_ITERATIONS``
+    iterations, improved by moves, swaps and re-splits), runs
     :func:`search` for ``iterations``, lets
     :func:`~optimizer.batching.selection.select` choose the best partition
     among the batches of every batching the search repaired, and polishes

@@ -11,9 +11,9 @@ Martin & Stützle 2003; for order batching, Henn et al. 2010).
 Every evaluation routes a candidate batch with the exact DP where the layout
 allows (microseconds, memoised by node set), so thousands of moves are
 scored per second. Seeded and deterministic: the budget is a number of
-kicks. ``time_limit`` caps the whole search for callers with a latency
-budget (the savings start always completes; under ``QUICK_BUDGET`` seconds
-the seed start is skipped), at the price of determinism when it binds.
+kicks. ``time_limit`` is a wall-clock safety cap on the whole search (the
+savings start always completes); the result says when it fired, and only
+then does the machine's speed change the batches.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ __all__ = ["LocalSearch", "default_kicks", "default_patience"]
 CANDIDATES = 12  # neighbouring orders whose batches a move may target
 TARGETS = 4  # of those batches, the nearest ones tried per order
 BOTH_STARTS = 300
-QUICK_BUDGET = 0.5  # seconds: below this, start from savings alone
 EPS = 1e-9
 
 
@@ -288,16 +287,13 @@ class LocalSearch:
         return LocalSearch(kicks=effort, start=self.start, patience=self.patience,
                            resplit=self.resplit, seed_start=self.seed_start)  # fmt: skip
 
-    def initial(
-        self, problem: BatchingProblem, time_limit: float | None = None
-    ) -> list[list[int]]:
-        """The starting batching: savings, or the better of savings and seed on
-        waves up to ``BOTH_STARTS`` orders (seed costs as much again)."""
+    def initial(self, problem: BatchingProblem) -> list[list[int]]:
+        """The starting batching: savings, or the better of savings and seed
+        (``seed_start``; by default on waves up to ``BOTH_STARTS`` orders)."""
         if self.start is not None:
             return self.start
         options = [Savings().run(problem).groups]
-        quick = time_limit is not None and time_limit < QUICK_BUDGET
-        both = problem.size <= BOTH_STARTS and not quick
+        both = problem.size <= BOTH_STARTS
         if self.seed_start if self.seed_start is not None else both:
             options.append(SeedBatching().run(problem).groups)
         return min(options, key=problem.total)
@@ -308,7 +304,7 @@ class LocalSearch:
         """The best batching found; ``detail["timed_out"]`` if ``time_limit`` cut it short."""
         deadline = time.perf_counter() + time_limit if time_limit else np.inf
         near = neighbours(problem, CANDIDATES)
-        state = _State(problem, self.initial(problem, time_limit))
+        state = _State(problem, self.initial(problem))
         resplit = self.resplit if self.resplit is not None else default_resplit(problem.size)
         _improve(state, near, set(range(problem.size)), resplit, deadline)
         best = state.copy()

@@ -295,7 +295,7 @@ class PolicyIn(_Model):
         default=None,
         description="work budget of the batching search (ALNS iterations, local-search "
         "kicks): the same wave and seed give the same plan under any load; default: the "
-        "server's (PICKOPT_DEFAULT_EFFORT) for searches, none for constructive methods",
+        "server's (PICKOPT_DEFAULT_EFFORT) for the ALNS (auto), the method's own for others",
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 
 import optimizer.service.tasks as tasks
-from optimizer.batching import Budgeted, choose_batcher
+from optimizer.batching import ALNS, choose_batcher
 from optimizer.service.deps import V1, ServiceDep, StoreDep, TenantDep
 from optimizer.service.problems import ApiProblem
 from optimizer.service.routers.common import errors, find_layout, find_slotting, json_response
@@ -76,8 +76,8 @@ async def post_wave(
     if request["policy"]["batching"] is None:
         request["policy"]["batching"] = s.default_batching
     if request["policy"]["effort"] is None and isinstance(
-        choose_batcher(request["policy"]["batching"]), Budgeted
-    ):  # searches run a fixed amount of work, so equal requests get equal plans
+        choose_batcher(request["policy"]["batching"]), ALNS
+    ):  # a fixed number of iterations, so equal requests get equal plans on any load
         request["policy"]["effort"] = s.default_effort
     args: dict[str, Any] = {
         "tenant": tenant, "layout": layout.name, "layout_version": layout.version,
