@@ -168,7 +168,7 @@ def _wave(args: argparse.Namespace) -> None:
     orders = read_orders(args.orders)
     slotting = read_slotting(args.slotting) if args.slotting else Slotting.identity(layout)
     policy = WavePolicy(batching=args.batching, routing=args.routing, seed=args.seed,
-                        time_limit=args.time_limit)  # fmt: skip
+                        effort=args.effort, time_limit=args.time_limit)  # fmt: skip
     plan = plan_wave(layout, slotting, orders, _cart(args), policy, start=args.start, end=args.end)
     if orders and len(plan.unassigned) == len(orders):
         # Some orders left out is a normal wave (they are listed); none planned is a failure.
@@ -313,7 +313,11 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--start", help="start depot")
     wv.add_argument("--end", help="end depot")
     wv.add_argument("--seed", type=int, default=0)
-    wv.add_argument("--time-limit", type=float, help="seconds that cap the batching search")
+    wv.add_argument("--effort", type=_count,
+                    help="work budget of the batching search (ALNS iterations, local-search "
+                    "kicks); default: the method's own")  # fmt: skip
+    wv.add_argument("--time-limit", type=float,
+                    help="wall-clock safety cap of the batching search, seconds")  # fmt: skip
     wv.add_argument("--json", action="store_true")
     wv.add_argument("--plot", metavar="DIR", help="write wave.png and one picture per tour")
     wv.add_argument("--max-plots", type=_count, default=50, help="tours to draw with --plot")

@@ -66,6 +66,23 @@ def test_wave(cli: Cli, tmp_path: Path) -> None:
     assert (tmp_path / "wave.png").exists() and (tmp_path / "batch_002.png").exists()
 
 
+def test_wave_effort_is_the_batching_work_budget(cli: Cli) -> None:
+    """`wave --effort N` runs the ALNS for N iterations, and the same effort and seed
+    give the same plan; a method without a work budget refuses it on one line."""
+    inst = ROOT / "instances"
+    argv = ["wave", "--layout", SINGLE, "--orders", str(inst / "henn_abc_60_45_s1.csv"),
+            "--slotting", str(inst / "henn_abc_60_45_s1_slotting.csv"), "--cart-items", "45",
+            "--json"]  # fmt: skip
+    plans = []
+    for _ in range(2):
+        code, out, _ = cli(*argv, "--effort", "5")
+        assert code == 0
+        plans.append([b["orders"] for b in json.loads(out)["batches"]])
+    assert plans[0] == plans[1]
+    code, _, err = cli(*argv, "--batching", "savings", "--effort", "5")
+    assert code == 2 and "no work budget" in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("argv", "culprit"),
     [
