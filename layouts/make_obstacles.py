@@ -41,11 +41,12 @@ committed file is what this script produces.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AISLES", "SPACING", "BLOCK", "build_spec", "render", "main"]
+from optimizer.layout import format_spec_json
+
+__all__ = ["AISLES", "SPACING", "BLOCK", "build_spec", "main"]
 
 AISLES = 22
 SPACING = 3.0  # aisle centre line to aisle centre line
@@ -130,25 +131,10 @@ def build_spec() -> dict[str, Any]:
     }
 
 
-def render(spec: dict[str, Any]) -> str:
-    """JSON text with one node, edge, slot or depot per line (diff-friendly)."""
-    lines = ["{"]
-    scalars = [k for k, v in spec.items() if not isinstance(v, list)]
-    lists = [k for k, v in spec.items() if isinstance(v, list)]
-    for key in scalars:
-        lines.append(f"  {json.dumps(key)}: {json.dumps(spec[key])},")
-    for i, key in enumerate(lists):
-        lines.append(f"  {json.dumps(key)}: [")
-        lines.append(",\n".join(f"    {json.dumps(item)}" for item in spec[key]))
-        lines.append("  ]" + ("," if i < len(lists) - 1 else ""))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
 def main() -> None:
     """Write ``layouts/obstacles.json`` and print its size."""
     spec = build_spec()
-    OUT.write_text(render(spec), encoding="utf-8")
+    OUT.write_text(format_spec_json(spec), encoding="utf-8")
     print(f"wrote {OUT.name}: {len(spec['nodes'])} nodes, {len(spec['edges'])} edges, "
           f"{len(spec['slots'])} slots")  # fmt: skip
 

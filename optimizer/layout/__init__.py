@@ -17,6 +17,7 @@ from optimizer.layout.spec import (
     NodeSpec,
     ParallelAislesSpec,
     SlotSpec,
+    format_spec_json,
     json_schema,
     parse_spec,
     read_spec,
@@ -40,5 +41,6 @@ __all__ = [
     "SpecError",
     "parse_spec",
     "read_spec",
+    "format_spec_json",
     "json_schema",
 ]

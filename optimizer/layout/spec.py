@@ -70,6 +70,7 @@ from optimizer.layout.checks import (
 )
 
 __all__ = [
+    "format_spec_json",
     "AisleDepotSpec",
     "ParallelAislesSpec",
     "NodeSpec",
@@ -400,6 +401,36 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise LayoutError(f"{p}: the top level must be a table/object, not {type(data).__name__}")
     return data
+
+
+def format_spec_json(spec: Mapping[str, Any]) -> str:
+    """A spec dict as JSON text with one node, edge, slot or depot per line, so that
+    generated layout files diff line by line; :func:`read_spec` reads it back.
+
+    Examples
+    --------
+    >>> print(format_spec_json({"name": "x", "kind": "graph", "nodes": [{"id": 1}, {"id": 2}]}))
+    {
+      "name": "x",
+      "kind": "graph",
+      "nodes": [
+        {"id": 1},
+        {"id": 2}
+      ]
+    }
+    <BLANKLINE>
+    """
+    lines = ["{"]
+    scalars = [k for k, v in spec.items() if not isinstance(v, list)]
+    lists = [k for k, v in spec.items() if isinstance(v, list)]
+    for key in scalars:
+        lines.append(f"  {json.dumps(key)}: {json.dumps(spec[key])},")
+    for i, key in enumerate(lists):
+        lines.append(f"  {json.dumps(key)}: [")
+        lines.append(",\n".join(f"    {json.dumps(item)}" for item in spec[key]))
+        lines.append("  ]" + ("," if i < len(lists) - 1 else ""))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 # ---- JSON Schema ------------------------------------------------------------------

@@ -9,7 +9,7 @@ import importlib.util
 import pytest
 
 from optimizer.distance import DistanceOracle
-from optimizer.layout import Layout
+from optimizer.layout import Layout, format_spec_json
 from optimizer.routing import route
 from tests.conftest import LAYOUTS
 from tests.routing.conftest import assert_walk, random_codes
@@ -28,7 +28,7 @@ def test_obstacles_json_is_generated() -> None:
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    text = module.render(module.build_spec())
+    text = format_spec_json(module.build_spec())
     assert (LAYOUTS / "obstacles.json").read_text(encoding="utf-8") == text
 
 
