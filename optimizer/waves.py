@@ -26,6 +26,7 @@ from optimizer.batching import (
     choose_batcher,
     prepare,
 )
+from optimizer.batching.problem import DEFAULT_SETUP_TIME_S, DEFAULT_WALK_SPEED
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
@@ -80,9 +81,9 @@ class WavePolicy:
 
     batching: str = "auto"
     routing: str = "auto"
-    walk_speed: float = 0.8
+    walk_speed: float = DEFAULT_WALK_SPEED
     time_per_pick: float = 10.0
-    setup_time: float = 180.0
+    setup_time: float = DEFAULT_SETUP_TIME_S
     seed: int = 0
     effort: int | None = None
     time_limit: float | None = None

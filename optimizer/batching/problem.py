@@ -23,6 +23,9 @@ from optimizer.routing.api import choose_router, tour_length
 from optimizer.routing.local_search import LOCAL_SEARCH_ESTIMATE
 
 __all__ = [
+    "DEFAULT_SETUP_TIME_S",
+    "DEFAULT_WALK_SPEED",
+    "DEFAULT_TOUR_PENALTY",
     "Unassigned",
     "UNASSIGNED_CODES",
     "TourCost",
@@ -32,6 +35,12 @@ __all__ = [
 ]
 
 MAX_ORDERS = 200_000  # a wave beyond this is a mistake, not a wave
+# A picker's default timing (Henn & Waescher walk 48 m/min) and what a tour's setup
+# then costs as walking: the per-tour penalty that makes batching minimise picker
+# time. Waves and slotting's tour model both start from these.
+DEFAULT_SETUP_TIME_S = 180.0
+DEFAULT_WALK_SPEED = 0.8  # m/s
+DEFAULT_TOUR_PENALTY = DEFAULT_SETUP_TIME_S * DEFAULT_WALK_SPEED  # metres
 
 
 #: Why an order was left out, as :attr:`Unassigned.code` says it.

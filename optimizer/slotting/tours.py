@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.batching import BATCHERS, Cart, TourCost, prepare
+from optimizer.batching.problem import DEFAULT_TOUR_PENALTY
 from optimizer.distance import DistanceOracle
 from optimizer.errors import CapacityError, PickoptError, suggest
 from optimizer.layout import Layout
@@ -53,10 +54,8 @@ GAIN_MODELS = ("picks", "tours")
 #: How :func:`sample_tours` groups a day's orders into tours.
 TOUR_BATCHING = ("savings", "fcfs")
 #: Metres of walking one more tour costs in the savings batching: the default
-#: wave's setup time (180 s a tour) walked at its speed (0.8 m/s), as
-#: ``WavePolicy().tour_penalty``. A constant here because slotting sits below
-#: the wave layer; a test keeps the two equal.
-TOUR_PENALTY = 144.0
+#: setup time walked at the default speed, as ``WavePolicy().tour_penalty``.
+TOUR_PENALTY = DEFAULT_TOUR_PENALTY
 _CACHE_LIMIT = 1 << 20  # memoised tours kept before the memo is emptied (about 0.3 GB)
 
 
