@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "files": {"errors"},
     "progress": set(),
     "values": set(),
+    "executors": {"errors", "progress"},
     "layout": _BASE,
     "distance": _BASE | {"layout"},
     "orders": _BASE | {"layout"},
@@ -37,7 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     "waves": _BASE | {"layout", "distance", "orders", "routing", "plot", "batching"},
     "jobs": _BASE
     | {"layout", "distance", "orders", "routing", "plot", "batching", "io", "slotting"}
-    | {"synthetic", "waves"},
+    | {"synthetic", "waves", "executors"},
 }
 _BELOW_FRONT_ENDS = set(ALLOWED) | {"__init__"}
 ALLOWED["service"] = _BELOW_FRONT_ENDS
