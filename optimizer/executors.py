@@ -13,10 +13,10 @@ the handle's key (e.g. the layout and slotting versions). On Ray the data is
 put in the object store once (``ray.put``); ``ray`` is imported only when a
 :class:`RayCluster` is used (``pip install 'pickopt[ray]'``).
 
-Task functions that need compiled kernels call :func:`once_per_process` with
-their warm-up: it runs once in each worker process, under a file lock shared
-by the processes of one machine, so that numba's on-disk cache is written by
-one process while the others wait and then load it, never raced.
+Task functions that need compiled kernels call :func:`warm_worker` with
+their warm-up: in a worker process it runs once, under a file lock shared by
+the processes of one machine, so that numba's on-disk cache is written by one
+process while the others wait and then load it, never raced.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ __all__ = [
     "EXECUTORS",
     "make_executor",
     "once_per_process",
+    "warm_worker",
 ]
 
 T = TypeVar("T")
@@ -195,7 +196,7 @@ class LocalProcesses:
             ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
             Progress(label, total=len(tasks), enabled=self.progress) as bar,
         ):
-            futures = [pool.submit(fn, task) for task in tasks]
+            futures = [pool.submit(_call, fn, task) for task in tasks]
             results = []
             for future in futures:
                 results.append(future.result())
@@ -216,9 +217,26 @@ class LocalProcesses:
         self.close()
 
 
+#: Whether this process is a worker of :class:`LocalProcesses` or :class:`RayCluster`.
+_IN_WORKER = False
+
+
 def _call(fn: Callable[[T], R], task: T) -> R:
-    """What a Ray task runs (module level, so workers import it by name)."""
+    """What a worker runs for a task (module level, so workers import it by name)."""
+    global _IN_WORKER
+    _IN_WORKER = True
     return fn(task)
+
+
+def warm_worker(warm: Callable[[], object]) -> None:
+    """In a worker process, run ``warm`` once (:func:`once_per_process`); here, nothing.
+
+    Task functions call it first, so that workers compile or load their
+    kernels one at a time per machine, while an in-process run compiles
+    only what it uses, as it always did.
+    """
+    if _IN_WORKER:
+        once_per_process(warm)
 
 
 class RayCluster:
@@ -395,7 +413,9 @@ def once_per_process(warm: Callable[[], object]) -> None:
     Examples
     --------
     >>> calls = []
-    >>> once_per_process(lambda: calls.append(1)); once_per_process(calls.clear)
+    >>> def warm():
+    ...     calls.append(1)
+    >>> once_per_process(warm); once_per_process(warm)
     >>> calls
     [1]
     """
