@@ -5,13 +5,21 @@
   :func:`history_orders`, the orders of the last days of a history file;
 - :mod:`~optimizer.jobs.nightly`: :func:`run_nightly`, the nightly slotting
   job behind ``pickopt slot`` (profile, classify, slot or re-slot, replay,
-  write the report folder).
+  write the report folder), and :func:`run_nightlies` over several
+  warehouses;
+- :mod:`~optimizer.jobs.backlog`: :func:`plan_backlog`, a backlog released
+  into waves and every wave planned (``pickopt waves --backlog``).
+
+Each takes an :class:`~optimizer.executors.Executor` (in-process, local
+processes or Ray): days, warehouses and waves are its tasks, and the
+results are the same, in the same order, wherever they ran.
 
 Layering: jobs use the wave layer and slotting's core; only the CLI and the
 service import jobs.
 """
 
-from optimizer.jobs.nightly import NightlyResult, run_nightly
+from optimizer.jobs.backlog import BacklogPlan, plan_backlog
+from optimizer.jobs.nightly import NightlyJob, NightlyResult, run_nightlies, run_nightly
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 
 __all__ = [
@@ -21,4 +29,8 @@ __all__ = [
     "REPLAY_POLICY",
     "run_nightly",
     "NightlyResult",
+    "NightlyJob",
+    "run_nightlies",
+    "plan_backlog",
+    "BacklogPlan",
 ]

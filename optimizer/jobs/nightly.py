@@ -40,7 +40,9 @@ import numpy as np
 
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
+from optimizer.executors import Executor, InProcess, warm_worker
 from optimizer.io import write_slotting
+from optimizer.jobs.fanout import warm_up
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -51,7 +53,7 @@ from optimizer.slotting.profile import DemandProfile
 from optimizer.slotting.reslotting import ReslotParams, reslot
 from optimizer.waves import WavePolicy
 
-__all__ = ["NightlyResult", "run_nightly"]
+__all__ = ["NightlyResult", "run_nightly", "NightlyJob", "run_nightlies"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ def run_nightly(
     wave_policy: WavePolicy | None = None,
     seed: int = 0,
     progress: bool | None = False,
+    executor: Executor | None = None,
 ) -> NightlyResult:
     """Profile, classify, slot, replay and write the report folder.
 
@@ -155,6 +158,8 @@ def run_nightly(
         Seed of random choices.
     progress
         Progress bars on stderr (``None``: when it is a terminal).
+    executor
+        Where the replay's days are planned; default in this process.
 
     Returns
     -------
@@ -183,11 +188,54 @@ def run_nightly(
             baseline, old = _baseline(layout, profile, current, cover_days, seed, oracle)
             report = replay(layout, orders, {baseline: old, "new": new},
                             cart or Cart(max_items=45), policy=wave_policy or REPLAY_POLICY,
-                            oracle=oracle, progress=progress)  # fmt: skip
+                            oracle=oracle, progress=progress, executor=executor)  # fmt: skip
     result = NightlyResult(out_dir, {}, profile, classes, new, plan, unslotted, report, baseline,
                            clock.seconds)  # fmt: skip
     files = _write_all(result, layout, current, policy)
     return dataclasses.replace(result, files=files)
+
+
+@dataclass(frozen=True)
+class NightlyJob:
+    """One warehouse of a group's nightly run: what :func:`run_nightly` takes.
+
+    ``history`` and ``out`` must be reachable where the job runs (this
+    machine, or a file system every node of the cluster mounts).
+    """
+
+    layout: Layout
+    history: Path
+    out: Path
+    current: Slotting | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def run_nightly_job(job: NightlyJob) -> NightlyResult:
+    """Run one warehouse's nightly job (what each worker runs)."""
+    warm_worker(warm_up)
+    return run_nightly(job.layout, job.history, job.out, current=job.current, **job.options)
+
+
+def run_nightlies(
+    jobs: Sequence[NightlyJob], *, executor: Executor | None = None
+) -> list[NightlyResult]:
+    """The nightly jobs of several warehouses, one task each, results in job order.
+
+    Parameters
+    ----------
+    jobs
+        One :class:`NightlyJob` per warehouse; ``options`` are
+        :func:`run_nightly`'s keywords (each job's replay runs in its worker).
+    executor
+        Where the warehouses run; default in this process.
+
+    Returns
+    -------
+    list of NightlyResult
+        As :func:`run_nightly` would return for each, in order.
+    """
+    executor = executor or InProcess(progress=False)
+    return executor.map(run_nightly_job, list(jobs), label="warehouses")
 
 
 class _Stopwatch:
