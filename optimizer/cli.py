@@ -8,6 +8,7 @@ before the work that fills them, so a typo costs no minutes of planning.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -195,6 +196,82 @@ def _wave(args: argparse.Namespace) -> None:
         print(f"pictures in {args.plot}/")
 
 
+# ---- executors ---------------------------------------------------------------
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    from optimizer.executors import EXECUTORS
+
+    parser.add_argument("--executor", default="inline", choices=EXECUTORS,
+                        help="where tasks run: here, in local processes, or on Ray")  # fmt: skip
+    parser.add_argument("--ray-address", metavar="auto|HOST:PORT",
+                        help="join this Ray cluster (default: start a local Ray)")  # fmt: skip
+    parser.add_argument("--workers", type=int, help="local processes or local Ray CPUs")
+
+
+def _executor(args: argparse.Namespace) -> contextlib.closing[Any]:
+    """The executor the options ask for, closed after use (a local Ray stops), drawing
+    tasks done when ``--progress`` is given or stderr is a terminal."""
+    from optimizer.executors import make_executor
+
+    return contextlib.closing(make_executor(args.executor, workers=args.workers,
+                                            address=args.ray_address,
+                                            progress=True if args.progress else None))  # fmt: skip
+
+
+# ---- waves (a backlog) ---------------------------------------------------------
+def _waves(args: argparse.Namespace) -> None:
+    from optimizer.io import read_orders, read_slotting
+    from optimizer.jobs.backlog import plan_backlog
+    from optimizer.layout import Layout
+    from optimizer.orders import Slotting
+    from optimizer.waves import WavePolicy
+
+    layout = Layout.from_file(args.layout)
+    orders = read_orders(args.backlog)
+    slotting = read_slotting(args.slotting) if args.slotting else Slotting.identity(layout)
+    policy = WavePolicy(batching=args.batching, routing=args.routing, seed=args.seed,
+                        effort=args.effort)  # fmt: skip
+    with _executor(args) as executor:
+        plan = plan_backlog(layout, slotting, orders, _cart(args), pickers=args.pickers,
+                            window_s=60.0 * args.window_min, policy=policy,
+                            executor=executor)  # fmt: skip
+    if args.json:
+        _print_json(plan.to_dict())
+        return
+    for row in plan.to_rows():
+        print(f"wave {row['wave']:>3}: {row['orders']:5,} orders  {row['tours']:4,} tours  "
+              f"{row['distance_m']:10,.1f} m  {row['unassigned']:,} unassigned")  # fmt: skip
+    n = sum(len(ids) for ids in plan.released)
+    print(f"total     {n:5,} orders  {plan.tours:4,} tours  {plan.distance_m:10,.1f} m  "
+          f"{plan.unassigned:,} unassigned; {len(plan.waves)} waves planned on "
+          f"{plan.executor} in {plan.seconds:.1f} s")  # fmt: skip
+
+
+def _add_waves_parser(sub: Any) -> None:
+    from optimizer.batching import METHODS as BATCHING
+    from optimizer.routing import METHODS
+
+    wv = sub.add_parser("waves", help="release a backlog into waves and plan every wave")
+    wv.add_argument("--layout", required=True, help="layout file")
+    wv.add_argument("--backlog", required=True, metavar="FILE",
+                    help="orders (CSV or JSON) with due (cut-off) and priority")  # fmt: skip
+    wv.add_argument("--slotting", help="sku,bin CSV (default: SKUs are bin codes)")
+    wv.add_argument("--pickers", type=int, default=10, help="pickers per wave")
+    wv.add_argument("--window-min", type=float, default=30.0, help="length of a wave, minutes")
+    wv.add_argument("--cart-items", type=int, help="units per tour")
+    wv.add_argument("--cart-volume", type=float, help="litres per tour")
+    wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
+    wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
+    wv.add_argument("--tote-capacity", type=int, help="units per tote")
+    wv.add_argument("--batching", default="auto", choices=BATCHING)
+    wv.add_argument("--routing", default="auto", choices=METHODS)
+    wv.add_argument("--seed", type=int, default=0)
+    wv.add_argument("--effort", type=_count, help="work budget of each wave's batching search")
+    _add_executor_options(wv)
+    wv.add_argument("--json", action="store_true")
+    wv.add_argument("--progress", action="store_true", help="progress bar even if not a TTY")
+    wv.set_defaults(run=_waves)
+
+
 # ---- slot --------------------------------------------------------------------
 def _slot(args: argparse.Namespace) -> None:
     from optimizer.batching import Cart
@@ -209,13 +286,14 @@ def _slot(args: argparse.Namespace) -> None:
     output_dir(args.out, PickoptError)
     layout = Layout.from_file(args.layout)
     current = read_slotting(args.current) if args.current else None
-    result = run_nightly(
-        layout, args.history, args.out, current=current, max_moves=args.max_moves,
-        policy=args.policy, sku_master=args.sku_master, shares=shares,
-        replay_days=args.replay_days, replay_orders=args.replay_orders or None,
-        cart=Cart(max_items=args.cart_items), seed=args.seed,
-        progress=True if args.progress else None,
-    )  # fmt: skip
+    with _executor(args) as executor:
+        result = run_nightly(
+            layout, args.history, args.out, current=current, max_moves=args.max_moves,
+            policy=args.policy, sku_master=args.sku_master, shares=shares,
+            replay_days=args.replay_days, replay_orders=args.replay_orders or None,
+            cart=Cart(max_items=args.cart_items), seed=args.seed,
+            progress=True if args.progress else None, executor=executor,
+        )  # fmt: skip
     s = result.profile.to_dict()
     skipped = result.profile.issues.describe()
     print(f"history   {args.history}: {s['lines']:,} lines, {s['orders']:,} orders, "
@@ -259,6 +337,7 @@ def _add_slot_parser(sub: Any) -> None:
     sl.add_argument("--cart-items", type=int, default=45, help="units per tour in the replay")
     sl.add_argument("--seed", type=int, default=0)
     sl.add_argument("--progress", action="store_true", help="progress bars even if not a TTY")
+    _add_executor_options(sl)
     sl.set_defaults(run=_slot)
 
 
@@ -327,6 +406,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", add_help=False, help="run the HTTP API (keys from PICKOPT_API_KEYS)")
 
     _add_slot_parser(sub)
+    _add_waves_parser(sub)
     return p
 
 
