@@ -47,6 +47,7 @@ __all__ = [
     "make_executor",
     "once_per_process",
     "warm_worker",
+    "machine_lock",
 ]
 
 T = TypeVar("T")
@@ -422,7 +423,7 @@ def once_per_process(warm: Callable[[], object]) -> None:
     name = f"{getattr(warm, '__module__', '')}.{getattr(warm, '__qualname__', repr(warm))}"
     if name in _WARMED:
         return
-    with _machine_lock(name):
+    with machine_lock(name):
         warm()
     _WARMED.add(name)
 
@@ -431,7 +432,7 @@ _WARMED: set[str] = set()
 
 
 @contextlib.contextmanager
-def _machine_lock(name: str) -> Iterator[None]:
+def machine_lock(name: str) -> Iterator[None]:
     """An exclusive lock across the processes of this machine (none where fcntl is missing)."""
     try:
         import fcntl

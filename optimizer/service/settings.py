@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     data_dir: Path = Path("pickopt-data")
     workers: int = Field(default_factory=_default_workers, ge=1, le=64)
+    ray_address: str | None = Field(
+        default=None,
+        description="solve on Ray actors: 'auto', 'HOST:PORT', or 'local' to start one here",
+    )
     api_keys: str = Field(default="", description="comma-separated bearer tokens")
     api_keys_file: Path | None = None
     insecure_dev: bool = False
