@@ -7,7 +7,7 @@ Two jobs, each run on three executors of :mod:`optimizer.executors`:
   :func:`optimizer.jobs.plan_backlog` (2 pickers, 15-minute waves) and every
   wave planned with the default :class:`WavePolicy` (``auto``: the ALNS);
 - **replay**: the 30 days of ``instances/history_single_block_30d_s1.csv``
-  (at most 60 orders a day) under two slottings (random, class-based), one
+  (all of each day's orders, about 200) under two slottings (random, class-based), one
   task per day (:func:`optimizer.jobs.replay`).
 
 Executors: ``InProcess``, ``LocalProcesses(2)`` and ``RayCluster(workers=2)``
@@ -109,7 +109,7 @@ def main() -> int:
     profile = DemandProfile.from_file(HISTORY)
     slottings = {"random": assign(layout, profile, "random", seed=1),
                  "class": assign(layout, profile, "class-based")}  # fmt: skip
-    days = history_orders(HISTORY, days=30, max_orders_per_day=60)
+    days = history_orders(HISTORY, days=30)
     print(f"load before: {load()}", flush=True)
     load_before = load()
 
