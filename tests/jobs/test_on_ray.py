@@ -166,3 +166,15 @@ def fail_on_three(x: int) -> int:
 def test_a_task_error_comes_back_unwrapped(ray_cluster: RayCluster) -> None:
     with pytest.raises(PickoptError, match="task 3 is wrong"):
         ray_cluster.map(fail_on_three, [1, 2, 3, 4])
+
+
+def die(x: int) -> int:
+    """A task whose worker process dies under it."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def test_a_task_whose_worker_dies_past_its_retries_is_one_error(ray_cluster: RayCluster) -> None:
+    no_retries = RayCluster(max_retries=0, timeout=120)  # joins the module's running Ray
+    with pytest.raises(PickoptError, match="a Ray worker died while running one of the tasks"):
+        no_retries.map(die, [1])
