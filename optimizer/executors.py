@@ -332,9 +332,7 @@ class RayCluster:
             self._wait(ray, refs, label)
             return list(ray.get(refs))
         except BaseException as exc:
-            for ref in refs:  # nothing keeps running after a failure or a timeout
-                with contextlib.suppress(Exception):
-                    ray.cancel(ref, force=True)
+            _cancel_unfinished(ray, refs)
             if isinstance(exc, ray.exceptions.RayTaskError):
                 cause = exc.cause
                 raise (cause if isinstance(cause, Exception) else exc) from None
@@ -369,6 +367,21 @@ class RayCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _cancel_unfinished(ray: Any, refs: list[Any]) -> None:
+    """Ask the tasks still queued or running to stop, after a failure or a timeout.
+
+    Not ``force=True``: Ray 2.60 can abort the driver when a force-cancelled
+    task's reply arrives at the same moment (``Tried to complete task that
+    was not pending``), so running tasks get an interrupt instead, and tasks
+    already done are left alone.
+    """
+    with contextlib.suppress(Exception):
+        _, unfinished = ray.wait(refs, num_returns=len(refs), timeout=0)
+        for ref in unfinished:
+            with contextlib.suppress(Exception):
+                ray.cancel(ref)
 
 
 #: Executor names accepted by :func:`make_executor` (and the CLI's ``--executor``).

@@ -113,8 +113,11 @@ def _app_plan(data_dir: Path, factory: Callable[[Settings, Any], SolverPool]) ->
         )
         assert c.put("/v1/layouts/single_block/slotting", content=slotting_csv(0),
                      headers={"Content-Type": "text/csv"}).status_code == 201  # fmt: skip
-        r = c.post("/v1/waves", json=wave_body(60, seed=0))
+        # The longest budget allowed: a wall-clock cap that fires (a loaded machine) would
+        # make the plan depend on the machine rather than on the pool.
+        r = c.post("/v1/waves", json=wave_body(60, seed=0, time_budget_s=10))
         assert r.status_code == 200, r.text
+        assert not r.json()["summary"]["batching_capped"]
         return without_timings(r.json())
 
 
