@@ -4,6 +4,7 @@ in the same order, and a worker killed mid-task costs nothing but time."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import threading
 import time
@@ -15,10 +16,10 @@ import pytest
 
 from optimizer.batching import Cart
 from optimizer.errors import PickoptError
-from optimizer.executors import InProcess, RayCluster
+from optimizer.executors import InProcess, RayCluster, Shared
 from optimizer.jobs import NightlyJob, history_orders, plan_backlog, replay, run_nightlies
 from optimizer.jobs.backlog import WaveTask, plan_wave_task
-from optimizer.jobs.fanout import share_site
+from optimizer.jobs.fanout import Site, share_site
 from optimizer.layout import Layout
 from optimizer.orders import Order, Slotting
 from optimizer.slotting import DemandProfile, assign
@@ -178,3 +179,25 @@ def test_a_task_whose_worker_dies_past_its_retries_is_one_error(ray_cluster: Ray
     no_retries = RayCluster(max_retries=0, timeout=120)  # joins the module's running Ray
     with pytest.raises(PickoptError, match="a Ray worker died while running one of the tasks"):
         no_retries.map(die, [1])
+
+
+def held_by(task: tuple[Shared[Site], int]) -> tuple[int, int, bool]:
+    """The worker's process, the identity of the warehouse it reads, and whether a
+    second read gives the same object (kept, not fetched again)."""
+    first = task[0].get()
+    return os.getpid(), id(first), task[0].get() is first
+
+
+def test_the_warehouse_moves_once_and_each_worker_keeps_it(
+    ray_cluster: RayCluster, backlog: tuple[Layout, Slotting, list[Order]]
+) -> None:
+    layout, slotting, orders = backlog
+    site = share_site(ray_cluster, layout, {slotting.name: slotting})
+    whole = len(pickle.dumps(site.get()))
+    task = WaveTask(site, tuple(orders[:10]), Cart(max_items=20), POLICY)
+    assert len(pickle.dumps(task)) < whole / 10, "a task carries a handle, not the warehouse"
+    seen: dict[int, set[int]] = {}
+    for pid, held, kept in ray_cluster.map(held_by, [(site, k) for k in range(12)]):
+        assert kept
+        seen.setdefault(pid, set()).add(held)
+    assert all(len(objects) == 1 for objects in seen.values()), seen
