@@ -268,9 +268,8 @@ class DemandDrift:
         launch = np.zeros(n, dtype=np.int64)
         launch[launched] = rng.integers(1, max(days, 2), size=int(launched.sum()))
         age = day - launch[launched][None, :] + 1.0
-        with np.errstate(divide="ignore"):
-            offsets[:, launched] = np.where(age > 0, np.log(np.clip(age / self.ramp_days,
-                                                                    1e-300, 1.0)), -np.inf)  # fmt: skip
+        ramp = np.log(np.clip(age / self.ramp_days, 1e-300, 1.0))
+        offsets[:, launched] = np.where(age > 0, ramp, -np.inf)
         fade_from = rng.integers(0, days, size=int(fading.sum()))
         gone = np.maximum(0, day - fade_from[None, :])
         offsets[:, fading] = -gone * math.log(2.0) / self.fade_half_life
