@@ -17,6 +17,15 @@ The starting slotting is the current one plus the re-slot's put-aways (SKUs
 new in the history, which need a bin whatever the budget), so every point
 measures what the *moves* save.
 
+**Drift.** A re-slot made from the profile window saves less on the days
+after it than on the window itself: demand drifts, and the moves ranked
+best are partly ranked so by chance. :func:`holdout_factors` measures that
+shrinkage inside the profile window only: it plans the same re-slot from
+the window minus its last days, and compares, at each budget, the saving on
+those last days (out of sample) with the saving on the days it was made
+from. ``budget_curve(..., factors=...)`` scales the expected saving of each
+point by its factor. No day after the profile window is used.
+
 The expected saving also calibrates each move: the picks model's gain
 (picks a day x round trip from the depot) overstates what a move saves on
 batched tours, so the moves between two cuts share the expected saving of
@@ -64,7 +73,15 @@ from optimizer.slotting.moves import (
 )
 from optimizer.waves import WavePolicy
 
-__all__ = ["BUDGET_SHARES", "Window", "CurvePoint", "BudgetCurve", "budget_curve"]
+__all__ = [
+    "BUDGET_SHARES",
+    "Window",
+    "CurvePoint",
+    "BudgetCurve",
+    "budget_curve",
+    "holdout_factors",
+    "measure_prefix",
+]
 
 #: Budgets of the curve, as shares of the SKUs moved.
 BUDGET_SHARES = (0.01, 0.02, 0.05, 0.10, 0.20)
@@ -276,6 +293,7 @@ def budget_curve(
     policy: WavePolicy | None = None,
     move_cost: MoveCost | None = None,
     oracle: DistanceOracle | None = None,
+    factors: Mapping[str, float] | None = None,
 ) -> BudgetCurve:
     """Cut ``plan``'s move list at budgets of ``shares`` of the SKUs; measure each cut.
 
@@ -304,6 +322,9 @@ def budget_curve(
         Turns calibrated gains into payback days; default :class:`MoveCost`.
     oracle
         Distances to reuse.
+    factors
+        Point label -> factor on its expected saving (:func:`holdout_factors`);
+        ``None``: none.
 
     Returns
     -------
@@ -330,11 +351,17 @@ def budget_curve(
     cuts = sorted({start, len(moves), *(step_prefix(moves, b) for b in budgets)})
     slottings = {_name(k): apply_moves(current, moves[:k]) for k in cuts}
     est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
+    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
+    if factors:
+        scaled = dict(est[0])
+        for label, k in zip(labels, ends, strict=True):
+            scaled[k] = est[0][k] * factors.get(label, 1.0)
+        est = (scaled, est[1], est[2])
     calibrated = _calibrate(moves, cuts, est[0], move_cost)
     rep = None
     if replay_orders:
         rep = _saved(layout, replay_orders, slottings, start, cart, policy, oracle)
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
     points = []
     for label, budget in zip(labels, [*budgets, None], strict=True):
         k = len(moves) if budget is None else step_prefix(moves, budget)
@@ -349,6 +376,57 @@ def budget_curve(
     return BudgetCurve(tuple(points), calibrated, base_m, Window.of(estimate_orders),
                        None if not replay_orders else Window.of(replay_orders), in_sample, n,
                        excluded)  # fmt: skip
+
+
+def holdout_factors(
+    layout: Layout,
+    current: Slotting,
+    folds: Sequence[
+        tuple[ReslotPlan, Mapping[str, Sequence[Order]], Mapping[str, Sequence[Order]]]
+    ],
+    cart: Cart,
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    policy: WavePolicy | None = None,
+    oracle: DistanceOracle | None = None,
+    bounds: tuple[float, float] = (0.0, 1.5),
+) -> dict[str, float]:
+    """How much of its in-sample saving a re-slot keeps on the days after, per budget.
+
+    Each fold is a re-slot planned from the profile window cut short, the
+    orders of the days it was planned from, and the orders of the days
+    after the cut (still inside the profile window): a rolling-origin
+    backtest. Per budget point, the factor is the held-out saving summed
+    over the folds over the in-sample saving summed over them.
+
+    Parameters
+    ----------
+    layout, current, cart
+        As :func:`budget_curve`.
+    folds
+        ``(plan, its orders, held-out orders)`` per fold.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    policy, oracle
+        As :func:`budget_curve`.
+    bounds
+        Factors are clipped to this range (a factor from a few days is noisy).
+
+    Returns
+    -------
+    dict
+        Point label -> factor (1.0 where the in-sample saving is not positive).
+    """
+    inside: dict[str, float] = {}
+    held: dict[str, float] = {}
+    for plan, early, later in folds:
+        curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
+                             policy=policy, oracle=oracle)  # fmt: skip
+        for p in curve.points:
+            inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
+            held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
+    lo, hi = bounds
+    return {k: 1.0 if inside[k] <= 0 else min(hi, max(lo, held[k] / inside[k])) for k in inside}
 
 
 def measure_prefix(

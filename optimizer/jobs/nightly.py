@@ -63,7 +63,13 @@ from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.io import write_slotting
 from optimizer.io.slotting import format_slotting_csv
-from optimizer.jobs.curve import BudgetCurve, Window, budget_curve, measure_prefix
+from optimizer.jobs.curve import (
+    BudgetCurve,
+    Window,
+    budget_curve,
+    holdout_factors,
+    measure_prefix,
+)
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -164,6 +170,7 @@ def run_nightly(
     min_gain: float = 0.0,
     labour_minutes: float | None = None,
     move_cost: MoveCost | None = None,
+    holdout_days: int | None = None,
 ) -> NightlyResult:
     """Profile, classify, slot, replay and write the report folder.
 
@@ -219,6 +226,11 @@ def run_nightly(
         this many minutes.
     move_cost
         Labour of a move; default :class:`MoveCost`.
+    holdout_days
+        Days of the drift backtest (:func:`~optimizer.jobs.curve.holdout_factors`):
+        the same re-slot planned from the profile window shifted back this
+        many days, measured on the days it leaves out; default
+        ``replay_days`` (0: no backtest, expected savings in sample).
 
     Returns
     -------
@@ -236,6 +248,7 @@ def run_nightly(
     clock = _Stopwatch()
     cart = cart or Cart(max_items=45)
     wave_policy = wave_policy or REPLAY_POLICY
+    holdout_days = replay_days if holdout_days is None else holdout_days
     test_orders: dict[str, list[Any]] = {}
     until: str | None = None
     with clock("profile"):
@@ -261,9 +274,17 @@ def run_nightly(
         with clock("curve"):
             estimate = history_orders(history, days=estimate_days, until=profile_window.last,
                                       max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
+            factors = None
+            if holdout_days:
+                fold = _holdout_fold(layout, history, current, profile_window, holdout_days,
+                                     estimate_days, replay_orders, seed, sku_master, policy,
+                                     shares, costs, cover_days, oracle)  # fmt: skip
+                if fold is not None:
+                    factors = holdout_factors(layout, current, [fold], cart, policy=wave_policy,
+                                              oracle=oracle)  # fmt: skip
             curve = budget_curve(layout, current, plan, estimate, test_orders or None, cart,
                                  in_sample=in_sample, policy=wave_policy, move_cost=move_cost,
-                                 oracle=oracle)  # fmt: skip
+                                 oracle=oracle, factors=factors)  # fmt: skip
             plan, curve = _cut(layout, current, plan, curve, max_moves, min_gain, labour_minutes,
                                test_orders, cart, wave_policy, oracle)  # fmt: skip
             new = plan.slotting
@@ -280,6 +301,41 @@ def run_nightly(
                            in_sample)  # fmt: skip
     files = _write_all(result, layout, current, policy)
     return dataclasses.replace(result, files=files)
+
+
+def _holdout_fold(
+    layout: Layout,
+    history: str | Path,
+    current: Slotting,
+    window: Window,
+    holdout_days: int,
+    estimate_days: int,
+    replay_orders: int | None,
+    seed: int,
+    sku_master: str | Path | None,
+    policy: str,
+    shares: Sequence[float],
+    costs: SlotCosts | None,
+    cover_days: float,
+    oracle: DistanceOracle,
+) -> tuple[ReslotPlan, dict[str, list[Any]], dict[str, list[Any]]] | None:
+    """The backtest fold: a re-slot planned from the profile window shifted back by
+    ``holdout_days`` (same length where the history reaches), its orders, and the
+    orders of the held-out days after it; ``None`` when the window is too short."""
+    if window.first == "all" or window.days < 2 * holdout_days:
+        return None
+    last = dt.date.fromisoformat(window.last)
+    cut = last - dt.timedelta(days=holdout_days)
+    since = dt.date.fromisoformat(window.first) - dt.timedelta(days=holdout_days)
+    profile = DemandProfile.from_file(history, sku_master=sku_master, since=since, until=cut)
+    _, plan, _ = _slot(layout, profile, current, None, policy, shares=shares, costs=costs,
+                       cover_days=cover_days, seed=seed, oracle=oracle)  # fmt: skip
+    assert plan is not None
+    early = history_orders(history, days=estimate_days, until=cut,
+                           max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
+    later = history_orders(history, days=holdout_days, until=last,
+                           max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
+    return plan, early, later
 
 
 def _day_before(test_orders: Mapping[str, Any], history: str | Path) -> str:
