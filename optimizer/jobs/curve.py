@@ -53,9 +53,10 @@ Examples
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
@@ -139,6 +140,10 @@ class CurvePoint:
         Expected saving: metres a day less walking on the profile window.
     replayed_m_per_day
         Replayed saving on the replay window; ``None`` without one.
+    replayed_se
+        Standard error of ``replayed_m_per_day`` from the spread of the
+        daily savings (``None``: fewer than two days): how far a replay of
+        this many days can be trusted.
     """
 
     label: str
@@ -148,6 +153,7 @@ class CurvePoint:
     labour_min: float
     expected_m_per_day: float
     replayed_m_per_day: float | None = None
+    replayed_se: float | None = None
 
     @property
     def error_pct(self) -> float | None:
@@ -171,6 +177,7 @@ class CurvePoint:
             if self.replayed_m_per_day is None
             else round(self.replayed_m_per_day, 2),
             "error_pct": None if err is None else round(err, 1),
+            "replayed_se": None if self.replayed_se is None else round(self.replayed_se, 2),
         }
 
 
@@ -253,12 +260,14 @@ class BudgetCurve:
                 else ""
             ),  # fmt: skip
             "",
-            "| budget | moves | labour (min) | expected (m/day) | replayed (m/day) | "
+            "| budget | moves | labour (min) | expected (m/day) | replayed (m/day, ± SE) | "
             "expected vs replayed | captured |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for p in self.points:
             rep = "-" if p.replayed_m_per_day is None else f"{p.replayed_m_per_day:,.1f}"
+            if p.replayed_se is not None:
+                rep += f" ± {p.replayed_se:,.1f}"
             err = "-" if p.error_pct is None else f"{p.error_pct:+.1f} %"
             cap = self.captured(p.label)
             capture = "-" if cap is None else f"{100 * cap:.0f} %"
@@ -353,26 +362,23 @@ def budget_curve(
     est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
     labels = [f"{100 * s:g} %" for s in shares] + ["full"]
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
-    if factors:
-        scaled = dict(est[0])
-        for label, k in zip(labels, ends, strict=True):
-            scaled[k] = est[0][k] * factors.get(label, 1.0)
-        est = (scaled, est[1], est[2])
-    calibrated = _calibrate(moves, cuts, est[0], move_cost)
+    if factors:  # one factor per cut (two labels can share a cut: the later one wins)
+        scale = {k: factors.get(label, 1.0) for label, k in zip(labels, ends, strict=True)}
+        for k, f in scale.items():
+            est.saved[k] *= f
+    calibrated = _calibrate(moves, cuts, est.saved, move_cost)
     rep = None
     if replay_orders:
         rep = _saved(layout, replay_orders, slottings, start, cart, policy, oracle)
     points = []
     for label, budget in zip(labels, [*budgets, None], strict=True):
         k = len(moves) if budget is None else step_prefix(moves, budget)
-        points.append(
-            _point(label, budget, k, calibrated, est[0], None if rep is None else rep[0])
-        )
-    base_m = {"expected": est[1]}
-    excluded = {"expected": est[2]}
+        points.append(_point(label, budget, k, calibrated, est.saved, rep))
+    base_m = {"expected": est.base}
+    excluded = {"expected": est.excluded}
     if rep is not None:
-        base_m["replayed"] = rep[1]
-        excluded["replayed"] = rep[2]
+        base_m["replayed"] = rep.base
+        excluded["replayed"] = rep.excluded
     return BudgetCurve(tuple(points), calibrated, base_m, Window.of(estimate_orders),
                        None if not replay_orders else Window.of(replay_orders), in_sample, n,
                        excluded)  # fmt: skip
@@ -446,19 +452,25 @@ def measure_prefix(
     calibrated gains, replayed on ``replay_orders`` (if given)."""
     moves = curve.moves
     start = step_prefix(moves, 0)
-    replayed = None
+    rep = None
     if replay_orders:
         policy = policy or REPLAY_POLICY
         slottings = {_name(start): apply_moves(current, moves[:start]),
                      _name(k): apply_moves(current, moves[:k])}  # fmt: skip
-        saved, _, _ = _saved(layout, replay_orders, slottings, start, cart, policy,
-                             oracle or DistanceOracle.for_layout(layout))  # fmt: skip
-        replayed = saved[k]
-    return _point(label, budget, k, moves, None, None if replayed is None else {k: replayed})
+        rep = _saved(layout, replay_orders, slottings, start, cart, policy,
+                     oracle or DistanceOracle.for_layout(layout))  # fmt: skip
+    return _point(label, budget, k, moves, None, rep)
 
 
 def _name(k: int) -> str:
     return f"first {k} moves"
+
+
+class _Saved(NamedTuple):
+    saved: dict[int, float]  # per cut: metres a day saved against the start
+    base: float  # the start's metres a day
+    excluded: int  # orders left out
+    se: dict[int, float | None]  # per cut: standard error of ``saved``
 
 
 def _saved(
@@ -469,15 +481,20 @@ def _saved(
     cart: Cart,
     policy: WavePolicy,
     oracle: DistanceOracle,
-) -> tuple[dict[int, float], float, int]:
-    """Per cut: metres a day saved against the start; the start's metres a day; orders
-    left out."""
+) -> _Saved:
+    """Replay every cut and the start on ``orders``; the savings per day."""
     report = replay(layout, orders, slottings, cart, policy=policy, oracle=oracle)
     d = report.distance
-    days = max(1, sum(1 for day in report.days if report.orders_per_day[day]))
+    days = [day for day in report.days if report.orders_per_day[day]]
+    n = max(1, len(days))
     base = d[_name(start)]
-    saved = {int(name.split()[1]): (base - m) / days for name, m in d.items()}
-    return saved, base / days, report.excluded
+    saved, se = {}, {}
+    for name, m in d.items():
+        k = int(name.split()[1])
+        saved[k] = (base - m) / n
+        daily = [report.per_day[day][_name(start)] - report.per_day[day][name] for day in days]
+        se[k] = statistics.stdev(daily) / math.sqrt(len(daily)) if len(daily) > 1 else None
+    return _Saved(saved, base / n, report.excluded, se)
 
 
 def _calibrate(
@@ -506,11 +523,12 @@ def _point(
     k: int,
     moves: Sequence[Move],
     expected: Mapping[int, float] | None,
-    replayed: Mapping[int, float] | None,
+    replayed: _Saved | None,
 ) -> CurvePoint:
     prefix = moves[:k]
     counted = [m for m in prefix if m.kind != "put-away"]
     exp = expected[k] if expected is not None and k in expected else sum(
         m.expected_gain_m for m in prefix)  # fmt: skip
     return CurvePoint(label, budget, k, len(counted), sum(m.labour_min for m in counted), exp,
-                      None if replayed is None else replayed[k])  # fmt: skip
+                      None if replayed is None else replayed.saved[k],
+                      None if replayed is None else replayed.se[k])  # fmt: skip
