@@ -171,6 +171,7 @@ def run_nightly(
     labour_minutes: float | None = None,
     move_cost: MoveCost | None = None,
     holdout_days: int | None = None,
+    pictures: bool = False,
 ) -> NightlyResult:
     """Profile, classify, slot, replay and write the report folder.
 
@@ -231,6 +232,9 @@ def run_nightly(
         the same re-slot planned from the profile window shifted back this
         many days, measured on the days it leaves out; default
         ``replay_days`` (0: no backtest, expected savings in sample).
+    pictures
+        Also write ``heatmap.png`` (picks per slot before and after) and,
+        with a budget curve, ``curve.png``.
 
     Returns
     -------
@@ -300,7 +304,43 @@ def run_nightly(
                            clock.seconds, curve, profile_window, replay_window,
                            in_sample)  # fmt: skip
     files = _write_all(result, layout, current, policy)
+    if pictures:
+        files.update(_pictures(result, layout, current))
     return dataclasses.replace(result, files=files)
+
+
+def _pictures(result: NightlyResult, layout: Layout, current: Slotting | None) -> dict[str, Path]:
+    """``heatmap.png`` (profile picks per slot, before and after) and ``curve.png``."""
+    from optimizer.plot import plot_budget_curve, plot_reslot_heatmaps, save_figure
+
+    profile = result.profile
+    picks = dict(zip(profile.skus, profile.picks.tolist(), strict=True))
+
+    def per_bin(slotting: Slotting) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for sku, code in slotting.bins.items():
+            out[code] = out.get(code, 0.0) + picks.get(sku, 0)
+        return out
+
+    before = current if current is not None else Slotting({}, name="empty")
+    pw = result.profile_window
+    span = "" if pw is None else f" ({pw.first} to {pw.last})"
+    ax = plot_reslot_heatmaps(layout, per_bin(before), per_bin(result.slotting),
+                              titles=(f"before: {before.name}", "after: new slotting"),
+                              label=f"picks in the profile window{span}")  # fmt: skip
+    files = {"heatmap": save_figure(ax, result.out / "heatmap.png")}
+    curve = result.curve
+    if curve is not None:
+        points = [p for p in curve.points if p.label != "plan"]
+        rep = [p.replayed_m_per_day for p in points]
+        se = [p.replayed_se or 0.0 for p in points]
+        replayed = None if any(r is None for r in rep) else [float(r or 0) for r in rep]
+        ax = plot_budget_curve([p.moves for p in points], [p.expected_m_per_day for p in points],
+                               replayed,
+                               labels=[p.label for p in points], replayed_se=se,
+                               title=f"Re-slot budget curve, {layout.name}")  # fmt: skip
+        files["curve"] = save_figure(ax, result.out / "curve.png")
+    return files
 
 
 def _holdout_fold(
