@@ -225,7 +225,7 @@ def _slot(args: argparse.Namespace) -> None:
         cart=Cart(max_items=args.cart_items), seed=args.seed,
         progress=True if args.progress else None, in_sample=args.in_sample,
         estimate_days=args.estimate_days, min_gain=args.min_gain,
-        labour_minutes=args.labour_minutes,
+        labour_minutes=args.labour_minutes, pictures=args.plot,
     )  # fmt: skip
     pushed: dict[str, Any] | None = None
     push_note = ""
@@ -328,6 +328,8 @@ def _add_slot_parser(sub: Any) -> None:
     sl.add_argument("--cart-items", type=int, default=45, help="units per tour in the replay")
     sl.add_argument("--seed", type=int, default=0)
     sl.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    sl.add_argument("--plot", action="store_true",
+                    help="also write heatmap.png (picks per slot) and curve.png")  # fmt: skip
     sl.add_argument("--push", metavar="URL",
                     help="upload the new slotting to the service at URL if the replayed saving "
                     "clears --push-min-saving")  # fmt: skip
