@@ -50,6 +50,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -254,7 +255,51 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str) -> str:
     return "\n".join(lines)
 
 
+def pictures(runs: list[dict[str, Any]]) -> list[Path]:
+    """Seed 1: the budget curves of both starts, and picks per slot before and after
+    the 5 % plan from last period's class-based slotting (profile-window picks)."""
+    from optimizer.plot import plot_budget_curve, plot_reslot_heatmaps, save_figure
+    from optimizer.slotting import apply_moves, step_prefix
+
+    out = []
+    run = runs[0]
+    for start, stem in zip(STARTS, ("class", "random"), strict=True):
+        pts = run["curves"][start]["points"]
+        ax = plot_budget_curve(
+            [p["moves"] for p in pts], [p["expected_m_per_day"] for p in pts],
+            [p["replayed_m_per_day"] for p in pts], labels=[p["label"] for p in pts],
+            replayed_se=[p["replayed_se"] for p in pts],
+            title=f"Seed {run['seed']}, from {start}: saving against moves (two weeks after)",
+        )  # fmt: skip
+        out.append(save_figure(ax, OUT / f"slotting_budget_curve_{stem}.png"))
+    layout = Layout.from_file(LAYOUT)
+    h = generate_history(N_SKUS, days=DAYS, orders_per_day=ORDERS_PER_DAY, seed=run["seed"],
+                         events=DRIFT)  # fmt: skip
+    current = starting_slottings(layout, h, run["seed"])[STARTS[0]]
+    profile = h.window(*PROFILE).profile()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(layout, profile, current)
+    budget = int(0.05 * len(apply_moves(current, plan.moves[: step_prefix(plan.moves, 0)])))
+    five = apply_moves(current, plan.moves[: step_prefix(plan.moves, budget)])
+    picks = dict(zip(profile.skus, profile.picks.tolist(), strict=True))
+
+    def per_bin(slotting: Slotting) -> dict[str, float]:
+        return {code: float(picks.get(sku, 0)) for sku, code in slotting.bins.items()}
+
+    ax = plot_reslot_heatmaps(layout, per_bin(current), per_bin(five),
+                              titles=("last period's class-based", f"after the 5 % plan "
+                                      f"({budget} moves)"),
+                              label="picks, profile window (days 28-55)")  # fmt: skip
+    out.append(save_figure(ax, OUT / "slotting_heatmap.png"))
+    return out
+
+
 def main() -> None:
+    if "--pictures" in sys.argv:  # redraw from the saved results
+        data = json.loads((OUT / "slotting_budget.json").read_text(encoding="utf-8"))
+        print("\n".join(map(str, pictures(data["runs"]))))
+        return
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     t0 = time.perf_counter()
     layout = Layout.from_file(LAYOUT)
@@ -266,6 +311,7 @@ def main() -> None:
         encoding="utf-8",
     )
     (OUT / "slotting_budget.md").write_text(render(runs, seconds, load), encoding="utf-8")
+    pictures(runs)
     print(render(runs, seconds, load))
 
 

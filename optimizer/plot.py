@@ -292,6 +292,7 @@ def plot_budget_curve(
     *,
     labels: Sequence[str] | None = None,
     replayed_se: Sequence[float] | None = None,
+    stop: int | None = None,
     title: str = "Re-slot budget curve",
     ax: Axes | None = None,
 ) -> Axes:
@@ -306,9 +307,13 @@ def plot_budget_curve(
     replayed
         Replayed saving at each point (out of sample), metres a day.
     labels
-        A label per point (``"5 %"``), written beside it.
+        A label per point (``"5 %"``), written beside it (labels of points
+        with equal moves are joined).
     replayed_se
         Standard error of each replayed saving: drawn as error bars.
+    stop
+        Moves of the plan's own cut (where the next move stops paying): a
+        dashed line.
     title
         The title.
     ax
@@ -317,9 +322,11 @@ def plot_budget_curve(
     Examples
     --------
     >>> ax = plot_budget_curve([8, 16, 40], [50.0, 80.0, 120.0], [45.0, 85.0, 110.0],
-    ...                        labels=["1 %", "2 %", "5 %"], replayed_se=[5.0, 6.0, 9.0])
+    ...                        labels=["1 %", "2 %", "5 %"], replayed_se=[5.0, 6.0, 9.0],
+    ...                        stop=16)
     >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
-    ('moves (a swap is two)', ['expected (plan)', 'replayed (out of sample)'])
+    ('moves (a swap is two)', ['expected (plan)', 'plan stops (16 moves)', 'replayed (out of \
+sample)'])
     """
     plt = _pyplot()
     if ax is None:
@@ -330,8 +337,15 @@ def plot_budget_curve(
         ax.errorbar(x, replayed, yerr=None if replayed_se is None else replayed_se, marker="s",
                     color="#d62728", capsize=3, label="replayed (out of sample)")  # fmt: skip
     if labels is not None:
-        for xi, yi, text in zip(x, expected, labels, strict=True):
-            ax.annotate(text, (xi, yi), textcoords="offset points", xytext=(4, 6), fontsize=8)
+        joined: dict[float, tuple[float, list[str]]] = {}
+        for xi, yi, text in zip(x.tolist(), expected, labels, strict=True):
+            joined.setdefault(xi, (float(yi), []))[1].append(text)
+        for xi, (yi, texts) in joined.items():
+            ax.annotate(", ".join(texts), (xi, yi), textcoords="offset points", xytext=(4, 6),
+                        fontsize=8)  # fmt: skip
+    if stop is not None:
+        ax.axvline(stop, color="#2ca02c", linestyle="--", linewidth=1.0,
+                   label=f"plan stops ({stop} moves)")  # fmt: skip
     ax.set_xlabel("moves (a swap is two)")
     ax.set_ylabel("walking saved (m/day)")
     ax.axhline(0.0, color="#999999", linewidth=0.8)

@@ -338,6 +338,8 @@ def _pictures(result: NightlyResult, layout: Layout, current: Slotting | None) -
         ax = plot_budget_curve([p.moves for p in points], [p.expected_m_per_day for p in points],
                                replayed,
                                labels=[p.label for p in points], replayed_se=se,
+                               stop=curve.point("plan").moves if any(
+                                   p.label == "plan" for p in curve.points) else None,
                                title=f"Re-slot budget curve, {layout.name}")  # fmt: skip
         files["curve"] = save_figure(ax, result.out / "curve.png")
     return files
