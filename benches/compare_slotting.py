@@ -48,6 +48,7 @@ storage (in sample), wrote ``benches/results/slotting_replay.md``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -58,10 +59,16 @@ from typing import Any
 
 from optimizer.batching import Cart
 from optimizer.jobs import REPLAY_POLICY
-from optimizer.jobs.curve import BUDGET_SHARES, BudgetCurve, budget_curve, holdout_factors
+from optimizer.jobs.curve import (
+    BUDGET_SHARES,
+    BudgetCurve,
+    budget_curve,
+    holdout_factors,
+    measure_prefix,
+)
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
-from optimizer.slotting import SlottingWarning, assign, reslot
+from optimizer.slotting import SlottingWarning, assign, paying_steps, reslot
 from optimizer.synthetic import DemandDrift, History, generate_history
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +81,10 @@ PREVIOUS, PROFILE, REPLAY = (0, 27), (28, 55), (56, 69)
 FOLD_PROFILE, FOLD_HOLDOUT = (14, 41), (42, 55)
 CART = Cart(max_items=45)
 GOAL_CAPTURED, GOAL_ERROR_PCT = 0.70, 15.0
+#: Where a shift stops: a move must save 8 m a day (a 5-minute move then pays back in about
+#: 30 days at 48 m/min), or the labour budget of 240 minutes (half a night shift) is spent.
+MIN_GAIN, LABOUR_MINUTES = 8.0, 240.0
+STOPS = ("stop: min gain", "stop: labour")
 STARTS = ("last period's class-based", "random storage")
 
 
@@ -108,11 +119,18 @@ def curve_for(layout: Layout, h: History, current: Slotting) -> tuple[BudgetCurv
     curve = budget_curve(layout, current, plan, h.window(*PROFILE).orders_by_day(),
                          h.window(*REPLAY).orders_by_day(), CART, policy=REPLAY_POLICY,
                          factors=factors)  # fmt: skip
+    replay_days = h.window(*REPLAY).orders_by_day()
+    for label, k in zip(STOPS, (paying_steps(curve.moves, min_gain=MIN_GAIN),
+                                paying_steps(curve.moves, min_gain=-math.inf,
+                                             labour_minutes=LABOUR_MINUTES)),
+                        strict=True):  # fmt: skip
+        curve = curve.with_point(measure_prefix(layout, current, curve, k, label, replay_days,
+                                                CART, policy=REPLAY_POLICY))  # fmt: skip
     # The in-sample estimate (the replay of the profile window) before its drift factor.
-    raw = {p.label: p.expected_m_per_day / factors[p.label] if factors[p.label] > 0 else None
-           for p in curve.points}  # fmt: skip
+    raw = {p.label: p.expected_m_per_day / factors[p.label] if factors.get(p.label, 0) > 0
+           else None for p in curve.points}  # fmt: skip
     extra = {
-        "factors": {k: round(v, 3) for k, v in factors.items()},
+        "factors": {p.label: round(factors.get(p.label, float("nan")), 3) for p in curve.points},
         "in_sample_expected": {k: None if v is None else round(v, 2) for k, v in raw.items()},
         "seconds": {
             "plan": round(plan_s, 2),
@@ -144,8 +162,8 @@ def _point(c: dict[str, Any], label: str) -> dict[str, Any]:
     return next(p for p in c["points"] if p["label"] == label)
 
 
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:,.1f}"
+def _num(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None or x != x else f"{x:,.{digits}f}"
 
 
 def curve_table(runs: list[dict[str, Any]], start: str) -> list[str]:
@@ -163,7 +181,7 @@ def curve_table(runs: list[dict[str, Any]], start: str) -> list[str]:
             cap = c["captured"][label]
             lines.append(
                 f"| {r['seed']} | {label} | {p['moves']} | {p['labour_min']:,.0f} | "
-                f"{_num(c['in_sample_expected'][label])} | {c['factors'][label]:.2f} | "
+                f"{_num(c['in_sample_expected'][label])} | {_num(c['factors'][label], 2)} | "
                 f"{p['expected_m_per_day']:,.1f} | {p['replayed_m_per_day']:,.1f} ± "
                 f"{p['replayed_se']:,.1f} | {err} | "
                 f"{'-' if cap is None else f'{100 * cap:.0f} %'} |"
@@ -175,13 +193,13 @@ def verdicts(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The two goals, seed by seed, from last period's class-based slotting."""
     start = STARTS[0]
     captured = [r["curves"][start]["captured"]["5 %"] for r in runs]
-    errors = {r["seed"]: {p["label"]: p["error_pct"] for p in r["curves"][start]["points"]}
-              for r in runs}  # fmt: skip
+    errors = {r["seed"]: {p["label"]: p["error_pct"] for p in r["curves"][start]["points"]
+                          if p["label"] not in STOPS} for r in runs}  # fmt: skip
     within = {s: all(e is not None and abs(e) <= GOAL_ERROR_PCT for e in errs.values())
               for s, errs in errors.items()}  # fmt: skip
     in_two_se = {}
     for r in runs:
-        pts = r["curves"][start]["points"]
+        pts = [p for p in r["curves"][start]["points"] if p["label"] not in STOPS]
         in_two_se[r["seed"]] = sum(
             abs(p["expected_m_per_day"] - p["replayed_m_per_day"]) <= 2 * p["replayed_se"]
             for p in pts
@@ -245,7 +263,12 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str) -> str:
         "Columns: *in-sample estimate* is the saving replayed on the profile window itself; "
         "*drift factor* the backtest's held-out over in-sample saving at that budget; "
         "*expected* their product (what the plan reports); *replayed* the saving on the two "
-        "weeks after; *captured* the replayed saving over the full re-slot's.",
+        "weeks after; *captured* the replayed saving over the full re-slot's. The rows "
+        f"*stop: min gain* and *stop: labour* are where the move list stops paying: before the "
+        f"first step saving less than {MIN_GAIN:g} m/day a move (calibrated; a 5-minute move "
+        f"then pays back in about 30 days), and before the step that takes the labour past "
+        f"{LABOUR_MINUTES:g} minutes (half a night shift for one person; no gain limit); "
+        "their expected saving is the sum of the calibrated move gains.",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}; load average before the run {load}; "
@@ -264,11 +287,13 @@ def pictures(runs: list[dict[str, Any]]) -> list[Path]:
     out = []
     run = runs[0]
     for start, stem in zip(STARTS, ("class", "random"), strict=True):
-        pts = run["curves"][start]["points"]
+        all_pts = run["curves"][start]["points"]
+        pts = [p for p in all_pts if p["label"] not in STOPS]
+        stop = next(p["moves"] for p in all_pts if p["label"] == STOPS[0])
         ax = plot_budget_curve(
             [p["moves"] for p in pts], [p["expected_m_per_day"] for p in pts],
             [p["replayed_m_per_day"] for p in pts], labels=[p["label"] for p in pts],
-            replayed_se=[p["replayed_se"] for p in pts],
+            replayed_se=[p["replayed_se"] for p in pts], stop=stop,
             title=f"Seed {run['seed']}, from {start}: saving against moves (two weeks after)",
         )  # fmt: skip
         out.append(save_figure(ax, OUT / f"slotting_budget_curve_{stem}.png"))

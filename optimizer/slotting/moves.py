@@ -400,7 +400,8 @@ def paying_steps(
 
     The prefix stops before the first step (put-aways aside, which are
     always kept) whose expected gain per move is below ``min_gain`` metres
-    a day, or whose labour would take the total past ``labour_minutes``.
+    a day (``-inf``: no limit), or whose labour would take the total past
+    ``labour_minutes``.
 
     Examples
     --------
@@ -410,7 +411,7 @@ def paying_steps(
     >>> paying_steps(ms, min_gain=2.0), paying_steps(ms, labour_minutes=10.0)
     (2, 2)
     """
-    if not (math.isfinite(min_gain)):
+    if math.isnan(min_gain):
         raise PickoptError(f"min_gain must be a number of metres a day, got {min_gain!r}")
     if labour_minutes is not None and not (labour_minutes >= 0):
         raise PickoptError(f"labour_minutes must be >= 0, got {labour_minutes!r}")

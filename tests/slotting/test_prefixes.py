@@ -124,5 +124,6 @@ def test_paying_steps_stops_at_min_gain_and_labour() -> None:
     assert paying_steps(moves, labour_minutes=8.0) == 3
     assert paying_steps(moves, labour_minutes=7.9) == 1
     assert paying_steps(moves, min_gain=1e9) == 1
+    assert paying_steps(moves, min_gain=-math.inf, labour_minutes=12.0) == 4
     with pytest.raises(PickoptError, match="min_gain"):
         paying_steps(moves, min_gain=math.nan)
