@@ -26,6 +26,8 @@ minimum gain per move (``min_gain``) or the labour budget
     payback_days`` (with ``--current``; gains calibrated on the profile window).
 ``curve.csv``
     The budget curve (with ``--current``).
+``heatmap.png``, ``curve.png``
+    Picks per slot before and after, and the budget curve (``pictures=True``).
 ``skus.csv``
     Per SKU: class, picks, units, orders, unit cube, bin before and after.
 ``classes.csv``

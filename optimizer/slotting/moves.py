@@ -78,7 +78,9 @@ class Move:
         day times the drop in slot cost (one pick as a round trip from the
         depot); negative for a SKU that makes room by moving to a worse
         slot. Tours model: the metres per day its action saves on the
-        sampled tours, shared equally by the action's moves.
+        sampled tours, shared equally by the action's moves. The budget
+        curve (:func:`optimizer.jobs.curve.budget_curve`) recalibrates it to
+        what the moves save on replayed waves.
     kind
         ``"move"``, ``"chain"``, ``"swap"``, ``"rotate"`` or ``"put-away"``.
     labour_min
