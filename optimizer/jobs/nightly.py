@@ -278,7 +278,8 @@ def run_nightly(
                                      move_cost=move_cost)  # fmt: skip
     if plan is not None and current is not None:
         with clock("curve"):
-            estimate = history_orders(history, days=estimate_days, until=profile_window.last,
+            last = None if profile_window.last == "all" else profile_window.last
+            estimate = history_orders(history, days=estimate_days, until=last,
                                       max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
             factors = None
             if holdout_days:

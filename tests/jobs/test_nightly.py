@@ -15,6 +15,7 @@ import pytest
 from optimizer.cli import main
 from optimizer.io import read_slotting, write_slotting
 from optimizer.layout import Layout
+from optimizer.orders import Slotting
 from optimizer.slotting import (
     DemandProfile,
     Move,
@@ -223,3 +224,17 @@ def test_push_with_a_wrong_key_is_one_line(
                      "-100"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "HTTP 401" in err and len(err.strip().splitlines()) == 1
+
+
+def test_undated_history_re_slots_in_sample(tmp_path: Path) -> None:
+    """An undated history with a current slotting: the re-slot, its curve and the replay
+    all run on the one undated day, labelled in sample."""
+    undated = tmp_path / "h.csv"
+    undated.write_text("order_id,sku,qty\no1,busy,1\no2,busy,1\no3,rare,1\n", encoding="utf-8")
+    write_slotting(Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"}),
+                   tmp_path / "cur.csv")  # fmt: skip
+    code = main(["slot", "--layout", SINGLE, "--history", str(undated), "--current",
+                 str(tmp_path / "cur.csv"), "--in-sample", "--replay-days", "1", "--out",
+                 str(tmp_path / "o")])  # fmt: skip
+    assert code == 0
+    assert read_slotting(tmp_path / "o" / "slotting.csv").bins["busy"] != "A10-B1-045-L-1"
