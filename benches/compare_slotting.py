@@ -213,6 +213,20 @@ def verdicts(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def resolution(runs: list[dict[str, Any]]) -> str:
+    """How large the replay's standard error is against the savings it measures."""
+    parts = []
+    for start in STARTS:
+        rel = sorted(p["replayed_se"] / p["replayed_m_per_day"] for r in runs
+                     for p in r["curves"][start]["points"]
+                     if p["label"] not in STOPS and p["replayed_m_per_day"] > 0)  # fmt: skip
+        lo, mid, hi = (100 * rel[0], 100 * rel[len(rel) // 2], 100 * rel[-1])
+        parts.append(f"from {start} its median is {mid:.0f} % of the replayed saving "
+                     f"(range {lo:.0f}-{hi:.0f} %)")  # fmt: skip
+    return "Over the budget points, " + "; ".join(parts) + ": a ±15 % agreement is only " \
+        "resolvable where the standard error is well below 15 %."  # fmt: skip
+
+
 def render(runs: list[dict[str, Any]], seconds: float, load: str) -> str:
     """The Markdown report."""
     v = verdicts(runs)
@@ -250,7 +264,8 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str) -> str:
         *errs,
         "",
         "The replayed saving of a point is a mean over 14 days; its standard error (± SE, "
-        "from the spread of the daily savings) says how exactly 14 days can measure it.",
+        "from the spread of the daily savings) says how exactly 14 days can measure it. "
+        + resolution(runs),
         "",
         "## From last period's class-based slotting",
         "",
@@ -324,6 +339,9 @@ def main() -> None:
     if "--pictures" in sys.argv:  # redraw from the saved results
         data = json.loads((OUT / "slotting_budget.json").read_text(encoding="utf-8"))
         print("\n".join(map(str, pictures(data["runs"]))))
+        if "seconds" in data:  # and the report, with its text as the script now writes it
+            text = render(data["runs"], data["seconds"], data["load"])
+            (OUT / "slotting_budget.md").write_text(text, encoding="utf-8")
         return
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     t0 = time.perf_counter()
@@ -332,7 +350,10 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "slotting_budget.json").write_text(
-        json.dumps({"runs": runs, "verdicts": verdicts(runs), "load": load}, indent=1) + "\n",
+        json.dumps(
+            {"runs": runs, "verdicts": verdicts(runs), "load": load, "seconds": seconds}, indent=1
+        )
+        + "\n",
         encoding="utf-8",
     )
     (OUT / "slotting_budget.md").write_text(render(runs, seconds, load), encoding="utf-8")
