@@ -274,15 +274,24 @@ def _add_waves_parser(sub: Any) -> None:
 
 # ---- slot --------------------------------------------------------------------
 def _slot(args: argparse.Namespace) -> None:
+    import os
+
     from optimizer.batching import Cart
     from optimizer.io import read_slotting
-    from optimizer.jobs.nightly import run_nightly
+    from optimizer.jobs.nightly import push_slotting, run_nightly
     from optimizer.layout import Layout
 
     try:
         shares = [float(x) for x in args.shares.split(",")]
     except ValueError:
         raise PickoptError(f"--shares {args.shares!r}: expected numbers like 80,15,5") from None
+    key: str = args.push_key or os.environ.get("PICKOPT_PUSH_KEY", "")
+    if args.push and not key:
+        raise PickoptError("--push needs the service's API key: --push-key KEY or "
+                           "PICKOPT_PUSH_KEY")  # fmt: skip
+    if args.push and not args.replay_days:
+        raise PickoptError("--push uploads only a slotting whose replayed saving clears "
+                           "--push-min-saving: it needs a replay (--replay-days > 0)")  # fmt: skip
     output_dir(args.out, PickoptError)
     layout = Layout.from_file(args.layout)
     current = read_slotting(args.current) if args.current else None
@@ -292,8 +301,34 @@ def _slot(args: argparse.Namespace) -> None:
             policy=args.policy, sku_master=args.sku_master, shares=shares,
             replay_days=args.replay_days, replay_orders=args.replay_orders or None,
             cart=Cart(max_items=args.cart_items), seed=args.seed,
-            progress=True if args.progress else None, executor=executor,
+            progress=True if args.progress else None, in_sample=args.in_sample,
+            estimate_days=args.estimate_days, min_gain=args.min_gain,
+            labour_minutes=args.labour_minutes, pictures=args.plot, executor=executor,
         )  # fmt: skip
+    pushed: dict[str, Any] | None = None
+    push_note = ""
+    if args.push:
+        saving = result.saving_pct
+        if saving is not None and saving >= args.push_min_saving:
+            pushed = push_slotting(args.push, args.push_layout or layout.name, result.slotting,
+                                   key)  # fmt: skip
+            push_note = f"pushed as slotting version {pushed.get('version')} to {args.push}"
+        else:
+            push_note = (f"not pushed: replayed saving {saving:.1f} % is below "
+                         f"--push-min-saving {args.push_min_saving:g} %")  # fmt: skip
+    if args.json:
+        summary = result.to_dict()
+        summary["push"] = None if not args.push else {
+            "url": args.push, "pushed": pushed is not None, "answer": pushed,
+            "min_saving_pct": args.push_min_saving, "note": push_note}  # fmt: skip
+        _print_json(summary)
+        return
+    _print_slot(args, result)
+    if push_note:
+        print(f"push      {push_note}")
+
+
+def _print_slot(args: argparse.Namespace, result: Any) -> None:
     s = result.profile.to_dict()
     skipped = result.profile.issues.describe()
     print(f"history   {args.history}: {s['lines']:,} lines, {s['orders']:,} orders, "
@@ -306,17 +341,40 @@ def _slot(args: argparse.Namespace) -> None:
         f"{len(result.slotting):,} SKUs slotted, {len(result.unslotted):,} unslotted"
     )
     if result.plan is not None:
-        e = result.plan.expected_m_per_day
+        plan = result.plan
         budget = "unlimited" if args.max_moves is None else f"{args.max_moves:,}"
-        print(f"moves     {result.plan.moves_used:,} of {budget}; "
-              f"expected {e['current'] - e['planned']:,.0f} m/day less walking "
-              f"({100 * result.plan.captured:.0f} % of a full re-slot)")  # fmt: skip
+        labour = sum(m.labour_min for m in plan.moves if m.kind != "put-away")
+        gain = sum(m.expected_gain_m for m in plan.moves)
+        print(f"moves     {plan.moves_used:,} of {budget}; {labour:,.0f} labour minutes; "
+              f"expected {gain:,.1f} m/day less walking (calibrated on the profile "
+              "window)")  # fmt: skip
+    if result.curve is not None:
+        cells = []
+        for p in result.curve.points:
+            rep = "" if p.replayed_m_per_day is None else f"/{p.replayed_m_per_day:,.0f}"
+            cells.append(f"{p.label} {p.moves}: {p.expected_m_per_day:,.0f}{rep}")
+        print("curve     m/day saved, expected/replayed, by moves: " + " | ".join(cells))
     if result.report is not None and result.baseline is not None:
         d = result.report.distance
+        label = "IN SAMPLE" if result.in_sample else "out of sample"
+        pw, rw = result.profile_window, result.replay_window
+        print(f"windows   profile {pw.first} to {pw.last}, replay {rw.first} to {rw.last} "
+              f"({label})")  # fmt: skip
         print(f"replay    {len(result.report.days)} day(s), {result.report.orders:,} orders: "
               f"{result.baseline} {d[result.baseline]:,.0f} m -> new {d['new']:,.0f} m "
               f"({result.saving_pct:.1f} % less walking)")  # fmt: skip
     print("files     " + ", ".join(str(f) for f in result.files.values()))
+
+
+def _minutes(text: str) -> float:
+    """An argparse type: a number of minutes >= 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = -1.0
+    if not (v >= 0 and v != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return v
 
 
 def _add_slot_parser(sub: Any) -> None:
@@ -326,16 +384,38 @@ def _add_slot_parser(sub: Any) -> None:
     sl.add_argument("--layout", required=True, help="layout file")
     sl.add_argument("--history", required=True, help="order lines, CSV or Parquet")
     sl.add_argument("--current", help="current sku,bin CSV: re-slot with a move budget")
-    sl.add_argument("--max-moves", type=int, help="move budget of the re-slot (a swap is 2)")
+    sl.add_argument("--max-moves", type=_count, help="move budget of the re-slot (a swap is 2)")
+    sl.add_argument("--min-gain", type=float, default=0.0, metavar="M_PER_DAY",
+                    help="stop before the first move saving less than this many metres a day "
+                    "(calibrated)")  # fmt: skip
+    sl.add_argument("--labour-minutes", type=_minutes, metavar="MIN",
+                    help="stop before the move taking the labour past this")  # fmt: skip
     sl.add_argument("--policy", default="class-based", choices=POLICIES)
     sl.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
     sl.add_argument("--sku-master", help="sku,unit_cube[,zone] file (CSV or Parquet)")
     sl.add_argument("--shares", default="80,15,5", help="ABC pick shares, per cent")
-    sl.add_argument("--replay-days", type=_count, default=7, help="days to replay (0: none)")
+    sl.add_argument("--replay-days", type=_count, default=7,
+                    help="the last days of the history to replay, out of sample: the profile "
+                    "uses the days before them (0: no replay)")  # fmt: skip
+    sl.add_argument("--in-sample", action="store_true",
+                    help="profile every day, replayed ones included (labelled)")  # fmt: skip
+    sl.add_argument("--estimate-days", type=_count, default=7,
+                    help="last profile days replayed for expected savings")  # fmt: skip
     sl.add_argument("--replay-orders", type=_count, default=500,
                     help="at most this many orders a day in the replay (0: all)")  # fmt: skip
     sl.add_argument("--cart-items", type=int, default=45, help="units per tour in the replay")
     sl.add_argument("--seed", type=int, default=0)
+    sl.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    sl.add_argument("--plot", action="store_true",
+                    help="also write heatmap.png (picks per slot) and curve.png")  # fmt: skip
+    sl.add_argument("--push", metavar="URL",
+                    help="upload the new slotting to the service at URL if the replayed saving "
+                    "clears --push-min-saving")  # fmt: skip
+    sl.add_argument("--push-key", help="the service's API key (default: $PICKOPT_PUSH_KEY)")
+    sl.add_argument("--push-layout", metavar="NAME",
+                    help="layout name on the service (default: the layout's name)")  # fmt: skip
+    sl.add_argument("--push-min-saving", type=float, default=1.0, metavar="PCT",
+                    help="replayed saving, per cent, a push needs (default 1)")  # fmt: skip
     sl.add_argument("--progress", action="store_true", help="progress bars even if not a TTY")
     _add_executor_options(sl)
     sl.set_defaults(run=_slot)

@@ -3,10 +3,13 @@
 - :mod:`~optimizer.jobs.replay`: :func:`replay` of historical orders with
   :func:`~optimizer.waves.plan_wave` under several slottings, and
   :func:`history_orders`, the orders of the last days of a history file;
+- :mod:`~optimizer.jobs.curve`: :func:`~optimizer.jobs.curve.budget_curve`,
+  a re-slot's expected and replayed saving at 1 to 20 % of the SKUs moved,
+  and the drift backtest that calibrates it;
 - :mod:`~optimizer.jobs.nightly`: :func:`run_nightly`, the nightly slotting
-  job behind ``pickopt slot`` (profile, classify, slot or re-slot, replay,
-  write the report folder), and :func:`run_nightlies` over several
-  warehouses;
+  job behind ``pickopt slot`` (profile, classify, slot or re-slot, budget
+  curve, out-of-sample replay, write the report folder, push), and
+  :func:`run_nightlies` over several warehouses;
 - :mod:`~optimizer.jobs.backlog`: :func:`plan_backlog`, a backlog released
   into waves and every wave planned (``pickopt waves --backlog``).
 

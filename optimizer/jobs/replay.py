@@ -18,6 +18,7 @@ few hundred orders; pass another :class:`WavePolicy` for more search.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.executors import Executor, InProcess, Shared, warm_worker
-from optimizer.io.history import HistoryError, HistoryReader, date_of
+from optimizer.io.history import HistoryError, HistoryReader, date_of, day_of
 from optimizer.jobs.fanout import Site, share_site, warm_up
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
@@ -287,8 +288,9 @@ def history_orders(
     max_orders_per_day: int | None = None,
     seed: int = 0,
     progress: bool | None = False,
+    until: dt.date | str | None = None,
 ) -> dict[str, list[Order]]:
-    """Orders of the last ``days`` days of a history file, by day.
+    """Orders of the last ``days`` days of a history file (up to ``until``), by day.
 
     Parameters
     ----------
@@ -304,6 +306,10 @@ def history_orders(
         Seed of that draw.
     progress
         Draw a progress bar on stderr.
+    until
+        Leave out lines dated after this day (ISO date or date): the last
+        ``days`` days are then counted back from the last date on or
+        before it.
 
     Returns
     -------
@@ -318,7 +324,7 @@ def history_orders(
     """
     if days is not None and (isinstance(days, bool) or days < 1):
         raise PickoptError(f"days must be a positive whole number, got {days!r}")
-    reader = HistoryReader(path, progress=progress)
+    reader = HistoryReader(path, progress=progress, until=None if until is None else day_of(until))
     oid_parts: list[pa.Array] = []
     sku_parts: list[np.ndarray] = []
     qty_parts: list[np.ndarray] = []

@@ -12,7 +12,7 @@ and the service's warm-up draw their data from here.
 Every generator is deterministic for its seed.
 """
 
-from optimizer.synthetic.history import History, generate_history
+from optimizer.synthetic.history import DemandDrift, History, generate_history
 from optimizer.synthetic.instances import (
     HENN_CLASSES,
     HENN_SPEC,
@@ -28,5 +28,6 @@ __all__ = [
     "HENN_SPEC",
     "HENN_CLASSES",
     "generate_history",
+    "DemandDrift",
     "History",
 ]
