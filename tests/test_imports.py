@@ -85,5 +85,5 @@ def test_route_command_imports_only_routing():
     )
     assert "optimizer.routing.exact.sweep" in loaded
     assert _heavy(loaded) <= {"numba", "scipy", "ortools"}
-    assert not {m for m in loaded if m.startswith(("optimizer.batching", "optimizer.slotting",
-                                                   "optimizer.service", "ortools.sat"))}  # fmt: skip
+    unneeded = ("optimizer.batching", "optimizer.slotting", "optimizer.service", "ortools.sat")
+    assert not {m for m in loaded if m.startswith(unneeded)}
