@@ -77,13 +77,13 @@ def test_a_layout_needs_no_solver():
 
 def test_route_command_imports_only_routing():
     """``pickopt route`` loads numba and the routing kernels, not batching,
-    slotting, the service, CP-SAT, pandas, Arrow or matplotlib."""
+    slotting, the service, OR-Tools, pandas, Arrow or matplotlib."""
     loaded = _loaded_after(
         "from optimizer.cli import main\n"
         f"main(['route', '--layout', {str(LAYOUTS / 'two_block.toml')!r}, "
         "'--picks', 'A02-B1-004-L-1', 'A07-B2-020-R-2'])"
     )
     assert "optimizer.routing.exact.sweep" in loaded
-    assert _heavy(loaded) <= {"numba", "scipy", "ortools"}
+    assert _heavy(loaded) <= {"numba", "scipy"}
     unneeded = ("optimizer.batching", "optimizer.slotting", "optimizer.service", "ortools.sat")
     assert not {m for m in loaded if m.startswith(unneeded)}
