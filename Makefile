@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench compare fuzz load clean
+.PHONY: demo warmup test lint bench compare fuzz load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m optimizer.demo --out out/demo
+
+# Compile every numba kernel into the cache now (e.g. in a container image
+# build), so that no later process compiles; prints where the cache is.
+warmup: $(STAMP)
+	$(BIN)/pickopt warmup
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/pytest benches --benchmark-enable --benchmark-only -q
 
 compare: $(STAMP)
+	$(BIN)/python benches/startup.py
 	$(BIN)/python benches/compare_distance.py
 	$(BIN)/python benches/compare_routing.py
 

@@ -13,11 +13,9 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from optimizer.errors import PickoptError
 from optimizer.files import output_dir, output_file
@@ -37,6 +35,53 @@ def _count(text: str) -> int:
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
     return n
+
+
+class _Choices(Sequence[str]):
+    """The allowed values of an option, read from the library when argparse first
+    needs them (to check a value given, or for help and error messages), so
+    that building the parser imports no solver: ``pickopt route`` never loads
+    batching or slotting. Options using it need a ``metavar``, else argparse
+    lists the choices while the parser is built."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._values: tuple[str, ...] | None = None
+
+    def _get(self) -> tuple[str, ...]:
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._get()
+
+
+def _routing_methods() -> Sequence[str]:
+    from optimizer.routing import METHODS
+
+    return METHODS
+
+
+def _batching_methods() -> Sequence[str]:
+    from optimizer.batching import METHODS
+
+    return METHODS
+
+
+def _slotting_policies() -> Sequence[str]:
+    from optimizer.slotting.assignment import POLICIES
+
+    return POLICIES
 
 
 def _print_json(data: Any) -> None:
@@ -73,6 +118,8 @@ def _layout_info(args: argparse.Namespace) -> None:
 
 # ---- distance ----------------------------------------------------------------
 def _distance(args: argparse.Namespace) -> None:
+    import numpy as np
+
     from optimizer.distance import DistanceOracle
     from optimizer.layout import Layout
 
@@ -247,9 +294,6 @@ def _waves(args: argparse.Namespace) -> None:
 
 
 def _add_waves_parser(sub: Any) -> None:
-    from optimizer.batching import METHODS as BATCHING
-    from optimizer.routing import METHODS
-
     wv = sub.add_parser("waves", help="release a backlog into waves and plan every wave")
     wv.add_argument("--layout", required=True, help="layout file")
     wv.add_argument("--backlog", required=True, metavar="FILE",
@@ -262,8 +306,10 @@ def _add_waves_parser(sub: Any) -> None:
     wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
     wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
     wv.add_argument("--tote-capacity", type=int, help="units per tote")
-    wv.add_argument("--batching", default="auto", choices=BATCHING)
-    wv.add_argument("--routing", default="auto", choices=METHODS)
+    wv.add_argument("--batching", default="auto", choices=_Choices(_batching_methods),
+                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+    wv.add_argument("--routing", default="auto", choices=_Choices(_routing_methods),
+                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
     wv.add_argument("--seed", type=int, default=0)
     wv.add_argument("--effort", type=_count, help="work budget of each wave's batching search")
     _add_executor_options(wv)
@@ -378,8 +424,6 @@ def _minutes(text: str) -> float:
 
 
 def _add_slot_parser(sub: Any) -> None:
-    from optimizer.slotting.assignment import POLICIES
-
     sl = sub.add_parser("slot", help="nightly slotting: profile, slot or re-slot, replay")
     sl.add_argument("--layout", required=True, help="layout file")
     sl.add_argument("--history", required=True, help="order lines, CSV or Parquet")
@@ -390,7 +434,8 @@ def _add_slot_parser(sub: Any) -> None:
                     "(calibrated)")  # fmt: skip
     sl.add_argument("--labour-minutes", type=_minutes, metavar="MIN",
                     help="stop before the move taking the labour past this")  # fmt: skip
-    sl.add_argument("--policy", default="class-based", choices=POLICIES)
+    sl.add_argument("--policy", default="class-based", choices=_Choices(_slotting_policies),
+                    metavar="POLICY", help="one of %(choices)s")  # fmt: skip
     sl.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
     sl.add_argument("--sku-master", help="sku,unit_cube[,zone] file (CSV or Parquet)")
     sl.add_argument("--shares", default="80,15,5", help="ABC pick shares, per cent")
@@ -421,10 +466,35 @@ def _add_slot_parser(sub: Any) -> None:
     sl.set_defaults(run=_slot)
 
 
+# ---- warmup ------------------------------------------------------------------
+def _warmup(args: argparse.Namespace) -> None:
+    from optimizer.jobs.warmup import warm_up
+
+    result = warm_up()
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print("\n".join(result.describe()))
+    if result.missing:
+        raise PickoptError(f"warm-up did not reach {len(result.missing)} kernel(s)")
+
+
+def _add_warmup_parser(sub: Any) -> None:
+    wu = sub.add_parser(
+        "warmup",
+        help="compile every numba kernel into the cache (for container images)",
+        description="Compile every numba kernel into the cache and build the exact DP's "
+        "class tables, so that later processes load them instead of compiling. The cache "
+        "is NUMBA_CACHE_DIR if set, else __pycache__ beside the sources, or "
+        "~/.cache/pickopt/numba if those are read-only.",
+    )
+    wu.add_argument("--json", action="store_true")
+    wu.set_defaults(run=_warmup)
+
+
 # ---- parser ------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
-    from optimizer.routing import METHODS
-
+    routing = _Choices(_routing_methods)
     p = argparse.ArgumentParser(prog="pickopt", description="Warehouse pick-route optimizer.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -446,7 +516,8 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--layout", help="layout file")
     rt.add_argument("--picks", nargs="+", metavar="CODE", help="bin codes to pick")
     rt.add_argument("--sprp", help="a Hessler-Irnich SPRP instance instead of layout + picks")
-    rt.add_argument("--method", default="auto", choices=METHODS)
+    rt.add_argument("--method", default="auto", choices=routing, metavar="METHOD",
+                    help="one of %(choices)s")  # fmt: skip
     rt.add_argument("--start", help="start depot (default: the first)")
     rt.add_argument("--end", help="end depot (default: the start)")
     rt.add_argument("--time-limit", type=float, help="seconds for search methods")
@@ -455,8 +526,6 @@ def _parser() -> argparse.ArgumentParser:
         "--plot", metavar="FILE", help="write a picture of the route (.png, .svg, .pdf)"
     )
     rt.set_defaults(run=_route)
-
-    from optimizer.batching import METHODS as BATCHING
 
     wv = sub.add_parser("wave", help="batch and route a wave of orders")
     wv.add_argument("--layout", required=True, help="layout file")
@@ -467,8 +536,10 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
     wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
     wv.add_argument("--tote-capacity", type=int, help="units per tote")
-    wv.add_argument("--batching", default="auto", choices=BATCHING)
-    wv.add_argument("--routing", default="auto", choices=METHODS)
+    wv.add_argument("--batching", default="auto", choices=_Choices(_batching_methods),
+                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+    wv.add_argument("--routing", default="auto", choices=routing, metavar="METHOD",
+                    help="one of %(choices)s")  # fmt: skip
     wv.add_argument("--start", help="start depot")
     wv.add_argument("--end", help="end depot")
     wv.add_argument("--seed", type=int, default=0)
@@ -487,6 +558,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_slot_parser(sub)
     _add_waves_parser(sub)
+    _add_warmup_parser(sub)
     return p
 
 

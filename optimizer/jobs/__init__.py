@@ -16,6 +16,8 @@
 Each takes an :class:`~optimizer.executors.Executor` (in-process, local
 processes or Ray): days, warehouses and waves are its tasks, and the
 results are the same, in the same order, wherever they ran.
+- :mod:`~optimizer.jobs.warmup`: :func:`warm_up`, every numba kernel into
+  the cache ahead of use, behind ``pickopt warmup``.
 
 Layering: jobs use the wave layer and slotting's core; only the CLI and the
 service import jobs.
@@ -24,6 +26,7 @@ service import jobs.
 from optimizer.jobs.backlog import BacklogPlan, plan_backlog
 from optimizer.jobs.nightly import NightlyJob, NightlyResult, run_nightlies, run_nightly
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
+from optimizer.jobs.warmup import KernelState, WarmUp, warm_up
 
 __all__ = [
     "replay",
@@ -36,4 +39,7 @@ __all__ = [
     "run_nightlies",
     "plan_backlog",
     "BacklogPlan",
+    "warm_up",
+    "WarmUp",
+    "KernelState",
 ]

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Layout
@@ -176,28 +175,17 @@ def route(
     return build_route(problem, tour, codes, name, start_depot.name, end_depot.name, code_nodes)
 
 
-@jit
 def _pick_order(path: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """The indices of ``targets`` (nodes) sorted by the first step of ``path``
     at each, ties in the order given; ``[-1 - j]`` if ``path`` misses
-    ``targets[j]``."""
-    n = targets.size
-    order = np.argsort(targets, kind="mergesort")
-    ranked = targets[order]
-    first = np.full(n, -1, dtype=np.int64)
-    left = n
-    for step in range(path.size):
-        if left == 0:
-            break
-        j = np.searchsorted(ranked, path[step])
-        while j < n and ranked[j] == path[step] and first[order[j]] < 0:
-            first[order[j]] = step
-            left -= 1
-            j += 1
-    for j in range(n):
-        if first[j] < 0:
-            return np.full(1, -1 - j, dtype=np.int64)
-    return np.argsort(first, kind="mergesort")
+    ``targets[j]``. In numpy, not a kernel: one call per route, and no
+    compilation on a process's first route."""
+    nodes, first_step = np.unique(path, return_index=True)
+    at = np.minimum(np.searchsorted(nodes, targets), nodes.size - 1)
+    missed = np.flatnonzero(nodes[at] != targets)
+    if missed.size:
+        return np.array([-1 - missed[0]], dtype=np.int64)
+    return np.argsort(first_step[at], kind="stable")
 
 
 def build_route(
