@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -119,11 +120,13 @@ class _Racks:
 
     ``cells[i]`` is the 4 x 2 polygon of slot ``i`` (levels of one cell share
     it); ``aisles`` maps an aisle label to (label point, direction of the
-    aisle) for the aisle labels.
+    aisle) for the aisle labels; ``spacing`` is the distance between
+    neighbouring aisles, metres.
     """
 
     cells: np.ndarray
     aisles: dict[str, tuple[np.ndarray, np.ndarray]]
+    spacing: float
 
 
 def _aisle_key(layout: Layout, k: int) -> tuple[object, ...]:
@@ -206,34 +209,56 @@ def _racks(layout: Layout) -> _Racks:
         # past the aisle's end node (a cross-aisle), by about two cells
         ahead = [float((layout.xy[w] - layout.xy[node]) @ d) for w in neighbours.get(node, [])]
         gap = max([a for a in ahead if a > 0], default=step)
-        labels[name] = (layout.xy[node] + d * (gap + 1.8 * step), d)
-    return _Racks(cells, labels)
+        labels[name] = (layout.xy[node] + d * (gap + 0.6 * step), d)
+    return _Racks(cells, labels, spacing)
 
 
-def _label_aisles(ax: Axes, racks: _Racks) -> None:
-    """Each aisle's name (its bin codes' prefix) beyond its far end."""
-    for name, (tip, d) in racks.aisles.items():
-        vertical = abs(d[1]) > abs(d[0])
+def _points_per_m(ax: Axes, span_x: float, span_y: float) -> float:
+    """About how many points one metre takes on ``ax`` (equal aspect) when the data
+    spans ``span_x`` by ``span_y`` metres."""
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    box = ax.get_position()
+    width_in, height_in = fig.get_size_inches()
+    return 72 * min(
+        box.width * width_in / max(span_x, 1.0), box.height * height_in / max(span_y, 1.0)
+    )
+
+
+def _label_aisles(ax: Axes, racks: _Racks, points_per_m: float) -> None:
+    """Each aisle's name (its bin codes' prefix) beyond its far end, every
+    ``step``-th aisle when the names would overlap at the axes' size."""
+    if not racks.aisles:
+        return
+    step = max(1, math.ceil(1.5 * MIN_FONT / max(racks.spacing * points_per_m, 1e-9)))
+    for k, (name, (tip, d)) in enumerate(racks.aisles.items()):
+        if k % step:
+            continue
+        if abs(d[1]) > abs(d[0]):  # a vertical aisle: the name reads upwards from its end
+            align = {"ha": "center", "va": "bottom" if d[1] > 0 else "top", "rotation": 90}
+        else:
+            align = {"ha": "left" if d[0] > 0 else "right", "va": "center", "rotation": 0}
         ax.text(tip[0], tip[1], name, fontsize=MIN_FONT, color="#555555", zorder=6,
-                ha="center", va="center", rotation=90 if vertical else 0)  # fmt: skip
-    if racks.aisles:
-        ax.update_datalim(np.array([tip for tip, _ in racks.aisles.values()]))
+                **align)  # fmt: skip
+    # the names' far ends, so that autoscaling keeps them inside the axes
+    longest = max(len(name) for name in racks.aisles) * 0.65 * MIN_FONT / points_per_m
+    ax.update_datalim(np.array([tip + d * longest for tip, d in racks.aisles.values()]))
 
 
-def _label_cross_aisles(ax: Axes, layout: Layout) -> None:
-    """Name each cross-aisle on its walkway, ending at the last aisle (depots mostly
-    stand at the front left or in the middle)."""
+def _label_cross_aisles(ax: Axes, layout: Layout, points_per_m: float) -> None:
+    """Name each cross-aisle to the right of the hall, level with its centre line."""
     geo = layout.aisles
     if geo is None:
         return
     n = geo.cross_y.size
     spacing = float(np.median(np.diff(geo.aisle_x))) if geo.n_aisles > 1 else 3.0
-    x = float(geo.aisle_x.max()) - 0.1 * spacing
-    for j, y in enumerate(geo.cross_y.tolist()):
-        where = "front" if j == 0 else "back" if j == n - 1 else "middle"
-        box = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
-        ax.text(x, y, f"{where} cross-aisle", fontsize=MIN_FONT, color="#444444", ha="right",
-                va="center", zorder=2.5, bbox=box)  # fmt: skip
+    x = float(geo.aisle_x.max()) + 0.6 * spacing
+    names = ["front" if j == 0 else "back" if j == n - 1 else "middle" for j in range(n)]
+    for where, y in zip(names, geo.cross_y.tolist(), strict=True):
+        ax.text(x, y, f"{where} cross-aisle", fontsize=MIN_FONT, color="#444444", ha="left",
+                va="center", zorder=6)  # fmt: skip
+    length = len("middle cross-aisle") * 0.62 * MIN_FONT / points_per_m
+    ax.update_datalim(np.array([[x + length, float(geo.cross_y[0])]]))
 
 
 # ---- pictures ---------------------------------------------------------------------------
@@ -276,8 +301,12 @@ def plot_layout(layout: Layout, ax: Axes | None = None, *, labels: bool = True) 
                     fontsize=MIN_FONT, zorder=7)  # fmt: skip
     handles.append(ax.scatter([], [], marker="s", s=70, c="#d62728", label="depot"))
     if labels:
-        _label_aisles(ax, racks)
-        _label_cross_aisles(ax, layout)
+        width, depth = layout.extent
+        scale = _points_per_m(
+            ax, width * (1.3 if layout.aisles is not None else 1.1), depth * 1.15
+        )
+        _label_aisles(ax, racks, scale)
+        _label_cross_aisles(ax, layout, scale)
     ax.set_aspect("equal")
     ax.autoscale_view()
     ax.margins(0.04)
@@ -299,6 +328,8 @@ def plot_heatmap(
     cmap: str | None = None,
     combine: str = "sum",
     title: str | None = None,
+    limits: tuple[float, float] | None = None,
+    colorbar: bool = True,
 ) -> Axes:
     """Colour each slot's rack cell by a value: numbers on a colour scale,
     strings (an ABC class) as classes with a legend.
@@ -321,6 +352,12 @@ def plot_heatmap(
         ``"sum"``, ``"mean"`` or ``"max"``.
     title
         The axes' title; default the layout's name and ``label``.
+    limits
+        ``(low, high)`` of the colour scale, to compare several layouts on one
+        scale; default the values' range.
+    colorbar
+        Draw the colour bar of numbers (side-by-side panels on one scale may
+        share one: ``fig.colorbar(ax.collections[-1], ax=axes)``).
 
     Examples
     --------
@@ -371,12 +408,15 @@ def plot_heatmap(
                             for k in keys])  # fmt: skip
         coll = PolyCollection([polys[k] for k in keys], array=numbers, cmap=cmap or "viridis",
                               edgecolors="none", zorder=3)  # fmt: skip
+        if limits is not None:
+            coll.set_clim(*limits)
         ax.add_collection(coll)
         fig = ax.get_figure(root=True)
         assert fig is not None
-        bar = fig.colorbar(coll, ax=ax, shrink=0.8, pad=0.02)
-        bar.set_label(label, fontsize=MIN_FONT + 1)
-        bar.ax.tick_params(labelsize=MIN_FONT)
+        if colorbar:
+            bar = fig.colorbar(coll, ax=ax, shrink=0.8, pad=0.02)
+            bar.set_label(label, fontsize=MIN_FONT + 1)
+            bar.ax.tick_params(labelsize=MIN_FONT)
     ax.set_title(title or f"{layout.name}: {label}", fontsize=MIN_FONT + 2)
     return ax
 

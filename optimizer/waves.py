@@ -247,6 +247,13 @@ class WavePlan:
                    "distance_m", "leg_m"]  # fmt: skip
         return pd.DataFrame(rows, columns=columns)
 
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (
+            f"WavePlan({k.batches} tours, {k.total_distance_m:,.1f} m, "
+            f"{k.assigned_orders} orders planned, {k.unassigned_orders} unassigned)"
+        )
+
     def _repr_html_(self) -> str:
         """A short summary for Jupyter: the KPIs, no pick lists."""
         k = self.kpis

@@ -147,6 +147,8 @@ def test_heatmap_of_numbers_has_a_colour_bar_with_units(single_block: Layout) ->
     assert [b.get_ylabel() for b in bars] == ["picks per day"]
     assert bars[0].get_ylim()[1] == pytest.approx(45.0)
     assert_readable(ax)
+    ax = plot_heatmap(single_block, values, limits=(0.0, 100.0))
+    assert ax.collections[-1].get_clim() == (0.0, 100.0)
 
 
 def test_heatmap_sums_the_levels_of_one_cell(two_block: Layout) -> None:

@@ -155,6 +155,16 @@ def _slotting(source: SlottingSource, layout: Layout, profile: DemandProfile | N
     return source(layout)
 
 
+def _policy(base: WavePolicy, batching: str, routing: str) -> WavePolicy:
+    """``base`` with the grid's methods; its ``effort`` only for methods with a work budget."""
+    try:
+        return replace(base, batching=batching, routing=routing)
+    except PickoptError:
+        if base.effort is None:
+            raise
+        return replace(base, batching=batching, routing=routing, effort=None)
+
+
 def _scenario_label(row: dict[str, Any], varying: Sequence[str]) -> str:
     parts = []
     for column in varying:
@@ -202,7 +212,8 @@ def run_experiments(
         Carts, or item limits (``45`` is ``Cart(max_items=45)``).
     policy
         Timing and search settings shared by every scenario; its
-        ``batching`` and ``routing`` are replaced by the grid's.
+        ``batching`` and ``routing`` are replaced by the grid's, and its
+        ``effort`` applies to the batching methods that have a work budget.
     baselines
         Also score one order per tour and FCFS (the ``saving_vs_*`` columns).
     executor
@@ -240,7 +251,7 @@ def run_experiments(
     for (lname, layout), (sname, source), bmethod, rmethod, (cname, cart) in grid:
         if (lname, sname) not in placed:
             placed[lname, sname] = _slotting(source, layout, profile)
-        wave_policy = replace(base, batching=bmethod, routing=rmethod)
+        wave_policy = _policy(base, bmethod, rmethod)
         for wave, wave_orders in waves.items():
             labels = {"layout": lname, "slotting": sname, "batching": bmethod,
                       "routing": rmethod, "cart": cname, "wave": wave}  # fmt: skip

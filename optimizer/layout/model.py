@@ -285,6 +285,11 @@ class Layout:
             out["cells_per_block"] = self.aisles.cells
         return out
 
+    def __repr__(self) -> str:
+        width, depth = self.extent
+        return (f"Layout({self.name!r}, {self.kind}, {len(self.slots):,} slots, "
+                f"{width:,.1f} m x {depth:,.1f} m, content_hash={self.version!r})")  # fmt: skip
+
     def _repr_html_(self) -> str:
         """A short summary for Jupyter: sizes, depots and content hash, no arrays."""
         d = self.to_dict()

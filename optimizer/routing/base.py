@@ -173,6 +173,10 @@ class Route:
                          "x": x, "y": y, "distance_m": walked, "leg_m": leg})  # fmt: skip
         return pd.DataFrame(rows)
 
+    def __repr__(self) -> str:
+        return (f"Route({len(self.stops)} stops, {self.distance:,.1f} m, {self.method!r}, "
+                f"optimal={self.optimal}, {self.start!r} -> {self.end!r})")  # fmt: skip
+
     def _repr_html_(self) -> str:
         """A short summary for Jupyter: distance, method, stops (the first few)."""
         shown = ", ".join(self.stops[:6]) + (", ..." if len(self.stops) > 6 else "")

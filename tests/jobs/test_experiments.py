@@ -129,3 +129,13 @@ def test_pick_list_curve_routes_distinct_slots(single_block: Layout) -> None:
     assert (one > 0).all() and (curve["method"] == "exact").all()
     with pytest.raises(PickoptError, match="does not fit"):
         pick_list_curve([single_block], [901])
+
+
+def test_an_effort_applies_where_a_method_has_a_budget(single_block: Layout) -> None:
+    """A policy's effort budgets the searches and is left out for fixed methods
+    (FCFS has no budget) instead of failing the grid."""
+    orders = random_wave(single_block, 10, np.random.default_rng(9))
+    frame = run_experiments([single_block], orders, slottings={"bins": Slotting.identity},
+                            batching=["fcfs", "auto"], policy=WavePolicy(effort=5),
+                            progress=False)  # fmt: skip
+    assert frame["batching_method"].tolist() == ["fcfs", "alns"]
