@@ -234,6 +234,7 @@ def _label_aisles(ax: Axes, racks: _Racks, points_per_m: float) -> None:
     for k, (name, (tip, d)) in enumerate(racks.aisles.items()):
         if k % step:
             continue
+        align: dict[str, Any]
         if abs(d[1]) > abs(d[0]):  # a vertical aisle: the name reads upwards from its end
             align = {"ha": "center", "va": "bottom" if d[1] > 0 else "top", "rotation": 90}
         else:
