@@ -218,7 +218,9 @@ def run_experiments(
         Also score one order per tour and FCFS (the ``saving_vs_*`` columns).
     executor
         Where the scenarios run (:func:`optimizer.executors.make_executor`);
-        default in this process, with a ``tqdm.auto`` progress bar.
+        default in this process, with a ``tqdm.auto`` progress bar. Other
+        executors draw their own bar when made with ``progress=True``
+        (results come back in task order either way).
     progress
         Show the progress bar (``None``: the ``tqdm`` default).
 
