@@ -4,8 +4,8 @@ per-slot heatmaps and the KPIs of an experiment.
 Pictures take the objects they draw, as PyVRP's ``plot_solution`` does:
 :func:`plot_route` takes a :class:`~optimizer.routing.Route`, and
 :func:`plot_wave` any tours that have a route and orders (a wave plan's
-batches), so this module imports only the layout, distance and routing
-layers. :func:`plot_kpis` takes a data frame (the experiments frame) by its
+batches), so this module imports only the layout and routing layers (and
+the errors). :func:`plot_kpis` takes a data frame (the experiments frame) by its
 methods and never imports pandas.
 
 - :func:`plot_layout`: racks (one cell per slot, on its side of the aisle),
