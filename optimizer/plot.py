@@ -161,38 +161,44 @@ def _spacing(layout: Layout, groups: dict[tuple[object, ...], list[int]]) -> flo
     return float(np.median(gaps)) if gaps else 3.0
 
 
-@lru_cache(maxsize=4)  # a figure of several panels draws one layout many times
-def _racks(layout: Layout) -> _Racks:
-    """Rack cells of every slot: L on the left, R on the right of its aisle as
-    one walks it from its first cell to its last."""
+def _aisle_runs(layout: Layout) -> tuple[dict[int, np.ndarray], float, float]:
+    """Each pick node's aisle direction (from the aisle's first cell to its last),
+    the aisle spacing and the cell length, metres."""
     groups: dict[tuple[object, ...], list[int]] = {}
     for k, s in enumerate(layout.slots):
-        members = groups.setdefault(_aisle_key(layout, k), [])
-        if not members or members[-1] != s.node:
-            members.append(s.node)
-    for key, members in groups.items():
-        groups[key] = list(dict.fromkeys(members))
-    spacing = _spacing(layout, groups)
+        groups.setdefault(_aisle_key(layout, k), []).append(s.node)
+    groups = {key: list(dict.fromkeys(members)) for key, members in groups.items()}
     direction: dict[int, np.ndarray] = {}
     steps = []
     for members in groups.values():
         xy = layout.xy[np.asarray(members, dtype=np.int64)]
         d = xy[-1] - xy[0] if len(members) > 1 else np.array([0.0, 1.0])
         d = d / (np.hypot(*d) or 1.0)
-        for n in members:
-            direction[n] = d
+        direction.update(dict.fromkeys(members, d))
         if len(members) > 1:
             steps.append(float(np.median(np.hypot(*np.diff(xy, axis=0).T))))
-    step = float(np.median(steps)) if steps else 1.0
+    return direction, _spacing(layout, groups), float(np.median(steps)) if steps else 1.0
+
+
+def _slot_cells(layout: Layout, direction: dict[int, np.ndarray], spacing: float, step: float
+                ) -> np.ndarray:  # fmt: skip
+    """A 4 x 2 polygon per slot: L left of its aisle, R right, between the aisle's
+    walkway and the middle of the rack row."""
     inner, outer, half = 0.2 * spacing, 0.48 * spacing, 0.46 * step
     cells = np.empty((len(layout.slots), 4, 2))
     for k, s in enumerate(layout.slots):
         d = direction[s.node]
-        left = np.array([-d[1], d[0]])
-        side = -1.0 if s.side == "R" else 1.0
+        left = np.array([-d[1], d[0]]) * (-1.0 if s.side == "R" else 1.0)
         c = layout.xy[s.node]
-        a, b = c + side * inner * left, c + side * outer * left
+        a, b = c + inner * left, c + outer * left
         cells[k] = [a - half * d, a + half * d, b + half * d, b - half * d]
+    return cells
+
+
+def _label_points(layout: Layout, direction: dict[int, np.ndarray], step: float
+                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """Aisle name (the bin codes' prefix) -> (where its label starts, aisle direction):
+    just past the cross-aisle at the aisle's far end."""
     far: dict[str, tuple[int, np.ndarray]] = {}
     for s in layout.slots:
         if s.aisle is None:
@@ -204,13 +210,20 @@ def _racks(layout: Layout) -> _Racks:
     for u, v in layout.edges.tolist():
         neighbours.setdefault(u, []).append(v)
         neighbours.setdefault(v, []).append(u)
-    labels: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    labels = {}
     for name, (node, d) in far.items():
-        # past the aisle's end node (a cross-aisle), by about two cells
         ahead = [float((layout.xy[w] - layout.xy[node]) @ d) for w in neighbours.get(node, [])]
-        gap = max([a for a in ahead if a > 0], default=step)
+        gap = max([a for a in ahead if a > 0], default=step)  # to the cross-aisle beyond
         labels[name] = (layout.xy[node] + d * (gap + 0.6 * step), d)
-    return _Racks(cells, labels, spacing)
+    return labels
+
+
+@lru_cache(maxsize=4)  # a figure of several panels draws one layout many times
+def _racks(layout: Layout) -> _Racks:
+    """Rack cells and aisle label points of a layout."""
+    direction, spacing, step = _aisle_runs(layout)
+    cells = _slot_cells(layout, direction, spacing, step)
+    return _Racks(cells, _label_points(layout, direction, step), spacing)
 
 
 def _points_per_m(ax: Axes, span_x: float, span_y: float) -> float:
