@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo warmup test lint bench compare fuzz load clean
+.PHONY: demo warmup test lint bench compare fuzz load figures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ fuzz: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python benches/load_service.py
+
+# The notebooks' figures, written to notebooks/figures/ (the README shows two of
+# them), with more random pick lists per size than the test suite's quick run.
+figures: $(STAMP)
+	cd notebooks && PICKOPT_FIGURES=$(CURDIR)/notebooks/figures PICKOPT_SAMPLES=300 \
+		$(abspath $(BIN))/jupyter-execute --timeout=1200 \
+		compare_layouts.ipynb slotting_what_if.ipynb compare_policies.ipynb
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -33,8 +33,10 @@ from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, Slotting
 from optimizer.plot import plot_wave
 from optimizer.routing import Route, route
+from optimizer.values import summary_html
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
 
 __all__ = [
@@ -209,13 +211,64 @@ class WavePlan:
             "unassigned": [u.to_dict() for u in self.unassigned],
         }
 
-    def plot(self, n: int = 6) -> Axes:
-        """Small multiples of the first ``n`` tours (:func:`optimizer.plot.plot_wave`)."""
+    def plot(self, n: int = 6, *, which: Sequence[int] | None = None) -> Axes:
+        """Small multiples of the first ``n`` tours, or of the tours ``which`` (ids
+        as in :meth:`to_frame`), numbered by their pick lists
+        (:func:`optimizer.plot.plot_wave`)."""
         k = self.kpis
         title = f"{k.batches} tours, {k.total_distance_m:,.0f} m in all"
         if k.saving_vs_fcfs_pct is not None:
             title += f" ({k.saving_vs_fcfs_pct:.1f}% less than first come first served)"
-        return plot_wave(self.batches, n, title)
+        return plot_wave(self.batches, n, title, which=which)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The pick lists as one table: one row per pick step, and a last
+        ``"drop-off"`` row per tour for the walk back to the end depot.
+
+        Columns: ``tour`` (from 0, as :meth:`plot`'s ``which``), ``step`` (the
+        pick list's sequence number, from 1), ``action``, ``bin``, ``sku``,
+        ``qty``, ``order_id``, ``tote``, ``distance_m`` (walked in the tour so
+        far) and ``leg_m`` (walked since the previous row). The legs add up
+        to the plan's total distance. Needs pandas.
+        """
+        import pandas as pd
+
+        rows: list[dict[str, Any]] = []
+        for t, b in enumerate(self.batches):
+            last = 0.0
+            for k, s in enumerate(b.steps, start=1):
+                rows.append({"tour": t, "step": k, "action": "pick", **asdict(s),
+                             "leg_m": s.distance_m - last})  # fmt: skip
+                last = s.distance_m
+            rows.append({"tour": t, "step": len(b.steps) + 1, "action": "drop-off",
+                         "bin": None, "sku": None, "qty": 0, "order_id": None, "tote": None,
+                         "distance_m": b.distance, "leg_m": b.distance - last})  # fmt: skip
+        columns = ["tour", "step", "action", "bin", "sku", "qty", "order_id", "tote",
+                   "distance_m", "leg_m"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (
+            f"WavePlan({k.batches} tours, {k.total_distance_m:,.1f} m, "
+            f"{k.assigned_orders} orders planned, {k.unassigned_orders} unassigned)"
+        )
+
+    def _repr_html_(self) -> str:
+        """A short summary for Jupyter: the KPIs, no pick lists."""
+        k = self.kpis
+        fields = {"orders": f"{k.assigned_orders:,} planned, {k.unassigned_orders:,} unassigned",
+                  "tours": f"{k.batches:,}",
+                  "distance": f"{k.total_distance_m:,.1f} m ({k.distance_per_line_m:.1f} m/line)",
+                  "time": f"{k.total_time_s / 3600:,.2f} h",
+                  "methods": f"{k.batching_method} batching, "
+                             f"{'/'.join(k.routing_methods)} routing"}  # fmt: skip
+        if k.saving_vs_fcfs_pct is not None:
+            fields["saving"] = (
+                f"{k.saving_vs_fcfs_pct:.1f} % vs FCFS, "
+                f"{k.saving_vs_single_pct:.1f} % vs one order per tour"
+            )
+        return summary_html("WavePlan", fields)
 
 
 def _steps(

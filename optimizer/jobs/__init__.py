@@ -15,15 +15,27 @@
 
 Each takes an :class:`~optimizer.executors.Executor` (in-process, local
 processes or Ray): days, warehouses and waves are its tasks, and the
-results are the same, in the same order, wherever they ran.
 - :mod:`~optimizer.jobs.warmup`: :func:`warm_up`, every numba kernel into
   the cache ahead of use, behind ``pickopt warmup``.
+- :mod:`~optimizer.jobs.experiments`: :func:`run_experiments`, a grid of
+  layouts and policies over the same orders as a pandas DataFrame, and
+  the layout measures :func:`single_command_travel` and :func:`pick_list_curve`.
+
+Each fan-out takes an :class:`~optimizer.executors.Executor` (in-process,
+local processes or Ray): days, warehouses, waves and scenarios are its tasks,
+and the results are the same, in the same order, wherever they ran.
 
 Layering: jobs use the wave layer and slotting's core; only the CLI and the
 service import jobs.
 """
 
 from optimizer.jobs.backlog import BacklogPlan, plan_backlog
+from optimizer.jobs.experiments import (
+    pick_list_curve,
+    run_experiments,
+    saving_vs,
+    single_command_travel,
+)
 from optimizer.jobs.nightly import NightlyJob, NightlyResult, run_nightlies, run_nightly
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.jobs.warmup import KernelState, WarmUp, warm_up
@@ -42,4 +54,8 @@ __all__ = [
     "warm_up",
     "WarmUp",
     "KernelState",
+    "run_experiments",
+    "saving_vs",
+    "single_command_travel",
+    "pick_list_curve",
 ]

@@ -23,7 +23,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +37,9 @@ from optimizer.jobs.fanout import Site, share_site, warm_up
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.waves import WavePolicy, plan_wave
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ReplayReport", "replay", "history_orders", "REPLAY_POLICY"]
 
@@ -128,6 +131,18 @@ class ReplayReport:
         total.update({f"{n}_m": round(v, 1) for n, v in self.distance.items()})
         rows.append(total)
         return rows
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per day and slotting: ``day``, ``slotting``, ``orders``,
+        ``distance_m`` (tidy: the totals are ``groupby("slotting").sum()``). Needs pandas."""
+        import pandas as pd
+
+        rows = [
+            {"day": d, "slotting": n, "orders": self.orders_per_day[d], "distance_m": m[n]}
+            for d, m in ((d, self.per_day[d]) for d in self.days)
+            for n in self.names
+        ]
+        return pd.DataFrame(rows, columns=["day", "slotting", "orders", "distance_m"])
 
     def to_markdown(self, base: str | None = None) -> str:
         """Per-day table with a total row and, if ``base`` is given, savings against it."""

@@ -47,6 +47,7 @@ from optimizer.layout.spec import (
     parse_spec,
     read_spec,
 )
+from optimizer.values import summary_html
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -283,3 +284,20 @@ class Layout:
             out["blocks"] = self.aisles.n_blocks
             out["cells_per_block"] = self.aisles.cells
         return out
+
+    def __repr__(self) -> str:
+        width, depth = self.extent
+        return (f"Layout({self.name!r}, {self.kind}, {len(self.slots):,} slots, "
+                f"{width:,.1f} m x {depth:,.1f} m, content_hash={self.version!r})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A short summary for Jupyter: sizes, depots and content hash, no arrays."""
+        d = self.to_dict()
+        fields = {"kind": d["kind"], "slots": f"{d['slots']:,}",
+                  "pick nodes": f"{d['pick_nodes']:,}",
+                  "footprint": f"{d['width_m']:,.1f} m x {d['depth_m']:,.1f} m",
+                  "depots": ", ".join(d["depots"])}  # fmt: skip
+        if self.aisles is not None:
+            fields["aisles x blocks"] = f"{d['aisles']} x {d['blocks']}"
+        fields["content hash"] = d["content_hash"]
+        return summary_html(f"Layout {self.name!r}", fields)

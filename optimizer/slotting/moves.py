@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optimizer.batching.problem import DEFAULT_WALK_SPEED
 from optimizer.errors import PickoptError
@@ -39,6 +39,9 @@ from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from optimizer.slotting.assignment import Unslotted
 from optimizer.slotting.classes import Classes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Move",
@@ -245,6 +248,13 @@ class ReslotPlan:
             }
             for m in self.moves
         ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The moves as a data frame, one row per move (:meth:`to_rows`). Needs pandas."""
+        import pandas as pd
+
+        columns = ["step", "sku", "from_bin", "to_bin", "expected_gain_m", "kind"]
+        return pd.DataFrame(self.to_rows(), columns=columns)
 
 
 def apply_moves(

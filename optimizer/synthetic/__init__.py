@@ -7,7 +7,9 @@ and the service's warm-up draw their data from here.
   Wäscher setting) and :func:`large_wave` (a large Zipf wave for any layout);
 - :mod:`~optimizer.synthetic.history`: :func:`generate_history`, days of
   order lines with skewed, drifting, co-ordered demand, as a
-  :class:`History`.
+  :class:`History`;
+- :mod:`~optimizer.synthetic.layouts`: :func:`parallel_aisles` and
+  :func:`fishbone`, equal-capacity layouts built in code (and their specs).
 
 Every generator is deterministic for its seed.
 """
@@ -20,6 +22,12 @@ from optimizer.synthetic.instances import (
     henn_layout,
     large_wave,
 )
+from optimizer.synthetic.layouts import (
+    fishbone,
+    fishbone_spec,
+    parallel_aisles,
+    parallel_aisles_spec,
+)
 
 __all__ = [
     "henn_instance",
@@ -30,4 +38,8 @@ __all__ = [
     "generate_history",
     "DemandDrift",
     "History",
+    "parallel_aisles",
+    "parallel_aisles_spec",
+    "fishbone",
+    "fishbone_spec",
 ]
