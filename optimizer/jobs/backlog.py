@@ -18,7 +18,8 @@ from typing import Any
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.executors import Executor, InProcess, Shared, warm_worker
-from optimizer.jobs.fanout import Site, share_site, warm_up
+from optimizer.jobs.fanout import Site, share_site
+from optimizer.jobs.warmup import call_every_kernel
 from optimizer.layout import Layout
 from optimizer.orders import Order, Slotting
 from optimizer.waves import WavePlan, WavePolicy, plan_wave, release_waves
@@ -98,7 +99,7 @@ class WaveTask:
 
 def plan_wave_task(task: WaveTask) -> WavePlan:
     """Plan one released wave (what each worker runs)."""
-    warm_worker(warm_up)
+    warm_worker(call_every_kernel)
     site = task.site.get()
     slotting = next(iter(site.slottings.values()))
     return plan_wave(site.layout, slotting, task.orders, task.cart, task.policy,

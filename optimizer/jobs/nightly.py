@@ -73,8 +73,8 @@ from optimizer.jobs.curve import (
     holdout_factors,
     measure_prefix,
 )
-from optimizer.jobs.fanout import warm_up
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
+from optimizer.jobs.warmup import call_every_kernel
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from optimizer.slotting.assignment import SlotCosts, SlottingWarning, Unslotted, assign
@@ -336,7 +336,7 @@ class NightlyJob:
 
 def run_nightly_job(job: NightlyJob) -> NightlyResult:
     """Run one warehouse's nightly job (what each worker runs)."""
-    warm_worker(warm_up)
+    warm_worker(call_every_kernel)
     return run_nightly(job.layout, job.history, job.out, current=job.current, **job.options)
 
 

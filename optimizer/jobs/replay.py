@@ -33,7 +33,8 @@ from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.executors import Executor, InProcess, Shared, warm_worker
 from optimizer.io.history import HistoryError, HistoryReader, date_of, day_of
-from optimizer.jobs.fanout import Site, share_site, warm_up
+from optimizer.jobs.fanout import Site, share_site
+from optimizer.jobs.warmup import call_every_kernel
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.waves import WavePolicy, plan_wave
@@ -283,7 +284,7 @@ class ReplayDay:
 
 def replay_day(task: ReplayDay) -> dict[str, tuple[float, int, int]]:
     """Plan one day under each slotting: name -> (metres, tours, unassigned orders)."""
-    warm_worker(warm_up)
+    warm_worker(call_every_kernel)
     site = task.site.get()
     walked: dict[str, tuple[float, int, int]] = {}
     for name in task.names:

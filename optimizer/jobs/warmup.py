@@ -28,7 +28,7 @@ from optimizer.routing import warm_up as warm_up_routing
 from optimizer.routing.exact.states import cache_dir
 from optimizer.waves import plan_wave
 
-__all__ = ["KernelState", "WarmUp", "warm_up"]
+__all__ = ["KernelState", "WarmUp", "warm_up", "call_every_kernel"]
 
 #: Two blocks: the exact DP's cross-aisle cases, and enough slots for a wave.
 _SPEC: dict[str, Any] = {
@@ -119,8 +119,9 @@ class WarmUp:
         }
 
 
-def _first_calls() -> None:
-    """Call every kernel once, on a small warehouse."""
+def call_every_kernel(*, ortools: bool = False) -> None:
+    """Call every kernel once, on a small warehouse (what every worker does before its
+    first task); with ``ortools``, also load OR-Tools' solver with one small route."""
     warm_up_routing()  # class tables of 1 to 4 blocks; the local search's kernels
     layout = Layout.from_spec(_SPEC)
     oracle = DistanceOracle.for_layout(layout)
@@ -135,6 +136,8 @@ def _first_calls() -> None:
     route(layout, codes, method="local-search")  # constructions and the search
     orders = [Order(f"w{k}", (OrderLine(code),)) for k, code in enumerate(codes)]
     plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=4))  # DP lengths
+    if ortools:
+        route(layout, codes[:2], method="ortools", time_limit=0.05)
 
 
 def _state(kernel: Any) -> KernelState:
@@ -160,6 +163,6 @@ def warm_up() -> WarmUp:
     if not enabled():
         raise PickoptError("NUMBA_DISABLE_JIT is set: kernels run as Python, nothing to compile")
     t0 = time.perf_counter()
-    _first_calls()
+    call_every_kernel()
     seconds = time.perf_counter() - t0
     return WarmUp(tuple(_state(k) for k in kernels()), seconds, numba_cache_dir(), cache_dir())
