@@ -22,8 +22,10 @@ from optimizer.layout import Layout
 
 __all__ = ["layout_bytes", "oracle_bytes", "junctions", "SizedCache"]
 
-#: Python objects per slot (code, position, lookup tables), measured with tracemalloc.
-SLOT_BYTES = 300
+#: Per slot: the layout's slot columns (node, aisle, block, cell, side, level, zone, capacity).
+SLOT_BYTES = 48
+#: Per listed bin code (graph layouts): the string and its lookup entry.
+CODE_BYTES = 160
 #: Per node: the layout's arrays plus the oracle's six arrays and segment lists.
 NODE_BYTES = 184
 #: Per edge: the layout's arrays plus both directions of the sparse graph.
@@ -53,7 +55,8 @@ def oracle_bytes(layout: Layout) -> int:
 
 def layout_bytes(layout: Layout) -> int:
     """A compiled layout with its oracle, as a worker caches it."""
-    return SLOT_BYTES * len(layout.slots) + oracle_bytes(layout)
+    listed = layout.table.codes is not None
+    return (SLOT_BYTES + CODE_BYTES * listed) * len(layout.slots) + oracle_bytes(layout)
 
 
 class SizedCache(Generic[K, V]):
