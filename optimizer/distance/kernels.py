@@ -22,13 +22,13 @@ import numpy as np
 
 from optimizer._jit import jit
 from optimizer.distance.decompose import (
-    A,
-    B,
     OA,
     OB,
     ROOT,
     SEG,
     UP,
+    A,
+    B,
     lowest_common_ancestor,
 )
 from optimizer.distance.labels import label_distance
@@ -38,8 +38,7 @@ __all__ = ["junction_distance", "node_distance", "square_matrix", "rect_matrix",
 
 @jit
 def junction_distance(
-    x: int, y: int, table: np.ndarray, at: np.ndarray | None, hub: np.ndarray | None,
-    dist: np.ndarray | None,
+    x: int, y: int, table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> float:  # fmt: skip
     """Shortest distance of junctions ``x`` and ``y``, from ``table`` when the
     labels ``at``, ``hub``, ``dist`` are ``None``, else from the labels."""
@@ -51,8 +50,7 @@ def junction_distance(
 @jit
 def node_distance(
     u: int, v: int, ints: np.ndarray, floats: np.ndarray,
-    table: np.ndarray, at: np.ndarray | None, hub: np.ndarray | None,
-    dist: np.ndarray | None,
+    table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> float:  # fmt: skip
     """Shortest walking distance between nodes ``u`` and ``v``."""
     if ints[u, ROOT] == ints[v, ROOT]:
@@ -71,8 +69,7 @@ def node_distance(
 @jit
 def square_matrix(
     nodes: np.ndarray, ints: np.ndarray, floats: np.ndarray,
-    table: np.ndarray, at: np.ndarray | None, hub: np.ndarray | None,
-    dist: np.ndarray | None,
+    table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     """Symmetric k x k distance matrix of k nodes."""
     k = nodes.size
@@ -88,8 +85,7 @@ def square_matrix(
 @jit
 def rect_matrix(
     sources: np.ndarray, targets: np.ndarray, ints: np.ndarray, floats: np.ndarray,
-    table: np.ndarray, at: np.ndarray | None, hub: np.ndarray | None,
-    dist: np.ndarray | None,
+    table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     """k x l distance matrix from k nodes to l others."""
     out = np.empty((sources.size, targets.size))
@@ -102,8 +98,7 @@ def rect_matrix(
 @jit
 def pair_vector(
     sources: np.ndarray, targets: np.ndarray, ints: np.ndarray, floats: np.ndarray,
-    table: np.ndarray, at: np.ndarray | None, hub: np.ndarray | None,
-    dist: np.ndarray | None,
+    table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     """Distances of k node pairs, element by element."""
     out = np.empty(sources.size)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_array, csr_array
@@ -151,7 +152,7 @@ class DistanceOracle:
             labels = HubLabels.build(junction_graph, layout.xy[self._parts.junction_node])
         self._labels = labels
         # The kernels take the table and no labels, or labels and an empty table.
-        self._distances: tuple[np.ndarray | None, ...] = (
+        self._distances: tuple[Any, ...] = (
             (self._parts.ints, self._parts.floats, self._table, None, None, None)
             if self.mode == "table"
             else (self._parts.ints, self._parts.floats, self._table, labels.at, labels.hub,

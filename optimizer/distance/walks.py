@@ -15,8 +15,6 @@ import numpy as np
 
 from optimizer._jit import jit
 from optimizer.distance.decompose import (
-    A,
-    B,
     HOPS,
     OA,
     OB,
@@ -24,6 +22,8 @@ from optimizer.distance.decompose import (
     POS,
     ROOT,
     SEG,
+    A,
+    B,
     Decomposition,
     lowest_common_ancestor,
 )
@@ -42,8 +42,7 @@ def walk_tables(parts: Decomposition) -> tuple[np.ndarray, ...]:
 @jit
 def walk_kernel(
     pts: np.ndarray, ints: np.ndarray, floats: np.ndarray,
-    table: np.ndarray, at: np.ndarray | None, hub: np.ndarray | None,
-    dist: np.ndarray | None,
+    table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
     seg_a: np.ndarray, inner_at: np.ndarray, inner: np.ndarray, jnode: np.ndarray,
     hop_at: np.ndarray, hop_to: np.ndarray, hop_seg: np.ndarray, hop_length: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
@@ -68,8 +67,10 @@ def walk_kernel(
             out, m = _descend(out, m, v, top, ints)
             continue
         out, m = _climb(out, m, u, ru, ints)
-        out, m = _core_walk(out, m, ru, rv, ints, floats, table, at, hub, dist,
-                            seg_a, inner_at, inner, jnode, hop_at, hop_to, hop_seg, hop_length)  # fmt: skip
+        out, m = _core_walk(
+            out, m, ru, rv, ints, floats, table, at, hub, dist,
+            seg_a, inner_at, inner, jnode, hop_at, hop_to, hop_seg, hop_length,
+        )  # fmt: skip
         out, m = _descend(out, m, v, rv, ints)
     return out[:m]
 
@@ -101,8 +102,7 @@ def _descend(
 @jit
 def _core_walk(
     out: np.ndarray, m: int, u: int, v: int, ints: np.ndarray, floats: np.ndarray,
-    table: np.ndarray, at: np.ndarray | None, hub: np.ndarray | None,
-    dist: np.ndarray | None,
+    table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
     seg_a: np.ndarray, inner_at: np.ndarray, inner: np.ndarray, jnode: np.ndarray,
     hop_at: np.ndarray, hop_to: np.ndarray, hop_seg: np.ndarray, hop_length: np.ndarray,
 ) -> tuple[np.ndarray, int]:  # fmt: skip

@@ -101,7 +101,9 @@ def _parallel_aisles(spec: ParallelAislesSpec, name: str) -> CompiledLayout:
     pick_y = cross_y[:-1, None] + to_cell + np.arange(cells, dtype=np.float64) * cell_length
     xy_parts = [
         np.stack(np.broadcast_arrays(aisle_x[:, None], cross_y[None, :]), axis=-1).reshape(-1, 2),
-        np.stack(np.broadcast_arrays(aisle_x[:, None, None], pick_y[None]), axis=-1).reshape(-1, 2),
+        np.stack(np.broadcast_arrays(aisle_x[:, None, None], pick_y[None]), axis=-1).reshape(
+            -1, 2
+        ),
     ]
     kinds = [np.full(n_junctions, NODE_PLAIN, dtype=np.int8),
              np.full(pick_node.size, NODE_PICK, dtype=np.int8)]  # fmt: skip

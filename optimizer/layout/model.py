@@ -21,8 +21,7 @@ whose :meth:`Layout.from_spec` reads and compiles a spec <-
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
@@ -236,8 +235,7 @@ class Layout:
             if 0 <= key < len(table):
                 return int(key)
             raise UnknownSlotError(
-                f"slot index {key} is out of range for layout {self.name!r} "
-                f"({len(table)} slots)"
+                f"slot index {key} is out of range for layout {self.name!r} ({len(table)} slots)"
             )
         raise UnknownSlotError(
             f"unknown bin code {key!r} in layout {self.name!r}"

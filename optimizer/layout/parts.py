@@ -123,8 +123,9 @@ class SlotTable(Sequence[Slot]):
             side=column([None if s.side is None else side_of[s.side] for s in slots], np.int8),
             level=column([s.level for s in slots], np.int32),
             zone=column([None if s.zone is None else zone_of[s.zone] for s in slots], np.int32),
-            capacity=np.array([np.nan if s.capacity is None else s.capacity for s in slots],
-                              dtype=np.float64),  # fmt: skip
+            capacity=np.array(
+                [np.nan if s.capacity is None else s.capacity for s in slots], dtype=np.float64
+            ),  # fmt: skip
             side_names=side_names,
             zone_names=zone_names,
             codes=tuple(s.code for s in slots),
@@ -216,8 +217,12 @@ class SlotTable(Sequence[Slot]):
     @property
     def nbytes(self) -> int:
         """Memory of the columns, bytes (listed codes not counted)."""
-        return int(sum(getattr(self, f).nbytes for f in
-                       ("node", "aisle", "block", "cell", "side", "level", "zone", "capacity")))
+        return int(
+            sum(
+                getattr(self, f).nbytes
+                for f in ("node", "aisle", "block", "cell", "side", "level", "zone", "capacity")
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)

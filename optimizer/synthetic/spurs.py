@@ -55,7 +55,9 @@ def spur_spec(
         nodes.append({"id": len(nodes), "x": x, "y": y, "kind": kind})
         return len(nodes) - 1
 
-    cross = [[node(i * aisle_spacing, b * block) for i in range(aisles)] for b in range(blocks + 1)]
+    cross = [
+        [node(i * aisle_spacing, b * block) for i in range(aisles)] for b in range(blocks + 1)
+    ]
     for row in cross:
         edges.extend({"from": a, "to": b} for a, b in zip(row[:-1], row[1:], strict=True))
     wa, wc = max(2, len(str(aisles))), max(3, len(str(cells)))
@@ -71,8 +73,16 @@ def spur_spec(
                     face = node(x + dx, y, "pick")
                     edges.append({"from": centre, "to": face})
                     code = f"A{i + 1:0{wa}d}-B{b + 1}-{c + 1:0{wc}d}-{side}"
-                    slots.extend({"code": f"{code}-{lvl}", "node": face, "aisle": i + 1,
-                                  "side": side, "level": lvl} for lvl in range(1, levels + 1))  # fmt: skip
+                    slots.extend(
+                        {
+                            "code": f"{code}-{lvl}",
+                            "node": face,
+                            "aisle": i + 1,
+                            "side": side,
+                            "level": lvl,
+                        }
+                        for lvl in range(1, levels + 1)
+                    )
             walk.append(cross[b + 1][i])
             edges.extend({"from": a, "to": b} for a, b in zip(walk[:-1], walk[1:], strict=True))
     depot = node(0.0, -2.0, "depot")

@@ -32,14 +32,16 @@ def check_against_dijkstra(layout: Layout, oracle: DistanceOracle, seed: int) ->
     rng = np.random.default_rng(seed)
     sources = np.unique(np.r_[rng.integers(0, layout.n_nodes, 40), layout.depots[0].node])
     ref = dijkstra_rows(layout, sources)
-    np.testing.assert_allclose(oracle.between(sources, np.arange(layout.n_nodes)), ref,
-                               rtol=0, atol=ATOL)  # fmt: skip
+    np.testing.assert_allclose(
+        oracle.between(sources, np.arange(layout.n_nodes)), ref, rtol=0, atol=ATOL
+    )
     m = oracle.matrix(sources)
     np.testing.assert_allclose(m, ref[:, sources], rtol=0, atol=ATOL)
     np.testing.assert_array_equal(m, m.T)
     targets = rng.integers(0, layout.n_nodes, sources.size)
-    np.testing.assert_allclose(oracle.pairwise(sources, targets),
-                               ref[np.arange(sources.size), targets], rtol=0, atol=ATOL)  # fmt: skip
+    np.testing.assert_allclose(
+        oracle.pairwise(sources, targets), ref[np.arange(sources.size), targets], rtol=0, atol=ATOL
+    )
     lengths = {}
     for (a, b), w in zip(layout.edges.tolist(), layout.edge_length.tolist(), strict=True):
         lengths[(a, b)] = lengths[(b, a)] = w
@@ -54,21 +56,35 @@ def grid_spec(width: int, height: int, seed: int, dead_ends: int = 0) -> dict[st
     """A width x height grid of random edge lengths, with random dead-end
     chains hanging from random nodes: many junctions, no two paths alike."""
     rng = np.random.default_rng(seed)
-    nodes = [{"id": f"{i}-{j}", "x": float(i), "y": float(j)} for i in range(width)
-             for j in range(height)]  # fmt: skip
-    edges = [{"from": f"{i}-{j}", "to": f"{i + 1}-{j}", "length": float(rng.uniform(0.5, 2))}
-             for i in range(width - 1) for j in range(height)]  # fmt: skip
-    edges += [{"from": f"{i}-{j}", "to": f"{i}-{j + 1}", "length": float(rng.uniform(0.5, 2))}
-              for i in range(width) for j in range(height - 1)]  # fmt: skip
+    nodes = [
+        {"id": f"{i}-{j}", "x": float(i), "y": float(j)}
+        for i in range(width)
+        for j in range(height)
+    ]
+    edges = [
+        {"from": f"{i}-{j}", "to": f"{i + 1}-{j}", "length": float(rng.uniform(0.5, 2))}
+        for i in range(width - 1)
+        for j in range(height)
+    ]
+    edges += [
+        {"from": f"{i}-{j}", "to": f"{i}-{j + 1}", "length": float(rng.uniform(0.5, 2))}
+        for i in range(width)
+        for j in range(height - 1)
+    ]
     for k in range(dead_ends):
         prev = f"{rng.integers(width)}-{rng.integers(height)}"
         for q in range(int(rng.integers(1, 4))):
             nodes.append({"id": f"t{k}-{q}", "x": float(rng.uniform(0, width)), "y": -1.0 - q})
             edges.append({"from": prev, "to": f"t{k}-{q}", "length": float(rng.uniform(0.1, 1))})
             prev = f"t{k}-{q}"
-    return {"kind": "graph", "name": "grid", "nodes": nodes, "edges": edges,
-            "slots": [{"code": f"S{k}", "node": n["id"]} for k, n in enumerate(nodes[::3])],
-            "depots": [{"node": "0-0"}]}  # fmt: skip
+    return {
+        "kind": "graph",
+        "name": "grid",
+        "nodes": nodes,
+        "edges": edges,
+        "slots": [{"code": f"S{k}", "node": n["id"]} for k, n in enumerate(nodes[::3])],
+        "depots": [{"node": "0-0"}],
+    }
 
 
 @pytest.mark.parametrize("max_junctions", [MAX_JUNCTIONS, 0])
@@ -107,9 +123,13 @@ def test_a_deep_tree_is_all_one_root() -> None:
     nodes += [{"id": f"f{i}", "x": float(i), "y": 1.0} for i in range(n)]
     edges = [{"from": f"p{i}", "to": f"p{i + 1}"} for i in range(n - 1)]
     edges += [{"from": f"p{i}", "to": f"f{i}", "length": 0.5 + (i % 3)} for i in range(n)]
-    spec = {"kind": "graph", "nodes": nodes, "edges": edges,
-            "slots": [{"code": f"S{i}", "node": f"f{i}"} for i in range(n)],
-            "depots": [{"node": "p150"}]}  # fmt: skip
+    spec = {
+        "kind": "graph",
+        "nodes": nodes,
+        "edges": edges,
+        "slots": [{"code": f"S{i}", "node": f"f{i}"} for i in range(n)],
+        "depots": [{"node": "p150"}],
+    }
     layout = Layout.from_spec(spec)
     oracle = DistanceOracle(layout)
     assert oracle.n_junctions == 1
@@ -129,7 +149,9 @@ def test_dissection_order_is_a_permutation() -> None:
     """The order ranks every junction exactly once."""
     layout = Layout.from_spec(grid_spec(9, 6, seed=0))
     u, v = layout.edges[:, 0], layout.edges[:, 1]
-    g = csr_matrix((np.r_[layout.edge_length, layout.edge_length], (np.r_[u, v], np.r_[v, u])),
-                   shape=(layout.n_nodes,) * 2)  # fmt: skip
+    g = csr_matrix(
+        (np.r_[layout.edge_length, layout.edge_length], (np.r_[u, v], np.r_[v, u])),
+        shape=(layout.n_nodes,) * 2,
+    )
     order = dissection_order(g, layout.xy)
     assert sorted(order.tolist()) == list(range(layout.n_nodes))

@@ -68,9 +68,20 @@ def test_table_acts_as_the_tuple_of_slots(name: str) -> None:
     assert (layout.nodes_of([s.code for s in slots[:5]]) == [s.node for s in slots[:5]]).all()
 
 
-@pytest.mark.parametrize("code", ["A1-B1-001-L-1", "A01-B1-1-L-1", "A01-B1-001-X-1",
-                                  "A01-B1-001-L-9", "A01-B2-001-L-1", "A00-B1-001-L-1",
-                                  "A01-B1-001-L-01", "A01-B1-001-L-1 ", "A٠1-B1-001-L-1"])  # fmt: skip
+@pytest.mark.parametrize(
+    "code",
+    [
+        "A1-B1-001-L-1",
+        "A01-B1-1-L-1",
+        "A01-B1-001-X-1",
+        "A01-B1-001-L-9",
+        "A01-B2-001-L-1",
+        "A00-B1-001-L-1",
+        "A01-B1-001-L-01",
+        "A01-B1-001-L-1 ",
+        "A٠1-B1-001-L-1",
+    ],
+)
 def test_codes_off_the_pattern_are_unknown(code: str) -> None:
     """A code that is not exactly one of the layout's (unpadded, other side,
     level or block, zero, extra characters, other digits) is not found."""
