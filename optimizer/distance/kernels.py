@@ -33,7 +33,15 @@ from optimizer.distance.decompose import (
 )
 from optimizer.distance.labels import label_distance
 
-__all__ = ["junction_distance", "node_distance", "square_matrix", "rect_matrix", "pair_vector"]
+__all__ = [
+    "junction_distance",
+    "core_distance",
+    "tree_distance",
+    "node_distance",
+    "square_matrix",
+    "rect_matrix",
+    "pair_vector",
+]
 
 
 @jit
@@ -48,22 +56,57 @@ def junction_distance(
 
 
 @jit
+def core_distance(
+    a1: int, b1: int, oa1: float, ob1: float, s1: int,
+    a2: int, b2: int, oa2: float, ob2: float, s2: int,
+    table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
+) -> float:  # fmt: skip
+    """Shortest distance between two core nodes described by their segments."""
+    d = abs(oa1 - oa2) if s1 == s2 else np.inf
+    d = min(d, oa1 + junction_distance(a1, a2, table, at, hub, dist) + oa2)
+    d = min(d, oa1 + junction_distance(a1, b2, table, at, hub, dist) + ob2)
+    d = min(d, ob1 + junction_distance(b1, a2, table, at, hub, dist) + oa2)
+    d = min(d, ob1 + junction_distance(b1, b2, table, at, hub, dist) + ob2)
+    return d
+
+
+@jit
+def tree_distance(u: int, v: int, ints: np.ndarray, floats: np.ndarray) -> float:
+    """Distance of two nodes of one hanging tree, through their lowest common ancestor."""
+    top = lowest_common_ancestor(u, v, ints)
+    return floats[u, UP] + floats[v, UP] - 2.0 * floats[top, UP]
+
+
+@jit
 def node_distance(
     u: int, v: int, ints: np.ndarray, floats: np.ndarray,
     table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> float:  # fmt: skip
     """Shortest walking distance between nodes ``u`` and ``v``."""
     if ints[u, ROOT] == ints[v, ROOT]:
-        lca = lowest_common_ancestor(u, v, ints)
-        return floats[u, UP] + floats[v, UP] - 2.0 * floats[lca, UP]
-    a1, b1, a2, b2 = ints[u, A], ints[u, B], ints[v, A], ints[v, B]
-    oa1, ob1, oa2, ob2 = floats[u, OA], floats[u, OB], floats[v, OA], floats[v, OB]
-    d = abs(oa1 - oa2) if ints[u, SEG] == ints[v, SEG] else np.inf
-    d = min(d, oa1 + junction_distance(a1, a2, table, at, hub, dist) + oa2)
-    d = min(d, oa1 + junction_distance(a1, b2, table, at, hub, dist) + ob2)
-    d = min(d, ob1 + junction_distance(b1, a2, table, at, hub, dist) + oa2)
-    d = min(d, ob1 + junction_distance(b1, b2, table, at, hub, dist) + ob2)
+        return tree_distance(u, v, ints, floats)
+    d = core_distance(
+        ints[u, A], ints[u, B], floats[u, OA], floats[u, OB], ints[u, SEG],
+        ints[v, A], ints[v, B], floats[v, OA], floats[v, OB], ints[v, SEG],
+        table, at, hub, dist,
+    )  # fmt: skip
     return d + floats[u, UP] + floats[v, UP]
+
+
+@jit
+def _gathered(
+    nodes: np.ndarray, ints: np.ndarray, floats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The columns of ``nodes`` as contiguous arrays, for the k^2 loops."""
+    k = nodes.size
+    a, b = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+    seg, root = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+    oa, ob, up = np.empty(k), np.empty(k), np.empty(k)
+    for p in range(k):
+        u = nodes[p]
+        a[p], b[p], seg[p], root[p] = ints[u, A], ints[u, B], ints[u, SEG], ints[u, ROOT]
+        oa[p], ob[p], up[p] = floats[u, OA], floats[u, OB], floats[u, UP]
+    return a, b, seg, root, oa, ob, up
 
 
 @jit
@@ -72,11 +115,18 @@ def square_matrix(
     table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     """Symmetric k x k distance matrix of k nodes."""
+    a, b, seg, root, oa, ob, up = _gathered(nodes, ints, floats)
     k = nodes.size
     out = np.zeros((k, k))
     for p in range(k):
         for q in range(p + 1, k):
-            d = node_distance(nodes[p], nodes[q], ints, floats, table, at, hub, dist)
+            if root[p] == root[q]:
+                d = tree_distance(nodes[p], nodes[q], ints, floats)
+            else:
+                d = core_distance(
+                    a[p], b[p], oa[p], ob[p], seg[p], a[q], b[q], oa[q], ob[q], seg[q],
+                    table, at, hub, dist,
+                ) + up[p] + up[q]  # fmt: skip
             out[p, q] = d
             out[q, p] = d
     return out
@@ -88,10 +138,18 @@ def rect_matrix(
     table: np.ndarray, at: np.ndarray, hub: np.ndarray, dist: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     """k x l distance matrix from k nodes to l others."""
+    a1, b1, s1, r1, oa1, ob1, up1 = _gathered(sources, ints, floats)
+    a2, b2, s2, r2, oa2, ob2, up2 = _gathered(targets, ints, floats)
     out = np.empty((sources.size, targets.size))
     for p in range(sources.size):
         for q in range(targets.size):
-            out[p, q] = node_distance(sources[p], targets[q], ints, floats, table, at, hub, dist)
+            if r1[p] == r2[q]:
+                out[p, q] = tree_distance(sources[p], targets[q], ints, floats)
+            else:
+                out[p, q] = core_distance(
+                    a1[p], b1[p], oa1[p], ob1[p], s1[p], a2[q], b2[q], oa2[q], ob2[q], s2[q],
+                    table, at, hub, dist,
+                ) + up1[p] + up2[q]  # fmt: skip
     return out
 
 

@@ -162,7 +162,7 @@ class DistanceOracle:
     @property
     def mode(self) -> str:
         """``"table"`` (all-pairs junction distances) or ``"labels"`` (hub labels)."""
-        return "table" if self._table.shape[0] or not self.n_junctions else "labels"
+        return "table" if self._table.shape[0] else "labels"
 
     # ---- queries --------------------------------------------------------------
     def _checked(self, nodes: Sequence[int] | np.ndarray) -> np.ndarray:

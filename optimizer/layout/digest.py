@@ -3,10 +3,11 @@ from columns.
 
 A version names a layout in stored jobs and uploads, so its bytes never
 change: one line ``code|node|zone|capacity|level`` per slot, ``None`` for
-what is missing, capacities as Python prints floats. A numba kernel writes
-those lines from the slot columns, a chunk of slots at a time, instead of a
-Python f-string per slot; the few distinct texts (sides, zones, capacities)
-are printed by Python once each.
+what is missing, capacities as Python prints floats. In a large layout a
+numba kernel writes those lines from the slot columns, a chunk of slots at a
+time, instead of a Python f-string per slot; the few distinct texts (sides,
+zones, capacities) are printed by Python once each. A small layout keeps the
+f-string: it is quicker than loading the kernel in a fresh process.
 
 Examples
 --------
@@ -25,21 +26,30 @@ import numpy as np
 from optimizer._jit import jit
 from optimizer.layout.parts import SlotTable
 
-__all__ = ["slot_lines", "digest_slots"]
+__all__ = ["slot_lines", "python_lines", "digest_slots"]
 
 CHUNK = 1 << 17  # slots per chunk: a few MB of text at a time
+KERNEL_FROM = 50_000  # slots; below, Python's f-strings take under about 0.1 s
 
 
 def digest_slots(table: SlotTable, h: hashlib._Hash) -> None:
     """Feed the version lines of every slot of ``table`` to the hash ``h``."""
+    if len(table) < KERNEL_FROM:
+        h.update(python_lines(table))
+        return
     texts = _Texts(table)
     for lo in range(0, len(table), CHUNK):
         h.update(texts.lines(lo, min(lo + CHUNK, len(table))))
 
 
 def slot_lines(table: SlotTable, lo: int, hi: int) -> bytes:
-    """The version lines of slots ``lo .. hi - 1``."""
+    """The version lines of slots ``lo .. hi - 1``, by the kernel."""
     return _Texts(table).lines(lo, hi)
+
+
+def python_lines(table: SlotTable) -> bytes:
+    """The version lines of every slot, by Python, as they were always written."""
+    return "".join(f"{s.code}|{s.node}|{s.zone}|{s.capacity}|{s.level}\n" for s in table).encode()
 
 
 class _Texts:

@@ -239,7 +239,7 @@ class Layout:
             )
         raise UnknownSlotError(
             f"unknown bin code {key!r} in layout {self.name!r}"
-            + suggest(str(key), table.all_codes())
+            + suggest(str(key), table.codes_near(str(key)))
         )
 
     def nodes_of(self, keys: Iterable[str | int]) -> np.ndarray:

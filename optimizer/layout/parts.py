@@ -192,6 +192,16 @@ class SlotTable(Sequence[Slot]):
         """Every bin code, in slot order."""
         return list(self.codes) if self.codes is not None else self._pattern_codes(0, len(self))
 
+    def codes_near(self, code: str) -> list[str]:
+        """Bin codes to suggest for an unknown ``code``: all of them, or in a large
+        parallel-aisle layout those of the aisle the code names (when it names one)."""
+        aisle = re.match(r"A0*(\d+)", code)
+        if self.shape is None or len(self) <= _MEMO_SIZE or aisle is None:
+            return self.all_codes()
+        per_aisle = len(self) // self.shape[0]
+        a = min(max(int(aisle[1]), 1), self.shape[0]) - 1
+        return self._pattern_codes(a * per_aisle, (a + 1) * per_aisle)
+
     def index_of(self, code: str) -> int | None:
         """The index of the slot with bin code ``code``, or ``None``."""
         found = self._index.get(code)  # listed codes: all; the pattern: recent ones

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from optimizer.errors import UnknownSlotError
 from optimizer.layout import Layout
-from optimizer.layout.digest import digest_slots
+from optimizer.layout.digest import digest_slots, python_lines, slot_lines
 from optimizer.layout.parts import Slot, SlotTable
 from tests.conftest import LAYOUTS, SHIPPED, pa_spec
 from tests.layout.conftest import graph_spec
@@ -46,9 +47,12 @@ def test_version_bytes_are_the_slot_by_slot_ones(name: str) -> None:
     """The columns give the same version lines, byte for byte, as the per-slot
     f-string of every earlier release (versions name stored layouts)."""
     layout = LAYOUTS_UNDER_TEST[name]()
+    expected = naive_lines(layout.slots)
+    assert slot_lines(layout.table, 0, len(layout.slots)) == expected  # the kernel
+    assert python_lines(layout.table) == expected
     h = hashlib.sha256()
     digest_slots(layout.table, h)
-    assert h.hexdigest() == hashlib.sha256(naive_lines(layout.slots)).hexdigest()
+    assert h.hexdigest() == hashlib.sha256(expected).hexdigest()
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS_UNDER_TEST))
@@ -111,3 +115,11 @@ def test_from_slots_keeps_every_field() -> None:
     """A table of hand-made slots gives them back equal."""
     slots = [Slot("a", 3, 0, 1, 2, 3, "L", 4, "z", 1.5), Slot("b", 4, 1)]
     assert list(SlotTable.from_slots(slots)) == slots
+
+
+def test_a_large_layout_suggests_from_the_aisle_named() -> None:
+    """An unknown code in a 120,000-slot layout is answered with the nearest code
+    of the aisle it names, without comparing it to every code."""
+    layout = Layout.from_spec(pa_spec(aisles=60, cells=500, levels=2))
+    with pytest.raises(UnknownSlotError, match="did you mean 'A42-B1-317-R-2'"):
+        layout.slot("A42-B1-317-R-7")
