@@ -1,7 +1,8 @@
 """Compare the distance oracle with scipy's Dijkstra on buildings of every size.
 
-One run over seven layouts: parallel-aisle warehouses of 10,000, 100,000 and
-1,000,000 slots, graph layouts whose pick faces are spurs (every aisle node
+One run over eight layouts: parallel-aisle warehouses of 10,000, 100,000 and
+1,000,000 slots (the last also in 20 blocks: 5,246 junctions, past the
+junction table's bound, so hub labels), graph layouts whose pick faces are spurs (every aisle node
 a branch, every pick node a dead end: the shape that used to turn every node
 into a junction) of 3,000, 30,000 and 100,000 slots
 (:func:`optimizer.synthetic.spurs.spur_spec`), and the shipped
@@ -67,6 +68,7 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "parallel 10k": lambda: parallel_spec(20, 1, 125, 2),
     "parallel 100k": lambda: parallel_spec(50, 4, 125, 2),
     "parallel 1M": lambda: parallel_spec(100, 5, 500, 2),
+    "parallel 1M, 20 blocks": lambda: parallel_spec(250, 20, 50, 2),
     "spurs 3k": lambda: spur_spec(15, 50, levels=2),
     "spurs 30k": lambda: spur_spec(50, 75, blocks=2, levels=2),
     "spurs 100k": lambda: spur_spec(100, 125, blocks=2, levels=2),
@@ -111,7 +113,7 @@ def scipy_graph(layout: Layout) -> csr_array:
 
 def measure(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     """Every figure of one layout."""
-    big = len(spec.get("slots", ())) > 50_000 or name == "parallel 1M"
+    big = len(spec.get("slots", ())) > 50_000 or name.startswith("parallel 1M")
     build_s = median_seconds(lambda: Layout.from_spec(spec), 3 if big else 5)
     layout, layout_peak = peak_bytes(lambda: Layout.from_spec(spec))
     t0 = time.perf_counter()

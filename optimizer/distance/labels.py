@@ -88,8 +88,8 @@ class HubLabels:
 def dissection_order(graph: csr_array, xy: np.ndarray) -> np.ndarray:
     """Nodes, most important first, by geometric nested dissection.
 
-    All parts of one level are cut at once: each part at the median of its
-    wider coordinate; the nodes with an edge across the cut, on the lower
+    All parts of one level are cut at once: each part at the median of x or
+    of y, whichever cuts fewer of its edges; the nodes with an edge across the cut, on the lower
     side, form that part's separator and take the next ranks; the rest go on
     as two parts. Nodes left alone end the order.
 
@@ -117,7 +117,7 @@ def dissection_order(graph: csr_array, xy: np.ndarray) -> np.ndarray:
         if active.size == 0:
             ranked.append(small[np.argsort(-degree[small], kind="stable")])
             break
-        side = _halves(part, active, xy)
+        side = _cheaper_cut(part, active, xy, frm, to)
         crossing = (part[frm] >= 0) & (part[frm] == part[to]) & (side[frm] != side[to])
         lower = np.where(side[frm] == 0, frm, to)[crossing]
         sep = np.unique(lower)
@@ -131,17 +131,30 @@ def dissection_order(graph: csr_array, xy: np.ndarray) -> np.ndarray:
     return order.astype(np.int64)
 
 
-def _halves(part: np.ndarray, active: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """0 or 1 per active node: the lower or upper half of its part along the
-    part's wider coordinate (ties split by position, so halves are even)."""
+def _cheaper_cut(
+    part: np.ndarray, active: np.ndarray, xy: np.ndarray, frm: np.ndarray, to: np.ndarray
+) -> np.ndarray:
+    """0 or 1 per active node: its half of its part, cut across x or across y,
+    whichever cuts fewer edges of the part (a long thin building is cut
+    across, where it has few junctions)."""
+    n_parts = int(part[active].max()) + 1
+    inside = (part[frm] >= 0) & (part[frm] == part[to])
+    sides, cut = [], []
+    for axis in (0, 1):
+        side = _halves(part, active, xy[:, axis])
+        crossing = inside & (side[frm] != side[to])
+        sides.append(side)
+        cut.append(np.bincount(part[frm][crossing], minlength=n_parts))
+    across_y = (cut[1] < cut[0])[np.maximum(part, 0)]
+    return np.where(across_y, sides[1], sides[0])
+
+
+def _halves(part: np.ndarray, active: np.ndarray, coord_all: np.ndarray) -> np.ndarray:
+    """0 or 1 per active node: the lower or upper half of its part along
+    ``coord_all`` (ties split by node, so halves are even)."""
     p = part[active]
     n_parts = int(p.max()) + 1
-    lo = np.full((n_parts, 2), np.inf)
-    hi = np.full((n_parts, 2), -np.inf)
-    np.minimum.at(lo, p, xy[active])
-    np.maximum.at(hi, p, xy[active])
-    axis = ((hi - lo)[:, 1] > (hi - lo)[:, 0]).astype(np.int64)[p]
-    coord = xy[active, axis]
+    coord = coord_all[active]
     order = np.lexsort((active, coord, p))
     counts = np.bincount(p, minlength=n_parts)
     start = np.concatenate([[0], np.cumsum(counts)[:-1]])
