@@ -101,6 +101,17 @@ class SlotTable(Sequence[Slot]):
         if self.codes is not None:
             self._index.update(zip(self.codes, range(len(self.codes)), strict=True))
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the slots looked up lately (workers get layouts by pickle)."""
+        state = dict(self.__dict__)
+        state["_memo"] = {}
+        if self.codes is None:
+            state["_index"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
     # ---- construction -------------------------------------------------------
     @classmethod
     def from_slots(cls, slots: Sequence[Slot]) -> SlotTable:

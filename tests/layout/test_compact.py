@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import pickle
 from typing import Any
 
 import pytest
@@ -123,3 +124,16 @@ def test_a_large_layout_suggests_from_the_aisle_named() -> None:
     layout = Layout.from_spec(pa_spec(aisles=60, cells=500, levels=2))
     with pytest.raises(UnknownSlotError, match="did you mean 'A42-B1-317-R-2'"):
         layout.slot("A42-B1-317-R-7")
+
+
+def test_a_pickled_layout_leaves_its_lookups_behind() -> None:
+    """Pickling (how workers receive layouts) keeps the slots, not the memo of
+    recently looked-up ones; the copy answers the same."""
+    layout = Layout.from_spec(pa_spec(aisles=20, cells=100))
+    for s in layout.slots[::7]:
+        layout.slot(s.code)
+    copy = pickle.loads(pickle.dumps(layout))
+    assert copy.version == layout.version and copy.slot("A07-B1-033-R-1") == layout.slot(
+        "A07-B1-033-R-1"
+    )
+    assert len(pickle.dumps(layout)) < 60 * len(layout.slots) + 20_000
