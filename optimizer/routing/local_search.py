@@ -82,7 +82,7 @@ References
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -140,18 +140,31 @@ def _reverse(walk: np.ndarray, pos: np.ndarray, i: int, j: int) -> None:
 
 @jit
 def _neighbour_lists(dist: np.ndarray, width: int) -> np.ndarray:
-    """``width`` nearest other rows of every row, nearest first (ties: lower row)."""
+    """``width`` nearest other rows of every row, nearest first (ties: lower row).
+
+    An insertion into a sorted list of ``width`` per row, rather than a full
+    sort of the row: the lists are short and most rows are rejected at once.
+    """
     n = dist.shape[0]
     out = np.empty((n, width), dtype=np.int64)
+    near = np.empty(width)
     for a in range(n):
-        order = np.argsort(dist[a], kind="mergesort")
         got = 0
-        for b in order:
-            if b != a:
-                out[a, got] = b
+        for b in range(n):
+            if b == a:
+                continue
+            d = dist[a, b]
+            if got == width and d >= near[width - 1]:
+                continue
+            i = got if got < width else width - 1
+            while i > 0 and near[i - 1] > d:  # strictly: equal distances keep row order
+                near[i] = near[i - 1]
+                out[a, i] = out[a, i - 1]
+                i -= 1
+            near[i] = d
+            out[a, i] = b
+            if got < width:
                 got += 1
-                if got == width:
-                    break
     return out
 
 
@@ -589,6 +602,36 @@ def _local_optimum(dist: np.ndarray, nbr: np.ndarray, walk: np.ndarray) -> float
     return _walk_cost(dist, walk)
 
 
+@jit
+def _length(dist: np.ndarray, kicks: int, patience: int, seed: int, exact_max: int) -> float:
+    """The length of the walk :func:`_solve` finds, in one compiled call (for
+    budgets of one chunk of kicks, which :func:`_solve` runs without a look at
+    the clock): Held-Karp up to ``exact_max`` picks, else the shorter
+    construction, its local optimum and up to ``kicks`` kicks."""
+    n = dist.shape[0]
+    k = n - 2
+    if k <= 2:
+        walk = np.arange(n)
+        if k == 2 and dist[0, 2] + dist[1, 3] < dist[0, 1] + dist[2, 3]:
+            walk[1], walk[2] = 2, 1
+        return _walk_cost(dist, walk)
+    if k <= exact_max:
+        return _walk_cost(dist, _held_karp_kernel(dist))
+    nbr = _neighbour_lists(dist, min(NEIGHBOURS, n - 1))
+    cur = _nearest_neighbour(dist)
+    other = _cheapest_insertion(dist)
+    if _walk_cost(dist, other) < _walk_cost(dist, cur):
+        cur = other
+    cost = _local_optimum(dist, nbr, cur)
+    if kicks == 0:
+        return cost
+    best = cur.copy()
+    costs = np.array([cost, cost])
+    state = np.array([seed % (_RNG_MOD - 1) + 1, 0, 0], dtype=np.int64)
+    _search(dist, nbr, cur, best, costs, state, kicks, patience, min(50, max(4, k // 2)))
+    return _walk_cost(dist, best)
+
+
 # ---- the driver ------------------------------------------------------------------------------
 def _check_matrix(dist: np.ndarray) -> np.ndarray:
     """``dist`` as a contiguous float64 matrix, checked."""
@@ -652,12 +695,17 @@ _HELD_KARP_DETAIL = {"initial": "held-karp", "kicks": 0, "improvements": 0,
 
 
 def _solve(
-    dist: np.ndarray, kicks: int, patience: int | None, seed: int, time_cap: float | None
+    dist: np.ndarray,
+    kicks: int,
+    patience: int | None,
+    seed: int,
+    time_cap: float | None,
+    held_karp_max: int = HELD_KARP_MAX,
 ) -> tuple[np.ndarray, float, dict[str, Any]]:
     """:func:`solve_matrix` on a matrix known to be good (the oracle's)."""
     n = dist.shape[0]
     k = n - 2
-    if k <= HELD_KARP_MAX:
+    if k <= held_karp_max:
         walk = _held_karp(dist)
         return walk, _walk_cost(dist, walk), dict(_HELD_KARP_DETAIL)
     nbr = _neighbour_lists(dist, min(NEIGHBOURS, n - 1))
@@ -713,17 +761,23 @@ class LocalSearchRouter:
         (30 picks about 6 per pick, 120 picks about 24), and LKH-3's time, the
         yardstick, grows faster than ``k^2``. With 0.2, ``auto`` stays within
         a few hundredths of a percent of LKH-3 on average from 30 to 120
-        picks (``benches/results/routing_everywhere_quick.md``).
+        picks (``benches/results/routing_everywhere.md``).
+    held_karp_max
+        Up to this many picks Held-Karp runs (proven optimal) instead of the
+        search; at most :data:`HELD_KARP_MAX`.
     """
 
     name: str = "local-search"
     kicks_per_pick: int = 100
     min_kicks: int = 100
     patience: float = 0.2
+    held_karp_max: int = HELD_KARP_MAX
 
     def __post_init__(self) -> None:
         if self.kicks_per_pick < 0 or self.min_kicks < 0:
             raise ValueError("kicks_per_pick < 0 or min_kicks < 0 not understood.")
+        if not 2 <= self.held_karp_max <= HELD_KARP_MAX:
+            raise ValueError(f"held_karp_max outside 2..{HELD_KARP_MAX} not understood.")
         if not self.patience > 0:
             raise ValueError("patience <= 0 not understood.")
 
@@ -740,7 +794,7 @@ class LocalSearchRouter:
     def _walk(self, problem: RoutingProblem) -> tuple[np.ndarray, float, dict[str, Any]]:
         kicks, patience = self.budget(int(problem.nodes.size))
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
-        return _solve(problem.matrix(), kicks, patience, problem.seed, cap)
+        return _solve(problem.matrix(), kicks, patience, problem.seed, cap, self.held_karp_max)
 
     def solve(self, problem: RoutingProblem) -> Tour:
         """Plan the walk: start depot, every pick node, end depot.
@@ -764,17 +818,22 @@ class LocalSearchRouter:
 
         ``problem.nodes`` need not be sorted or distinct.
         """
-        problem = replace(problem, nodes=np.unique(problem.nodes))
-        if problem.nodes.size == 0:
+        nodes = np.unique(problem.nodes)
+        if nodes.size == 0:
             return 0.0 if problem.closed else float(problem.oracle.matrix(
                 [problem.start, problem.end])[0, 1])  # fmt: skip
-        return self._walk(problem)[1]
+        kicks, patience = self.budget(int(nodes.size))
+        dist = problem.oracle.matrix(np.concatenate(([problem.start], nodes, [problem.end])))
+        if kicks <= _CHUNK:  # one chunk: _solve would not look at the clock; one call
+            return float(_length(dist, kicks, patience, problem.seed, self.held_karp_max))
+        cap = TIME_CAP if problem.time_limit is None else problem.time_limit
+        return _solve(dist, kicks, patience, problem.seed, cap, self.held_karp_max)[1]
 
 
 LOCAL_SEARCH = LocalSearchRouter()
 """The ``"local-search"`` router with the default work budget."""
 
-LOCAL_SEARCH_ESTIMATE = LocalSearchRouter(kicks_per_pick=1, min_kicks=5)
+LOCAL_SEARCH_ESTIMATE = LocalSearchRouter(kicks_per_pick=1, min_kicks=5, held_karp_max=10)
 """A cheap local search for scoring candidate batches off the exact DP's layouts:
 its tours stay within a fraction of a per cent of ``LOCAL_SEARCH``'s, where
 nearest neighbour is 6-10 % longer, for up to twice nearest neighbour's time
