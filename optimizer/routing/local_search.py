@@ -834,7 +834,8 @@ LOCAL_SEARCH = LocalSearchRouter()
 """The ``"local-search"`` router with the default work budget."""
 
 LOCAL_SEARCH_ESTIMATE = LocalSearchRouter(kicks_per_pick=1, min_kicks=5, held_karp_max=10)
-"""A cheap local search for scoring candidate batches off the exact DP's layouts:
-its tours stay within a fraction of a per cent of ``LOCAL_SEARCH``'s, where
-nearest neighbour is 6-10 % longer, for up to twice nearest neighbour's time
+"""A cheap local search for scoring candidate batches off the exact DP's layouts
+(Held-Karp up to 10 picks, then one kick per pick, all in one compiled call
+through :meth:`LocalSearchRouter.length`): its tours stay within a fraction of
+a per cent of ``LOCAL_SEARCH``'s, where nearest neighbour is 6-10 % longer
 (``benches/routing_estimate.py`` writes the figures)."""

@@ -94,6 +94,8 @@ def test_bad_parameters_are_refused() -> None:
         LocalSearchRouter(kicks_per_pick=-1)
     with pytest.raises(ValueError, match="patience"):
         LocalSearchRouter(patience=0.0)
+    with pytest.raises(ValueError, match="held_karp_max"):
+        LocalSearchRouter(held_karp_max=HELD_KARP_MAX + 1)
     with pytest.raises(RoutingError, match="kicks"):
         solve_matrix(euclidean(5, 0), kicks=-1)
 
@@ -320,3 +322,23 @@ def test_kernels_without_jit() -> None:
         expected, expected_length, detail = solve_matrix(dist, kicks=kicks, seed=seed)
         assert walk == expected.tolist() and done_kicks == detail["kicks"]
         assert length == pytest.approx(expected_length, abs=ATOL)
+
+
+def test_length_is_the_length_of_the_walk_solve_plans(layouts: dict[str, Layout]) -> None:
+    """``length()`` (one compiled call for small budgets, as batching scores)
+    equals the length of ``solve()``'s walk, for the batch-scoring estimate
+    (Held-Karp, then the search) and for the default budget, on the fishbone
+    and on open walks of a five-block warehouse; repeats in the nodes are fine."""
+    rng = np.random.default_rng(11)
+    fish = layouts["fishbone.json"]
+    blocks = many_blocks()
+    ends = [d.node for d in blocks.depots]
+    for router in (local_search.LOCAL_SEARCH_ESTIMATE, LOCAL_SEARCH):
+        for k in (1, 2, 3, 9, 10, 11, 13, 25, 40):
+            for layout, end in ((fish, fish.depots[0].node), (blocks, ends[1])):
+                nodes = rng.choice(layout.pick_nodes, k, replace=False)
+                problem = problem_of(layout, nodes, ends[0] if layout is blocks else end, end)
+                tour = router.solve(problem)
+                again = RoutingProblem(layout, problem.oracle, np.concatenate([nodes, nodes[:2]]),
+                                       problem.start, problem.end)  # fmt: skip
+                assert router.length(again) == pytest.approx(tour.length, abs=ATOL)
