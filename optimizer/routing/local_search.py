@@ -680,10 +680,10 @@ def solve_matrix(
     Examples
     --------
     >>> import numpy as np
-    >>> x = np.array([0.0, 3.0, 1.0, 2.0, 0.0])  # points on a line; the end is the start
-    >>> walk, length, _ = solve_matrix(np.abs(x[:, None] - x[None, :]), kicks=10)
-    >>> walk.tolist(), length
-    ([0, 2, 3, 1, 4], 6.0)
+    >>> x = np.array([0.0, 3.0, 1.0, 2.0, 4.0])  # points on a line, from 0 to 4
+    >>> walk, length, detail = solve_matrix(np.abs(x[:, None] - x[None, :]), kicks=10)
+    >>> walk.tolist(), length, detail["optimal"]
+    ([0, 2, 3, 1, 4], 4.0, True)
     """
     if kicks < 0 or (patience is not None and patience < 1):
         raise RoutingError("kicks must be >= 0 and patience >= 1")
