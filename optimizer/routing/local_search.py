@@ -305,9 +305,9 @@ def _held_karp_kernel(dist: np.ndarray) -> np.ndarray:
     full = (1 << k) - 1
     h = (k + 2) // 2
     ahead = _subset_table(dist, 0, h)
-    closed = True
-    for j in range(n):
-        if dist[0, j] != dist[n - 1, j]:
+    closed = True  # start and end rows equal up to rounding (the oracle's sums
+    for j in range(n):  # of a pair in either order can differ in the last bit)
+        if abs(dist[0, j] - dist[n - 1, j]) > _EPS:
             closed = False
             break
     back = ahead if closed else _subset_table(dist, n - 1, k + 1 - h)
