@@ -72,13 +72,18 @@ class WavePolicy:
         Work budget of the batching search (ALNS iterations for ``"auto"``,
         kicks for ``"local-search"``); ``None``: the method's default.
     time_limit
-        Wall-clock seconds that cap the batching; searches otherwise run
-        their fixed work budget, so that a seed gives the same plan on any
-        machine (``batch_orders`` reports when the cap fired).
+        One wall-clock safety cap, seconds, for the whole plan: the batching
+        and then the final routes, which get what the batching left. Both
+        run a budget counted in work (``effort``; the local search's kicks
+        per pick), so that a seed gives the same plan on any machine; the
+        cap only cuts them short on a machine far slower or busier than
+        intended, and the KPIs say so (``batching_capped``,
+        ``routes_capped``).
     route_time_limit
         Wall-clock safety cap per final route for search routers (the local
         search that ``"auto"`` runs off the exact DP's layouts is budgeted in
-        work); ``None``: the router's own cap.
+        work); ``None``: the router's own cap, or what is left of
+        ``time_limit``.
     """
 
     batching: str = "auto"
@@ -153,8 +158,10 @@ class WaveKpis:
     savings against them) are ``None`` when ``plan_wave`` was asked not to
     score them; they are routed with the plan's own routing method.
     ``batching_capped`` is True when the wall-clock safety cap
-    (``WavePolicy.time_limit``) cut the batching search short: only then can
-    the same wave and seed give another plan on a slower or busier machine.
+    (``WavePolicy.time_limit``) cut the batching search short, and
+    ``routes_capped`` when what it left cut a final route's search short:
+    only then can the same wave and seed give another plan on a slower or
+    busier machine.
     """
 
     orders: int
@@ -172,6 +179,7 @@ class WaveKpis:
     seconds: float = 0.0
     batching_seconds: float = 0.0
     batching_capped: bool = False
+    routes_capped: bool = False
     single_order_distance_m: float | None = None
     fcfs_distance_m: float | None = None
     saving_vs_single_pct: float | None = None
@@ -350,14 +358,17 @@ def plan_wave(
     )  # fmt: skip
     t_batch = time.perf_counter() - t0
     planned = []
+    routes_capped = False
     for b in result.batches:
         codes = [slotting.bin_of(sku) for o in b.orders for sku in o.skus]
         r = route(layout, codes, policy.routing, start, end, oracle=oracle,
-                  time_limit=policy.route_time_limit)  # fmt: skip
+                  time_limit=_route_cap(policy, t0))  # fmt: skip
+        routes_capped |= r.detail.get("stopped_by") == "time-cap"
         lines = sum(len(o.lines) for o in b.orders)
         planned.append(PlannedBatch(b, r, _steps(r, b, slotting, oracle),
                                     policy.tour_time(r.distance, lines)))  # fmt: skip
     kpis = _kpis(result, planned)
+    kpis["routes_capped"] = routes_capped
     if baselines and result.batches:
         batched = {o.id for b in result.batches for o in b.orders}
         arrival = [o for o in orders if o.id in batched]  # FCFS takes them as they came
@@ -367,6 +378,18 @@ def plan_wave(
     kpis["batching_seconds"] = round(t_batch, 4)
     kpis["batching_capped"] = bool(result.detail.get("timed_out", False))
     return WavePlan(planned, result.unassigned, WaveKpis(**kpis))
+
+
+_MIN_ROUTE_CAP_S = 1e-3  # a route whose plan is out of time still runs its first chunk
+
+
+def _route_cap(policy: WavePolicy, t0: float) -> float | None:
+    """The safety cap of one final route: ``route_time_limit``, or what is left
+    of the plan's ``time_limit`` (started at ``t0``), whichever is smaller."""
+    caps = [c for c in (policy.route_time_limit,) if c is not None]
+    if policy.time_limit is not None:
+        caps.append(max(_MIN_ROUTE_CAP_S, policy.time_limit - (time.perf_counter() - t0)))
+    return min(caps) if caps else None
 
 
 def _kpis(result: BatchingResult, planned: list[PlannedBatch]) -> dict[str, Any]:

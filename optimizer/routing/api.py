@@ -24,11 +24,13 @@ __all__ = [
     "choose_router",
     "tour_length",
     "warm_up",
+    "HELD_KARP_OVER_SWEEP",
 ]
 
 ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEARCH, ORTOOLS)}
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
 _HELD_KARP_FROM_BLOCKS = 4  # auto: from here Held-Karp beats the sweep on few picks
+HELD_KARP_OVER_SWEEP = 11  # ... up to this many picks (the sweep costs ~80 µs on 4 blocks)
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
@@ -38,13 +40,14 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     to :data:`~optimizer.routing.exact.MAX_BLOCKS` blocks, depots on
     cross-aisles), else the local search, which proves optimality itself for
     a few picks (Held-Karp) and otherwise does a fixed amount of work. With
-    four blocks and few picks Held-Karp is the cheaper of the two exact
-    methods (the sweep carries 2,956 classes per column), so it runs there.
+    four blocks and up to :data:`HELD_KARP_OVER_SWEEP` picks Held-Karp is the
+    cheaper of the two exact methods (the sweep carries 2,956 classes per
+    column), so it runs there.
     """
     if method == "auto":
         if EXACT.supports(problem) is None:
             geo = problem.layout.aisles
-            few = problem.nodes.size <= HELD_KARP_MAX
+            few = problem.nodes.size <= HELD_KARP_OVER_SWEEP
             if few and geo is not None and geo.n_blocks >= _HELD_KARP_FROM_BLOCKS:
                 return LOCAL_SEARCH, problem
             return EXACT, problem
@@ -90,8 +93,9 @@ def warm_up() -> None:
     (read from the disk cache or built; closed tours of 1 to 4 blocks) and
     the local search's compiled kernels. Call it once per worker process."""
     warm_exact()
-    points = np.arange(14.0)  # 12 picks on a line: above Held-Karp's range
-    solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)
+    for picks in (HELD_KARP_MAX, HELD_KARP_MAX + 2):  # Held-Karp, then the search
+        points = np.arange(picks + 2.0)
+        solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)
 
 
 def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str], list[int]]:

@@ -98,7 +98,9 @@ class Settings(BaseSettings):
         default=20, ge=0, description="work budget of batching searches (ALNS iterations)"
     )
     default_time_budget_s: float = Field(
-        default=2.0, gt=0, description="wall-clock safety cap of the batching search, seconds"
+        default=2.0,
+        gt=0,
+        description="wall-clock safety cap of a wave plan (batching and final routes), seconds",
     )
     max_time_budget_s: float = Field(default=10.0, gt=0)
     max_job_time_budget_s: float = Field(default=300.0, gt=0)
