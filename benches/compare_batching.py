@@ -61,6 +61,7 @@ from optimizer.batching import (
     Batcher,
     BatchingProblem,
     ColumnGeneration,
+    Hybrid,
     TourCost,
     batches_of,
     prepare,
@@ -80,9 +81,12 @@ ORDER_FILE = re.compile(r"(\d+)[sl]-(\d+)-(\d+)-(\d+)")
 QUALITY_ITERATIONS, QUALITY_SELECTION = 10_000, 1.0
 THRESHOLDS = (2.0, 1.0, 0.5, 0.1)
 GOALS = {"auto": (0.5, 2.0, 1.0), "quality": (0.1, None, 10.0),  # mean %, worst %, seconds
-         "columns": (0.5, 2.0, 1.0), "columns-quality": (0.1, None, 10.0)}  # fmt: skip
+         "columns": (0.5, 2.0, 1.0), "columns-quality": (0.1, None, 10.0),
+         "hybrid": (0.5, 2.0, 1.0), "hybrid-quality": (0.1, None, 10.0)}  # fmt: skip
 #: The column generation's quality setting.
 COLUMNS_QUALITY = {"rounds": 30, "beam": 3, "branch": 8, "dive_rounds": 5, "work": 1.0}
+#: The hybrid's quality setting: that column generation, then ALNS iterations and selection.
+HYBRID_QUALITY_ITERATIONS, HYBRID_QUALITY_SELECTION = 3_000, 1.0
 
 #: Method name -> the batcher that runs it.
 METHODS: dict[str, Batcher] = {
@@ -94,6 +98,12 @@ METHODS: dict[str, Batcher] = {
     "quality": ALNS(iterations=QUALITY_ITERATIONS, selection_work=QUALITY_SELECTION),
     "columns": ColumnGeneration(),
     "columns-quality": ColumnGeneration(**COLUMNS_QUALITY),  # type: ignore[arg-type]
+    "hybrid": Hybrid(),
+    "hybrid-quality": Hybrid(
+        ColumnGeneration(**COLUMNS_QUALITY),  # type: ignore[arg-type]
+        HYBRID_QUALITY_ITERATIONS,
+        HYBRID_QUALITY_SELECTION,
+    ),
 }
 LABELS = {
     "fcfs": "FCFS",
@@ -106,6 +116,9 @@ LABELS = {
     "columns-quality": "columns quality (`ColumnGeneration("
     + ", ".join(f"{k}={v}" for k, v in COLUMNS_QUALITY.items())
     + ")`)",
+    "hybrid": "hybrid (`Hybrid()`: columns, then 1,000 ALNS it.)",
+    "hybrid-quality": "hybrid quality (columns quality, then "
+    f"{HYBRID_QUALITY_ITERATIONS:,} ALNS it., selection {HYBRID_QUALITY_SELECTION:g})",
 }
 
 
@@ -203,6 +216,7 @@ def warm_up() -> None:
         solve(problem, method)
     ALNS(iterations=50).run(fresh(problem))
     ColumnGeneration(rounds=2).run(fresh(problem))
+    Hybrid(ColumnGeneration(rounds=2), iterations=50).run(fresh(problem))
 
 
 def run_instance(inst: Instance, methods: list[str]) -> dict[str, Any]:
@@ -363,7 +377,7 @@ def report(r: dict[str, Any]) -> str:
             for m in methods
         ]
         lines.append(f"| {name} | {s['instances']} | " + " | ".join(cells) + " |")
-    alns = [m for m in methods if m in ("auto", "quality")]
+    alns = [m for m in methods if m in ("auto", "quality", "hybrid", "hybrid-quality")]
     if alns:
         lines += [
             "",
