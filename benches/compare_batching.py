@@ -22,8 +22,10 @@ DP. Methods: ``fcfs``, ``seed`` (best of 6 rules), ``savings`` (C&W ii),
 ``local-search`` (the previous default, ``LocalSearch()``), ``auto`` (what
 ``batch_orders`` runs: ``ALNS()``), ``quality`` (``ALNS(iterations=
 QUALITY_ITERATIONS, selection_work=QUALITY_SELECTION)``), ``columns``
-(``ColumnGeneration()``) and ``columns-quality`` (``COLUMNS_QUALITY``). For the two ALNS
-settings the report splits what the parts buy (start, search, selection),
+(``ColumnGeneration()``), ``columns-quality`` (``COLUMNS_QUALITY``), ``hybrid``
+(``Hybrid()``: the column generation, then the ALNS over its pool) and
+``hybrid-quality`` (``COLUMNS_QUALITY``, then ``HYBRID_QUALITY_ITERATIONS``). For the
+ALNS and hybrid settings the report splits what the parts buy (start, search, selection),
 counts the pools proven optimal by the selection, and gives the time each
 needed to reach 2 / 1 / 0.5 / 0.1 % above the best known (from the
 methods' traces of new best totals).
@@ -193,14 +195,17 @@ def fresh(problem: BatchingProblem) -> BatchingProblem:
 def solve(problem: BatchingProblem, method: str) -> dict[str, Any]:
     """Run ``method`` on a fresh copy of ``problem``; check and score on ``problem``."""
     work = fresh(problem)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = METHODS[method].run(work, seed=0)
     seconds = time.perf_counter() - t0
+    # CPU time of this process: what the method costs when the machine is shared.
+    cpu = time.process_time() - c0
     batches_of(problem, result.groups)  # every order exactly once, every batch fits the cart
     return {
         "distance": problem.total(result.groups),
         "batches": len(result.groups),
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "evaluations": work.cost.evaluations,
         "detail": result.detail,
         "trace": [list(t) for t in result.trace],
@@ -277,6 +282,7 @@ def summarise(rows: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
                 "at_best": sum(x["gap_pct"] <= 1e-9 for x in f),
                 "mean_seconds": statistics.fmean(x["seconds"] for x in f),
                 "max_seconds": max(x["seconds"] for x in f),
+                "mean_cpu_seconds": statistics.fmean(x["cpu_seconds"] for x in f),
             }
             if all("search_total" in x["detail"] for x in f):
                 ref = [r["reference_value"] for r in members]
@@ -357,7 +363,9 @@ def report(r: dict[str, Any]) -> str:
                                s["worst_gap_pct"] <= worst))  # fmt: skip
             time_goal = "mean" if worst is not None else "max"
             t = s["mean_seconds"] if worst is not None else s["max_seconds"]
-            checks.append((f"{time_goal} time <= {secs:g} s per instance", fmt_s(t), t <= secs))
+            checks.append((f"{time_goal} time <= {secs:g} s per instance",
+                           f"{fmt_s(t)} (mean CPU {fmt_s(s['mean_cpu_seconds'])})",
+                           t <= secs))  # fmt: skip
             for goal, value, ok in checks:
                 lines.append(f"| {m} | {goal} | {value} | {'met' if ok else '**missed**'} |")
         lines.append("")
