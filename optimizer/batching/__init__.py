@@ -20,6 +20,10 @@ Methods (``batch_orders(..., method=...)``), one module each:
     relaxation by a beam search, a dive that fixes the batches the
     relaxation wants, a CP-SAT partition of the pool and a last descent.
     ``ColumnGeneration(rounds=...)`` sets its work budget.
+``"hybrid"``
+    The column generation, then the ALNS from its batching over a pool that
+    starts with its columns, one selection over both and a last descent.
+    ``Hybrid(ColumnGeneration(...), iterations=...)`` sets its work budget.
 ``"auto"``
     ``"alns"`` with its default budget; ``BatchingResult.method`` says what ran.
 
@@ -40,6 +44,7 @@ from optimizer.batching.base import (
 )
 from optimizer.batching.carts import Cart
 from optimizer.batching.columns import ColumnGeneration
+from optimizer.batching.hybrid import Hybrid
 from optimizer.batching.problem import (
     UNASSIGNED_CODES,
     BatchingProblem,
@@ -61,6 +66,7 @@ __all__ = [
     "UNASSIGNED_CODES",
     "ALNS",
     "ColumnGeneration",
+    "Hybrid",
     "batch_orders",
     "choose_batcher",
     "prepare",

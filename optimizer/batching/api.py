@@ -10,6 +10,7 @@ from optimizer.batching.base import Batcher, BatchingResult, Budgeted, batches_o
 from optimizer.batching.carts import Cart
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.fcfs import FCFS
+from optimizer.batching.hybrid import Hybrid
 from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import prepare
 from optimizer.batching.savings import Savings
@@ -23,7 +24,15 @@ __all__ = ["BATCHERS", "METHODS", "AUTO", "choose_batcher", "batch_orders"]
 
 BATCHERS: dict[str, Batcher] = {
     b.name: b
-    for b in (FCFS(), SeedBatching(), Savings(), LocalSearch(), ALNS(), ColumnGeneration())
+    for b in (
+        FCFS(),
+        SeedBatching(),
+        Savings(),
+        LocalSearch(),
+        ALNS(),
+        ColumnGeneration(),
+        Hybrid(),
+    )
 }
 #: The method ``"auto"`` runs: the ALNS with its default work budget.
 AUTO = "alns"
