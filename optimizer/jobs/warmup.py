@@ -22,10 +22,12 @@ from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
+from optimizer.layout.digest import slot_lines
 from optimizer.orders import Order, OrderLine, Slotting
-from optimizer.routing import route
+from optimizer.routing import RoutingProblem, route
 from optimizer.routing import warm_up as warm_up_routing
 from optimizer.routing.exact.states import cache_dir
+from optimizer.routing.local_search import LOCAL_SEARCH_ESTIMATE
 from optimizer.waves import plan_wave
 
 __all__ = ["KernelState", "WarmUp", "warm_up", "call_every_kernel"]
@@ -131,6 +133,13 @@ def call_every_kernel(*, ortools: bool = False) -> None:
     oracle.between(nodes, nodes[:3])
     oracle.pairwise(nodes, nodes[::-1])
     oracle.walk_array(np.asarray(nodes, dtype=np.int64))
+    # Hub labels: the oracle's mode past MAX_JUNCTIONS junctions, forced here.
+    labels = DistanceOracle(layout, max_junctions=0)
+    labels.matrix(nodes)
+    labels.walk_array(np.asarray(nodes, dtype=np.int64))
+    slot_lines(layout.table, 0, len(layout.slots))  # the version kernel of big layouts
+    problem = RoutingProblem(layout, oracle, np.asarray(nodes, dtype=np.int64), nodes[0], nodes[0])
+    LOCAL_SEARCH_ESTIMATE.length(problem)  # batch scoring off the exact DP's layouts
     route(layout, codes[:6])  # the exact DP's route kernels
     route(layout, codes[:6], method="local-search")  # Held-Karp
     route(layout, codes, method="local-search")  # constructions and the search

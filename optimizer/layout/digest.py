@@ -23,7 +23,6 @@ import hashlib
 
 import numpy as np
 
-from optimizer._jit import jit
 from optimizer.layout.parts import SlotTable
 
 __all__ = ["slot_lines", "python_lines", "digest_slots"]
@@ -73,12 +72,15 @@ class _Texts:
             self.codes, self.codes_at = np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
 
     def lines(self, lo: int, hi: int) -> bytes:
+        # Imported here: building a small layout must not load numba.
+        from optimizer.layout.digest_kernels import write_lines
+
         t = self.table
         if t.codes is not None:
             codes, codes_at = _packed(t.codes[lo:hi])
         else:
             codes, codes_at = self.codes, self.codes_at
-        out = _write_lines(
+        out = write_lines(
             t.node[lo:hi], t.aisle[lo:hi], t.block[lo:hi], t.cell[lo:hi], t.side[lo:hi],
             t.level[lo:hi], t.zone[lo:hi], self.cap_index[lo:hi], codes, codes_at,
             self.names, self.names_at, self.zone_base, self.cap_base, t.widths[0], t.widths[1],
@@ -92,75 +94,3 @@ def _packed(texts: tuple[str, ...] | list[str]) -> tuple[np.ndarray, np.ndarray]
     at = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=at[1:])
     return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), at
-
-
-@jit
-def _write_lines(
-    node: np.ndarray, aisle: np.ndarray, block: np.ndarray, cell: np.ndarray, side: np.ndarray,
-    level: np.ndarray, zone: np.ndarray, cap: np.ndarray, codes: np.ndarray,
-    codes_at: np.ndarray, names: np.ndarray, names_at: np.ndarray, zone_base: int,
-    cap_base: int, wa: int, wc: int,
-) -> np.ndarray:  # fmt: skip
-    """``code|node|zone|capacity|level`` lines; codes listed (``codes_at`` has
-    one more entry than slots) or, if not, the parallel-aisle pattern."""
-    n = node.size
-    longest = 0
-    for k in range(names_at.size - 1):
-        longest = max(longest, names_at[k + 1] - names_at[k])
-    listed = codes_at.size == n + 1
-    out = np.empty(n * (3 * longest + 6 * 20 + 12) + codes.size, dtype=np.uint8)
-    m = 0
-    for i in range(n):
-        if listed:
-            for q in range(codes_at[i], codes_at[i + 1]):
-                out[m] = codes[q]
-                m += 1
-        else:
-            out[m] = 65  # "A"
-            m = _integer(out, m + 1, aisle[i], wa)
-            out[m], out[m + 1] = 45, 66  # "-B"
-            m = _integer(out, m + 2, block[i], 1)
-            out[m] = 45
-            m = _integer(out, m + 1, cell[i], wc)
-            out[m] = 45
-            m = _name(out, m + 1, names, names_at, side[i])
-            out[m] = 45
-            m = _integer(out, m + 1, level[i], 1)
-        out[m] = 124  # "|"
-        m = _integer(out, m + 1, node[i], 1)
-        out[m] = 124
-        m = _name(out, m + 1, names, names_at, zone_base + (zone[i] if zone[i] >= 0 else
-                                                           cap_base - 1 - zone_base))  # fmt: skip
-        out[m] = 124
-        m = _name(out, m + 1, names, names_at, cap_base + cap[i])
-        out[m] = 124
-        m = _integer(out, m + 1, level[i], 1)
-        out[m] = 10  # newline
-        m += 1
-    return out[:m]
-
-
-@jit
-def _name(out: np.ndarray, m: int, names: np.ndarray, names_at: np.ndarray, k: int) -> int:
-    for q in range(names_at[k], names_at[k + 1]):
-        out[m] = names[q]
-        m += 1
-    return m
-
-
-@jit
-def _integer(out: np.ndarray, m: int, value: int, width: int) -> int:
-    """``value`` in decimal, zero-padded to ``width``; ``None`` if negative."""
-    if value < 0:
-        out[m], out[m + 1], out[m + 2], out[m + 3] = 78, 111, 110, 101  # "None"
-        return m + 4
-    digits, v = 1, value
-    while v >= 10:
-        v //= 10
-        digits += 1
-    digits = max(digits, width)
-    v = value
-    for q in range(digits - 1, -1, -1):
-        out[m + q] = 48 + v % 10
-        v //= 10
-    return m + digits
