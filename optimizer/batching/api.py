@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from optimizer.batching.alns import ALNS
 from optimizer.batching.base import Batcher, BatchingResult, Budgeted, batches_of
+from optimizer.batching.bulk import BulkBatching
 from optimizer.batching.carts import Cart
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.fcfs import FCFS
@@ -19,14 +20,26 @@ from optimizer.errors import PickoptError, suggest
 from optimizer.layout import Layout
 from optimizer.orders import Order, Slotting
 
-__all__ = ["BATCHERS", "METHODS", "AUTO", "choose_batcher", "batch_orders"]
+__all__ = ["BATCHERS", "METHODS", "AUTO", "LARGE_WAVE", "choose_batcher", "batch_orders"]
 
 BATCHERS: dict[str, Batcher] = {
     b.name: b
-    for b in (FCFS(), SeedBatching(), Savings(), LocalSearch(), ALNS(), ColumnGeneration())
+    for b in (
+        FCFS(),
+        SeedBatching(),
+        Savings(),
+        LocalSearch(),
+        ALNS(),
+        ColumnGeneration(),
+        BulkBatching(),
+    )  # fmt: skip
 }
 #: The method ``"auto"`` runs: the ALNS with its default work budget.
 AUTO = "alns"
+#: Above this many orders ``"auto"`` runs ``"bulk"`` (its own fixed budget; ``effort``
+#: stays the ALNS's): the ALNS's iterations then touch a small share of the wave,
+#: while the bulk descent's cost per order stays flat.
+LARGE_WAVE = 2_000
 METHODS: tuple[str, ...] = ("auto", *BATCHERS)
 
 
@@ -132,6 +145,8 @@ def batch_orders(
         layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
         scoring=scoring, tour_penalty=tour_penalty,
     )  # fmt: skip
+    if method == "auto" and problem.size > LARGE_WAVE:
+        batcher = BATCHERS["bulk"]
     batching = batcher.run(problem, seed=seed, time_limit=time_limit) if problem.size else None
     batches = batches_of(problem, batching.groups) if batching else []
     return BatchingResult(batches, unassigned, batcher.name, problem.cost.method,
