@@ -20,8 +20,13 @@ Methods (``batch_orders(..., method=...)``), one module each:
     relaxation by a beam search, a dive that fixes the batches the
     relaxation wants, a CP-SAT partition of the pool and a last descent.
     ``ColumnGeneration(rounds=...)`` sets its work budget.
+``"bulk"``
+    For big waves: savings and a descent of moves and swaps in compiled
+    loops next to the exact DP's kernel, at a flat cost per order.
+    ``BulkBatching(evaluations=...)`` sets its work budget.
 ``"auto"``
-    ``"alns"`` with its default budget; ``BatchingResult.method`` says what ran.
+    ``"alns"`` with its default budget, ``"bulk"`` above ``LARGE_WAVE``
+    orders; ``BatchingResult.method`` says what ran.
 
 Every batch is scored with the exact routing DP where the layout allows, so
 methods compete on the distance pickers really walk. Each method is a

@@ -103,7 +103,9 @@ def batch_orders(
         What one tour can carry.
     method
         One of :data:`METHODS`, or a configured batcher such as
-        ``ALNS(iterations=20_000)`` (the quality setting).
+        ``ALNS(iterations=20_000)`` (the quality setting). ``"auto"`` runs
+        the ALNS, or ``"bulk"`` on waves of more than :data:`LARGE_WAVE`
+        orders.
     oracle
         Distances to reuse.
     start, end
@@ -111,8 +113,9 @@ def batch_orders(
     seed
         Random seed of the search; equal inputs give equal batches.
     effort
-        Work budget of a search (ALNS iterations, local-search kicks);
-        ``None``: the method's default.
+        Work budget of a search (ALNS iterations, local-search kicks, bulk
+        evaluations per order); ``None``: the method's default. For
+        ``"auto"`` it is the ALNS's; a big wave's ``"bulk"`` keeps its own.
     time_limit
         Wall-clock safety cap, seconds. Searches budget their work in
         iterations; ``result.detail["timed_out"]`` says if the cap fired

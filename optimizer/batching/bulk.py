@@ -41,6 +41,7 @@ from optimizer.batching.savings import CompiledWave, compiled_savings, groups_of
 
 __all__ = ["BulkBatching", "DEFAULT_EVALUATIONS"]
 
+TARGETS = 4  # batches of the nearest orders an order may move to or swap into
 DEFAULT_EVALUATIONS = 120  # descent's budget: tour evaluations per order
 
 
@@ -52,6 +53,8 @@ class BulkBatching:
     evaluations
         The descent's work budget in tour evaluations per order; ``None``:
         :data:`DEFAULT_EVALUATIONS`. 0 stops after the savings.
+    targets
+        Batches (those of an order's nearest orders) it may move to or swap into.
 
     Notes
     -----
@@ -75,14 +78,17 @@ class BulkBatching:
 
     name = "bulk"
 
-    def __init__(self, evaluations: int | None = None) -> None:
+    def __init__(self, evaluations: int | None = None, targets: int = TARGETS) -> None:
         if evaluations is not None and evaluations < 0:
             raise ValueError("evaluations < 0 not understood.")
+        if targets < 1:
+            raise ValueError("targets < 1 not understood.")
         self.evaluations = evaluations
+        self.targets = targets
 
     def with_effort(self, effort: int) -> BulkBatching:
         """The same method with a descent of ``effort`` tour evaluations per order."""
-        return BulkBatching(evaluations=effort)
+        return BulkBatching(evaluations=effort, targets=self.targets)
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
@@ -103,7 +109,7 @@ class BulkBatching:
             w = wave
             batch_of, spent, changes = descend(w.ptr, w.idx, w.loads, w.cap, w.near, batch_of,
                                                w.penalty, w.tab, w.fi, w.ff, w.n_nodes,
-                                               per_order * problem.size)  # fmt: skip
+                                               per_order * problem.size, self.targets)  # fmt: skip
             detail["evaluations"] = int(detail["evaluations"]) + int(spent)
         detail |= {"changes": int(changes), "compiled": True, "timed_out": timed_out}
         return Batching(groups_of(batch_of), detail)

@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 EPS = 1e-9
-TARGETS = 4  # batches of the nearest orders an order may move to or swap into
 
 
 @jit
@@ -319,6 +318,7 @@ def descend(
     ff: np.ndarray,
     n_nodes: int,
     budget: int,
+    targets: int,
 ) -> tuple[np.ndarray, int, int]:
     """Best-improvement moves and swaps of orders between nearby batches.
 
@@ -376,7 +376,7 @@ def descend(
                 continue
             seen[b] = o
             tried += 1
-            if tried > TARGETS:
+            if tried > targets:
                 break
             if gain[o] > -best and _fits(load, b, loads[o], cap):
                 k = _gather(head, nxt, b, -1, o, tmp)
