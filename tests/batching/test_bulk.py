@@ -86,7 +86,7 @@ def test_savings_leaves_no_two_batches_that_fit_one_cart(single_block: Layout) -
 
 def test_savings_without_the_exact_dp_runs_in_python(layouts: dict[str, Layout]) -> None:
     """Off the exact DP's layouts the Python savings and descent run instead."""
-    layout = layouts["fishbone"]
+    layout = layouts["fishbone.json"]
     orders = random_wave(layout, 60, np.random.default_rng(1))
     problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=20))
     assert problem.cost.kernel is None
