@@ -39,7 +39,7 @@ AUTO = "alns"
 #: Above this many orders ``"auto"`` runs ``"bulk"`` (its own fixed budget; ``effort``
 #: stays the ALNS's): the ALNS's iterations then touch a small share of the wave,
 #: while the bulk descent's cost per order stays flat.
-LARGE_WAVE = 2_000
+LARGE_WAVE = 500
 METHODS: tuple[str, ...] = ("auto", *BATCHERS)
 
 

@@ -41,8 +41,8 @@ from optimizer.batching.savings import CompiledWave, compiled_savings, groups_of
 
 __all__ = ["BulkBatching", "DEFAULT_EVALUATIONS"]
 
-TARGETS = 4  # batches of the nearest orders an order may move to or swap into
-DEFAULT_EVALUATIONS = 120  # descent's budget: tour evaluations per order
+TARGETS = 10  # batches of the nearest orders an order may move to or swap into
+DEFAULT_EVALUATIONS = 400  # descent's budget: tour evaluations per order
 
 
 class BulkBatching:

@@ -402,12 +402,15 @@ def descend(
                     if gain[o] + gain[r] > -best:
                         k = _gather(head, nxt, a, o, r, tmp)
                         d = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
-                        k = _gather(head, nxt, b, r, o, tmp)
-                        d += objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
-                        evals += 2
-                        d -= cost[a] + cost[b]
-                        if d < best:
-                            best, kind, target = d, 2, r
+                        d -= cost[a]
+                        evals += 1
+                        if d - gain[r] < best:  # else b's side cannot make up for it
+                            k = _gather(head, nxt, b, r, o, tmp)
+                            d += objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
+                            d -= cost[b]
+                            evals += 1
+                            if d < best:
+                                best, kind, target = d, 2, r
                 r = nxt[r]
         if kind == 0:
             continue
