@@ -190,6 +190,17 @@ def _contains(sorted_values: np.ndarray, v: int) -> bool:
 
 
 @jit
+def _nearest(cands: list[int], sums: np.ndarray, g: int, count: int) -> list[int]:
+    """The ``count`` groups of ``cands`` whose centroids are nearest group ``g``'s."""
+    x, y = sums[g, 0] / sums[g, 2], sums[g, 1] / sums[g, 2]
+    dist = np.empty(len(cands))
+    for j, c in enumerate(cands):
+        dist[j] = abs(sums[c, 0] / sums[c, 2] - x) + abs(sums[c, 1] / sums[c, 2] - y)
+    order = np.argsort(dist, kind="mergesort")
+    return [cands[order[j]] for j in range(count)]
+
+
+@jit
 def savings_merge(
     ptr: np.ndarray,
     idx: np.ndarray,
@@ -199,6 +210,9 @@ def savings_merge(
     rptr: np.ndarray,
     rval: np.ndarray,
     start: np.ndarray,
+    centroids: np.ndarray,
+    weights: np.ndarray,
+    offers: int,
     penalty: float,
     tab: np.ndarray,
     fi: np.ndarray,
@@ -210,7 +224,8 @@ def savings_merge(
     Each group's candidates are the groups of its orders' ``near`` lists;
     after a merge, also the groups whose orders name the merged orders
     (``rptr``/``rval``, the lists reversed), so a batch whose partner merged
-    away is offered the merged batch. A merged group gets a new id; heap
+    away is offered the merged batch; of those, the ``offers`` whose
+    centroids (of ``centroids`` weighted by ``weights``) are nearest. A merged group gets a new id; heap
     entries naming a merged-away id are skipped. Returns the batch of each
     order (ids ``0..count-1``), the number of merges made and the tours
     evaluated.
@@ -224,9 +239,13 @@ def savings_merge(
     load = np.zeros((cap_ids, cap.size))
     cost = np.zeros(cap_ids)
     batch_of = start.copy()
+    sums = np.zeros((cap_ids, 3))  # weighted centroid sums and weight of each group
     for o in range(n - 1, -1, -1):  # linked lists keep the input order
         _link(head, nxt, size, o, start[o])
         load[start[o]] += loads[o]
+        sums[start[o], 0] += weights[o] * centroids[o, 0]
+        sums[start[o], 1] += weights[o] * centroids[o, 1]
+        sums[start[o], 2] += weights[o]
     mark = np.zeros(n_nodes + 1, dtype=np.int64)
     buf = np.empty(n_nodes, dtype=np.int64)
     tmp = np.empty(n, dtype=np.int64)
@@ -269,6 +288,7 @@ def savings_merge(
             continue  # one side was merged away since this saving was computed
         _concat(head, nxt, size, a, b, new)
         load[new] = load[a] + load[b]
+        sums[new] = sums[a] + sums[b]
         k = _gather(head, nxt, new, -1, -1, tmp)
         cost[new] = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
         merges += 1
@@ -286,6 +306,8 @@ def savings_merge(
                 if c != new and seen[c] != new:
                     seen[c] = new
                     cands.append(c)
+        if len(cands) > offers:
+            cands = _nearest(cands, sums, new, offers)
         for c in sorted(cands):
             evals += _offer(heap, new, c, head, nxt, load, cost, cap, tmp, ptr, idx, mark, buf,
                    tab, fi, ff, penalty)  # fmt: skip

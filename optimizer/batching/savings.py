@@ -30,6 +30,10 @@ __all__ = ["Savings", "CompiledWave", "compiled_savings", "groups_of"]
 ALL_PAIRS = 40
 CANDIDATES = 15
 LEFTOVER_ROUNDS = 10  # at most; a round that merges nothing ends them
+# Batches a merged batch is offered to, nearest centroids first: an order that
+# many others name (one fast mover's order, say) would else have every merge of
+# its batch re-score hundreds of batches.
+OFFERS = 30
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ class CompiledWave:
 
     ``ptr``/``idx`` are the orders' pick nodes as CSR, ``loads`` and ``cap``
     their loads and the cart's limits in the finite dimensions, ``near``
-    each order's nearest orders by pick centroid; ``penalty``, ``tab``,
+    each order's nearest orders by pick centroid, ``centroids`` and
+    ``weights`` the orders' pick centroids and pick counts; ``penalty``, ``tab``,
     ``fi``, ``ff`` and ``n_nodes`` score a batch (the exact DP's inputs).
     """
 
@@ -47,6 +52,8 @@ class CompiledWave:
     loads: np.ndarray
     cap: np.ndarray
     near: np.ndarray
+    centroids: np.ndarray
+    weights: np.ndarray
     penalty: float
     tab: np.ndarray
     fi: np.ndarray
@@ -65,7 +72,9 @@ class CompiledWave:
         tab, fi, ff = kernel
         loads = np.ascontiguousarray(problem.loads[:, dims])
         nodes = len(problem.cost.layout.xy)
+        weights = np.diff(ptr).astype(float)
         return cls(ptr, idx, loads, np.ascontiguousarray(cap[dims]), neighbours(problem, k),
+                   np.ascontiguousarray(problem.centroids), weights,
                    float(problem.tour_penalty), tab, fi, ff, nodes)  # fmt: skip
 
     def merge(self, near: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -73,8 +82,8 @@ class CompiledWave:
         with candidates ``near``: the batch of each order, merges, evaluations."""
         rptr, rval = _reversed(near)
         w = self
-        return savings_merge(w.ptr, w.idx, w.loads, w.cap, near, rptr, rval, start,
-                             w.penalty, w.tab, w.fi, w.ff, w.n_nodes)  # fmt: skip
+        return savings_merge(w.ptr, w.idx, w.loads, w.cap, near, rptr, rval, start, w.centroids,
+                             w.weights, OFFERS, w.penalty, w.tab, w.fi, w.ff, w.n_nodes)  # fmt: skip
 
 
 def compiled_savings(problem: BatchingProblem, wave: CompiledWave) -> tuple[np.ndarray, Detail]:
@@ -215,8 +224,9 @@ def _reversed(near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _batch_neighbours(
     problem: BatchingProblem, batch_of: np.ndarray, loads: np.ndarray, cap: np.ndarray, k: int
 ) -> np.ndarray:
-    """For each order, one order of each of the ``k`` open batches whose pick
-    centroids are nearest its own batch's (the batch itself left out).
+    """For the first order of each batch, the first orders of the ``k`` open
+    batches whose pick centroids are nearest its batch's (the batch itself
+    left out); every other order names only its own batch.
 
     A batch is *open* if the lightest batch could still join it: full
     batches are left out of every list, so the lists name only batches a
@@ -242,9 +252,12 @@ def _batch_neighbours(
     centres = centre[open_] / total[open_, None]
     _, nearest = cKDTree(centres).query(centres, k=k + 1)
     near = open_[nearest.reshape(open_.size, -1)]
-    rows: np.ndarray = np.repeat(
-        np.arange(nb)[:, None], k, axis=1
-    )  # full batches: themselves only
+    rows = np.repeat(np.arange(nb)[:, None], k, axis=1)  # full batches: themselves only
     for j, b in enumerate(open_.tolist()):  # drop the batch itself, wherever ties put it
         rows[b] = [c for c in near[j].tolist() if c != b][:k]
-    return first[rows][batch_of]
+    # Only each batch's first order names the batches; the others name their own
+    # batch (no candidates), so the reversed lists are short, one entry per batch.
+    out = first[rows][batch_of]
+    others = np.arange(problem.size) != first[batch_of]
+    out[others] = first[batch_of[others]][:, None]
+    return out
