@@ -224,18 +224,23 @@ class BatchingProblem:
         return sum(self.batch_cost(b) for b in batches)
 
 
-def _why_not(order: Order, layout: Layout, slotting: Slotting, cart: Cart) -> Unassigned | None:
-    """Why ``order`` cannot be batched, or None if it can."""
+def _why_not(
+    order: Order, layout: Layout, slotting: Slotting, cart: Cart, node_of: dict[str, int]
+) -> Unassigned | None:
+    """Why ``order`` cannot be batched, or None if it can; ``node_of`` gains the
+    pick node of each SKU found (a wave repeats its SKUs, so each is looked up once)."""
     oid = order.id
     if not order.lines:
         return Unassigned(oid, "order has no lines", "no_lines")
     for sku in order.skus:
+        if sku in node_of:
+            continue
         try:
             code = slotting.bin_of(sku)
         except UnknownSlotError as exc:
             return Unassigned(oid, str(exc), "unknown_sku", sku=sku)
         try:
-            layout.slot(code)
+            node_of[sku] = layout.slot(code).node
         except UnknownSlotError as exc:
             return Unassigned(oid, f"SKU {sku!r} is slotted in {exc}", "unknown_bin",
                               sku=sku, bin=code)  # fmt: skip
@@ -314,13 +319,14 @@ def prepare(
     nodes: list[frozenset[int]] = []
     loads: list[np.ndarray] = []
     unassigned: list[Unassigned] = []
+    node_of: dict[str, int] = {}
     for o in orders:
-        why = _why_not(o, layout, slotting, cart)
+        why = _why_not(o, layout, slotting, cart, node_of)
         if why is not None:
             unassigned.append(why)
             continue
         kept.append(o)
-        nodes.append(frozenset(layout.slot(slotting.bin_of(sku)).node for sku in o.skus))
+        nodes.append(frozenset(node_of[sku] for sku in o.skus))
         loads.append(cart.load(o))
     arr = np.array(loads, dtype=float).reshape(-1, len(LOAD_FIELDS))
     if not (np.isfinite(tour_penalty) and tour_penalty >= 0):
@@ -342,8 +348,8 @@ def neighbours(problem: BatchingProblem, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros((n, 0), dtype=np.int64)
     _, idx = cKDTree(problem.centroids).query(problem.centroids, k=k + 1)
-    out = np.empty((n, k), dtype=np.int64)
-    for i in range(n):  # drop the order itself, wherever ties put it
-        row = [j for j in idx[i].tolist() if j != i]
-        out[i] = row[:k]
-    return out
+    idx = np.asarray(idx, dtype=np.int64).reshape(n, k + 1)
+    # Drop the order itself, wherever ties put it, else the farthest.
+    keep = idx != np.arange(n)[:, None]
+    keep[keep.all(axis=1), k] = False
+    return idx[keep].reshape(n, k)
