@@ -225,10 +225,10 @@ def savings_merge(
     after a merge, also the groups whose orders name the merged orders
     (``rptr``/``rval``, the lists reversed), so a batch whose partner merged
     away is offered the merged batch; of those, the ``offers`` whose
-    centroids (of ``centroids`` weighted by ``weights``) are nearest. A merged group gets a new id; heap
-    entries naming a merged-away id are skipped. Returns the batch of each
-    order (ids ``0..count-1``), the number of merges made and the tours
-    evaluated.
+    centroids (of ``centroids`` weighted by ``weights``) are nearest. A
+    merged group gets a new id; heap entries naming a merged-away id are
+    skipped. Returns the batch of each order (ids ``0..count-1``), the
+    number of merges made and the tours evaluated.
     """
     n = ptr.size - 1
     n_start = start.max() + 1

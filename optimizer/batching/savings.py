@@ -82,8 +82,9 @@ class CompiledWave:
         with candidates ``near``: the batch of each order, merges, evaluations."""
         rptr, rval = _reversed(near)
         w = self
-        return savings_merge(w.ptr, w.idx, w.loads, w.cap, near, rptr, rval, start, w.centroids,
-                             w.weights, OFFERS, w.penalty, w.tab, w.fi, w.ff, w.n_nodes)  # fmt: skip
+        return savings_merge(w.ptr, w.idx, w.loads, w.cap, near, rptr, rval, start,
+                             w.centroids, w.weights, OFFERS, w.penalty, w.tab, w.fi, w.ff,
+                             w.n_nodes)  # fmt: skip
 
 
 def compiled_savings(problem: BatchingProblem, wave: CompiledWave) -> tuple[np.ndarray, Detail]:
