@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -106,3 +112,33 @@ def test_auto_runs_bulk_above_the_large_wave_size(
     result = batch_orders(single_block, slotting, orders, cart, effort=5)
     assert result.method == "bulk"
     assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
+
+
+_NO_JIT_SCRIPT = """
+import json
+from optimizer import Cart, Layout
+from optimizer.batching import prepare
+from optimizer.batching.bulk import BulkBatching
+from optimizer.synthetic import large_wave
+layout = Layout.from_file("layouts/single_block.toml")
+slotting, orders = large_wave(layout, 80, seed=1)
+problem, _ = prepare(layout, slotting, orders, Cart(max_items=45), tour_penalty=144.0)
+print(json.dumps(BulkBatching().run(problem).groups))
+"""
+
+
+def test_kernels_without_jit(single_block: Layout) -> None:
+    """With NUMBA_DISABLE_JIT=1 the savings and descent run as Python and give
+    the compiled loops' batches."""
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_JIT_SCRIPT],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "NUMBA_DISABLE_JIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    slotting, orders = large_wave(single_block, 80, seed=1)
+    problem, _ = prepare(single_block, slotting, orders, Cart(max_items=45), tour_penalty=144.0)
+    assert json.loads(done.stdout) == BulkBatching().run(problem).groups
