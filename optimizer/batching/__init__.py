@@ -26,7 +26,8 @@ Methods (``batch_orders(..., method=...)``), one module each:
     ``BulkBatching(evaluations=...)`` sets its work budget.
 ``"auto"``
     ``"alns"`` with its default budget, ``"bulk"`` above ``LARGE_WAVE``
-    orders; ``BatchingResult.method`` says what ran.
+    orders where the exact DP scores the batches; ``BatchingResult.method``
+    says what ran.
 
 Every batch is scored with the exact routing DP where the layout allows, so
 methods compete on the distance pickers really walk. Each method is a

@@ -36,9 +36,10 @@ BATCHERS: dict[str, Batcher] = {
 }
 #: The method ``"auto"`` runs: the ALNS with its default work budget.
 AUTO = "alns"
-#: Above this many orders ``"auto"`` runs ``"bulk"`` (its own fixed budget; ``effort``
-#: stays the ALNS's): the ALNS's iterations then touch a small share of the wave,
-#: while the bulk descent's cost per order stays flat.
+#: Above this many orders ``"auto"`` runs ``"bulk"`` where the exact DP scores the
+#: batches (its own fixed budget; ``effort`` stays the ALNS's): the ALNS's iterations
+#: then touch a small share of the wave, while the bulk descent's cost per order
+#: stays flat. Off the exact DP's layouts ``"auto"`` stays the ALNS.
 LARGE_WAVE = 500
 METHODS: tuple[str, ...] = ("auto", *BATCHERS)
 
@@ -105,7 +106,7 @@ def batch_orders(
         One of :data:`METHODS`, or a configured batcher such as
         ``ALNS(iterations=20_000)`` (the quality setting). ``"auto"`` runs
         the ALNS, or ``"bulk"`` on waves of more than :data:`LARGE_WAVE`
-        orders.
+        orders where the exact DP scores the batches.
     oracle
         Distances to reuse.
     start, end
@@ -148,8 +149,8 @@ def batch_orders(
         layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
         scoring=scoring, tour_penalty=tour_penalty,
     )  # fmt: skip
-    if method == "auto" and problem.size > LARGE_WAVE:
-        batcher = BATCHERS["bulk"]
+    if method == "auto" and problem.size > LARGE_WAVE and problem.cost.kernel is not None:
+        batcher = BATCHERS["bulk"]  # its compiled loops need the exact DP's kernel
     batching = batcher.run(problem, seed=seed, time_limit=time_limit) if problem.size else None
     batches = batches_of(problem, batching.groups) if batching else []
     return BatchingResult(batches, unassigned, batcher.name, problem.cost.method,

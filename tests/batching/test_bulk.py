@@ -114,6 +114,18 @@ def test_auto_runs_bulk_above_the_large_wave_size(
     assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
 
 
+def test_auto_stays_the_alns_off_the_exact_layouts(
+    layouts: dict[str, Layout], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the exact DP's kernel the bulk path has no compiled loops: ``auto``
+    keeps the ALNS (and its effort) on big waves there."""
+    layout = layouts["fishbone.json"]
+    orders = random_wave(layout, 30, np.random.default_rng(2))
+    monkeypatch.setattr(api, "LARGE_WAVE", 10)
+    result = batch_orders(layout, Slotting.identity(layout), orders, Cart(max_items=20), effort=3)
+    assert result.method == "alns"
+
+
 _NO_JIT_SCRIPT = """
 import json
 from optimizer import Cart, Layout
