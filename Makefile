@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench compare fuzz load clean
+.PHONY: demo warmup test lint bench compare fuzz load figures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m optimizer.demo --out out/demo
+
+# Compile every numba kernel into the cache now (e.g. in a container image
+# build), so that no later process compiles; prints where the cache is.
+warmup: $(STAMP)
+	$(BIN)/pickopt warmup
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/pytest benches --benchmark-enable --benchmark-only -q
 
 compare: $(STAMP)
+	$(BIN)/python benches/startup.py
 	$(BIN)/python benches/compare_distance.py
 	$(BIN)/python benches/compare_routing.py
 
@@ -41,6 +47,13 @@ fuzz: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python benches/load_service.py
+
+# The notebooks' figures, written to notebooks/figures/ (the README shows two of
+# them), with more random pick lists per size than the test suite's quick run.
+figures: $(STAMP)
+	cd notebooks && PICKOPT_FIGURES=$(CURDIR)/notebooks/figures PICKOPT_SAMPLES=300 \
+		$(abspath $(BIN))/jupyter-execute --timeout=1200 \
+		compare_layouts.ipynb slotting_what_if.ipynb compare_policies.ipynb
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache .benchmarks

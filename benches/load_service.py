@@ -1,7 +1,8 @@
 """Load test of the HTTP service: concurrent clients planning 100-order waves.
 
 Starts ``pickopt serve`` on 127.0.0.1 (or uses ``--url``, which must be a
-loopback address), uploads the single-block layout and a slotting, then runs
+loopback address), uploads a layout (``--layout``, default the single-block one)
+and a slotting, then runs
 ``--clients`` clients for ``--duration`` seconds. Each client sends its waves
 on a fixed schedule (together ``--rate`` waves per second, 10.5 by default;
 ``--rate 0`` means back to back) and waits for each answer. Pacing is what
@@ -11,6 +12,8 @@ and in requests (``--max-requests``) and stops by itself.
 
     .venv/bin/python benches/load_service.py                 # the README figures
     .venv/bin/python benches/load_service.py --rate 0 --duration 20   # saturation
+    .venv/bin/python benches/load_service.py --layout fishbone.json \
+        --out benches/results/service_load_fishbone    # off the exact DP's layouts
 
 Writes ``benches/results/service_load.md`` and ``.json`` (``--out``).
 """
@@ -42,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 from optimizer.layout import Layout  # noqa: E402
 from optimizer.synthetic import large_wave  # noqa: E402
 
-LAYOUT_FILE = ROOT / "layouts" / "single_block.toml"
+LAYOUTS = ROOT / "layouts"
+LAYOUT_TYPES = {".toml": "application/toml", ".json": "application/json"}
 
 
 def _loopback(url: str) -> None:
@@ -57,17 +61,19 @@ def _loopback(url: str) -> None:
     raise SystemExit(f"refusing to load-test {url}: only loopback addresses are allowed")
 
 
-def _waves(n_waves: int, n_orders: int, policy: dict[str, Any]) -> tuple[str, list[bytes]]:
+def _waves(
+    file: Path, n_waves: int, n_orders: int, policy: dict[str, Any]
+) -> tuple[str, list[bytes]]:
     """The slotting CSV and ``n_waves`` distinct request bodies: consecutive slices of
     one seeded backlog, so that every wave uses the same slotting."""
-    layout = Layout.from_file(LAYOUT_FILE)
+    layout = Layout.from_file(file)
     slotting, orders = large_wave(layout, max(1, n_waves * n_orders), seed=0)
     csv = "sku,bin\n" + "".join(f"{s},{b}\n" for s, b in sorted(slotting.bins.items()))
     bodies = []
     for k in range(n_waves):
         wave = orders[k * n_orders : (k + 1) * n_orders]
         body = {
-            "layout": "single_block",
+            "layout": file.stem,
             "orders": [{"id": o.id, "lines": [{"sku": ln.sku, "qty": ln.qty} for ln in o.lines]}
                        for o in wave],
             "cart": {"max_items": 45},
@@ -162,7 +168,7 @@ def _markdown(args: argparse.Namespace, res: dict[str, Any], command: str) -> st
         f"`{command}`",
         "",
         f"{args.clients} concurrent clients, each planning {args.orders}-order waves "
-        f"(single-block layout, 1-10 lines per order, cart of 45 items, policy: {policy}, "
+        f"(layout `{args.layout}`, 1-10 lines per order, cart of 45 items, policy: {policy}, "
         f"time budget: server default) for {args.duration:g} s"
         + (f", paced at {args.rate:g} waves/s in total." if args.rate > 0 else ", back to back."),
         "Each client waits for its answer and keeps to its schedule (back to back when "
@@ -200,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--orders", type=int, default=100)
     p.add_argument("--workers", type=int, default=2, help="solver processes of the server")
     p.add_argument("--policy", default="", help='JSON policy, e.g. \'{"batching": "savings"}\'')
+    p.add_argument("--layout", default="single_block.toml", choices=sorted(
+        f.name for f in LAYOUTS.iterdir() if f.suffix in LAYOUT_TYPES))  # fmt: skip
     p.add_argument("--max-requests", type=int, default=20_000)
     p.add_argument("--out", default=str(ROOT / "benches" / "results" / "service_load"))
     args = p.parse_args(argv)
@@ -207,8 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--duration must be in (0, 600], --clients and --max-requests >= 1")
     given = argv if argv is not None else sys.argv[1:]
     command = " ".join(["python benches/load_service.py", *given])
-    _, bodies = _waves(50, args.orders, json.loads(args.policy) if args.policy else {})
-    csv, _ = _waves(0, 1, {})
+    file = LAYOUTS / args.layout
+    _, bodies = _waves(file, 50, args.orders, json.loads(args.policy) if args.policy else {})
+    csv, _ = _waves(file, 0, 1, {})
     proc = None
     tmp = tempfile.TemporaryDirectory(prefix="pickopt-load-")
     try:
@@ -219,11 +228,11 @@ def main(argv: list[str] | None = None) -> int:
             key = secrets.token_hex(24)
             proc, url = start_server(Path(tmp.name) / "data", key, args.workers)
         auth = {"Authorization": f"Bearer {key}"}
-        httpx.put(f"{url}/v1/layouts/single_block", content=LAYOUT_FILE.read_text(),
-                  headers={**auth, "Content-Type": "application/toml"},
+        httpx.put(f"{url}/v1/layouts/{file.stem}", content=file.read_text(),
+                  headers={**auth, "Content-Type": LAYOUT_TYPES[file.suffix]},
                   timeout=60).raise_for_status()  # fmt: skip
         httpx.put(
-            f"{url}/v1/layouts/single_block/slotting",
+            f"{url}/v1/layouts/{file.stem}/slotting",
             content=csv,
             headers={**auth, "Content-Type": "text/csv"},
             timeout=60,

@@ -25,13 +25,16 @@ Goals (issues 10 and 13): on single_block 1,000 orders <= 2 s, 10,000 <= 5 s,
 saving vs FCFS no lower than today's. Prints a Markdown report and writes
 ``benches/results/wave_speed.md`` and ``benches/results/wave_speed.json``.
 
-Run: ``python benches/wave_speed.py`` (one case: ``--case single_block 10000 1``).
+Run: ``python benches/wave_speed.py`` (one case: ``--case single_block 10000 1``);
+``--fishbone``: only the fishbone waves (:data:`FISHBONE_CASES`, to
+``benches/results/wave_speed_fishbone.*``).
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -221,7 +224,7 @@ def report(r: dict[str, Any]) -> str:
 
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages."""
-    return ", ".join(f"{x:.2f}" for x in __import__("os").getloadavg())
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -258,5 +261,71 @@ def main() -> None:
     (OUT / "wave_speed.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
+# ---- off the exact layouts: the fishbone (issue 12) -----------------------------------
+#: (orders, runs, goal in seconds); the service's default effort, scoring and final
+#: routes by the local search (the exact DP does not apply to a graph-tier layout).
+FISHBONE_CASES = ((100, 3, 0.5), (1_000, 1, 3.0))
+FISHBONE_EFFORT = 20  # optimizer.service.settings.Settings.default_effort
+
+
+def fishbone_case(n: int, runs: int) -> dict[str, Any]:
+    """``plan_wave`` on a fishbone wave: wall and CPU seconds, median of ``runs``."""
+    layout = Layout.from_file(LAYOUTS / "fishbone.json")
+    oracle = DistanceOracle.for_layout(layout)
+    oracle.warm_up()
+    policy = WavePolicy(effort=FISHBONE_EFFORT)
+    small_slotting, small = large_wave(layout, 50, seed=0)
+    plan_wave(layout, small_slotting, small, CART, policy, oracle=oracle)  # kernels
+    slotting, orders = large_wave(layout, n, seed=SEED)
+    rows = []
+    for _ in range(runs):
+        gc.collect()
+        cpu = time.process_time()
+        kpis = plan_wave(layout, slotting, orders, CART, policy, oracle=oracle).kpis.to_dict()
+        kpis["cpu_seconds"] = time.process_time() - cpu
+        rows.append(kpis)
+    if len({k["total_distance_m"] for k in rows}) != 1:
+        raise SystemExit(f"fishbone {n}: plan_wave is not deterministic")
+    return {"orders": n, "runs": runs, "kpis": rows[0],
+            "seconds": statistics.median(k["seconds"] for k in rows),
+            "batching_seconds": statistics.median(k["batching_seconds"] for k in rows),
+            "cpu_seconds": statistics.median(k["cpu_seconds"] for k in rows)}  # fmt: skip
+
+
+def fishbone_main() -> None:
+    """``--fishbone``: the fishbone rows alone, to ``wave_speed_fishbone.*``."""
+    load = os.getloadavg()
+    cases = [fishbone_case(n, runs) | {"goal_s": goal} for n, runs, goal in FISHBONE_CASES]
+    lines = [
+        "# Wave planning speed on the fishbone (`layouts/fishbone.json`, graph tier)",
+        "",
+        f"`large_wave(layout, n, seed={SEED})`, `Cart(max_items=45)`, "
+        f"`WavePolicy(effort={FISHBONE_EFFORT})` (the service's default effort); batches "
+        "scored by `LOCAL_SEARCH_ESTIMATE`, final routes by `auto` (the local search), "
+        "baselines in the KPIs. Wall seconds (median of the runs) and the CPU seconds of "
+        "this process, which a busy machine inflates less. Load average "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start.",
+        "",
+        "| orders | runs | plan_wave (wall) | CPU | batching (wall) | routes + KPIs (wall) "
+        "| batches | distance (m) | vs FCFS | goal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for c in cases:
+        k = c["kpis"]
+        met = "met" if c["seconds"] <= c["goal_s"] else "**missed**"
+        lines.append(
+            f"| {c['orders']:,} | {c['runs']} | {fmt_s(c['seconds'])} | {fmt_s(c['cpu_seconds'])} "
+            f"| {fmt_s(c['batching_seconds'])} | {fmt_s(c['seconds'] - c['batching_seconds'])} "
+            f"| {k['batches']:,} | {k['total_distance_m']:,.0f} | {k['saving_vs_fcfs_pct']:.1f} % "
+            f"| <= {c['goal_s']:g} s: {met} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    (OUT / "wave_speed_fishbone.md").write_text(text, encoding="utf-8")
+    figures = {"cases": cases, "load_average": load, "environment": environment()}
+    (OUT / "wave_speed_fishbone.json").write_text(json.dumps(figures, indent=2) + "\n",
+                                                  encoding="utf-8")  # fmt: skip
+
+
 if __name__ == "__main__":
-    main()
+    fishbone_main() if "--fishbone" in sys.argv[1:] else main()

@@ -1,23 +1,119 @@
 """The one place numba flags are set, so every kernel compiles the same way.
 
-``cache=True`` writes compiled kernels next to the sources, so only the first
-process on a machine pays for compilation; ``nogil`` lets callers run kernels
-from threads. Set ``NUMBA_DISABLE_JIT=1`` to run kernel bodies as Python
-(the test suite does once, to keep them covered and debuggable).
+``cache=True`` keeps compiled kernels on disk, so only the first process on a
+machine pays for compilation; ``nogil`` lets callers run kernels from
+threads. Set ``NUMBA_DISABLE_JIT=1`` to run kernel bodies as Python (the
+test suite does once, to keep them covered and debuggable).
+
+Kernels compile lazily, each on its first call, so a command compiles (or
+loads from the cache) only the kernels it runs; ``pickopt warmup`` compiles
+all of them ahead (:func:`kernels` lists them).
+
+Where the cache lives: numba writes it to ``__pycache__`` beside the sources.
+When the package directory is not writable (a read-only install: a system
+site-packages, a container image) and ``NUMBA_CACHE_DIR`` is not set, this
+module sets ``NUMBA_CACHE_DIR`` to pickopt's user cache before numba reads
+it: ``$PICKOPT_CACHE_DIR/numba`` if that variable is set (empty: leave numba
+to its defaults), else ``$XDG_CACHE_HOME/pickopt/numba`` or
+``~/.cache/pickopt/numba``. So a read-only install compiles once per user,
+not once per process.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
-import numba
+__all__ = ["jit", "enabled", "kernels", "on_disk", "user_cache_dir", "numba_cache_dir", "writable"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["jit"]
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def user_cache_dir() -> Path | None:
+    """pickopt's cache directory: ``$PICKOPT_CACHE_DIR`` if set (an empty value
+    means no disk cache: None), else ``$XDG_CACHE_HOME/pickopt`` or
+    ``~/.cache/pickopt`` (as :func:`optimizer.routing.exact.states.cache_dir`)."""
+    chosen = os.environ.get("PICKOPT_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "pickopt"
+
+
+def writable(directory: Path) -> bool:
+    """True if files can be created in ``directory`` (made if missing).
+
+    Tried, not read from the permission bits, as numba itself does: root
+    writes to a read-only mode, and nobody writes to a read-only mount.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError:
+        return False
+    return True
+
+
+def numba_cache_dir() -> Path | None:
+    """Where numba caches kernels: ``NUMBA_CACHE_DIR``, or None for the
+    ``__pycache__`` folders beside the sources."""
+    chosen = os.environ.get("NUMBA_CACHE_DIR", "").strip()
+    return Path(chosen) if chosen else None
+
+
+def _choose_cache_dir() -> None:
+    """Point numba at the user cache if the package's ``__pycache__`` is read-only."""
+    if numba_cache_dir() is not None or writable(_PACKAGE / "__pycache__"):
+        return
+    root = user_cache_dir()
+    target = root / "numba" if root is not None else None
+    if target is None or not writable(target):
+        return  # numba falls back to its own user-wide cache, or compiles every time
+    os.environ["NUMBA_CACHE_DIR"] = str(target)
+    numba_config = sys.modules.get("numba.core.config")
+    if numba_config is not None:  # numba was imported first: it has read the variable
+        numba_config.CACHE_DIR = str(target)  # type: ignore[attr-defined]
+
+
+_choose_cache_dir()
+
+import numba  # noqa: E402  (after the cache directory is chosen)
+
+_KERNELS: list[Any] = []
 
 
 def jit(func: F) -> F:
-    """Compile ``func`` with pickopt's numba flags."""
-    return cast(F, numba.njit(cache=True, nogil=True)(func))
+    """Compile ``func`` with pickopt's numba flags, on its first call."""
+    kernel = numba.njit(cache=True, nogil=True)(func)
+    _KERNELS.append(kernel)
+    return cast(F, kernel)
+
+
+def enabled() -> bool:
+    """False if ``NUMBA_DISABLE_JIT`` is set: kernels run as Python."""
+    return not getattr(numba.config, "DISABLE_JIT", False)
+
+
+def kernels() -> list[Any]:
+    """Every kernel defined so far (numba dispatchers), in definition order.
+
+    Only kernels of imported modules are listed; ``signatures`` of a
+    dispatcher says what it has compiled or loaded in this process, and
+    ``stats`` its cache hits and misses.
+    """
+    return list(_KERNELS)
+
+
+def on_disk(kernel: Any) -> bool:
+    """True if ``kernel`` has an index file in the cache (compiled by some
+    process before: a kernel called only from other kernels is not loaded
+    when they are)."""
+    cache_file = getattr(getattr(kernel, "_cache", None), "_cache_file", None)
+    index = getattr(cache_file, "_index_path", None)  # numba's, not a public name
+    return index is not None and os.path.exists(index)

@@ -8,15 +8,14 @@ before the work that fills them, so a typo costs no minutes of planning.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from optimizer.errors import PickoptError
 from optimizer.files import output_dir, output_file
@@ -36,6 +35,53 @@ def _count(text: str) -> int:
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
     return n
+
+
+class _Choices(Sequence[str]):
+    """The allowed values of an option, read from the library when argparse first
+    needs them (to check a value given, or for help and error messages), so
+    that building the parser imports no solver: ``pickopt route`` never loads
+    batching or slotting. Options using it need a ``metavar``, else argparse
+    lists the choices while the parser is built."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._values: tuple[str, ...] | None = None
+
+    def _get(self) -> tuple[str, ...]:
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._get()
+
+
+def _routing_methods() -> Sequence[str]:
+    from optimizer.routing import METHODS
+
+    return METHODS
+
+
+def _batching_methods() -> Sequence[str]:
+    from optimizer.batching import METHODS
+
+    return METHODS
+
+
+def _slotting_policies() -> Sequence[str]:
+    from optimizer.slotting.assignment import POLICIES
+
+    return POLICIES
 
 
 def _print_json(data: Any) -> None:
@@ -72,6 +118,8 @@ def _layout_info(args: argparse.Namespace) -> None:
 
 # ---- distance ----------------------------------------------------------------
 def _distance(args: argparse.Namespace) -> None:
+    import numpy as np
+
     from optimizer.distance import DistanceOracle
     from optimizer.layout import Layout
 
@@ -195,27 +243,138 @@ def _wave(args: argparse.Namespace) -> None:
         print(f"pictures in {args.plot}/")
 
 
+# ---- executors ---------------------------------------------------------------
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    from optimizer.executors import EXECUTORS
+
+    parser.add_argument("--executor", default="inline", choices=EXECUTORS,
+                        help="where tasks run: here, in local processes, or on Ray")  # fmt: skip
+    parser.add_argument("--ray-address", metavar="auto|HOST:PORT",
+                        help="join this Ray cluster (default: start a local Ray)")  # fmt: skip
+    parser.add_argument("--workers", type=int, help="local processes or local Ray CPUs")
+
+
+def _executor(args: argparse.Namespace) -> contextlib.closing[Any]:
+    """The executor the options ask for, closed after use (a local Ray stops), drawing
+    tasks done when ``--progress`` is given or stderr is a terminal."""
+    from optimizer.executors import make_executor
+
+    return contextlib.closing(make_executor(args.executor, workers=args.workers,
+                                            address=args.ray_address,
+                                            progress=True if args.progress else None))  # fmt: skip
+
+
+# ---- waves (a backlog) ---------------------------------------------------------
+def _waves(args: argparse.Namespace) -> None:
+    from optimizer.io import read_orders, read_slotting
+    from optimizer.jobs.backlog import plan_backlog
+    from optimizer.layout import Layout
+    from optimizer.orders import Slotting
+    from optimizer.waves import WavePolicy
+
+    layout = Layout.from_file(args.layout)
+    orders = read_orders(args.backlog)
+    slotting = read_slotting(args.slotting) if args.slotting else Slotting.identity(layout)
+    policy = WavePolicy(batching=args.batching, routing=args.routing, seed=args.seed,
+                        effort=args.effort)  # fmt: skip
+    with _executor(args) as executor:
+        plan = plan_backlog(layout, slotting, orders, _cart(args), pickers=args.pickers,
+                            window_s=60.0 * args.window_min, policy=policy,
+                            executor=executor)  # fmt: skip
+    if args.json:
+        _print_json(plan.to_dict())
+        return
+    for row in plan.to_rows():
+        print(f"wave {row['wave']:>3}: {row['orders']:5,} orders  {row['tours']:4,} tours  "
+              f"{row['distance_m']:10,.1f} m  {row['unassigned']:,} unassigned")  # fmt: skip
+    n = sum(len(ids) for ids in plan.released)
+    print(f"total     {n:5,} orders  {plan.tours:4,} tours  {plan.distance_m:10,.1f} m  "
+          f"{plan.unassigned:,} unassigned; {len(plan.waves)} waves planned on "
+          f"{plan.executor} in {plan.seconds:.1f} s")  # fmt: skip
+
+
+def _add_waves_parser(sub: Any) -> None:
+    wv = sub.add_parser("waves", help="release a backlog into waves and plan every wave")
+    wv.add_argument("--layout", required=True, help="layout file")
+    wv.add_argument("--backlog", required=True, metavar="FILE",
+                    help="orders (CSV or JSON) with due (cut-off) and priority")  # fmt: skip
+    wv.add_argument("--slotting", help="sku,bin CSV (default: SKUs are bin codes)")
+    wv.add_argument("--pickers", type=int, default=10, help="pickers per wave")
+    wv.add_argument("--window-min", type=float, default=30.0, help="length of a wave, minutes")
+    wv.add_argument("--cart-items", type=int, help="units per tour")
+    wv.add_argument("--cart-volume", type=float, help="litres per tour")
+    wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
+    wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
+    wv.add_argument("--tote-capacity", type=int, help="units per tote")
+    wv.add_argument("--batching", default="auto", choices=_Choices(_batching_methods),
+                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+    wv.add_argument("--routing", default="auto", choices=_Choices(_routing_methods),
+                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+    wv.add_argument("--seed", type=int, default=0)
+    wv.add_argument("--effort", type=_count, help="work budget of each wave's batching search")
+    _add_executor_options(wv)
+    wv.add_argument("--json", action="store_true")
+    wv.add_argument("--progress", action="store_true", help="progress bar even if not a TTY")
+    wv.set_defaults(run=_waves)
+
+
 # ---- slot --------------------------------------------------------------------
 def _slot(args: argparse.Namespace) -> None:
+    import os
+
     from optimizer.batching import Cart
     from optimizer.io import read_slotting
-    from optimizer.jobs.nightly import run_nightly
+    from optimizer.jobs.nightly import push_slotting, run_nightly
     from optimizer.layout import Layout
 
     try:
         shares = [float(x) for x in args.shares.split(",")]
     except ValueError:
         raise PickoptError(f"--shares {args.shares!r}: expected numbers like 80,15,5") from None
+    key: str = args.push_key or os.environ.get("PICKOPT_PUSH_KEY", "")
+    if args.push and not key:
+        raise PickoptError("--push needs the service's API key: --push-key KEY or "
+                           "PICKOPT_PUSH_KEY")  # fmt: skip
+    if args.push and not args.replay_days:
+        raise PickoptError("--push uploads only a slotting whose replayed saving clears "
+                           "--push-min-saving: it needs a replay (--replay-days > 0)")  # fmt: skip
     output_dir(args.out, PickoptError)
     layout = Layout.from_file(args.layout)
     current = read_slotting(args.current) if args.current else None
-    result = run_nightly(
-        layout, args.history, args.out, current=current, max_moves=args.max_moves,
-        policy=args.policy, sku_master=args.sku_master, shares=shares,
-        replay_days=args.replay_days, replay_orders=args.replay_orders or None,
-        cart=Cart(max_items=args.cart_items), seed=args.seed,
-        progress=True if args.progress else None,
-    )  # fmt: skip
+    with _executor(args) as executor:
+        result = run_nightly(
+            layout, args.history, args.out, current=current, max_moves=args.max_moves,
+            policy=args.policy, sku_master=args.sku_master, shares=shares,
+            replay_days=args.replay_days, replay_orders=args.replay_orders or None,
+            cart=Cart(max_items=args.cart_items), seed=args.seed,
+            progress=True if args.progress else None, in_sample=args.in_sample,
+            estimate_days=args.estimate_days, min_gain=args.min_gain,
+            labour_minutes=args.labour_minutes, pictures=args.plot, executor=executor,
+        )  # fmt: skip
+    pushed: dict[str, Any] | None = None
+    push_note = ""
+    if args.push:
+        saving = result.saving_pct
+        if saving is not None and saving >= args.push_min_saving:
+            pushed = push_slotting(args.push, args.push_layout or layout.name, result.slotting,
+                                   key)  # fmt: skip
+            push_note = f"pushed as slotting version {pushed.get('version')} to {args.push}"
+        else:
+            push_note = (f"not pushed: replayed saving {saving:.1f} % is below "
+                         f"--push-min-saving {args.push_min_saving:g} %")  # fmt: skip
+    if args.json:
+        summary = result.to_dict()
+        summary["push"] = None if not args.push else {
+            "url": args.push, "pushed": pushed is not None, "answer": pushed,
+            "min_saving_pct": args.push_min_saving, "note": push_note}  # fmt: skip
+        _print_json(summary)
+        return
+    _print_slot(args, result)
+    if push_note:
+        print(f"push      {push_note}")
+
+
+def _print_slot(args: argparse.Namespace, result: Any) -> None:
     s = result.profile.to_dict()
     skipped = result.profile.issues.describe()
     print(f"history   {args.history}: {s['lines']:,} lines, {s['orders']:,} orders, "
@@ -228,44 +387,114 @@ def _slot(args: argparse.Namespace) -> None:
         f"{len(result.slotting):,} SKUs slotted, {len(result.unslotted):,} unslotted"
     )
     if result.plan is not None:
-        e = result.plan.expected_m_per_day
+        plan = result.plan
         budget = "unlimited" if args.max_moves is None else f"{args.max_moves:,}"
-        print(f"moves     {result.plan.moves_used:,} of {budget}; "
-              f"expected {e['current'] - e['planned']:,.0f} m/day less walking "
-              f"({100 * result.plan.captured:.0f} % of a full re-slot)")  # fmt: skip
+        labour = sum(m.labour_min for m in plan.moves if m.kind != "put-away")
+        gain = sum(m.expected_gain_m for m in plan.moves)
+        print(f"moves     {plan.moves_used:,} of {budget}; {labour:,.0f} labour minutes; "
+              f"expected {gain:,.1f} m/day less walking (calibrated on the profile "
+              "window)")  # fmt: skip
+    if result.curve is not None:
+        cells = []
+        for p in result.curve.points:
+            rep = "" if p.replayed_m_per_day is None else f"/{p.replayed_m_per_day:,.0f}"
+            cells.append(f"{p.label} {p.moves}: {p.expected_m_per_day:,.0f}{rep}")
+        print("curve     m/day saved, expected/replayed, by moves: " + " | ".join(cells))
     if result.report is not None and result.baseline is not None:
         d = result.report.distance
+        label = "IN SAMPLE" if result.in_sample else "out of sample"
+        pw, rw = result.profile_window, result.replay_window
+        print(f"windows   profile {pw.first} to {pw.last}, replay {rw.first} to {rw.last} "
+              f"({label})")  # fmt: skip
         print(f"replay    {len(result.report.days)} day(s), {result.report.orders:,} orders: "
               f"{result.baseline} {d[result.baseline]:,.0f} m -> new {d['new']:,.0f} m "
               f"({result.saving_pct:.1f} % less walking)")  # fmt: skip
     print("files     " + ", ".join(str(f) for f in result.files.values()))
 
 
-def _add_slot_parser(sub: Any) -> None:
-    from optimizer.slotting.assignment import POLICIES
+def _minutes(text: str) -> float:
+    """An argparse type: a number of minutes >= 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = -1.0
+    if not (v >= 0 and v != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return v
 
+
+def _add_slot_parser(sub: Any) -> None:
     sl = sub.add_parser("slot", help="nightly slotting: profile, slot or re-slot, replay")
     sl.add_argument("--layout", required=True, help="layout file")
     sl.add_argument("--history", required=True, help="order lines, CSV or Parquet")
     sl.add_argument("--current", help="current sku,bin CSV: re-slot with a move budget")
-    sl.add_argument("--max-moves", type=int, help="move budget of the re-slot (a swap is 2)")
-    sl.add_argument("--policy", default="class-based", choices=POLICIES)
+    sl.add_argument("--max-moves", type=_count, help="move budget of the re-slot (a swap is 2)")
+    sl.add_argument("--min-gain", type=float, default=0.0, metavar="M_PER_DAY",
+                    help="stop before the first move saving less than this many metres a day "
+                    "(calibrated)")  # fmt: skip
+    sl.add_argument("--labour-minutes", type=_minutes, metavar="MIN",
+                    help="stop before the move taking the labour past this")  # fmt: skip
+    sl.add_argument("--policy", default="class-based", choices=_Choices(_slotting_policies),
+                    metavar="POLICY", help="one of %(choices)s")  # fmt: skip
     sl.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
     sl.add_argument("--sku-master", help="sku,unit_cube[,zone] file (CSV or Parquet)")
     sl.add_argument("--shares", default="80,15,5", help="ABC pick shares, per cent")
-    sl.add_argument("--replay-days", type=_count, default=7, help="days to replay (0: none)")
+    sl.add_argument("--replay-days", type=_count, default=7,
+                    help="the last days of the history to replay, out of sample: the profile "
+                    "uses the days before them (0: no replay)")  # fmt: skip
+    sl.add_argument("--in-sample", action="store_true",
+                    help="profile every day, replayed ones included (labelled)")  # fmt: skip
+    sl.add_argument("--estimate-days", type=_count, default=7,
+                    help="last profile days replayed for expected savings")  # fmt: skip
     sl.add_argument("--replay-orders", type=_count, default=500,
                     help="at most this many orders a day in the replay (0: all)")  # fmt: skip
     sl.add_argument("--cart-items", type=int, default=45, help="units per tour in the replay")
     sl.add_argument("--seed", type=int, default=0)
+    sl.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    sl.add_argument("--plot", action="store_true",
+                    help="also write heatmap.png (picks per slot) and curve.png")  # fmt: skip
+    sl.add_argument("--push", metavar="URL",
+                    help="upload the new slotting to the service at URL if the replayed saving "
+                    "clears --push-min-saving")  # fmt: skip
+    sl.add_argument("--push-key", help="the service's API key (default: $PICKOPT_PUSH_KEY)")
+    sl.add_argument("--push-layout", metavar="NAME",
+                    help="layout name on the service (default: the layout's name)")  # fmt: skip
+    sl.add_argument("--push-min-saving", type=float, default=1.0, metavar="PCT",
+                    help="replayed saving, per cent, a push needs (default 1)")  # fmt: skip
     sl.add_argument("--progress", action="store_true", help="progress bars even if not a TTY")
+    _add_executor_options(sl)
     sl.set_defaults(run=_slot)
+
+
+# ---- warmup ------------------------------------------------------------------
+def _warmup(args: argparse.Namespace) -> None:
+    from optimizer.jobs.warmup import warm_up
+
+    result = warm_up()
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print("\n".join(result.describe()))
+    if result.missing:
+        raise PickoptError(f"warm-up did not reach {len(result.missing)} kernel(s)")
+
+
+def _add_warmup_parser(sub: Any) -> None:
+    wu = sub.add_parser(
+        "warmup",
+        help="compile every numba kernel into the cache (for container images)",
+        description="Compile every numba kernel into the cache and build the exact DP's "
+        "class tables, so that later processes load them instead of compiling. The cache "
+        "is NUMBA_CACHE_DIR if set, else __pycache__ beside the sources, or "
+        "~/.cache/pickopt/numba if those are read-only.",
+    )
+    wu.add_argument("--json", action="store_true")
+    wu.set_defaults(run=_warmup)
 
 
 # ---- parser ------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
-    from optimizer.routing import METHODS
-
+    routing = _Choices(_routing_methods)
     p = argparse.ArgumentParser(prog="pickopt", description="Warehouse pick-route optimizer.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -287,7 +516,8 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--layout", help="layout file")
     rt.add_argument("--picks", nargs="+", metavar="CODE", help="bin codes to pick")
     rt.add_argument("--sprp", help="a Hessler-Irnich SPRP instance instead of layout + picks")
-    rt.add_argument("--method", default="auto", choices=METHODS)
+    rt.add_argument("--method", default="auto", choices=routing, metavar="METHOD",
+                    help="one of %(choices)s")  # fmt: skip
     rt.add_argument("--start", help="start depot (default: the first)")
     rt.add_argument("--end", help="end depot (default: the start)")
     rt.add_argument("--time-limit", type=float, help="seconds for search methods")
@@ -296,8 +526,6 @@ def _parser() -> argparse.ArgumentParser:
         "--plot", metavar="FILE", help="write a picture of the route (.png, .svg, .pdf)"
     )
     rt.set_defaults(run=_route)
-
-    from optimizer.batching import METHODS as BATCHING
 
     wv = sub.add_parser("wave", help="batch and route a wave of orders")
     wv.add_argument("--layout", required=True, help="layout file")
@@ -308,8 +536,10 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
     wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
     wv.add_argument("--tote-capacity", type=int, help="units per tote")
-    wv.add_argument("--batching", default="auto", choices=BATCHING)
-    wv.add_argument("--routing", default="auto", choices=METHODS)
+    wv.add_argument("--batching", default="auto", choices=_Choices(_batching_methods),
+                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+    wv.add_argument("--routing", default="auto", choices=routing, metavar="METHOD",
+                    help="one of %(choices)s")  # fmt: skip
     wv.add_argument("--start", help="start depot")
     wv.add_argument("--end", help="end depot")
     wv.add_argument("--seed", type=int, default=0)
@@ -327,6 +557,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", add_help=False, help="run the HTTP API (keys from PICKOPT_API_KEYS)")
 
     _add_slot_parser(sub)
+    _add_waves_parser(sub)
+    _add_warmup_parser(sub)
     return p
 
 

@@ -14,11 +14,13 @@ and imports nothing of pickopt, so that every layer can use it.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["python_scalar"]
+__all__ = ["python_scalar", "summary_html"]
 
 
 def _is_pandas_missing(value: object) -> bool:
@@ -46,3 +48,21 @@ def python_scalar(value: Any) -> Any:
     if _is_pandas_missing(value):
         return None
     return value
+
+
+def summary_html(title: str, fields: Mapping[str, Any]) -> str:
+    """A short HTML table of named values, for the ``_repr_html_`` of result types
+    (Jupyter shows it instead of an array dump).
+
+    Examples
+    --------
+    >>> out = summary_html("Route", {"distance": "12.0 m", "stops": 3})
+    >>> out.startswith("<table><caption>Route</caption>"), out.count("<tr>")
+    (True, 2)
+    """
+    cell = 'style="text-align:left"'
+    rows = "".join(
+        f"<tr><th {cell}>{html.escape(str(k))}</th><td {cell}>{html.escape(str(v))}</td></tr>"
+        for k, v in fields.items()
+    )
+    return f"<table><caption>{html.escape(title)}</caption>{rows}</table>"

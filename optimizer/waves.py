@@ -33,8 +33,10 @@ from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, Slotting
 from optimizer.plot import plot_wave
 from optimizer.routing import Route, route
+from optimizer.values import summary_html
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
 
 __all__ = [
@@ -70,13 +72,18 @@ class WavePolicy:
         Work budget of the batching search (ALNS iterations for ``"auto"``,
         kicks for ``"local-search"``); ``None``: the method's default.
     time_limit
-        Wall-clock seconds that cap the batching; searches otherwise run
-        their fixed work budget, so that a seed gives the same plan on any
-        machine (``batch_orders`` reports when the cap fired).
+        One wall-clock safety cap, seconds, for the whole plan: the batching
+        and then the final routes, which get what the batching left. Both
+        run a budget counted in work (``effort``; the local search's kicks
+        per pick), so that a seed gives the same plan on any machine; the
+        cap only cuts them short on a machine far slower or busier than
+        intended, and the KPIs say so (``batching_capped``,
+        ``routes_capped``).
     route_time_limit
         Wall-clock safety cap per final route for search routers (the local
         search that ``"auto"`` runs off the exact DP's layouts is budgeted in
-        work); ``None``: the router's own cap.
+        work); ``None``: the router's own cap, or what is left of
+        ``time_limit``.
     """
 
     batching: str = "auto"
@@ -151,8 +158,10 @@ class WaveKpis:
     savings against them) are ``None`` when ``plan_wave`` was asked not to
     score them; they are routed with the plan's own routing method.
     ``batching_capped`` is True when the wall-clock safety cap
-    (``WavePolicy.time_limit``) cut the batching search short: only then can
-    the same wave and seed give another plan on a slower or busier machine.
+    (``WavePolicy.time_limit``) cut the batching search short, and
+    ``routes_capped`` when what it left cut a final route's search short:
+    only then can the same wave and seed give another plan on a slower or
+    busier machine.
     """
 
     orders: int
@@ -170,6 +179,7 @@ class WaveKpis:
     seconds: float = 0.0
     batching_seconds: float = 0.0
     batching_capped: bool = False
+    routes_capped: bool = False
     single_order_distance_m: float | None = None
     fcfs_distance_m: float | None = None
     saving_vs_single_pct: float | None = None
@@ -209,13 +219,64 @@ class WavePlan:
             "unassigned": [u.to_dict() for u in self.unassigned],
         }
 
-    def plot(self, n: int = 6) -> Axes:
-        """Small multiples of the first ``n`` tours (:func:`optimizer.plot.plot_wave`)."""
+    def plot(self, n: int = 6, *, which: Sequence[int] | None = None) -> Axes:
+        """Small multiples of the first ``n`` tours, or of the tours ``which`` (ids
+        as in :meth:`to_frame`), numbered by their pick lists
+        (:func:`optimizer.plot.plot_wave`)."""
         k = self.kpis
         title = f"{k.batches} tours, {k.total_distance_m:,.0f} m in all"
         if k.saving_vs_fcfs_pct is not None:
             title += f" ({k.saving_vs_fcfs_pct:.1f}% less than first come first served)"
-        return plot_wave(self.batches, n, title)
+        return plot_wave(self.batches, n, title, which=which)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The pick lists as one table: one row per pick step, and a last
+        ``"drop-off"`` row per tour for the walk back to the end depot.
+
+        Columns: ``tour`` (from 0, as :meth:`plot`'s ``which``), ``step`` (the
+        pick list's sequence number, from 1), ``action``, ``bin``, ``sku``,
+        ``qty``, ``order_id``, ``tote``, ``distance_m`` (walked in the tour so
+        far) and ``leg_m`` (walked since the previous row). The legs add up
+        to the plan's total distance. Needs pandas.
+        """
+        import pandas as pd
+
+        rows: list[dict[str, Any]] = []
+        for t, b in enumerate(self.batches):
+            last = 0.0
+            for k, s in enumerate(b.steps, start=1):
+                rows.append({"tour": t, "step": k, "action": "pick", **asdict(s),
+                             "leg_m": s.distance_m - last})  # fmt: skip
+                last = s.distance_m
+            rows.append({"tour": t, "step": len(b.steps) + 1, "action": "drop-off",
+                         "bin": None, "sku": None, "qty": 0, "order_id": None, "tote": None,
+                         "distance_m": b.distance, "leg_m": b.distance - last})  # fmt: skip
+        columns = ["tour", "step", "action", "bin", "sku", "qty", "order_id", "tote",
+                   "distance_m", "leg_m"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (
+            f"WavePlan({k.batches} tours, {k.total_distance_m:,.1f} m, "
+            f"{k.assigned_orders} orders planned, {k.unassigned_orders} unassigned)"
+        )
+
+    def _repr_html_(self) -> str:
+        """A short summary for Jupyter: the KPIs, no pick lists."""
+        k = self.kpis
+        fields = {"orders": f"{k.assigned_orders:,} planned, {k.unassigned_orders:,} unassigned",
+                  "tours": f"{k.batches:,}",
+                  "distance": f"{k.total_distance_m:,.1f} m ({k.distance_per_line_m:.1f} m/line)",
+                  "time": f"{k.total_time_s / 3600:,.2f} h",
+                  "methods": f"{k.batching_method} batching, "
+                             f"{'/'.join(k.routing_methods)} routing"}  # fmt: skip
+        if k.saving_vs_fcfs_pct is not None:
+            fields["saving"] = (
+                f"{k.saving_vs_fcfs_pct:.1f} % vs FCFS, "
+                f"{k.saving_vs_single_pct:.1f} % vs one order per tour"
+            )
+        return summary_html("WavePlan", fields)
 
 
 def _steps(
@@ -297,14 +358,17 @@ def plan_wave(
     )  # fmt: skip
     t_batch = time.perf_counter() - t0
     planned = []
+    routes_capped = False
     for b in result.batches:
         codes = [slotting.bin_of(sku) for o in b.orders for sku in o.skus]
         r = route(layout, codes, policy.routing, start, end, oracle=oracle,
-                  time_limit=policy.route_time_limit)  # fmt: skip
+                  time_limit=_route_cap(policy, t0))  # fmt: skip
+        routes_capped |= r.detail.get("stopped_by") == "time-cap"
         lines = sum(len(o.lines) for o in b.orders)
         planned.append(PlannedBatch(b, r, _steps(r, b, slotting, oracle),
                                     policy.tour_time(r.distance, lines)))  # fmt: skip
     kpis = _kpis(result, planned)
+    kpis["routes_capped"] = routes_capped
     if baselines and result.batches:
         batched = {o.id for b in result.batches for o in b.orders}
         arrival = [o for o in orders if o.id in batched]  # FCFS takes them as they came
@@ -314,6 +378,18 @@ def plan_wave(
     kpis["batching_seconds"] = round(t_batch, 4)
     kpis["batching_capped"] = bool(result.detail.get("timed_out", False))
     return WavePlan(planned, result.unassigned, WaveKpis(**kpis))
+
+
+_MIN_ROUTE_CAP_S = 1e-3  # a route whose plan is out of time still runs its first chunk
+
+
+def _route_cap(policy: WavePolicy, t0: float) -> float | None:
+    """The safety cap of one final route: ``route_time_limit``, or what is left
+    of the plan's ``time_limit`` (started at ``t0``), whichever is smaller."""
+    caps = [c for c in (policy.route_time_limit,) if c is not None]
+    if policy.time_limit is not None:
+        caps.append(max(_MIN_ROUTE_CAP_S, policy.time_limit - (time.perf_counter() - t0)))
+    return min(caps) if caps else None
 
 
 def _kpis(result: BatchingResult, planned: list[PlannedBatch]) -> dict[str, Any]:

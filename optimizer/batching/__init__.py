@@ -20,6 +20,10 @@ Methods (``batch_orders(..., method=...)``), one module each:
     relaxation by a beam search, a dive that fixes the batches the
     relaxation wants, a CP-SAT partition of the pool and a last descent.
     ``ColumnGeneration(rounds=...)`` sets its work budget.
+``"hybrid"``
+    The column generation, then the ALNS from its batching over a pool that
+    starts with its columns, one selection over both and a last descent.
+    ``Hybrid(ColumnGeneration(...), iterations=...)`` sets its work budget.
 ``"bulk"``
     For big waves: savings and a descent of moves and swaps in compiled
     loops next to the exact DP's kernel, at a flat cost per order.
@@ -46,6 +50,7 @@ from optimizer.batching.base import (
 )
 from optimizer.batching.carts import Cart
 from optimizer.batching.columns import ColumnGeneration
+from optimizer.batching.hybrid import Hybrid
 from optimizer.batching.problem import (
     UNASSIGNED_CODES,
     BatchingProblem,
@@ -67,6 +72,7 @@ __all__ = [
     "UNASSIGNED_CODES",
     "ALNS",
     "ColumnGeneration",
+    "Hybrid",
     "batch_orders",
     "choose_batcher",
     "prepare",

@@ -11,6 +11,7 @@ from optimizer.batching.bulk import BulkBatching
 from optimizer.batching.carts import Cart
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.fcfs import FCFS
+from optimizer.batching.hybrid import Hybrid
 from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import prepare
 from optimizer.batching.savings import Savings
@@ -31,8 +32,9 @@ BATCHERS: dict[str, Batcher] = {
         LocalSearch(),
         ALNS(),
         ColumnGeneration(),
+        Hybrid(),
         BulkBatching(),
-    )  # fmt: skip
+    )
 }
 #: The method ``"auto"`` runs: the ALNS with its default work budget.
 AUTO = "alns"

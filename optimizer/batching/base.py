@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from optimizer.batching.carts import LOAD_FIELDS
 from optimizer.batching.problem import BatchingProblem, Unassigned
 from optimizer.errors import PickoptError
 from optimizer.orders import Order
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Batcher", "Budgeted", "Batching", "Batch", "BatchingResult", "batches_of"]
 
@@ -156,6 +159,18 @@ class BatchingResult:
             ],  # fmt: skip
             "unassigned": [u.to_dict() for u in self.unassigned],
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per order: ``batch`` (from 0), ``order_id``, ``lines``,
+        ``items``, and the batch's scored ``batch_distance_m``; unassigned
+        orders are in :attr:`unassigned`. Needs pandas."""
+        import pandas as pd
+
+        rows = [{"batch": k, "order_id": o.id, "lines": len(o.lines), "items": o.items,
+                 "batch_distance_m": b.distance}
+                for k, b in enumerate(self.batches) for o in b.orders]  # fmt: skip
+        columns = ["batch", "order_id", "lines", "items", "batch_distance_m"]
+        return pd.DataFrame(rows, columns=columns)
 
 
 def batches_of(problem: BatchingProblem, groups: Sequence[Sequence[int]]) -> list[Batch]:

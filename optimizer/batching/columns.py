@@ -218,6 +218,7 @@ class Generated:
     pool_bound: float
     polish_gain: float
     timed_out: bool
+    pool: dict[tuple[int, ...], float]
 
 
 def generate(
@@ -234,7 +235,8 @@ def generate(
     n = problem.size
     if n == 1:
         total = problem.total([[0]])
-        return Generated([[0]], total, total, total, total, 0, 1, 1, True, total, 0.0, False)
+        return Generated([[0]], total, total, total, total, 0, 1, 1, True, total, 0.0, False,
+                         {(0,): total})  # fmt: skip
     pool = Pool(problem)
     single, saving = pair_savings(pool)
     for i in range(n):
@@ -317,7 +319,7 @@ def generate(
     timed_out = cg.timed_out or chosen.timed_out or time.perf_counter() > deadline
     return Generated(groups, start_total, dive_total, selected, relaxation, cg.done,
                      len(pool.columns), len(cols), proven, chosen.bound, polish_gain,
-                     timed_out)  # fmt: skip
+                     timed_out, pool.columns)  # fmt: skip
 
 
 class _Generation:
@@ -468,17 +470,27 @@ class ColumnGeneration:
         >>> ColumnGeneration().run(problem).groups
         [[0, 1], [2]]
         """
+        return self.solve(problem, time_limit=time_limit)[0]
+
+    def solve(
+        self, problem: BatchingProblem, *, time_limit: float | None = None
+    ) -> tuple[Batching, dict[tuple[int, ...], float]]:
+        """:meth:`run`'s batching and the pool it chose from: every column
+        kept (sorted order indices of ``problem``) with its cost, for a
+        search that continues from it (see :class:`~optimizer.batching.hybrid.Hybrid`)."""
         t0 = time.perf_counter()
         deadline = t0 + time_limit if time_limit is not None else math.inf
         parts = split(problem, CHUNK)
         groups: list[list[int]] = []
         done: list[Generated] = []
+        columns: dict[tuple[int, ...], float] = {}
         for idx in parts:
             sub = problem if len(parts) == 1 else _part(problem, idx)
             g = generate(sub, rounds=self.rounds, beam=self.beam, branch=self.branch,
                          dive_rounds=self.dive_rounds, work=self.work,
                          deadline=deadline)  # fmt: skip
             groups += [[idx[i] for i in grp] for grp in g.groups]
+            columns |= {tuple(sorted(idx[i] for i in k)): c for k, c in g.pool.items()}
             done.append(g)
         detail: Detail = {
             "parts": len(parts),
@@ -496,7 +508,7 @@ class ColumnGeneration:
         trace = ((0, 0.0, sum(g.start_total for g in done)),
                  (detail["rounds"], time.perf_counter() - t0, total))  # fmt: skip
         ordered = sorted((sorted(x) for x in groups), key=lambda x: x[0])
-        return Batching(ordered, detail, trace)  # type: ignore[arg-type]
+        return Batching(ordered, detail, trace), columns  # type: ignore[arg-type]
 
 
 def split(problem: BatchingProblem, size: int) -> list[list[int]]:

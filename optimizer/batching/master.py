@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 from scipy.sparse import csc_array
 
 __all__ = ["Relaxation", "relax"]
@@ -55,6 +54,8 @@ def relax(need: np.ndarray, columns: Sequence[Sequence[int]], costs: np.ndarray)
     optimum, and the covering duals are non-negative. The columns must
     contain every needed singleton, so the LP is always feasible.
     """
+    from scipy.optimize import linprog  # 0.5 s to import: only when pricing columns
+
     a = _matrix(need.size, columns)
     res = linprog(costs, A_ub=-a, b_ub=-need, bounds=(0, None), method="highs")
     if res.status != 0:  # cannot happen with every singleton in the pool

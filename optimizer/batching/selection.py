@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 __all__ = ["Selection", "select"]
 
@@ -87,6 +89,8 @@ def select(
         The chosen columns (the hint itself if the solver found nothing
         better in its budget).
     """
+    from ortools.sat.python import cp_model  # 1 s to import (pandas): only when selecting
+
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"b{j}") for j in range(len(columns))]
     covering: list[list[int]] = [[] for _ in range(n_orders)]

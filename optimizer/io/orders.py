@@ -1,4 +1,4 @@
-"""Order files: CSV and JSON.
+"""Order files: CSV, JSON and Parquet; order lines from a data frame.
 
 CSV has one row per order line, rows of one order sharing its
 ``order_id``::
@@ -22,6 +22,10 @@ JSON is a list of orders (or ``{"orders": [...]}``)::
     [{"id": "o1", "due": 50400, "priority": 1, "carrier": "DHL",
       "lines": [{"sku": "SKU-17", "qty": 2, "unit_volume": 0.8}]}]
 
+Parquet has the CSV's columns, typed or as text; :func:`orders_from_frame`
+takes the same columns from a pandas DataFrame (or a pyarrow Table), where a
+missing value (``NaN``, ``None``, ``pd.NA``) is an empty cell.
+
 Every error names the file and the line (CSV), or the file and the order
 (JSON, whose parser does not keep line numbers past the syntax check).
 """
@@ -32,17 +36,19 @@ import csv
 import json
 import math
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from optimizer.errors import suggest
 from optimizer.files import MAX_TEXT_BYTES, check_format, detect_delimiter, input_file, read_text
 from optimizer.orders import Order, OrderError, OrderLine
+from optimizer.values import python_scalar
 
 __all__ = [
     "read_orders",
     "write_orders",
+    "orders_from_frame",
     "REQUIRED_COLUMNS",
     "OPTIONAL_COLUMNS",
 ]
@@ -51,7 +57,8 @@ REQUIRED_COLUMNS = ("order_id", "sku", "qty")
 OPTIONAL_COLUMNS = ("due", "priority", "carrier", "unit_volume", "unit_weight")
 _ORDER_FIELDS = ("due", "priority", "carrier")
 _LINE_FIELDS = ("unit_volume", "unit_weight")
-_FORMATS = (".csv", ".json")
+_FORMATS = (".csv", ".json", ".parquet")
+_WRITE_FORMATS = (".csv", ".json")
 
 
 # ---- converting one value ------------------------------------------------------------
@@ -111,7 +118,8 @@ def _field(name: str, value: Any) -> Any:
 
 # ---- reading -------------------------------------------------------------------------
 def read_orders(path: str | Path, *, max_bytes: int | None = MAX_TEXT_BYTES) -> list[Order]:
-    """Read orders from a ``.csv`` or ``.json`` file (format in the module docstring).
+    """Read orders from a ``.csv``, ``.json`` or ``.parquet`` file (formats in the
+    module docstring).
 
     Parameters
     ----------
@@ -143,8 +151,23 @@ def read_orders(path: str | Path, *, max_bytes: int | None = MAX_TEXT_BYTES) -> 
     (60, 'o001', 25)
     """
     p = input_file(path, OrderError, kind="orders", formats=_FORMATS)
+    if p.suffix.lower() == ".parquet":
+        return _read_parquet(p, max_bytes)
     text = read_text(p, OrderError, max_bytes=max_bytes)
     return _read_csv(p, text) if p.suffix.lower() == ".csv" else _read_json(p, text)
+
+
+def _read_parquet(p: Path, max_bytes: int | None) -> list[Order]:
+    """A Parquet file of order lines, columns as in CSV."""
+    import pyarrow.parquet as pq
+
+    if max_bytes is not None and p.stat().st_size > max_bytes:
+        raise OrderError(f"{p}: {p.stat().st_size:,} bytes is over the limit of {max_bytes:,}")
+    try:
+        table = pq.read_table(p)
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise OrderError(f"{p}: not a readable Parquet file ({exc})") from None
+    return orders_from_frame(table, source=str(p))
 
 
 def _read_csv(p: Path, text: str) -> list[Order]:
@@ -157,64 +180,77 @@ def _read_csv(p: Path, text: str) -> list[Order]:
         raise OrderError(f"{p}: empty file (expected a header row order_id,sku,qty)") from None
     except csv.Error as exc:
         raise OrderError(f"{p}:1: malformed CSV: {exc}") from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except csv.Error as exc:
+            raise OrderError(f"{p}:{reader.line_num}: malformed CSV: {exc}") from None
+
+    return _orders_from_rows(header, rows(), lambda line: f"{p}:{line}")
+
+
+def _orders_from_rows(
+    header: Sequence[str],
+    rows: Iterable[tuple[int, Sequence[str]]],
+    place: Callable[[int], str],
+) -> list[Order]:
+    """Orders from text rows of order lines (CSV, or a table's cells as text).
+
+    ``place(line)`` says where a row is, for messages (line 1 is the header).
+    """
     columns = [c.strip().lower() for c in header]
     known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     for k, name in enumerate(columns):
         if name in columns[:k]:
-            raise OrderError(f"{p}:1: column {name!r} appears twice")
+            raise OrderError(f"{place(1)}: column {name!r} appears twice")
     unknown = [c for c in columns if c not in known]
     for col in REQUIRED_COLUMNS:
         if col not in columns:
-            raise OrderError(f"{p}:1: missing column {col!r}" + suggest(col, unknown))
+            raise OrderError(f"{place(1)}: missing column {col!r}" + suggest(col, unknown))
     for col in unknown:
         hint = suggest(col, known)
         if hint:
-            raise OrderError(f"{p}:1: unknown column {col!r}{hint}")
+            raise OrderError(f"{place(1)}: unknown column {col!r}{hint}")
     index = {c: k for k, c in enumerate(columns) if c in known}
 
     # order id -> (first line, order-level values with their lines, lines)
     found: dict[str, tuple[int, dict[str, tuple[int, Any]], list[OrderLine]]] = {}
-    line = 1
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # blank line
-            if len(row) != len(columns):
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) != len(columns):
+            raise OrderError(
+                f"{place(line)}: expected {len(columns)} fields ({','.join(columns)}), "
+                f"got {len(row)}"
+            )
+        cell = {c: row[k] for c, k in index.items()}
+        oid, sku = cell["order_id"], cell["sku"]
+        if not oid.strip():
+            raise OrderError(f"{place(line)}: empty order_id")
+        where = f"{place(line)}: order {oid!r}"
+        if not sku.strip():
+            raise OrderError(f"{where}: empty sku")
+        try:
+            qty = _quantity(cell["qty"])
+            values = {
+                c: _field(c, v) for c, v in cell.items() if c in OPTIONAL_COLUMNS and v.strip()
+            }
+            order_line = OrderLine(sku, qty, values.get("unit_volume"), values.get("unit_weight"))
+        except (ValueError, OrderError) as exc:
+            raise OrderError(f"{where}, SKU {sku!r}: {exc}") from None
+        first_line, fields, lines = found.setdefault(oid, (line, {}, []))
+        for name in _ORDER_FIELDS:
+            if name not in values:
+                continue
+            seen = fields.setdefault(name, (line, values[name]))
+            if seen[1] != values[name]:
                 raise OrderError(
-                    f"{p}:{line}: expected {len(columns)} fields ({','.join(columns)}), "
-                    f"got {len(row)}"
+                    f"{where}: {name} {values[name]!r} disagrees with {seen[1]!r} "
+                    f"at line {seen[0]}"
                 )
-            cell = {c: row[k] for c, k in index.items()}
-            oid, sku = cell["order_id"], cell["sku"]
-            if not oid.strip():
-                raise OrderError(f"{p}:{line}: empty order_id")
-            where = f"{p}:{line}: order {oid!r}"
-            if not sku.strip():
-                raise OrderError(f"{where}: empty sku")
-            try:
-                qty = _quantity(cell["qty"])
-                values = {
-                    c: _field(c, v) for c, v in cell.items() if c in OPTIONAL_COLUMNS and v.strip()
-                }
-                order_line = OrderLine(
-                    sku, qty, values.get("unit_volume"), values.get("unit_weight")
-                )
-            except (ValueError, OrderError) as exc:
-                raise OrderError(f"{where}, SKU {sku!r}: {exc}") from None
-            first_line, fields, lines = found.setdefault(oid, (line, {}, []))
-            for name in _ORDER_FIELDS:
-                if name not in values:
-                    continue
-                seen = fields.setdefault(name, (line, values[name]))
-                if seen[1] != values[name]:
-                    raise OrderError(
-                        f"{where}: {name} {values[name]!r} disagrees with {seen[1]!r} "
-                        f"at line {seen[0]}"
-                    )
-            lines.append(order_line)
-    except csv.Error as exc:
-        raise OrderError(f"{p}:{reader.line_num}: malformed CSV: {exc}") from None
+        lines.append(order_line)
     orders = []
     for oid, (first_line, fields, lines) in found.items():
         try:
@@ -228,8 +264,62 @@ def _read_csv(p: Path, text: str) -> list[Order]:
                 )
             )
         except OrderError as exc:
-            raise OrderError(f"{p}:{first_line}: order {oid!r}: {exc}") from None
+            raise OrderError(f"{place(first_line)}: order {oid!r}: {exc}") from None
     return orders
+
+
+def _cell_text(value: Any) -> str:
+    """A table cell as the text a CSV would hold: missing values (None, NaN,
+    ``pd.NA``) are empty, numpy scalars their Python values, strings unchanged."""
+    value = python_scalar(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 2.0 from a float column is the quantity 2
+    return str(value)
+
+
+def orders_from_frame(frame: Any, *, source: str = "data frame") -> list[Order]:
+    """Orders from a pandas DataFrame (or a pyarrow Table) of order lines.
+
+    The columns are those of an orders CSV (module docstring): ``order_id``,
+    ``sku``, ``qty`` and the optional ones; a missing value (``NaN``,
+    ``None``, ``pd.NA``) means "not given", as an empty CSV cell does.
+
+    Parameters
+    ----------
+    frame
+        One row per order line.
+    source
+        What to call the frame in messages.
+
+    Raises
+    ------
+    OrderError
+        As :func:`read_orders`, naming ``source`` and the row (the first row
+        of the table is row 1).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"order_id": ["o1", "o1", "o2"], "sku": ["a", "b", "a"],
+    ...                       "qty": [2, 1, 3], "due": [50400.0, None, None]})
+    >>> orders = orders_from_frame(frame)
+    >>> [(o.id, o.items, o.due) for o in orders]
+    [('o1', 3, 50400.0), ('o2', 3, None)]
+    """
+    if hasattr(frame, "to_pylist"):  # a pyarrow Table
+        header = [str(c) for c in frame.column_names]
+        records = [list(r.values()) for r in frame.to_pylist()]
+    else:
+        header = [str(c) for c in frame.columns]
+        records = [list(r) for r in frame.itertuples(index=False, name=None)]
+    rows = ((k + 2, [_cell_text(v) for v in r]) for k, r in enumerate(records))
+    return _orders_from_rows(header, rows, lambda line: _row_place(source, line))
+
+
+def _row_place(source: str, line: int) -> str:
+    return f"{source}, columns" if line == 1 else f"{source}, row {line - 1}"
 
 
 def _check_keys(
@@ -342,7 +432,7 @@ def write_orders(orders: Iterable[Order], path: str | Path) -> None:
         it).
     """
     p = Path(path)
-    check_format(p, OrderError, kind="orders", formats=_FORMATS)
+    check_format(p, OrderError, kind="orders", formats=_WRITE_FORMATS)
     suffix = p.suffix.lower()
     orders = list(orders)
     for order in orders:

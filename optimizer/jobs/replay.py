@@ -18,11 +18,12 @@ few hundred orders; pass another :class:`WavePolicy` for more search.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,11 +31,16 @@ import pyarrow as pa
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
-from optimizer.io.history import HistoryError, HistoryReader, date_of
+from optimizer.executors import Executor, InProcess, Shared, warm_worker
+from optimizer.io.history import HistoryError, HistoryReader, date_of, day_of
+from optimizer.jobs.fanout import Site, share_site
+from optimizer.jobs.warmup import call_every_kernel
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
-from optimizer.progress import Progress
 from optimizer.waves import WavePolicy, plan_wave
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ReplayReport", "replay", "history_orders", "REPLAY_POLICY"]
 
@@ -127,6 +133,18 @@ class ReplayReport:
         rows.append(total)
         return rows
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per day and slotting: ``day``, ``slotting``, ``orders``,
+        ``distance_m`` (tidy: the totals are ``groupby("slotting").sum()``). Needs pandas."""
+        import pandas as pd
+
+        rows = [
+            {"day": d, "slotting": n, "orders": self.orders_per_day[d], "distance_m": m[n]}
+            for d, m in ((d, self.per_day[d]) for d in self.days)
+            for n in self.names
+        ]
+        return pd.DataFrame(rows, columns=["day", "slotting", "orders", "distance_m"])
+
     def to_markdown(self, base: str | None = None) -> str:
         """Per-day table with a total row and, if ``base`` is given, savings against it."""
         names = self.names
@@ -153,6 +171,7 @@ def replay(
     policy: WavePolicy | None = None,
     oracle: DistanceOracle | None = None,
     progress: bool | None = False,
+    executor: Executor | None = None,
 ) -> ReplayReport:
     """Batch and route historical orders under each slotting; report the walking.
 
@@ -173,6 +192,9 @@ def replay(
         Distances to reuse.
     progress
         Draw a progress bar on stderr (``None``: when it is a terminal).
+    executor
+        Where the days are planned (each day is one task); default in this
+        process, with ``progress``. The report is the same whatever runs it.
 
     Returns
     -------
@@ -206,7 +228,6 @@ def replay(
         raise PickoptError("replay needs at least one slotting")
     t0 = time.perf_counter()
     policy = policy or REPLAY_POLICY
-    oracle = oracle or DistanceOracle.for_layout(layout)
     by_day = {"all": list(orders)} if not isinstance(orders, Mapping) else dict(orders)
     names = tuple(slottings)
     per_day: dict[str, dict[str, float]] = {}
@@ -216,40 +237,64 @@ def replay(
     excluded = 0
     examples: list[str] = []
     n_lines = 0
-    total_work = len(by_day) * len(names)
-    with Progress("replay", total=total_work, enabled=progress) as bar:
-        for day, day_orders in by_day.items():
-            usable = []
-            for o in day_orders:
-                missing = next(
-                    ((sku, n) for n, s in slottings.items() for sku in o.skus if sku not in s),
-                    None,
-                )
-                if missing is None:
-                    usable.append(o)
-                    continue
-                excluded += 1
-                if len(examples) < 3:
-                    examples.append(f"order {o.id!r}: SKU {missing[0]!r} not in {missing[1]!r}")
-            counts[day] = len(usable)
-            n_lines += sum(len(o.lines) for o in usable)
-            per_day[day] = {}
-            for name, slotting in slottings.items():
-                if usable:
-                    plan = plan_wave(layout, slotting, usable, cart, policy, oracle=oracle,
-                                     baselines=False)  # fmt: skip
-                    per_day[day][name] = plan.kpis.total_distance_m
-                    tours[name] += len(plan.batches)
-                    unassigned[name] += len(plan.unassigned)
-                else:
-                    per_day[day][name] = 0.0
-                bar.advance()
+    days: list[list[Order]] = []
+    for day, day_orders in by_day.items():
+        usable = []
+        for o in day_orders:
+            missing = next(
+                ((sku, n) for n, s in slottings.items() for sku in o.skus if sku not in s),
+                None,
+            )
+            if missing is None:
+                usable.append(o)
+                continue
+            excluded += 1
+            if len(examples) < 3:
+                examples.append(f"order {o.id!r}: SKU {missing[0]!r} not in {missing[1]!r}")
+        counts[day] = len(usable)
+        n_lines += sum(len(o.lines) for o in usable)
+        days.append(usable)
+    executor = executor or InProcess(progress=progress)
+    site = share_site(executor, layout, slottings, oracle)
+    tasks = [ReplayDay(site, names, tuple(usable), cart, policy) for usable in days]
+    for day, walked in zip(by_day, executor.map(replay_day, tasks, label="replay"), strict=True):
+        per_day[day] = {}
+        for name, (metres, n_tours, n_unassigned) in walked.items():
+            per_day[day][name] = metres
+            tours[name] += n_tours
+            unassigned[name] += n_unassigned
     if not any(counts.values()):
         detail = f" ({'; '.join(examples)})" if examples else ""
         raise PickoptError(f"no order can be replayed under every slotting{detail}")
     return ReplayReport(names, tuple(by_day), per_day, counts, tours, unassigned, excluded,
                         tuple(examples), policy, cart, time.perf_counter() - t0,
                         n_lines)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReplayDay:
+    """One day of a replay for a worker: the shared warehouse and the day's orders."""
+
+    site: Shared[Site]
+    names: tuple[str, ...]
+    orders: tuple[Order, ...]
+    cart: Cart
+    policy: WavePolicy
+
+
+def replay_day(task: ReplayDay) -> dict[str, tuple[float, int, int]]:
+    """Plan one day under each slotting: name -> (metres, tours, unassigned orders)."""
+    warm_worker(call_every_kernel)
+    site = task.site.get()
+    walked: dict[str, tuple[float, int, int]] = {}
+    for name in task.names:
+        if not task.orders:
+            walked[name] = (0.0, 0, 0)
+            continue
+        plan = plan_wave(site.layout, site.slottings[name], task.orders, task.cart, task.policy,
+                         oracle=site.oracle, baselines=False)  # fmt: skip
+        walked[name] = (plan.kpis.total_distance_m, len(plan.batches), len(plan.unassigned))
+    return walked
 
 
 def history_orders(
@@ -259,8 +304,9 @@ def history_orders(
     max_orders_per_day: int | None = None,
     seed: int = 0,
     progress: bool | None = False,
+    until: dt.date | str | None = None,
 ) -> dict[str, list[Order]]:
-    """Orders of the last ``days`` days of a history file, by day.
+    """Orders of the last ``days`` days of a history file (up to ``until``), by day.
 
     Parameters
     ----------
@@ -276,6 +322,10 @@ def history_orders(
         Seed of that draw.
     progress
         Draw a progress bar on stderr.
+    until
+        Leave out lines dated after this day (ISO date or date): the last
+        ``days`` days are then counted back from the last date on or
+        before it.
 
     Returns
     -------
@@ -290,7 +340,7 @@ def history_orders(
     """
     if days is not None and (isinstance(days, bool) or days < 1):
         raise PickoptError(f"days must be a positive whole number, got {days!r}")
-    reader = HistoryReader(path, progress=progress)
+    reader = HistoryReader(path, progress=progress, until=None if until is None else day_of(until))
     oid_parts: list[pa.Array] = []
     sku_parts: list[np.ndarray] = []
     qty_parts: list[np.ndarray] = []

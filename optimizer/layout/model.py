@@ -2,8 +2,11 @@
 warehouses, the parallel-aisle geometry that exact routers exploit.
 
 A :class:`Layout` is built once from a spec and never changes afterwards; its
-``version`` is a content hash of the compiled graph, so two specs that
-describe the same warehouse share a version.
+``version`` is a content hash of the compiled graph and slot columns, so two
+specs that describe the same warehouse share a version. Slots are held as
+columns (:class:`~optimizer.layout.parts.SlotTable`): a million-slot layout
+costs a few tens of bytes per slot, and a :class:`Slot` object is made when
+one is asked for.
 
 The package's imports run one way, so the frozen model sits above the spec
 it is built from and nothing below knows the ``Layout`` class:
@@ -18,8 +21,8 @@ whose :meth:`Layout.from_spec` reads and compiles a spec <-
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +32,7 @@ import numpy as np
 from optimizer.errors import LayoutError, UnknownSlotError, suggest
 from optimizer.layout.checks import SpecError
 from optimizer.layout.compile import compile_spec
+from optimizer.layout.digest import digest_slots
 from optimizer.layout.parts import (
     NODE_DEPOT,
     NODE_KIND_NAMES,
@@ -38,6 +42,7 @@ from optimizer.layout.parts import (
     DepotPlacement,
     ParallelAisles,
     Slot,
+    SlotTable,
     frozen,
 )
 from optimizer.layout.spec import (
@@ -47,6 +52,7 @@ from optimizer.layout.spec import (
     parse_spec,
     read_spec,
 )
+from optimizer.values import summary_html
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Layout",
     "Slot",
+    "SlotTable",
     "Depot",
     "DepotPlacement",
     "ParallelAisles",
@@ -70,6 +77,9 @@ class Layout:
     Build one with :meth:`from_file` or :meth:`from_spec`. Nodes are the
     integers ``0 .. n_nodes - 1``, the same as in :meth:`to_networkx`; edge
     lengths are metres. Equality and hashing go by :attr:`version`.
+    ``slots`` is a read-only sequence of :class:`Slot` (a
+    :class:`~optimizer.layout.parts.SlotTable`; any sequence of slots given
+    here, as by ``dataclasses.replace(layout, slots=...)``, becomes one).
 
     Examples
     --------
@@ -85,17 +95,16 @@ class Layout:
     node_kind: np.ndarray
     edges: np.ndarray
     edge_length: np.ndarray
-    slots: tuple[Slot, ...]
+    slots: Sequence[Slot]
     depots: tuple[Depot, ...]
     aisles: ParallelAisles | None = None
     node_names: tuple[str, ...] | None = None
     source: str | None = None
-    _slot_by_code: dict[str, Slot] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("xy", "node_kind", "edges", "edge_length"):
             frozen(getattr(self, name))
-        object.__setattr__(self, "_slot_by_code", {s.code: s for s in self.slots})
+        object.__setattr__(self, "slots", SlotTable.from_slots(self.slots))
 
     # ---- construction -------------------------------------------------------
     @classmethod
@@ -161,12 +170,16 @@ class Layout:
 
     @cached_property
     def version(self) -> str:
-        """Content hash of the compiled graph, slots and depots (16 hex digits)."""
+        """Content hash of the compiled graph, slots and depots (16 hex digits).
+
+        The bytes hashed are those of every earlier release (stored jobs
+        and uploads name layouts by version), made from the slot columns by
+        numpy rather than slot by slot (:mod:`~optimizer.layout.digest`).
+        """
         h = hashlib.sha256()
         for arr in (self.xy, self.node_kind, self.edges, self.edge_length):
             h.update(np.ascontiguousarray(arr).tobytes())
-        for s in self.slots:
-            h.update(f"{s.code}|{s.node}|{s.zone}|{s.capacity}|{s.level}\n".encode())
+        digest_slots(self.table, h)
         for d in self.depots:
             h.update(f"depot|{d.name}|{d.node}\n".encode())
         return h.hexdigest()[:16]
@@ -177,10 +190,15 @@ class Layout:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Layout) and other.version == self.version
 
+    @property
+    def table(self) -> SlotTable:
+        """The slots as columns (the same object as :attr:`slots`)."""
+        return self.slots  # type: ignore[return-value]  # __post_init__ made it one
+
     @cached_property
     def pick_nodes(self) -> np.ndarray:
         """Sorted distinct nodes that carry at least one slot."""
-        return frozen(np.unique(np.fromiter((s.node for s in self.slots), dtype=np.int64)))
+        return frozen(np.unique(self.table.node))
 
     @cached_property
     def extent(self) -> tuple[float, float]:
@@ -197,27 +215,38 @@ class Layout:
         UnknownSlotError
             Naming the code and the closest known one.
         """
+        return self.table[self.slot_index(key)]
+
+    def slot_index(self, key: str | int) -> int:
+        """The index in :attr:`slots` of the slot with this bin code (or index).
+
+        Raises
+        ------
+        UnknownSlotError
+            Naming the code and the closest known one.
+        """
+        table = self.table
         if type(key) is str:  # the common case first: routing looks up every pick
-            found = self._slot_by_code.get(key)
+            found = table.index_of(key)
             if found is not None:
                 return found
         elif isinstance(key, np.str_):  # a code taken from a numpy or pandas column
-            return self.slot(str(key))
+            return self.slot_index(str(key))
         elif isinstance(key, int | np.integer) and not isinstance(key, bool):
-            if 0 <= key < len(self.slots):
-                return self.slots[int(key)]
+            if 0 <= key < len(table):
+                return int(key)
             raise UnknownSlotError(
-                f"slot index {key} is out of range for layout {self.name!r} "
-                f"({len(self.slots)} slots)"
+                f"slot index {key} is out of range for layout {self.name!r} ({len(table)} slots)"
             )
         raise UnknownSlotError(
             f"unknown bin code {key!r} in layout {self.name!r}"
-            + suggest(str(key), self._slot_by_code)
+            + suggest(str(key), table.codes_near(str(key)))
         )
 
     def nodes_of(self, keys: Iterable[str | int]) -> np.ndarray:
         """Pick nodes of bin codes or slot indices, in the given order."""
-        return np.fromiter((self.slot(k).node for k in keys), dtype=np.int64)
+        index = np.fromiter((self.slot_index(k) for k in keys), dtype=np.int64)
+        return self.table.node[index]
 
     def depot(self, name: str | None = None) -> Depot:
         """The depot called ``name``, or the first one when ``name`` is None."""
@@ -283,3 +312,20 @@ class Layout:
             out["blocks"] = self.aisles.n_blocks
             out["cells_per_block"] = self.aisles.cells
         return out
+
+    def __repr__(self) -> str:
+        width, depth = self.extent
+        return (f"Layout({self.name!r}, {self.kind}, {len(self.slots):,} slots, "
+                f"{width:,.1f} m x {depth:,.1f} m, content_hash={self.version!r})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A short summary for Jupyter: sizes, depots and content hash, no arrays."""
+        d = self.to_dict()
+        fields = {"kind": d["kind"], "slots": f"{d['slots']:,}",
+                  "pick nodes": f"{d['pick_nodes']:,}",
+                  "footprint": f"{d['width_m']:,.1f} m x {d['depth_m']:,.1f} m",
+                  "depots": ", ".join(d["depots"])}  # fmt: skip
+        if self.aisles is not None:
+            fields["aisles x blocks"] = f"{d['aisles']} x {d['blocks']}"
+        fields["content hash"] = d["content_hash"]
+        return summary_html(f"Layout {self.name!r}", fields)

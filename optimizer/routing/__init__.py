@@ -15,7 +15,7 @@ Methods (``route(..., method=...)``):
 ``"local-search"``
     Iterated 2-opt / Or-opt local search with double-bridge kicks over the
     oracle's matrix, compiled, with a deterministic work budget (Held-Karp,
-    proven optimal, up to 10 picks); any layout.
+    proven optimal, up to 12 picks); any layout.
 ``"ortools"``
     OR-Tools guided local search over the oracle's matrix, seeded with the
     best heuristic route, with a time budget and an early stop; any layout.

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Layout
@@ -25,11 +24,13 @@ __all__ = [
     "choose_router",
     "tour_length",
     "warm_up",
+    "HELD_KARP_OVER_SWEEP",
 ]
 
 ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEARCH, ORTOOLS)}
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
 _HELD_KARP_FROM_BLOCKS = 4  # auto: from here Held-Karp beats the sweep on few picks
+HELD_KARP_OVER_SWEEP = 11  # ... up to this many picks (the sweep costs ~80 µs on 4 blocks)
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
@@ -39,13 +40,14 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     to :data:`~optimizer.routing.exact.MAX_BLOCKS` blocks, depots on
     cross-aisles), else the local search, which proves optimality itself for
     a few picks (Held-Karp) and otherwise does a fixed amount of work. With
-    four blocks and few picks Held-Karp is the cheaper of the two exact
-    methods (the sweep carries 2,956 classes per column), so it runs there.
+    four blocks and up to :data:`HELD_KARP_OVER_SWEEP` picks Held-Karp is the
+    cheaper of the two exact methods (the sweep carries 2,956 classes per
+    column), so it runs there.
     """
     if method == "auto":
         if EXACT.supports(problem) is None:
             geo = problem.layout.aisles
-            few = problem.nodes.size <= HELD_KARP_MAX
+            few = problem.nodes.size <= HELD_KARP_OVER_SWEEP
             if few and geo is not None and geo.n_blocks >= _HELD_KARP_FROM_BLOCKS:
                 return LOCAL_SEARCH, problem
             return EXACT, problem
@@ -91,8 +93,9 @@ def warm_up() -> None:
     (read from the disk cache or built; closed tours of 1 to 4 blocks) and
     the local search's compiled kernels. Call it once per worker process."""
     warm_exact()
-    points = np.arange(14.0)  # 12 picks on a line: above Held-Karp's range
-    solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)
+    for picks in (HELD_KARP_MAX, HELD_KARP_MAX + 2):  # Held-Karp, then the search
+        points = np.arange(picks + 2.0)
+        solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)
 
 
 def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str], list[int]]:
@@ -176,28 +179,17 @@ def route(
     return build_route(problem, tour, codes, name, start_depot.name, end_depot.name, code_nodes)
 
 
-@jit
 def _pick_order(path: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """The indices of ``targets`` (nodes) sorted by the first step of ``path``
     at each, ties in the order given; ``[-1 - j]`` if ``path`` misses
-    ``targets[j]``."""
-    n = targets.size
-    order = np.argsort(targets, kind="mergesort")
-    ranked = targets[order]
-    first = np.full(n, -1, dtype=np.int64)
-    left = n
-    for step in range(path.size):
-        if left == 0:
-            break
-        j = np.searchsorted(ranked, path[step])
-        while j < n and ranked[j] == path[step] and first[order[j]] < 0:
-            first[order[j]] = step
-            left -= 1
-            j += 1
-    for j in range(n):
-        if first[j] < 0:
-            return np.full(1, -1 - j, dtype=np.int64)
-    return np.argsort(first, kind="mergesort")
+    ``targets[j]``. In numpy, not a kernel: one call per route, and no
+    compilation on a process's first route."""
+    nodes, first_step = np.unique(path, return_index=True)
+    at = np.minimum(np.searchsorted(nodes, targets), nodes.size - 1)
+    missed = np.flatnonzero(nodes[at] != targets)
+    if missed.size:
+        return np.array([-1 - missed[0]], dtype=np.int64)
+    return np.argsort(first_step[at], kind="stable")
 
 
 def build_route(

@@ -13,12 +13,16 @@ priced) passes them as ``Tour.length`` and ``Tour.path``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from optimizer.distance import DistanceOracle
 from optimizer.layout import Layout
+from optimizer.values import summary_html
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RoutingProblem", "Tour", "Router", "Route"]
 
@@ -131,3 +135,54 @@ class Route:
             "path": list(self.path),
             **({"detail": self.detail} if self.detail else {}),
         }
+
+    def legs(self) -> list[tuple[str | None, float, float]]:
+        """``(bin, walked so far, leg)`` per stop and a last ``(None, distance, leg)``
+        for the walk to the end depot, metres; the legs add up to :attr:`distance`."""
+        edges = zip(self.layout.edges.tolist(), self.layout.edge_length.tolist(), strict=True)
+        length = {(u, v): w for (u, v), w in edges}
+        at: dict[int, float] = {}
+        walked = 0.0
+        for k, node in enumerate(self.path):
+            if k:
+                prev = self.path[k - 1]
+                walked += length.get((prev, node), length.get((node, prev), 0.0))
+            at.setdefault(node, walked)
+        out: list[tuple[str | None, float, float]] = []
+        last = 0.0
+        for code in self.stops:
+            here = at[self.layout.slot(code).node]
+            out.append((code, here, here - last))
+            last = here
+        out.append((None, self.distance, self.distance - last))
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stop in walking order and a last ``"end"`` row back to the
+        end depot: ``stop``, ``action``, ``bin``, ``x``, ``y``, ``distance_m``
+        (walked so far) and ``leg_m`` (since the previous row; they add up to
+        :attr:`distance`). Needs pandas."""
+        import pandas as pd
+
+        rows = []
+        end_node = self.layout.depot(self.end).node
+        for k, (code, walked, leg) in enumerate(self.legs(), start=1):
+            node = end_node if code is None else self.layout.slot(code).node
+            x, y = self.layout.xy[node].tolist()
+            rows.append({"stop": k, "action": "pick" if code else "end", "bin": code,
+                         "x": x, "y": y, "distance_m": walked, "leg_m": leg})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (f"Route({len(self.stops)} stops, {self.distance:,.1f} m, {self.method!r}, "
+                f"optimal={self.optimal}, {self.start!r} -> {self.end!r})")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """A short summary for Jupyter: distance, method, stops (the first few)."""
+        shown = ", ".join(self.stops[:6]) + (", ..." if len(self.stops) > 6 else "")
+        return summary_html(f"Route on {self.layout.name!r}", {
+            "distance": f"{self.distance:,.1f} m",
+            "method": self.method + (" (optimal)" if self.optimal else ""),
+            "depots": self.start if self.start == self.end else f"{self.start} -> {self.end}",
+            "stops": f"{len(self.stops)}: {shown}",
+        })  # fmt: skip

@@ -8,7 +8,8 @@ obstacles) and to parallel-aisle warehouses with any number of cross-aisles.
 How it solves
 -------------
 1. Up to :data:`HELD_KARP_MAX` picks, the Bellman-Held-Karp dynamic
-   programme over subsets gives the optimum (``optimal=True``).
+   programme over subsets gives the optimum (``optimal=True``), run from
+   both ends to the middle.
 2. Otherwise two constructions, nearest neighbour and cheapest insertion,
    both over the matrix; the shorter is the start.
 3. Local search to a local optimum: 2-opt and Or-opt (segments of one to
@@ -48,7 +49,8 @@ looking at :data:`NEIGHBOURS` candidates per node and applied in ``O(k)``
 nodes it touched. The kicks are at most ``100 k`` and the patience ``0.2
 k^2``, so a search is ``O(k^3)`` at worst and far less in practice (times in
 ``benches/results/routing_everywhere_quick.md``). Held-Karp is
-``O(2^k k^2)``, for ``k <= 10``.
+``O(2^k k^2)``, for ``k <= 12``; meeting in the middle (tables up to half
+the picks from each end) halves its work.
 
 For callers that score many pick sets (batching),
 :meth:`LocalSearchRouter.length` returns a walk's length without building
@@ -80,7 +82,7 @@ References
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -99,7 +101,7 @@ __all__ = [
     "TIME_CAP",
 ]
 
-HELD_KARP_MAX = 10  # picks up to which the subset DP is cheaper than searching
+HELD_KARP_MAX = 12  # picks up to which the subset DP costs about what a search does
 NEIGHBOURS = 10  # candidate partners per pick in 2-opt and Or-opt
 _EPS = 1e-9  # gains below this are rounding noise, not improvements
 _CHUNK = 512  # kicks per kernel call between two looks at the safety clock
@@ -138,18 +140,31 @@ def _reverse(walk: np.ndarray, pos: np.ndarray, i: int, j: int) -> None:
 
 @jit
 def _neighbour_lists(dist: np.ndarray, width: int) -> np.ndarray:
-    """``width`` nearest other rows of every row, nearest first (ties: lower row)."""
+    """``width`` nearest other rows of every row, nearest first (ties: lower row).
+
+    An insertion into a sorted list of ``width`` per row, rather than a full
+    sort of the row: the lists are short and most rows are rejected at once.
+    """
     n = dist.shape[0]
     out = np.empty((n, width), dtype=np.int64)
+    near = np.empty(width)
     for a in range(n):
-        order = np.argsort(dist[a], kind="mergesort")
         got = 0
-        for b in order:
-            if b != a:
-                out[a, got] = b
+        for b in range(n):
+            if b == a:
+                continue
+            d = dist[a, b]
+            if got == width and d >= near[width - 1]:
+                continue
+            i = got if got < width else width - 1
+            while i > 0 and near[i - 1] > d:  # strictly: equal distances keep row order
+                near[i] = near[i - 1]
+                out[a, i] = out[a, i - 1]
+                i -= 1
+            near[i] = d
+            out[a, i] = b
+            if got < width:
                 got += 1
-                if got == width:
-                    break
     return out
 
 
@@ -223,63 +238,109 @@ def _cheapest_insertion(dist: np.ndarray) -> np.ndarray:
 
 
 @jit
+def _subset_table(dist: np.ndarray, source: int, most: int) -> np.ndarray:
+    """``best[mask, t]``: the shortest walk from row ``source`` through the
+    picks of ``mask`` (bit ``t`` is row ``t + 1``) ending at pick ``t``, for
+    masks of at most ``most`` picks; infinite elsewhere and when ``t`` is not
+    in ``mask``. With the infinities in place the pull over the predecessors
+    runs over every column without a branch, about twice as fast as
+    gathering each mask's members."""
+    k = dist.shape[0] - 2
+    full = (1 << k) - 1
+    inner = np.empty((k, k))  # inner[t, j]: between picks t and j
+    for t in range(k):
+        for j in range(k):
+            inner[t, j] = dist[t + 1, j + 1]
+    best = np.full((full + 1, k), np.inf)
+    size = np.zeros(full + 1, dtype=np.int64)
+    for t in range(k):
+        best[1 << t, t] = dist[source, t + 1]
+    for mask in range(1, full + 1):
+        size[mask] = size[mask >> 1] + (mask & 1)
+        if size[mask] == 1 or size[mask] > most:
+            continue
+        for t in range(k):
+            if (mask >> t) & 1:
+                row = best[mask ^ (1 << t)]
+                near = inner[t]
+                value = np.inf
+                for j in range(k):
+                    value = min(value, row[j] + near[j])
+                best[mask, t] = value
+    return best
+
+
+@jit
+def _trace(
+    dist: np.ndarray, best: np.ndarray, mask: int, t: int, walk: np.ndarray, at: int, step: int
+) -> None:
+    """Write the walk that gives ``best[mask, t]`` into ``walk``: pick ``t``
+    at ``at``, its predecessor at ``at + step``, and so on. Each predecessor
+    is recomputed (the one whose value gives the successor's), not stored."""
+    k = best.shape[1]
+    while True:
+        walk[at] = t + 1
+        prev = mask ^ (1 << t)
+        if prev == 0:
+            return
+        target, arg, gap = best[mask, t], -1, np.inf
+        for j in range(k):
+            if (prev >> j) & 1:
+                miss = abs(best[prev, j] + dist[t + 1, j + 1] - target)
+                if miss < gap:
+                    arg, gap = j, miss
+        mask, t, at = prev, arg, at + step
+
+
+@jit
+def _held_karp_kernel(dist: np.ndarray) -> np.ndarray:
+    """Meet in the middle: for ``h = (k + 2) // 2``, the walk's first ``h``
+    picks (set ``M``, last ``u``) are a shortest walk from the start through
+    ``M``, and its last ``k - h + 1`` picks (from ``u`` on) a shortest walk
+    from ``u`` to the end; both tables stop at about half the picks, which
+    halves the plain subset DP's work. A closed tour (start and end rows
+    equal) needs one table."""
+    n = dist.shape[0]
+    k = n - 2
+    full = (1 << k) - 1
+    h = (k + 2) // 2
+    ahead = _subset_table(dist, 0, h)
+    closed = True  # start and end rows equal up to rounding (the oracle's sums
+    for j in range(n):  # of a pair in either order can differ in the last bit)
+        if abs(dist[0, j] - dist[n - 1, j]) > _EPS:
+            closed = False
+            break
+    back = ahead if closed else _subset_table(dist, n - 1, k + 1 - h)
+    best_cost, best_m, best_u = np.inf, 0, 0
+    size = np.zeros(full + 1, dtype=np.int64)
+    for m in range(1, full + 1):
+        size[m] = size[m >> 1] + (m & 1)
+        if size[m] != h:
+            continue
+        rest = full ^ m
+        value, arg = np.inf, 0
+        for u in range(k):  # no test of u in m: ahead[m, u] is infinite if not
+            c = ahead[m, u] + back[rest | (1 << u), u]
+            if c < value:
+                value, arg = c, u
+        if value < best_cost:
+            best_cost, best_m, best_u = value, m, arg
+    walk = np.empty(n, dtype=np.int64)
+    walk[0], walk[n - 1] = 0, n - 1
+    _trace(dist, ahead, best_m, best_u, walk, h, -1)
+    _trace(dist, back, (full ^ best_m) | (1 << best_u), best_u, walk, h, 1)
+    return walk
+
+
 def _held_karp(dist: np.ndarray) -> np.ndarray:
     """The shortest walk row 0 -> every row -> row ``n - 1`` (subset DP)."""
     n = dist.shape[0]
-    k = n - 2
-    walk = np.empty(n, dtype=np.int64)
-    walk[0], walk[n - 1] = 0, n - 1
-    if k == 0:
+    if n <= 4:  # two picks or fewer: the order matters at most by its direction
+        walk = np.arange(n, dtype=np.int64)
+        if n == 4 and dist[0, 2] + dist[1, 3] < dist[0, 1] + dist[2, 3]:
+            walk[1:3] = [2, 1]
         return walk
-    full = (1 << k) - 1
-    # best[mask * k + t]: shortest walk from row 0 through the picks of mask,
-    # ending at pick t (in mask), pulled from best[(mask - t) * k + j]. One
-    # flat array, and the choices recomputed on the way back rather than stored.
-    best = np.empty((full + 1) * k)
-    inner = np.empty(k * k)
-    for j in range(k):
-        for t in range(k):
-            inner[j * k + t] = dist[j + 1, t + 1]
-    members = np.empty(k, dtype=np.int64)  # the picks of the current mask
-    for mask in range(1, full + 1):
-        size = 0
-        for t in range(k):
-            if (mask >> t) & 1:
-                members[size] = t
-                size += 1
-        for a in range(size):
-            t = members[a]
-            if size == 1:
-                best[mask * k + t] = dist[0, t + 1]
-                continue
-            base = (mask ^ (1 << t)) * k
-            value = np.inf
-            for b in range(size):
-                j = members[b]
-                if j != t:
-                    c = best[base + j] + inner[j * k + t]
-                    if c < value:
-                        value = c
-            best[mask * k + t] = value
-    last, last_cost = 0, np.inf
-    for j in range(k):
-        c = best[full * k + j] + dist[j + 1, n - 1]
-        if c < last_cost:
-            last, last_cost = j, c
-    mask, t = full, last
-    for i in range(k, 0, -1):
-        walk[i] = t + 1
-        prev = mask ^ (1 << t)
-        if prev == 0:
-            break
-        target, arg, gap = best[mask * k + t], -1, np.inf
-        for j in range(k):  # the predecessor whose value gives t's (the nearest)
-            if (prev >> j) & 1:
-                miss = abs(best[prev * k + j] + inner[j * k + t] - target)
-                if miss < gap:
-                    arg, gap = j, miss
-        mask, t = prev, arg
-    return walk
+    return _held_karp_kernel(dist)
 
 
 # ---- kernels: local search ---------------------------------------------------------------
@@ -541,6 +602,36 @@ def _local_optimum(dist: np.ndarray, nbr: np.ndarray, walk: np.ndarray) -> float
     return _walk_cost(dist, walk)
 
 
+@jit
+def _length(dist: np.ndarray, kicks: int, patience: int, seed: int, exact_max: int) -> float:
+    """The length of the walk :func:`_solve` finds, in one compiled call (for
+    budgets of one chunk of kicks, which :func:`_solve` runs without a look at
+    the clock): Held-Karp up to ``exact_max`` picks, else the shorter
+    construction, its local optimum and up to ``kicks`` kicks."""
+    n = dist.shape[0]
+    k = n - 2
+    if k <= 2:
+        walk = np.arange(n)
+        if k == 2 and dist[0, 2] + dist[1, 3] < dist[0, 1] + dist[2, 3]:
+            walk[1], walk[2] = 2, 1
+        return _walk_cost(dist, walk)
+    if k <= exact_max:
+        return _walk_cost(dist, _held_karp_kernel(dist))
+    nbr = _neighbour_lists(dist, min(NEIGHBOURS, n - 1))
+    cur = _nearest_neighbour(dist)
+    other = _cheapest_insertion(dist)
+    if _walk_cost(dist, other) < _walk_cost(dist, cur):
+        cur = other
+    cost = _local_optimum(dist, nbr, cur)
+    if kicks == 0:
+        return cost
+    best = cur.copy()
+    costs = np.array([cost, cost])
+    state = np.array([seed % (_RNG_MOD - 1) + 1, 0, 0], dtype=np.int64)
+    _search(dist, nbr, cur, best, costs, state, kicks, patience, min(50, max(4, k // 2)))
+    return _walk_cost(dist, best)
+
+
 # ---- the driver ------------------------------------------------------------------------------
 def _check_matrix(dist: np.ndarray) -> np.ndarray:
     """``dist`` as a contiguous float64 matrix, checked."""
@@ -589,27 +680,34 @@ def solve_matrix(
     Examples
     --------
     >>> import numpy as np
-    >>> x = np.array([0.0, 3.0, 1.0, 2.0, 0.0])  # points on a line; the end is the start
-    >>> walk, length, _ = solve_matrix(np.abs(x[:, None] - x[None, :]), kicks=10)
-    >>> walk.tolist(), length
-    ([0, 2, 3, 1, 4], 6.0)
+    >>> x = np.array([0.0, 3.0, 1.0, 2.0, 4.0])  # points on a line, from 0 to 4
+    >>> walk, length, detail = solve_matrix(np.abs(x[:, None] - x[None, :]), kicks=10)
+    >>> walk.tolist(), length, detail["optimal"]
+    ([0, 2, 3, 1, 4], 4.0, True)
     """
     if kicks < 0 or (patience is not None and patience < 1):
         raise RoutingError("kicks must be >= 0 and patience >= 1")
     return _solve(_check_matrix(dist), kicks, patience, seed, time_cap)
 
 
+_HELD_KARP_DETAIL = {"initial": "held-karp", "kicks": 0, "improvements": 0,
+                     "stopped_by": "held-karp", "optimal": True}  # fmt: skip
+
+
 def _solve(
-    dist: np.ndarray, kicks: int, patience: int | None, seed: int, time_cap: float | None
+    dist: np.ndarray,
+    kicks: int,
+    patience: int | None,
+    seed: int,
+    time_cap: float | None,
+    held_karp_max: int = HELD_KARP_MAX,
 ) -> tuple[np.ndarray, float, dict[str, Any]]:
     """:func:`solve_matrix` on a matrix known to be good (the oracle's)."""
     n = dist.shape[0]
     k = n - 2
-    if k <= HELD_KARP_MAX:
+    if k <= held_karp_max:
         walk = _held_karp(dist)
-        detail = {"initial": "held-karp", "kicks": 0, "improvements": 0,
-                  "stopped_by": "held-karp", "optimal": True}  # fmt: skip
-        return walk, float(_walk_cost(dist, walk)), detail
+        return walk, _walk_cost(dist, walk), dict(_HELD_KARP_DETAIL)
     nbr = _neighbour_lists(dist, min(NEIGHBOURS, n - 1))
     starts = {"nearest": _nearest_neighbour(dist), "insertion": _cheapest_insertion(dist)}
     lengths = {name: float(_walk_cost(dist, w)) for name, w in starts.items()}
@@ -663,17 +761,23 @@ class LocalSearchRouter:
         (30 picks about 6 per pick, 120 picks about 24), and LKH-3's time, the
         yardstick, grows faster than ``k^2``. With 0.2, ``auto`` stays within
         a few hundredths of a percent of LKH-3 on average from 30 to 120
-        picks (``benches/results/routing_everywhere_quick.md``).
+        picks (``benches/results/routing_everywhere.md``).
+    held_karp_max
+        Up to this many picks Held-Karp runs (proven optimal) instead of the
+        search; at most :data:`HELD_KARP_MAX`.
     """
 
     name: str = "local-search"
     kicks_per_pick: int = 100
     min_kicks: int = 100
     patience: float = 0.2
+    held_karp_max: int = HELD_KARP_MAX
 
     def __post_init__(self) -> None:
         if self.kicks_per_pick < 0 or self.min_kicks < 0:
             raise ValueError("kicks_per_pick < 0 or min_kicks < 0 not understood.")
+        if not 2 <= self.held_karp_max <= HELD_KARP_MAX:
+            raise ValueError(f"held_karp_max outside 2..{HELD_KARP_MAX} not understood.")
         if not self.patience > 0:
             raise ValueError("patience <= 0 not understood.")
 
@@ -690,7 +794,7 @@ class LocalSearchRouter:
     def _walk(self, problem: RoutingProblem) -> tuple[np.ndarray, float, dict[str, Any]]:
         kicks, patience = self.budget(int(problem.nodes.size))
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
-        return _solve(problem.matrix(), kicks, patience, problem.seed, cap)
+        return _solve(problem.matrix(), kicks, patience, problem.seed, cap, self.held_karp_max)
 
     def solve(self, problem: RoutingProblem) -> Tour:
         """Plan the walk: start depot, every pick node, end depot.
@@ -706,27 +810,32 @@ class LocalSearchRouter:
         walk, length, detail = self._walk(problem)
         detail["seconds"] = round(time.perf_counter() - t0, 6)
         detail["time_cap_s"] = TIME_CAP if problem.time_limit is None else problem.time_limit
-        picks = problem.nodes[walk[1:-1] - 1].tolist()
-        return Tour([problem.start, *picks, problem.end], optimal=bool(detail["optimal"]),
-                    detail=detail, length=length)  # fmt: skip
+        waypoints = [problem.start, *problem.nodes[walk[1:-1] - 1].tolist(), problem.end]
+        return Tour(waypoints, detail["optimal"], detail, length)
 
     def length(self, problem: RoutingProblem) -> float:
         """The length (metres) of the walk :meth:`solve` plans, without the walk.
 
         ``problem.nodes`` need not be sorted or distinct.
         """
-        problem = replace(problem, nodes=np.unique(problem.nodes))
-        if problem.nodes.size == 0:
+        nodes = np.unique(problem.nodes)
+        if nodes.size == 0:
             return 0.0 if problem.closed else float(problem.oracle.matrix(
                 [problem.start, problem.end])[0, 1])  # fmt: skip
-        return self._walk(problem)[1]
+        kicks, patience = self.budget(int(nodes.size))
+        dist = problem.oracle.matrix(np.concatenate(([problem.start], nodes, [problem.end])))
+        if kicks <= _CHUNK:  # one chunk: _solve would not look at the clock; one call
+            return float(_length(dist, kicks, patience, problem.seed, self.held_karp_max))
+        cap = TIME_CAP if problem.time_limit is None else problem.time_limit
+        return _solve(dist, kicks, patience, problem.seed, cap, self.held_karp_max)[1]
 
 
 LOCAL_SEARCH = LocalSearchRouter()
 """The ``"local-search"`` router with the default work budget."""
 
-LOCAL_SEARCH_ESTIMATE = LocalSearchRouter(kicks_per_pick=1, min_kicks=5)
-"""A cheap local search for scoring candidate batches off the exact DP's layouts:
-its tours stay within a fraction of a per cent of ``LOCAL_SEARCH``'s, where
-nearest neighbour is 6-10 % longer, for up to twice nearest neighbour's time
+LOCAL_SEARCH_ESTIMATE = LocalSearchRouter(kicks_per_pick=1, min_kicks=5, held_karp_max=10)
+"""A cheap local search for scoring candidate batches off the exact DP's layouts
+(Held-Karp up to 10 picks, then one kick per pick, all in one compiled call
+through :meth:`LocalSearchRouter.length`): its tours stay within a fraction of
+a per cent of ``LOCAL_SEARCH``'s, where nearest neighbour is 6-10 % longer
 (``benches/routing_estimate.py`` writes the figures)."""

@@ -62,11 +62,11 @@ from __future__ import annotations
 import time
 import weakref
 from dataclasses import dataclass
+from functools import cache
 from itertools import permutations
 from typing import Any
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.errors import RoutingError
 from optimizer.routing.base import RoutingProblem, Tour
@@ -86,8 +86,15 @@ __all__ = [
 MM_PER_M = 1000.0  # OR-Tools works on integers: millimetres
 GLS_LAMBDA = 0.2  # penalty weight of guided local search (OR-Tools default 0.1)
 
-_STATUS = dict(routing_enums_pb2.RoutingSearchStatus.Value.items())
-_STATUS_NAME = {v: k.removeprefix("ROUTING_").lower() for k, v in _STATUS.items()}
+
+@cache
+def _status_names() -> dict[int, str]:
+    """OR-Tools' search statuses by number (imported on first use: a route
+    that does not run OR-Tools does not load it)."""
+    from ortools.constraint_solver import routing_enums_pb2
+
+    status = dict(routing_enums_pb2.RoutingSearchStatus.Value.items())
+    return {v: k.removeprefix("ROUTING_").lower() for k, v in status.items()}
 
 
 def auto_time_limit(n_picks: int) -> float:
@@ -146,6 +153,8 @@ class _Model:
     ``1..k`` are the picks and, when the walk is open, node ``k + 1`` the end."""
 
     def __init__(self, problem: RoutingProblem) -> None:
+        from ortools.constraint_solver import pywrapcp
+
         self.problem = problem
         self.k = int(problem.nodes.size)
         closed = problem.start == problem.end
@@ -206,6 +215,8 @@ class _Model:
         gls_lambda: float | None = None,
     ) -> Any:
         """Search parameters: guided local search for at most ``seconds``."""
+        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
         params = pywrapcp.DefaultRoutingSearchParameters()
         if first_solution is not None:
             params.first_solution_strategy = first_solution
@@ -219,7 +230,7 @@ class _Model:
         return params
 
     def status(self) -> str:
-        return _STATUS_NAME.get(int(self.routing.status()), str(self.routing.status()))
+        return _status_names().get(int(self.routing.status()), str(self.routing.status()))
 
 
 class _EarlyStop:
@@ -402,6 +413,8 @@ def solve_naive(problem: RoutingProblem, seconds: float = 1.0) -> Tour:
     if problem.nodes.size <= 1:
         return Tour([problem.start, *problem.nodes.tolist(), problem.end], optimal=False,
                     detail={"status": "trivial", "seconds": 0.0})  # fmt: skip
+    from ortools.constraint_solver import routing_enums_pb2
+
     model = _Model(problem)
     solution = model.routing.SolveWithParameters(
         model.parameters(

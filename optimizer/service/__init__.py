@@ -12,6 +12,7 @@ Modules, one idea each:
 ``store``      the storage interface and its embedded SQLite (WAL) implementation,
                with tenants and job leases
 ``workers``    a crash-tolerant pool of warm solver processes under a memory budget
+``ray_pool``   the same pool as Ray actors on a cluster (``serve --ray-address``)
 ``memory``     what a compiled layout costs a worker; caches bounded by bytes
 ``tasks``      what the workers run (all CPU work)
 ``routers/``   one router per resource: layouts, routes, waves, jobs, ops

@@ -4,9 +4,9 @@ The estimate is made from the layout's graph *before* its distance oracle is
 built, so that an upload whose tables would not fit a worker's budget
 (``PICKOPT_WORKER_MEMORY_MB``) is refused instead of built. It follows
 :class:`~optimizer.distance.DistanceOracle`: per-node arrays and the sparse
-graph, plus either the junction table and its path predecessors (J^2
-float64 and int32) or, past :data:`~optimizer.distance.oracle.MAX_JUNCTIONS`
-junctions, up to ``ROW_CACHE`` cached Dijkstra rows of one float64 per node.
+graph, plus either the junction table (J^2 float64) or, past
+:data:`~optimizer.distance.oracle.MAX_JUNCTIONS` junctions, hub labels of
+about ``LABEL_BYTES`` per junction.
 """
 
 from __future__ import annotations
@@ -17,17 +17,21 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from optimizer.distance.oracle import MAX_JUNCTIONS, ROW_CACHE
+from optimizer.distance.oracle import MAX_JUNCTIONS
 from optimizer.layout import Layout
 
 __all__ = ["layout_bytes", "oracle_bytes", "junctions", "SizedCache"]
 
-#: Python objects per slot (code, position, lookup tables), measured with tracemalloc.
-SLOT_BYTES = 300
+#: Per slot: the layout's slot columns (node, aisle, block, cell, side, level, zone, capacity).
+SLOT_BYTES = 48
+#: Per listed bin code (graph layouts): the string and its lookup entry.
+CODE_BYTES = 160
 #: Per node: the layout's arrays plus the oracle's six arrays and segment lists.
 NODE_BYTES = 184
 #: Per edge: the layout's arrays plus both directions of the sparse graph.
 EDGE_BYTES = 40
+#: Per junction past the table's bound: hub labels of up to 64 hubs, 16 bytes each.
+LABEL_BYTES = 64 * 16
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -45,13 +49,14 @@ def oracle_bytes(layout: Layout) -> int:
     n, j = layout.n_nodes, junctions(layout)
     base = NODE_BYTES * n + EDGE_BYTES * len(layout.edges)
     if j > MAX_JUNCTIONS:
-        return base + ROW_CACHE * n * 8  # the fallback's Dijkstra rows, once all are cached
-    return base + j * j * (8 + 4)
+        return base + j * LABEL_BYTES
+    return base + j * j * 8
 
 
 def layout_bytes(layout: Layout) -> int:
     """A compiled layout with its oracle, as a worker caches it."""
-    return SLOT_BYTES * len(layout.slots) + oracle_bytes(layout)
+    listed = layout.table.codes is not None
+    return (SLOT_BYTES + CODE_BYTES * listed) * len(layout.slots) + oracle_bytes(layout)
 
 
 class SizedCache(Generic[K, V]):

@@ -329,8 +329,9 @@ class WaveRequest(_Model):
     policy: PolicyIn = Field(default_factory=PolicyIn)
     time_budget_s: Seconds | None = Field(
         default=None,
-        description="wall-clock safety cap of the batching search, seconds (default: the "
-        "server's); the work budget is `policy.effort`, and the plan says when the cap fired",
+        description="wall-clock safety cap of the whole plan (batching, then final routes), "
+        "seconds (default: the server's); the work budget is `policy.effort` and the routers' "
+        "own, and the plan says when the cap fired",
     )
     start: Text | None = None
     end: Text | None = None
@@ -362,6 +363,10 @@ class WaveSummary(_Out):
         default=False,
         description="the wall-clock safety cap cut the batching search short "
         "(then the plan depends on the machine's speed)",
+    )
+    routes_capped: bool = Field(
+        default=False,
+        description="what the batching left of the same cap cut a final route's search short",
     )
 
 

@@ -43,6 +43,7 @@ def serve(
     port: int | None = None,
     data_dir: str | Path | None = None,
     workers: int | None = None,
+    ray_address: str | None = None,
     keys_file: str | Path | None = None,
     insecure_dev: bool | None = None,
     log_level: str = "info",
@@ -50,7 +51,9 @@ def serve(
     """Start the HTTP service and block until it is stopped (Ctrl-C, SIGTERM).
 
     Parameters override the ``PICKOPT_*`` environment; ``workers`` is the
-    number of solver processes (the HTTP front is one asyncio loop).
+    number of solver processes (the HTTP front is one asyncio loop), or of
+    Ray actors when ``ray_address`` is given (``"auto"``, ``"HOST:PORT"``, or
+    ``"local"`` to start a Ray on this machine).
 
     Raises
     ------
@@ -65,7 +68,7 @@ def serve(
 
     overrides: dict[str, Any] = {
         "host": host, "port": port, "data_dir": data_dir, "workers": workers,
-        "api_keys_file": keys_file, "insecure_dev": insecure_dev,
+        "ray_address": ray_address, "api_keys_file": keys_file, "insecure_dev": insecure_dev,
     }  # fmt: skip
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -93,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, help="port (default 8000, PICKOPT_PORT)")
     sv.add_argument("--data-dir", help="where layouts, slottings and jobs are stored")
     sv.add_argument("--workers", type=int, help="solver processes (default: CPU count)")
+    sv.add_argument("--ray-address", metavar="auto|HOST:PORT|local",
+                    help="solve on Ray actors (--workers of them) instead of local processes "
+                    "(PICKOPT_RAY_ADDRESS)")  # fmt: skip
     sv.add_argument("--keys-file", help="API keys, one per line (PICKOPT_API_KEYS_FILE)")
     sv.add_argument("--insecure-dev", action="store_true",
                     help="allow starting without API keys (development only)")  # fmt: skip
@@ -110,8 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         serve(host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
-              keys_file=args.keys_file, insecure_dev=args.insecure_dev or None,
-              log_level=args.log_level)  # fmt: skip
+              ray_address=args.ray_address, keys_file=args.keys_file,
+              insecure_dev=args.insecure_dev or None, log_level=args.log_level)  # fmt: skip
     except PickoptError as exc:
         print(f"pickopt: error: {exc}", file=sys.stderr)
         return 2

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     data_dir: Path = Path("pickopt-data")
     workers: int = Field(default_factory=_default_workers, ge=1, le=64)
+    ray_address: str | None = Field(
+        default=None,
+        description="solve on Ray actors: 'auto', 'HOST:PORT', or 'local' to start one here",
+    )
     api_keys: str = Field(default="", description="comma-separated bearer tokens")
     api_keys_file: Path | None = None
     insecure_dev: bool = False
@@ -94,7 +98,9 @@ class Settings(BaseSettings):
         default=20, ge=0, description="work budget of batching searches (ALNS iterations)"
     )
     default_time_budget_s: float = Field(
-        default=2.0, gt=0, description="wall-clock safety cap of the batching search, seconds"
+        default=2.0,
+        gt=0,
+        description="wall-clock safety cap of a wave plan (batching and final routes), seconds",
     )
     max_time_budget_s: float = Field(default=10.0, gt=0)
     max_job_time_budget_s: float = Field(default=300.0, gt=0)

@@ -21,23 +21,32 @@ from starlette.concurrency import run_in_threadpool
 import optimizer.service.tasks as tasks
 from optimizer.service.metrics import Metrics
 from optimizer.service.problems import ApiProblem
+from optimizer.service.ray_pool import RayWorkerPool
 from optimizer.service.settings import DEFAULT_TENANT, Settings
 from optimizer.service.store import JobRecord, StorageFull, Store, is_disk_full, open_store
-from optimizer.service.workers import WorkerPool
+from optimizer.service.workers import SolverPool, WorkerPool
 
 __all__ = ["Service", "JobRunner", "PoolFactory"]
 
 log = logging.getLogger("pickopt.service")
 
 T = TypeVar("T")
-PoolFactory = Callable[[Settings, Callable[[str], None]], WorkerPool]
+PoolFactory = Callable[[Settings, Callable[[str], None]], SolverPool]
 
 
-def default_pool(settings: Settings, on_restart: Callable[[str], None]) -> WorkerPool:
+def default_pool(settings: Settings, on_restart: Callable[[str], None]) -> SolverPool:
     """``settings.workers`` warm solver processes reading ``settings.data_dir``, each
-    retired and replaced when it grows past ``settings.worker_memory_mb``."""
+    retired and replaced when it grows past ``settings.worker_memory_mb``; Ray
+    actors instead of local processes when ``settings.ray_address`` is set."""
     init = functools.partial(tasks.init_worker, str(settings.data_dir), True,
                              settings.worker_memory_mb)  # fmt: skip
+    if settings.ray_address is not None:  # actors may not share this process's directory
+        init = functools.partial(tasks.init_worker, str(settings.data_dir.resolve()), True,
+                                 settings.worker_memory_mb)  # fmt: skip
+        return RayWorkerPool(settings.workers, init, address=settings.ray_address,
+                             start_timeout=settings.worker_start_timeout_s,
+                             on_restart=on_restart,
+                             max_rss_mb=settings.worker_memory_mb)  # fmt: skip
     return WorkerPool(settings.workers, init, start_timeout=settings.worker_start_timeout_s,
                       on_restart=on_restart, max_rss_mb=settings.worker_memory_mb)  # fmt: skip
 
@@ -50,7 +59,7 @@ class Service:
     pool_factory: PoolFactory = default_pool
     metrics: Metrics = field(default_factory=Metrics)
     store: Store | None = None
-    pool: WorkerPool | None = None
+    pool: SolverPool | None = None
     jobs: JobRunner | None = None
     ready: bool = False
     #: When a write last failed for want of disk space (monotonic seconds; a write

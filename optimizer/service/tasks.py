@@ -19,13 +19,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError
+from optimizer.jobs.warmup import call_every_kernel
 from optimizer.layout import Layout
-from optimizer.orders import Order, OrderLine, Slotting
+from optimizer.orders import Slotting
 from optimizer.routing import route
-from optimizer.routing import warm_up as warm_up_routing
 from optimizer.service.convert import (
     build_layout,
     canonical_json,
@@ -132,26 +131,10 @@ def init_worker(data_dir: str | None, warm: bool = True, memory_mb: int = UNLIMI
     return WorkerContext(data_dir, memory_mb)
 
 
-#: The warehouse the workers warm up on: small, but one of every kernel's cases.
-WARM_UP_SPEC: dict[str, Any] = {
-    "name": "warm-up", "kind": "parallel-aisles", "aisles": 10, "cells": 45,
-    "cell_length": 1.0, "aisle_spacing": 5.0, "cross_aisle_to_cell": 1.5,
-    "depots": [{"name": "D1", "aisle": 1, "at": "front"}],
-}  # fmt: skip
-
-
 def warm_up() -> None:
-    """Compile (or load from cache) every numba kernel a request can reach, so that
-    no request pays for compilation."""
-    layout = Layout.from_spec(WARM_UP_SPEC)
-    oracle = DistanceOracle.for_layout(layout)
-    oracle.warm_up()
-    warm_up_routing()  # the exact DP's tables (1 to 4 blocks) and the local search
-    codes = [slot.code for slot in layout.slots[::37]]
-    route(layout, codes[:2])
-    route(layout, codes[:2], method="ortools", time_limit=0.05)
-    orders = [Order(f"w{k}", (OrderLine(code),)) for k, code in enumerate(codes)]
-    plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=6))
+    """Compile (or load from cache) every numba kernel a request can reach, and load
+    OR-Tools, so that no request pays for either."""
+    call_every_kernel(ortools=True)
 
 
 # ---- layouts -------------------------------------------------------------------------

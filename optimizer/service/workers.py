@@ -29,12 +29,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Protocol
 
 from optimizer.errors import PickoptError
 from optimizer.service.problems import ApiProblem, from_pickopt
 
-__all__ = ["WorkerPool", "WorkerStartError"]
+__all__ = ["WorkerPool", "WorkerStartError", "SolverPool", "answer"]
 
 log = logging.getLogger("pickopt.service.workers")
 
@@ -75,6 +75,48 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def answer(context: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
+    """Run a task in a worker: ``("ok", result)``, ``("problem", wire form)`` for the
+    library's and the task's own problems, ``("internal", text)`` for a bug."""
+    try:
+        return ("ok", fn(context, *args))
+    except ApiProblem as exc:
+        return ("problem", exc.to_wire())
+    except PickoptError as exc:
+        return ("problem", from_pickopt(exc).to_wire())
+    except Exception as exc:
+        traceback.print_exc()
+        return ("internal", f"{type(exc).__name__}: {exc}")
+
+
+class SolverPool(Protocol):
+    """What the service needs of a pool of solver workers (local or on Ray)."""
+
+    restarts: int
+    peak_rss: int
+
+    @property
+    def live(self) -> int:
+        """Workers started and not known to be dead."""
+        ...
+
+    async def start(self) -> None:
+        """Start every worker and wait until all are warm."""
+        ...
+
+    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        """Run ``fn(context, *args)`` in a worker, with the problems of :meth:`WorkerPool.run`."""
+        ...
+
+    def reap(self) -> int:
+        """Replace dead idle workers; how many there were."""
+        ...
+
+    async def close(self) -> None:
+        """Stop every worker."""
+        ...
+
+
 def _worker_main(conn: Connection, initializer: Callable[[], Any]) -> None:
     """The loop of one worker process: ``(fn, args)`` in, ``(status, payload, rss)``
     out, ``rss`` being its resident memory after the task."""
@@ -93,16 +135,7 @@ def _worker_main(conn: Connection, initializer: Callable[[], Any]) -> None:
         if message is None:
             return
         fn, args = message
-        reply: tuple[str, Any]
-        try:
-            reply = ("ok", fn(context, *args))
-        except ApiProblem as exc:
-            reply = ("problem", exc.to_wire())
-        except PickoptError as exc:
-            reply = ("problem", from_pickopt(exc).to_wire())
-        except Exception as exc:
-            traceback.print_exc()
-            reply = ("internal", f"{type(exc).__name__}: {exc}")
+        reply = answer(context, fn, args)
         try:
             conn.send((*reply, rss_bytes()))
         except (BrokenPipeError, OSError):

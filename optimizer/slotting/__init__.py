@@ -25,8 +25,10 @@ Modules, in the order data flows:
   best gain per move first) with its :class:`ReslotParams`, built from
   :mod:`~optimizer.slotting.target` (the sticky full re-slot it aims at) and
   :mod:`~optimizer.slotting.greedy` (the actions that spend the budget);
-- :mod:`~optimizer.slotting.moves`: :class:`Move`, :class:`ReslotPlan` and
-  :func:`apply_moves` (which checks a move list);
+- :mod:`~optimizer.slotting.moves`: :class:`Move`, :class:`ReslotPlan`,
+  :func:`apply_moves` (which checks a move list), :class:`MoveCost` (labour
+  minutes), :func:`step_prefix` and :func:`paying_steps` (where a move list
+  is cut: a budget, a minimum gain, a labour budget);
 - :mod:`~optimizer.slotting.tours`: :class:`SampledTours`, the tour gain model
   (moves ranked by what they save on batched tours of sampled history,
   routed exactly).
@@ -51,7 +53,16 @@ from optimizer.slotting.assignment import (
 )
 from optimizer.slotting.classes import DEFAULT_SHARES, Classes, ClassRow, classify
 from optimizer.slotting.copick import CoPick
-from optimizer.slotting.moves import Move, MoveError, ReslotPlan, apply_moves
+from optimizer.slotting.moves import (
+    Move,
+    MoveCost,
+    MoveError,
+    ReslotPlan,
+    apply_moves,
+    paying_steps,
+    price_moves,
+    step_prefix,
+)
 from optimizer.slotting.profile import DemandProfile
 from optimizer.slotting.reslotting import RESLOT_POLICIES, ReslotParams, reslot
 from optimizer.slotting.tours import GAIN_MODELS, SampledTours, TourGain, sample_tours
@@ -80,6 +91,10 @@ __all__ = [
     "Move",
     "MoveError",
     "apply_moves",
+    "MoveCost",
+    "price_moves",
+    "paying_steps",
+    "step_prefix",
     "GAIN_MODELS",
     "TourGain",
     "SampledTours",

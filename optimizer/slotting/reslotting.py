@@ -64,7 +64,7 @@ from optimizer.orders import Order, Slotting
 from optimizer.slotting.assignment import SlotCosts, SlotPool, Unslotted, slot_costs
 from optimizer.slotting.classes import DEFAULT_SHARES, check_shares
 from optimizer.slotting.greedy import Mover, picks_greedy, tour_greedy
-from optimizer.slotting.moves import ReslotPlan
+from optimizer.slotting.moves import Move, MoveCost, ReslotPlan, price_moves
 from optimizer.slotting.profile import DemandProfile
 from optimizer.slotting.target import Ranking, SkuTable, rank_skus, sticky_target
 from optimizer.slotting.tours import GAIN_MODELS, TourGain, sample_tours
@@ -104,6 +104,9 @@ class ReslotParams:
         What one tour carries, for ``gain="tours"``.
     tours
         Options of the tour gain model.
+    move_cost
+        Labour of a move (:class:`~optimizer.slotting.moves.MoveCost`),
+        for each move's labour minutes and payback days.
 
     Raises
     ------
@@ -130,6 +133,7 @@ to improve toward); use one of class-based, turnover, coi
     unknown_skus: str = "keep"
     cart: Cart = Cart(max_items=45)
     tours: TourGain = TourGain()
+    move_cost: MoveCost = MoveCost()
 
     def __post_init__(self) -> None:
         if self.policy not in RESLOT_POLICIES:
@@ -217,6 +221,7 @@ def reslot(
     mover = Mover(layout, table, ranking.weight, target, cost)
     unslotted = _put_away(layout, table, mover, ranking, why)
     tour_m = _spend_budget(layout, mover, ranking, max_moves, params, orders, oracle)
+    mover.moves = list(_priced(layout, mover.moves, params.move_cost, oracle))
     return _plan(current, table, mover, ranking, max_moves, params, cost, unslotted, tour_m)
 
 
@@ -280,6 +285,22 @@ def _spend_budget(
     tour_m["planned"] = sampled.per_day()
     tour_m["target"] = sampled.per_day_under(mover.target)
     return tour_m
+
+
+def _priced(
+    layout: Layout, moves: Sequence[Move], cost: MoveCost, oracle: DistanceOracle | None
+) -> tuple[Move, ...]:
+    """Moves with labour minutes (handling, and carrying the stock from the old
+    bin, or from the depot for a put-away) and payback days."""
+    if not moves:
+        return ()
+    oracle = oracle or DistanceOracle.for_layout(layout)
+    depot = layout.depot(None).node
+    src = [layout.slot(m.from_bin).node if m.from_bin else depot for m in moves]
+    dst = [layout.slot(m.to_bin).node for m in moves]
+    metres = oracle.pairwise(src, dst)
+    labour = [cost.minutes(float(d)) for d in metres]
+    return price_moves(moves, [m.expected_gain_m for m in moves], labour, cost)
 
 
 def _plan(

@@ -15,6 +15,10 @@
   are not all those of the next;
 - **co-ordered families**: SKUs form families of 2 to 6; each line brings a
   second member of its family with probability ``family_prob``;
+- **demand events** (optional, :class:`DemandDrift`): promotions (a
+  known seller's demand lifted for some days), launches (SKUs with no
+  demand before their launch day, ramping up after it) and end of life
+  (SKUs whose demand fades away); popularity is then drawn day by day;
 - **quantities**: geometric per line with a per-SKU mean, at most 12;
 - **unit cubes**: log-normal around 1 litre (the SKU master).
 
@@ -43,7 +47,7 @@ from optimizer.io.sku_master import write_sku_master
 from optimizer.orders import Order, OrderLine
 from optimizer.slotting.profile import DemandProfile
 
-__all__ = ["History", "generate_history", "WEEKDAY_FACTORS"]
+__all__ = ["History", "generate_history", "DemandDrift", "WEEKDAY_FACTORS"]
 
 #: Relative order volume Monday .. Sunday.
 WEEKDAY_FACTORS = (1.15, 1.05, 1.0, 1.0, 1.1, 0.45, 0.25)
@@ -71,6 +75,8 @@ class History:
         Family number of each SKU (co-ordered SKUs share it).
     start
         Date of day 0.
+    launch_day
+        Day each SKU went on sale (0: from the start; see :class:`DemandDrift`).
     """
 
     order: np.ndarray
@@ -81,6 +87,7 @@ class History:
     unit_cube: np.ndarray
     family: np.ndarray
     start: dt.date
+    launch_day: np.ndarray | None = None
 
     @property
     def n_lines(self) -> int:
@@ -106,7 +113,8 @@ class History:
         last = self.n_days - 1 if last is None else last
         keep = (self.day >= first) & (self.day <= last)
         return History(self.order[keep], self.sku[keep], self.qty[keep], self.day[keep],
-                       self.skus, self.unit_cube, self.family, self.start)  # fmt: skip
+                       self.skus, self.unit_cube, self.family, self.start,
+                       self.launch_day)  # fmt: skip
 
     def order_ids(self) -> pa.Array:
         """Order ids ``h0000001``, ... as an Arrow string array."""
@@ -165,6 +173,116 @@ class History:
         return out
 
 
+@dataclass(frozen=True)
+class DemandDrift:
+    """Demand events on top of the weekly walk: promotions, launches, end of life.
+
+    Rates are per 30 days of history. Defaults are plausible for a
+    mid-sized e-commerce assortment: about 2 % of the SKUs launched and 2 %
+    fading out per month (25 % assortment churn a year), two promotions a
+    month on known sellers lifting demand four-fold for ten days (retail
+    promotion lifts are commonly 2-5 x).
+
+    Parameters
+    ----------
+    promotions
+        Promotions per 30 days (a Poisson count).
+    promotion_lift
+        Factor on a promoted SKU's demand while the promotion runs.
+    promotion_days
+        How long a promotion runs.
+    promotion_pool
+        Share of the SKUs, the best sellers by base popularity, that
+        promotions are drawn from.
+    launches
+        Share of the SKUs launched per 30 days: no demand before their
+        launch day, then a linear ramp over ``ramp_days``.
+    ramp_days
+        Days a launched SKU takes to reach its full demand.
+    fades
+        Share of the SKUs whose end of life starts per 30 days: demand
+        halves every ``fade_half_life`` days from then on.
+    fade_half_life
+        Days in which a fading SKU's demand halves.
+
+    Examples
+    --------
+    >>> DemandDrift().promotion_lift
+    4.0
+    >>> DemandDrift(launches=1.5)
+    Traceback (most recent call last):
+    ...
+    optimizer.errors.PickoptError: DemandDrift.launches must be in [0, 1], got 1.5
+    """
+
+    promotions: float = 2.0
+    promotion_lift: float = 4.0
+    promotion_days: int = 10
+    promotion_pool: float = 0.25
+    launches: float = 0.02
+    ramp_days: float = 7.0
+    fades: float = 0.02
+    fade_half_life: float = 7.0
+
+    def __post_init__(self) -> None:
+        for name in ("launches", "fades", "promotion_pool"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and 0 <= v <= 1):
+                raise PickoptError(f"DemandDrift.{name} must be in [0, 1], got {v!r}")
+        if not (math.isfinite(self.promotions) and self.promotions >= 0):
+            raise PickoptError(f"DemandDrift.promotions must be >= 0, got {self.promotions!r}")
+        if self.launches + self.fades > 1:
+            raise PickoptError("DemandDrift.launches + fades must be at most 1")
+        _check_positive("DemandDrift.promotion_lift", self.promotion_lift, integer=False)
+        _check_positive("DemandDrift.promotion_days", self.promotion_days)
+        _check_positive("DemandDrift.ramp_days", self.ramp_days, integer=False)
+        _check_positive("DemandDrift.fade_half_life", self.fade_half_life, integer=False)
+
+    def day_offsets(
+        self, base: np.ndarray, days: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Log-weight offsets of each SKU on each day, and each SKU's launch day.
+
+        Parameters
+        ----------
+        base
+            Base log-weight of each SKU (promotions pick among the highest).
+        days
+            Days of history.
+        rng
+            The random source.
+
+        Returns
+        -------
+        offsets, launch
+            ``(days, n)`` offsets (``-inf``: no demand yet), and the launch
+            day of each SKU (0 for SKUs on sale from the start).
+        """
+        n = base.size
+        months = days / 30.0
+        offsets = np.zeros((days, n))
+        day = np.arange(days)[:, None]
+        kind = rng.random(n)
+        launched = kind < min(1.0, self.launches * months)
+        fading = (kind >= 1.0 - min(1.0, self.fades * months)) & ~launched
+        launch = np.zeros(n, dtype=np.int64)
+        launch[launched] = rng.integers(1, max(days, 2), size=int(launched.sum()))
+        age = day - launch[launched][None, :] + 1.0
+        ramp = np.log(np.clip(age / self.ramp_days, 1e-300, 1.0))
+        offsets[:, launched] = np.where(age > 0, ramp, -np.inf)
+        fade_from = rng.integers(0, days, size=int(fading.sum()))
+        gone = np.maximum(0, day - fade_from[None, :])
+        offsets[:, fading] = -gone * math.log(2.0) / self.fade_half_life
+        pool = np.flatnonzero(~launched & ~fading)
+        pool = pool[np.argsort(-base[pool], kind="stable")]
+        pool = pool[: max(1, int(round(self.promotion_pool * n)))]
+        for _ in range(int(rng.poisson(self.promotions * months))):
+            sku = int(rng.choice(pool))
+            first = int(rng.integers(0, days))
+            offsets[first : first + self.promotion_days, sku] += math.log(self.promotion_lift)
+        return offsets, launch
+
+
 def _check_positive(name: str, value: float, integer: bool = True) -> None:
     ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
     if not ok or value <= 0 or (integer and value != int(value)):
@@ -190,6 +308,7 @@ def generate_history(
     line_decay: float = 0.6,
     start: dt.date = dt.date(2024, 1, 1),
     weekday_factors: Sequence[float] = WEEKDAY_FACTORS,
+    events: DemandDrift | None = None,
 ) -> History:
     """A seeded order history with skewed, drifting, co-ordered demand.
 
@@ -226,6 +345,10 @@ def generate_history(
         Date of day 0 (default Monday 2024-01-01).
     weekday_factors
         Relative volume Monday .. Sunday.
+    events
+        Promotions, launches and end of life (:class:`DemandDrift`), drawn
+        from a random stream of their own; ``None``: none (the history is
+        then the same as without the argument).
 
     Returns
     -------
@@ -237,6 +360,14 @@ def generate_history(
     >>> h = generate_history(100, days=7, orders_per_day=20, seed=1)
     >>> h.n_days, h.n_orders > 100, len(h.skus)
     (7, True, 100)
+
+    With demand events, launched SKUs sell nothing before their launch day:
+
+    >>> h = generate_history(400, days=60, orders_per_day=50, seed=1,
+    ...                      events=DemandDrift(launches=0.1))
+    >>> launch = h.launch_day
+    >>> bool((h.day >= launch[h.sku]).all()), int((launch > 0).sum()) > 0
+    (True, True)
     """
     _check_positive("n_skus", n_skus)
     _check_positive("days", days)
@@ -294,18 +425,27 @@ def generate_history(
     line_week = (order_day[line_order] + start.weekday()) // 7
 
     sku = np.empty(line_order.size, dtype=np.int64)
-    for w in np.unique(line_week).tolist():
-        rows = np.flatnonzero(line_week == w)
-        cdf = np.cumsum(np.exp(logw[w] - logw[w].max()))
-        cdf /= cdf[-1]
-        sku[rows] = np.minimum(np.searchsorted(cdf, rng.random(rows.size), side="right"), n - 1)
+    launch = np.zeros(n, dtype=np.int64)
+    if events is None:
+        for w in np.unique(line_week).tolist():
+            rows = np.flatnonzero(line_week == w)
+            sku[rows] = _draw(logw[w], rng.random(rows.size))
+    else:
+        # Events come from a stream of their own: the rest of the draw stays comparable.
+        offsets, launch = events.day_offsets(base, days, np.random.default_rng([seed, 1]))
+        line_day = order_day[line_order]
+        for d in np.unique(line_day).tolist():
+            rows = np.flatnonzero(line_day == d)
+            sku[rows] = _draw(logw[(d + start.weekday()) // 7] + offsets[d], rng.random(rows.size))
 
-    # Family companions.
+    # Family companions (a SKU not launched yet is nobody's companion).
     fam = family[sku]
     bring = (rng.random(sku.size) < family_prob) & (fam_size[fam] > 1)
     src = np.flatnonzero(bring)
     step = 1 + (rng.random(src.size) * (fam_size[fam[src]] - 1)).astype(np.int64)
     mate = members[fam_start[fam[src]] + (pos[sku[src]] + step) % fam_size[fam[src]]]
+    on_sale = launch[mate] <= order_day[line_order[src]]
+    src, mate = src[on_sale], mate[on_sale]
     all_order = np.concatenate([line_order, line_order[src]])
     all_sku = np.concatenate([sku, mate])
     rank = np.argsort(all_order, kind="stable")
@@ -326,4 +466,12 @@ def generate_history(
         unit_cube=cube,
         family=family,
         start=start,
+        launch_day=launch,
     )
+
+
+def _draw(logw: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """SKUs drawn with weights ``exp(logw)`` by inverse CDF at uniforms ``u``."""
+    cdf = np.cumsum(np.exp(logw - logw.max()))
+    cdf /= cdf[-1]
+    return np.minimum(np.searchsorted(cdf, u, side="right"), logw.size - 1)

@@ -1,6 +1,7 @@
 """The distance oracle against scipy's Dijkstra on the full graph: shipped
-layouts, random layouts of both spec tiers, paths, the query family, the
-Dijkstra-row fallback, bad node ids and the kernels run as plain Python."""
+layouts, random layouts of both spec tiers (with dead-end trees), paths, the
+query family, the hub-label mode, bad node ids and the kernels run as plain
+Python."""
 
 from __future__ import annotations
 
@@ -75,8 +76,8 @@ def check_path(
 
 
 def check_everything(layout: Layout, rng: np.random.Generator, n_paths: int = 25) -> None:
-    """The full oracle matrix equals all-pairs Dijkstra, the fallback oracle
-    equals it too, and sampled paths walk edges with the right length."""
+    """The full oracle matrix equals all-pairs Dijkstra in both modes (junction
+    table and hub labels), and sampled paths walk edges with the right length."""
     ref = reference_rows(layout, np.arange(layout.n_nodes))
     everything = np.arange(layout.n_nodes)
     for oracle in (DistanceOracle(layout), DistanceOracle(layout, max_junctions=0)):
@@ -146,7 +147,7 @@ def test_matrix_symmetric_zero_diagonal(
 ) -> None:
     """``matrix`` is exactly symmetric with an exact zero diagonal, repeats
     included (a repeated node is 0 m from itself), and positive elsewhere,
-    in the junction-table mode and in the Dijkstra-row fallback."""
+    in the junction-table mode and in the hub-label mode."""
     layout = layouts[name]
     rng = np.random.default_rng(3)
     nodes = rng.choice(layout.pick_nodes, 300)
@@ -186,14 +187,14 @@ def test_queries_agree_with_matrix(
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_fallback_gives_same_answers(
+def test_labels_give_same_answers(
     oracles: dict[str, DistanceOracle], layouts: dict[str, Layout], name: str
 ) -> None:
-    """``DistanceOracle(layout, max_junctions=0)`` (cached Dijkstra rows)
+    """``DistanceOracle(layout, max_junctions=0)`` (hub labels, no table)
     answers every query like the junction-table oracle."""
     layout, fast = layouts[name], oracles[name]
     slow = DistanceOracle(layout, max_junctions=0)
-    assert slow.fallback and not fast.fallback
+    assert slow.mode == "labels" and fast.mode == "table"
     rng = np.random.default_rng(5)
     nodes = rng.choice(layout.n_nodes, 60)
     close(slow.matrix(nodes), fast.matrix(nodes))

@@ -68,7 +68,11 @@ def test_directory_is_not_a_file(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "file_name", "message"),
     [
-        ("orders", "o.jsn", "orders file type '.jsn' (use .csv or .json) (did you mean '.json'?)"),
+        (
+            "orders",
+            "o.jsn",
+            "orders file type '.jsn' (use .csv, .json or .parquet) (did you mean '.json'?)",
+        ),
         (
             "history",
             "h.parqet",

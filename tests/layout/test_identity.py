@@ -4,6 +4,7 @@ small graph spec compiled as written."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -63,7 +64,8 @@ def test_graph_version_changes_with_spec() -> None:
 
 def test_layout_is_immutable_and_hashable(two_block: Layout) -> None:
     """A Layout cannot be changed after it is built: attributes are frozen and
-    every array, the geometry's included, is read-only; it works as a dict key."""
+    every array, the geometry's and the slot columns included, is read-only;
+    slots are a read-only sequence; it works as a dict key."""
     layout = two_block
     with pytest.raises(dataclasses.FrozenInstanceError):
         layout.name = "other"  # type: ignore[misc]
@@ -81,12 +83,15 @@ def test_layout_is_immutable_and_hashable(two_block: Layout) -> None:
         geo.cross_y,
         geo.junction,
         geo.pick_node,
+        layout.table.node,
+        layout.table.capacity,
     ]
     for arr in arrays:
         assert not arr.flags.writeable
         with pytest.raises(ValueError, match="read-only"):
             arr.flat[0] = arr.flat[0]
-    assert isinstance(layout.slots, tuple) and isinstance(layout.depots, tuple)
+    assert isinstance(layout.slots, Sequence) and isinstance(layout.depots, tuple)
+    assert not hasattr(layout.slots, "append") and not hasattr(layout.slots, "__setitem__")
     cache = {layout: "oracle"}
     assert cache[Layout.from_file(LAYOUTS / "two_block.toml")] == "oracle"
 

@@ -18,6 +18,7 @@ from optimizer.distance import DistanceOracle
 from optimizer.errors import RoutingError
 from optimizer.layout import Layout
 from optimizer.routing import METHODS, ROUTERS, RoutingProblem, local_search, route
+from optimizer.routing.api import HELD_KARP_OVER_SWEEP
 from optimizer.routing.local_search import (
     HELD_KARP_MAX,
     LOCAL_SEARCH,
@@ -77,9 +78,10 @@ def test_auto_runs_local_search_where_no_dp_applies(layouts: dict[str, Layout]) 
 
 def test_auto_on_four_blocks_takes_the_cheaper_exact_method() -> None:
     """With four blocks ``auto`` proves the optimum either way: Held-Karp up to
-    HELD_KARP_MAX picks, the sweep above; both agree with the sweep's optimum."""
+    HELD_KARP_OVER_SWEEP picks, the sweep above; both agree with the sweep's optimum."""
     layout = many_blocks(blocks=4)
-    for k, expected in ((HELD_KARP_MAX, "local-search"), (HELD_KARP_MAX + 1, "exact")):
+    for k, expected in ((HELD_KARP_OVER_SWEEP, "local-search"),
+                        (HELD_KARP_OVER_SWEEP + 1, "exact")):  # fmt: skip
         codes = random_codes(layout, k, k)
         r = route(layout, codes)
         assert (r.method, r.optimal) == (expected, True)
@@ -92,6 +94,8 @@ def test_bad_parameters_are_refused() -> None:
         LocalSearchRouter(kicks_per_pick=-1)
     with pytest.raises(ValueError, match="patience"):
         LocalSearchRouter(patience=0.0)
+    with pytest.raises(ValueError, match="held_karp_max"):
+        LocalSearchRouter(held_karp_max=HELD_KARP_MAX + 1)
     with pytest.raises(RoutingError, match="kicks"):
         solve_matrix(euclidean(5, 0), kicks=-1)
 
@@ -161,9 +165,24 @@ def test_held_karp_range_is_optimal() -> None:
     assert r.optimal and r.distance == pytest.approx(17.0)  # the loop, and the spur twice
 
 
-@pytest.mark.parametrize("n", [13, 14, 15])
+def test_held_karp_on_every_size_of_its_range() -> None:
+    """The meet-in-the-middle subset DP gives the plain subset DP's optimum
+    (``tests/naive.py``) for every number of picks it takes, closed tours
+    (one table) and open paths (two), 8 random instances each."""
+    for picks in range(HELD_KARP_MAX + 1):
+        for seed in range(8):
+            dist = euclidean(picks + 2, seed)
+            walk, length, detail = solve_matrix(dist, seed=seed)
+            assert detail["optimal"] and sorted(walk.tolist()) == list(range(picks + 2))
+            reference, _ = naive.held_karp(dist, 0, picks + 1)
+            assert length == pytest.approx(reference, abs=ATOL)
+            assert length == pytest.approx(naive.walk_length(dist, walk.tolist()), abs=ATOL)
+
+
+@pytest.mark.parametrize("n", [HELD_KARP_MAX + 3, HELD_KARP_MAX + 4])
 def test_matches_held_karp_just_above_its_range(n: int) -> None:
-    """With 11 to 13 points between the ends (search, not enumeration) the
+    """With one or two points between the ends more than HELD_KARP_MAX
+    (search, not enumeration) the
     walk's length is Held-Karp's optimum on 25 random Euclidean instances,
     closed tours and open paths alike."""
     for seed in range(25):
@@ -303,3 +322,23 @@ def test_kernels_without_jit() -> None:
         expected, expected_length, detail = solve_matrix(dist, kicks=kicks, seed=seed)
         assert walk == expected.tolist() and done_kicks == detail["kicks"]
         assert length == pytest.approx(expected_length, abs=ATOL)
+
+
+def test_length_is_the_length_of_the_walk_solve_plans(layouts: dict[str, Layout]) -> None:
+    """``length()`` (one compiled call for small budgets, as batching scores)
+    equals the length of ``solve()``'s walk, for the batch-scoring estimate
+    (Held-Karp, then the search) and for the default budget, on the fishbone
+    and on open walks of a five-block warehouse; repeats in the nodes are fine."""
+    rng = np.random.default_rng(11)
+    fish = layouts["fishbone.json"]
+    blocks = many_blocks()
+    ends = [d.node for d in blocks.depots]
+    for router in (local_search.LOCAL_SEARCH_ESTIMATE, LOCAL_SEARCH):
+        for k in (1, 2, 3, 9, 10, 11, 13, 25, 40):
+            for layout, end in ((fish, fish.depots[0].node), (blocks, ends[1])):
+                nodes = rng.choice(layout.pick_nodes, k, replace=False)
+                problem = problem_of(layout, nodes, ends[0] if layout is blocks else end, end)
+                tour = router.solve(problem)
+                again = RoutingProblem(layout, problem.oracle, np.concatenate([nodes, nodes[:2]]),
+                                       problem.start, problem.end)  # fmt: skip
+                assert router.length(again) == pytest.approx(tour.length, abs=ATOL)

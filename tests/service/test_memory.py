@@ -34,8 +34,10 @@ def _spec(aisles: int, cells: int, blocks: int) -> dict[str, Any]:
             "depots": [{"name": "D", "aisle": 1}]}  # fmt: skip
 
 
-#: 2,697 junctions: a 2,697^2 distance table and its predecessors, about 90 MB.
+#: 2,697 junctions: past the junction table's bound, hub labels of a few MB.
 MANY_JUNCTIONS = _spec(300, 2, 8)
+#: 250,000 slots on 125,000 pick nodes: about 40 MB, more than a 64 MB worker gives a layout.
+OVER_BUDGET = _spec(250, 500, 1)
 
 
 @pytest.mark.parametrize("spec", [_spec(10, 45, 1), _spec(60, 30, 6), MANY_JUNCTIONS])
@@ -50,14 +52,14 @@ def test_the_estimate_bounds_the_oracle(spec: dict[str, Any]) -> None:
 def test_an_upload_over_the_budget_is_refused_before_the_oracle_is_built(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With 64 MB per worker a 90 MB junction table is a 422 naming the setting, and
-    the oracle is never built."""
+    """With 64 MB per worker a 40 MB layout is a 422 naming the setting, and the
+    oracle is never built."""
 
     def no_oracle(layout: Layout) -> DistanceOracle:
         raise AssertionError("the oracle was built")
 
     monkeypatch.setattr(DistanceOracle, "for_layout", no_oracle)
-    body = json.dumps(MANY_JUNCTIONS).encode()
+    body = json.dumps(OVER_BUDGET).encode()
     with pytest.raises(ApiProblem) as refused:
         tasks.validate_layout(tasks.WorkerContext(None), "big", body, "json", 250_000, 64)
     problem = refused.value
@@ -74,7 +76,7 @@ def test_an_upload_over_the_budget_is_422_over_http(tmp_path: Path) -> None:
 
     settings = Settings(data_dir=tmp_path, workers=1, api_keys=KEY, worker_memory_mb=64)
     with TestClient(create_app(settings, pool_factory=factory), headers=AUTH) as c:
-        big = c.put("/v1/layouts/big", json=MANY_JUNCTIONS)
+        big = c.put("/v1/layouts/big", json=OVER_BUDGET)
         small = c.put("/v1/layouts/single_block", content=SINGLE_TOML,
                       headers={"Content-Type": "application/toml"})  # fmt: skip
     assert big.status_code == 422, big.text

@@ -354,7 +354,9 @@ def _sweep(
     s0, s1 = np.int64(tab[phase]), np.int64(tab[phase + 1])  # the classes of the phase
     r = n_cols = 0
     if keep:
-        hist[0, : s1 - s0], span[0, 0], span[0, 1] = val[s0:s1], s0, s1
+        for kept in range(s1 - s0):  # a loop, not a slice copy: compiles in less time
+            hist[0, kept] = val[s0 + kept]
+        span[0, 0], span[0, 1] = s0, s1
     best, best_s = inf, -1
     col = lo
     while True:
@@ -423,8 +425,11 @@ def _sweep(
             val, nval = nval, val
             if keep:
                 r += 1
-                hist[r, : s1 - s0], span[r, 0], span[r, 1] = val[s0:s1], s0, s1
-                span[r, 2], span[r, 3], steps[r] = c0, c1, cost[:N_CONFIGS]
+                for kept in range(s1 - s0):
+                    hist[r, kept] = val[s0 + kept]
+                span[r, 0], span[r, 1], span[r, 2], span[r, 3] = s0, s1, c0, c1
+                for cfg in range(N_CONFIGS):
+                    steps[r, cfg] = cost[cfg]
         need, parity = fi[rq + col], fi[od + col]
         row = parity * n_states
         if col == hi:  # nothing to the right: every edge count is zero
@@ -454,7 +459,9 @@ def _sweep(
             s0, s1 = np.int64(tab[phase]), np.int64(tab[phase + 1])
         if keep:
             r += 1
-            hist[r, : s1 - s0], span[r, 0], span[r, 1] = val[s0:s1], s0, s1
+            for kept in range(s1 - s0):
+                hist[r, kept] = val[s0 + kept]
+            span[r, 0], span[r, 1] = s0, s1
         col = nxt
     return best, best_s, hist[: r + 1], span[: r + 1], steps[: r + 1], cols[:n_cols]
 
@@ -608,7 +615,8 @@ def _euler_walk(
         nxt[eu[e]] += 1
         to[nxt[ev[e]]], eid[nxt[ev[e]]] = eu[e], e
         nxt[ev[e]] += 1
-    nxt[:] = off[:-1]
+    for v in range(n_vertices):
+        nxt[v] = off[v]
     used = np.zeros(n_edges, dtype=np.bool_)
     first = fi[_F_FIRST]
     j = 0

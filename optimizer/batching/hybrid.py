@@ -1,0 +1,164 @@
+"""Column generation, then the ALNS over its pool: the two pools in one selection.
+
+The column generation (:mod:`optimizer.batching.columns`) finds the batches
+the set-partitioning relaxation wants; the ALNS (:mod:`optimizer.batching.alns`)
+finds batches that repair a good batching locally. Neither pool alone holds
+the best partition often enough: the relaxation over the column pool lies
+above the published optima on the larger carts (its heuristic pricing stops
+early), and the ALNS pool holds few of the batches the relaxation prices. The
+method, per wave:
+
+1. :meth:`ColumnGeneration.solve <optimizer.batching.columns.ColumnGeneration.solve>`:
+   its batching and every column it priced;
+2. :func:`~optimizer.batching.alns.search` from that batching, its pool
+   started with those columns;
+3. :func:`~optimizer.batching.selection.select` over the joint pool, started
+   from the search's best batching;
+4. a last descent of moves, swaps and re-splits.
+
+Budgets are work (pricing rounds, iterations, the solver's deterministic
+time): equal problems and seeds give equal batches; ``time_limit`` is a
+safety cap reported in ``detail["timed_out"]``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from optimizer.batching.alns import SELECTION_WORK, Pool, search
+from optimizer.batching.base import Batching, Detail
+from optimizer.batching.columns import ColumnGeneration
+from optimizer.batching.local_search import LocalSearch
+from optimizer.batching.problem import BatchingProblem
+from optimizer.batching.selection import select
+
+__all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE"]
+
+DEFAULT_ITERATIONS = 1_000  # ALNS rounds after the column generation
+
+COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
+SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selection
+EPS = 1e-9
+
+
+def mask_of(members: list[int] | tuple[int, ...]) -> int:
+    """The bit mask of a batch's order indices (the ALNS pool's key)."""
+    out = 0
+    for i in members:
+        out |= 1 << i
+    return out
+
+
+class Hybrid:
+    """Column generation, then an ALNS over its pool, then one selection.
+
+    Parameters
+    ----------
+    columns
+        The column generation that starts it (default ``ColumnGeneration()``).
+    iterations
+        ALNS destroy-and-repair rounds after the column generation.
+    selection_work
+        CP-SAT deterministic time of the selection over the joint pool.
+
+    Notes
+    -----
+    ``detail`` reports the column generation's figures prefixed ``columns_``
+    (``columns_relaxation`` is the relaxation over its pool: a bound on that
+    pool, not on the wave), then ``iterations``, ``pool`` (columns of the
+    joint pool), ``search_total``, ``selection_gain``, ``pool_optimal``
+    (True if CP-SAT proved that no partition of the joint pool is cheaper, up
+    to ``pool_tolerance`` metres of rounding: a statement about the pool,
+    never about the wave), ``pool_bound``, ``polish_gain`` and ``timed_out``.
+
+    Examples
+    --------
+    >>> from optimizer import Cart, Layout, Order, OrderLine, Slotting
+    >>> from optimizer.batching import prepare
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> orders = [Order("a", (OrderLine("A01-B1-003-L-1", 2),)),
+    ...           Order("b", (OrderLine("A01-B1-005-R-1", 1),)),
+    ...           Order("c", (OrderLine("A09-B1-040-L-1", 3),))]
+    >>> problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=4))
+    >>> Hybrid(iterations=20).run(problem).groups
+    [[0, 1], [2]]
+    """
+
+    name = "hybrid"
+
+    def __init__(
+        self,
+        columns: ColumnGeneration | None = None,
+        iterations: int = DEFAULT_ITERATIONS,
+        selection_work: float = SELECTION_WORK,
+    ) -> None:
+        if iterations < 0 or not selection_work >= 0:
+            raise ValueError("iterations >= 0 and selection_work >= 0 expected.")
+        self.columns = columns if columns is not None else ColumnGeneration()
+        self.iterations, self.selection_work = iterations, selection_work
+
+    def with_effort(self, effort: int) -> Hybrid:
+        """The same method with ``effort`` ALNS iterations."""
+        return Hybrid(self.columns, effort, self.selection_work)
+
+    def run(
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
+    ) -> Batching:
+        """The selected batching and what each stage did."""
+        t0 = time.perf_counter()
+        end = t0 + time_limit if time_limit is not None else math.inf
+        first, columns = self.columns.solve(
+            problem, time_limit=None if time_limit is None else COLUMNS_SHARE * time_limit
+        )
+        detail: Detail = {f"columns_{k}": v for k, v in first.detail.items()}
+        pool = Pool(problem)
+        for members, cost in columns.items():
+            mask = mask_of(members)
+            pool.cost[mask] = cost
+            pool.keep(mask, list(members))
+        found = search(problem, first.groups, self.iterations, seed=seed, pool=pool,
+                       deadline=t0 + SEARCH_SHARE * (end - t0))  # fmt: skip
+        groups = found.groups
+        search_total = problem.total(groups)
+        detail |= {
+            "iterations": found.iterations,
+            "search_total": round(search_total, 6),
+            "pool": len(pool.members),
+            "timed_out": bool(first.detail["timed_out"]) or found.timed_out,
+        }
+        left = end - time.perf_counter()
+        if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
+            masks = list(pool.members)
+            index = {m: j for j, m in enumerate(masks)}
+            chosen = select(
+                problem.size, [pool.members[m] for m in masks], [pool.cost[m] for m in masks],
+                [index[mask_of(g)] for g in groups], work=self.selection_work, seed=seed,
+                time_limit=None if math.isinf(left) else left,
+            )  # fmt: skip
+            groups = [list(pool.members[masks[j]]) for j in chosen.chosen]
+            detail |= {
+                "selection_gain": round(search_total - problem.total(groups), 6),
+                "pool_optimal": chosen.proven,
+                "pool_bound": round(chosen.bound, 6),
+                "pool_tolerance": chosen.tolerance,
+                "timed_out": bool(detail["timed_out"]) or chosen.timed_out,
+            }
+        selected = problem.total(groups)
+        left = end - time.perf_counter()
+        if left > 0:
+            polished = LocalSearch(kicks=0, start=groups).run(
+                problem, time_limit=None if math.isinf(left) else left
+            )
+            if problem.total(polished.groups) < selected - EPS:
+                groups = polished.groups
+        final = problem.total(groups)
+        detail["polish_gain"] = round(selected - final, 6)
+        # The trace: the start, the column generation's result, then the
+        # search's new bests (on its own clock) and the final total.
+        trace = [first.trace[0], first.trace[-1]]
+        trace += [(first.trace[-1][0] + i, t - t0, d) for i, t, d in found.trace[1:]]
+        if final < trace[-1][2] - EPS:
+            trace.append((trace[-1][0], time.perf_counter() - t0, final))
+        ordered = sorted((sorted(g) for g in groups), key=lambda g: g[0])
+        return Batching(ordered, detail, tuple(trace))

@@ -1,0 +1,534 @@
+"""The budget curve of a re-slot: expected and replayed saving against moves made.
+
+A re-slot's move list (:func:`~optimizer.slotting.reslot`, best gain per
+move first) can be cut after any step, and every such prefix is a plan a
+shift can carry out on its own. :func:`budget_curve` cuts it at budgets of
+1, 2, 5, 10 and 20 % of the SKUs (and not at all) and measures, for each
+prefix,
+
+- the **expected** saving: the prefix and the starting slotting replayed
+  on orders of the *profile window* (the days the re-slot was planned
+  from), the same wave planning the replay uses; nothing of the days
+  after is seen;
+- the **replayed** saving: the same on the *replay window*, the days
+  after the profile window (out of sample), when those orders are given.
+
+The starting slotting is the current one plus the re-slot's put-aways (SKUs
+new in the history, which need a bin whatever the budget), so every point
+measures what the *moves* save.
+
+**Drift.** A re-slot made from the profile window saves less on the days
+after it than on the window itself: demand drifts, and the moves ranked
+best are partly ranked so by chance. :func:`holdout_factors` measures that
+shrinkage inside the profile window only: it plans the same re-slot from
+the window minus its last days, and compares, at each budget, the saving on
+those last days (out of sample) with the saving on the days it was made
+from. ``budget_curve(..., factors=...)`` scales the expected saving of each
+point by its factor. No day after the profile window is used.
+
+The expected saving also calibrates each move: the picks model's gain
+(picks a day x round trip from the depot) overstates what a move saves on
+batched tours, so the moves between two cuts share the expected saving of
+that segment in proportion to their picks gains. Each move's payback days
+follow from the calibrated gain, and :func:`~optimizer.slotting.paying_steps`
+finds where the marginal step stops paying.
+
+Examples
+--------
+>>> from optimizer.batching import Cart
+>>> from optimizer.layout import Layout
+>>> from optimizer.orders import Order, OrderLine, Slotting
+>>> from optimizer.slotting import DemandProfile, reslot
+>>> layout = Layout.from_file("layouts/single_block.toml")
+>>> days = {"d1": [Order("o1", (OrderLine("busy"),)), Order("o2", (OrderLine("rare"),))]}
+>>> profile = DemandProfile.from_orders(days["d1"])
+>>> current = Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"})
+>>> plan = reslot(layout, profile, current)
+>>> curve = budget_curve(layout, current, plan, days, None, Cart(max_items=45),
+...                      shares=(0.5,))
+>>> [(p.label, p.moves, round(p.expected_m_per_day)) for p in curve.points]
+[('50 %', 1, 181), ('full', 1, 181)]
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from optimizer.batching import Cart
+from optimizer.distance import DistanceOracle
+from optimizer.errors import PickoptError
+from optimizer.jobs.replay import REPLAY_POLICY, replay
+from optimizer.layout import Layout
+from optimizer.orders import Order, Slotting
+from optimizer.slotting.moves import (
+    Move,
+    MoveCost,
+    ReslotPlan,
+    apply_moves,
+    price_moves,
+    step_prefix,
+)
+from optimizer.waves import WavePolicy
+
+__all__ = [
+    "BUDGET_SHARES",
+    "Window",
+    "CurvePoint",
+    "BudgetCurve",
+    "budget_curve",
+    "holdout_factors",
+    "measure_prefix",
+]
+
+#: Budgets of the curve, as shares of the SKUs moved.
+BUDGET_SHARES = (0.01, 0.02, 0.05, 0.10, 0.20)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days of orders a figure was measured on.
+
+    Attributes
+    ----------
+    first, last
+        Day labels (ISO dates), oldest and newest.
+    days
+        Days in the window.
+    orders
+        Orders replayed in it.
+    """
+
+    first: str
+    last: str
+    days: int
+    orders: int
+
+    @classmethod
+    def of(cls, orders: Mapping[str, Sequence[Order]]) -> Window:
+        """The window of day label -> orders."""
+        labels = sorted(orders)
+        return cls(labels[0], labels[-1], len(labels), sum(len(v) for v in orders.values()))
+
+    def describe(self) -> str:
+        """``2024-02-01 to 2024-02-07 (7 days, 1,050 orders)``."""
+        span = self.first if self.first == self.last else f"{self.first} to {self.last}"
+        return f"{span} ({self.days} day{'s' if self.days > 1 else ''}, {self.orders:,} orders)"
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One prefix of the move list and what it saves.
+
+    Attributes
+    ----------
+    label
+        ``"5 %"`` (a budget as a share of the SKUs), ``"full"`` or ``"plan"``
+        (the cut a minimum gain or labour budget chose).
+    budget
+        Moves allowed (``None``: no limit).
+    length
+        Moves of the prefix in the move list (put-aways included).
+    moves
+        Moves that count against a budget (put-aways excluded).
+    labour_min
+        Labour minutes of those moves.
+    expected_m_per_day
+        Expected saving: metres a day less walking on the profile window.
+    replayed_m_per_day
+        Replayed saving on the replay window; ``None`` without one.
+    replayed_se
+        Standard error of ``replayed_m_per_day`` from the spread of the
+        daily savings (``None``: fewer than two days): how far a replay of
+        this many days can be trusted.
+    """
+
+    label: str
+    budget: int | None
+    length: int
+    moves: int
+    labour_min: float
+    expected_m_per_day: float
+    replayed_m_per_day: float | None = None
+    replayed_se: float | None = None
+
+    @property
+    def error_pct(self) -> float | None:
+        """Expected over replayed saving, minus one, per cent (``None``: no replay
+        or nothing replayed)."""
+        r = self.replayed_m_per_day
+        if r is None or r == 0:
+            return None
+        return 100.0 * (self.expected_m_per_day / r - 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        err = self.error_pct
+        return {
+            "label": self.label,
+            "budget": self.budget,
+            "moves": self.moves,
+            "labour_min": round(self.labour_min, 1),
+            "expected_m_per_day": round(self.expected_m_per_day, 2),
+            "replayed_m_per_day": None
+            if self.replayed_m_per_day is None
+            else round(self.replayed_m_per_day, 2),
+            "error_pct": None if err is None else round(err, 1),
+            "replayed_se": None if self.replayed_se is None else round(self.replayed_se, 2),
+        }
+
+
+@dataclass(frozen=True)
+class BudgetCurve:
+    """Expected and replayed saving of a re-slot's move list, prefix by prefix.
+
+    Attributes
+    ----------
+    points
+        The budget points, then ``"full"``.
+    moves
+        The move list with calibrated expected gains, labour and payback.
+    base_m_per_day
+        Metres a day the starting slotting (current plus put-aways) walks:
+        ``"expected"`` on the profile window, ``"replayed"`` on the replay
+        window.
+    profile_window, replay_window
+        The days each figure comes from (``replay_window`` ``None``: no replay).
+    in_sample
+        True if the replay window lies inside the profile window (asked for).
+    skus
+        SKUs the budget shares are taken of.
+    excluded
+        Orders left out of the replays (a SKU without a bin, e.g. launched
+        after the profile window).
+    """
+
+    points: tuple[CurvePoint, ...]
+    moves: tuple[Move, ...]
+    base_m_per_day: Mapping[str, float]
+    profile_window: Window
+    replay_window: Window | None
+    in_sample: bool
+    skus: int
+    excluded: Mapping[str, int] = field(default_factory=dict)
+
+    def point(self, label: str) -> CurvePoint:
+        """The point labelled ``label``."""
+        for p in self.points:
+            if p.label == label:
+                return p
+        raise PickoptError(f"no point {label!r} (have {', '.join(p.label for p in self.points)})")
+
+    def captured(self, label: str) -> float | None:
+        """Replayed saving at ``label`` over the full re-slot's (``None``: not replayed)."""
+        part, full = self.point(label).replayed_m_per_day, self.point("full").replayed_m_per_day
+        if part is None or full is None or full <= 0:
+            return None
+        return part / full
+
+    def with_point(self, point: CurvePoint) -> BudgetCurve:
+        """This curve with ``point`` added (or replacing one of the same label)."""
+        kept = tuple(p for p in self.points if p.label != point.label)
+        return BudgetCurve((*kept, point), self.moves, self.base_m_per_day, self.profile_window,
+                           self.replay_window, self.in_sample, self.skus,
+                           self.excluded)  # fmt: skip
+
+    def windows_md(self) -> str:
+        """One line naming both windows (and an in-sample warning)."""
+        rw = self.replay_window
+        line = f"profile window {self.profile_window.describe()}"
+        if rw is None:
+            return line + "; no replay"
+        if self.in_sample:
+            return line + f"; replay window {rw.describe()}: **IN SAMPLE** (inside the profile " \
+                "window, so savings read high)"  # fmt: skip
+        return line + f"; replay window {rw.describe()}: out of sample (the days after)"
+
+    def to_markdown(self) -> str:
+        """The curve as a table: budget, moves, labour, expected and replayed saving."""
+        base = self.base_m_per_day
+        lines = [
+            self.windows_md(),
+            "",
+            f"Start: {base['expected']:,.0f} m/day on the profile window"
+            + (
+                f", {base['replayed']:,.0f} m/day on the replay window"
+                if "replayed" in base
+                else ""
+            ),  # fmt: skip
+            "",
+            "| budget | moves | labour (min) | expected (m/day) | replayed (m/day, ± SE) | "
+            "expected vs replayed | captured |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for p in self.points:
+            rep = "-" if p.replayed_m_per_day is None else f"{p.replayed_m_per_day:,.1f}"
+            if p.replayed_se is not None:
+                rep += f" ± {p.replayed_se:,.1f}"
+            err = "-" if p.error_pct is None else f"{p.error_pct:+.1f} %"
+            cap = self.captured(p.label)
+            capture = "-" if cap is None else f"{100 * cap:.0f} %"
+            lines.append(f"| {p.label} | {p.moves:,} | {p.labour_min:,.0f} | "
+                         f"{p.expected_m_per_day:,.1f} | {rep} | {err} | {capture} |")  # fmt: skip
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: windows, start, points (not the moves)."""
+        rw = self.replay_window
+        return {
+            "profile_window": self.profile_window.__dict__,
+            "replay_window": None if rw is None else rw.__dict__,
+            "in_sample": self.in_sample,
+            "skus": self.skus,
+            "base_m_per_day": {k: round(v, 2) for k, v in self.base_m_per_day.items()},
+            "excluded": dict(self.excluded),
+            "points": [p.to_dict() for p in self.points],
+        }
+
+
+def budget_curve(
+    layout: Layout,
+    current: Slotting,
+    plan: ReslotPlan,
+    estimate_orders: Mapping[str, Sequence[Order]],
+    replay_orders: Mapping[str, Sequence[Order]] | None,
+    cart: Cart,
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    in_sample: bool = False,
+    policy: WavePolicy | None = None,
+    move_cost: MoveCost | None = None,
+    oracle: DistanceOracle | None = None,
+    factors: Mapping[str, float] | None = None,
+) -> BudgetCurve:
+    """Cut ``plan``'s move list at budgets of ``shares`` of the SKUs; measure each cut.
+
+    Parameters
+    ----------
+    layout
+        The warehouse.
+    current
+        The slotting the moves start from.
+    plan
+        A re-slot of ``current`` (best gain per move first), normally without
+        a budget.
+    estimate_orders
+        Day -> orders of the profile window: the expected savings.
+    replay_orders
+        Day -> orders of the replay window (the days after), or ``None``.
+    cart
+        What one tour carries.
+    shares
+        Budgets, as shares of the SKUs slotted at the start.
+    in_sample
+        Say that the replay window lies inside the profile window.
+    policy
+        Wave policy of both replays; default :data:`REPLAY_POLICY`.
+    move_cost
+        Turns calibrated gains into payback days; default :class:`MoveCost`.
+    oracle
+        Distances to reuse.
+    factors
+        Point label -> factor on its expected saving (:func:`holdout_factors`);
+        ``None``: none.
+
+    Returns
+    -------
+    BudgetCurve
+        Points at each budget and ``"full"``; the calibrated move list.
+
+    Raises
+    ------
+    PickoptError
+        For a share outside (0, 1], or no orders to estimate on.
+    """
+    if any(not (0 < s <= 1) for s in shares):
+        raise PickoptError(f"budget shares must be in (0, 1], got {list(shares)!r}")
+    if not estimate_orders:
+        raise PickoptError("the budget curve needs orders of the profile window to estimate on")
+    policy = policy or REPLAY_POLICY
+    move_cost = move_cost or MoveCost()
+    oracle = oracle or DistanceOracle.for_layout(layout)
+    moves = plan.moves
+    start = step_prefix(moves, 0)
+    base = apply_moves(current, moves[:start])
+    n = len(base)
+    budgets = [int(math.floor(s * n)) for s in shares]
+    cuts = sorted({start, len(moves), *(step_prefix(moves, b) for b in budgets)})
+    slottings = {_name(k): apply_moves(current, moves[:k]) for k in cuts}
+    est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
+    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
+    if factors:  # one factor per cut (two labels can share a cut: the later one wins)
+        scale = {k: factors.get(label, 1.0) for label, k in zip(labels, ends, strict=True)}
+        for k, f in scale.items():
+            est.saved[k] *= f
+    calibrated = _calibrate(moves, cuts, est.saved, move_cost)
+    rep = None
+    if replay_orders:
+        rep = _saved(layout, replay_orders, slottings, start, cart, policy, oracle)
+    points = []
+    for label, budget in zip(labels, [*budgets, None], strict=True):
+        k = len(moves) if budget is None else step_prefix(moves, budget)
+        points.append(_point(label, budget, k, calibrated, est.saved, rep))
+    base_m = {"expected": est.base}
+    excluded = {"expected": est.excluded}
+    if rep is not None:
+        base_m["replayed"] = rep.base
+        excluded["replayed"] = rep.excluded
+    return BudgetCurve(tuple(points), calibrated, base_m, Window.of(estimate_orders),
+                       None if not replay_orders else Window.of(replay_orders), in_sample, n,
+                       excluded)  # fmt: skip
+
+
+def holdout_factors(
+    layout: Layout,
+    current: Slotting,
+    folds: Sequence[
+        tuple[ReslotPlan, Mapping[str, Sequence[Order]], Mapping[str, Sequence[Order]]]
+    ],
+    cart: Cart,
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    policy: WavePolicy | None = None,
+    oracle: DistanceOracle | None = None,
+    bounds: tuple[float, float] = (0.0, 1.5),
+) -> dict[str, float]:
+    """How much of its in-sample saving a re-slot keeps on the days after, per budget.
+
+    Each fold is a re-slot planned from the profile window cut short, the
+    orders of the days it was planned from, and the orders of the days
+    after the cut (still inside the profile window): a rolling-origin
+    backtest. Per budget point, the factor is the held-out saving summed
+    over the folds over the in-sample saving summed over them.
+
+    Parameters
+    ----------
+    layout, current, cart
+        As :func:`budget_curve`.
+    folds
+        ``(plan, its orders, held-out orders)`` per fold.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    policy, oracle
+        As :func:`budget_curve`.
+    bounds
+        Factors are clipped to this range (a factor from a few days is noisy).
+
+    Returns
+    -------
+    dict
+        Point label -> factor (1.0 where the in-sample saving is not positive).
+    """
+    inside: dict[str, float] = {}
+    held: dict[str, float] = {}
+    for plan, early, later in folds:
+        curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
+                             policy=policy, oracle=oracle)  # fmt: skip
+        for p in curve.points:
+            inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
+            held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
+    lo, hi = bounds
+    return {k: 1.0 if inside[k] <= 0 else min(hi, max(lo, held[k] / inside[k])) for k in inside}
+
+
+def measure_prefix(
+    layout: Layout,
+    current: Slotting,
+    curve: BudgetCurve,
+    k: int,
+    label: str,
+    replay_orders: Mapping[str, Sequence[Order]] | None,
+    cart: Cart,
+    *,
+    budget: int | None = None,
+    policy: WavePolicy | None = None,
+    oracle: DistanceOracle | None = None,
+) -> CurvePoint:
+    """The point of the prefix of ``k`` moves of ``curve.moves``: expected from the
+    calibrated gains, replayed on ``replay_orders`` (if given)."""
+    moves = curve.moves
+    start = step_prefix(moves, 0)
+    rep = None
+    if replay_orders:
+        policy = policy or REPLAY_POLICY
+        slottings = {_name(start): apply_moves(current, moves[:start]),
+                     _name(k): apply_moves(current, moves[:k])}  # fmt: skip
+        rep = _saved(layout, replay_orders, slottings, start, cart, policy,
+                     oracle or DistanceOracle.for_layout(layout))  # fmt: skip
+    return _point(label, budget, k, moves, None, rep)
+
+
+def _name(k: int) -> str:
+    return f"first {k} moves"
+
+
+class _Saved(NamedTuple):
+    saved: dict[int, float]  # per cut: metres a day saved against the start
+    base: float  # the start's metres a day
+    excluded: int  # orders left out
+    se: dict[int, float | None]  # per cut: standard error of ``saved``
+
+
+def _saved(
+    layout: Layout,
+    orders: Mapping[str, Sequence[Order]],
+    slottings: Mapping[str, Slotting],
+    start: int,
+    cart: Cart,
+    policy: WavePolicy,
+    oracle: DistanceOracle,
+) -> _Saved:
+    """Replay every cut and the start on ``orders``; the savings per day."""
+    report = replay(layout, orders, slottings, cart, policy=policy, oracle=oracle)
+    d = report.distance
+    days = [day for day in report.days if report.orders_per_day[day]]
+    n = max(1, len(days))
+    base = d[_name(start)]
+    saved, se = {}, {}
+    for name, m in d.items():
+        k = int(name.split()[1])
+        saved[k] = (base - m) / n
+        daily = [report.per_day[day][_name(start)] - report.per_day[day][name] for day in days]
+        se[k] = statistics.stdev(daily) / math.sqrt(len(daily)) if len(daily) > 1 else None
+    return _Saved(saved, base / n, report.excluded, se)
+
+
+def _calibrate(
+    moves: Sequence[Move], cuts: Sequence[int], expected: Mapping[int, float], cost: MoveCost
+) -> tuple[Move, ...]:
+    """Moves whose gains add up to the expected saving at every cut: the moves
+    between two cuts share that segment's saving in proportion to their
+    picks gains (equally when those sum to nothing)."""
+    gains = [0.0] * len(moves)
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        segment = expected[b] - expected[a]
+        raw = [max(moves[k].expected_gain_m, 0.0) for k in range(a, b)]
+        total = sum(raw)
+        counted = [k for k in range(a, b) if moves[k].kind != "put-away"]
+        for k in range(a, b):
+            if moves[k].kind == "put-away":
+                continue
+            share = raw[k - a] / total if total > 0 else 1.0 / max(1, len(counted))
+            gains[k] = segment * share
+    return price_moves(moves, gains, [m.labour_min for m in moves], cost)
+
+
+def _point(
+    label: str,
+    budget: int | None,
+    k: int,
+    moves: Sequence[Move],
+    expected: Mapping[int, float] | None,
+    replayed: _Saved | None,
+) -> CurvePoint:
+    prefix = moves[:k]
+    counted = [m for m in prefix if m.kind != "put-away"]
+    exp = expected[k] if expected is not None and k in expected else sum(
+        m.expected_gain_m for m in prefix)  # fmt: skip
+    return CurvePoint(label, budget, k, len(counted), sum(m.labour_min for m in counted), exp,
+                      None if replayed is None else replayed.saved[k],
+                      None if replayed is None else replayed.se[k])  # fmt: skip

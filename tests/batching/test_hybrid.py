@@ -1,0 +1,63 @@
+"""The hybrid batcher: column generation, then the ALNS over its pool."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer.batching import Cart, ColumnGeneration, Hybrid, batch_orders, prepare
+from optimizer.batching.hybrid import mask_of
+from optimizer.layout import Layout
+from optimizer.orders import Slotting
+from tests.conftest import random_wave
+
+
+@pytest.fixture(scope="module")
+def problem(single_block: Layout):
+    """40 random orders, carts of 20 units."""
+    orders = random_wave(single_block, 40, np.random.default_rng(17))
+    return prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=20))[0]
+
+
+def test_every_order_once_and_no_batch_over_the_cart(single_block: Layout) -> None:
+    """``batch_orders`` with ``"hybrid"`` covers each order once, every batch fits."""
+    orders = random_wave(single_block, 30, np.random.default_rng(8))
+    cart = Cart(max_items=15)
+    result = batch_orders(single_block, Slotting.identity(single_block), orders, cart, "hybrid",
+                          effort=100)  # fmt: skip
+    batched = [o.id for b in result.batches for o in b.orders]
+    assert sorted(batched) == sorted(o.id for o in orders)
+    assert all(sum(o.items for o in b.orders) <= 15 for b in result.batches)
+    assert result.method == "hybrid" and result.detail["iterations"] == 100
+
+
+def test_same_seed_same_batches(problem) -> None:
+    """The budget is work, not time: equal seeds give equal batches."""
+    method = Hybrid(ColumnGeneration(rounds=3), iterations=150)
+    assert method.run(problem, seed=4).groups == method.run(problem, seed=4).groups
+
+
+def test_never_worse_than_the_column_generation(problem) -> None:
+    """The search starts from the column generation's batching and the
+    selection from the search's best: the result is never worse than either."""
+    columns = ColumnGeneration(rounds=3)
+    alone = problem.total(columns.run(problem).groups)
+    result = Hybrid(columns, iterations=150).run(problem)
+    assert problem.total(result.groups) <= alone + 1e-6
+    assert problem.total(result.groups) <= float(result.detail["search_total"]) + 1e-6
+    assert result.detail["columns_rounds"] >= 1 and result.detail["iterations"] == 150
+
+
+def test_solve_returns_the_pool_with_costs(problem) -> None:
+    """``ColumnGeneration.solve`` gives every column with its batch cost, and
+    the chosen batches are among them."""
+    batching, pool = ColumnGeneration(rounds=2).solve(problem)
+    assert all(k == tuple(sorted(k)) for k in pool)
+    for members in list(pool)[:50]:
+        assert pool[members] == pytest.approx(problem.batch_cost(members))
+    assert len(pool) > problem.size
+
+
+def test_mask_of() -> None:
+    """Bit ``i`` set for order ``i``."""
+    assert mask_of([0, 3]) == 0b1001 and mask_of(()) == 0
