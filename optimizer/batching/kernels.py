@@ -120,6 +120,24 @@ def _link(head: np.ndarray, nxt: np.ndarray, size: np.ndarray, o: int, b: int) -
 
 
 @jit
+def _relink(head: np.ndarray, nxt: np.ndarray, size: np.ndarray, o: int, a: int, b: int) -> None:
+    """Order ``o`` out of batch ``a`` (-1: in none) and into batch ``b``."""
+    if a >= 0:
+        prev = -1
+        m = head[a]
+        while m != o:
+            prev = m
+            m = nxt[m]
+        if prev < 0:
+            head[a] = nxt[o]
+        else:
+            nxt[prev] = nxt[o]
+        nxt[o] = -1
+        size[a] -= 1
+    _link(head, nxt, size, o, b)
+
+
+@jit
 def _concat(head: np.ndarray, nxt: np.ndarray, size: np.ndarray, a: int, b: int, new: int) -> None:
     """Batch ``new`` gets the orders of ``a`` then ``b``; ``a`` and ``b`` end empty."""
     last = -1
@@ -306,8 +324,7 @@ def savings_merge(
                 if c != new and seen[c] != new:
                     seen[c] = new
                     cands.append(c)
-        if len(cands) > offers:
-            cands = _nearest(cands, sums, new, offers)
+        cands = _nearest(cands, sums, new, min(offers, len(cands)))
         for c in sorted(cands):
             evals += _offer(heap, new, c, head, nxt, load, cost, cap, tmp, ptr, idx, mark, buf,
                    tab, fi, ff, penalty)  # fmt: skip
@@ -356,7 +373,7 @@ def descend(
     cost = np.zeros(nb)
     bo = batch_of.copy()
     for o in range(n - 1, -1, -1):
-        _link(head, nxt, size, o, bo[o])
+        _relink(head, nxt, size, o, -1, bo[o])
         load[bo[o]] += loads[o]
     mark = np.zeros(n_nodes + 1, dtype=np.int64)
     buf = np.empty(n_nodes, dtype=np.int64)
@@ -439,18 +456,15 @@ def descend(
         changes += 1
         if kind == 1:
             b = target
-            _unlink(head, nxt, size, o, a)
-            _link(head, nxt, size, o, b)
+            _relink(head, nxt, size, o, a, b)
             load[a] -= loads[o]
             load[b] += loads[o]
             bo[o] = b
         else:
             r = target
             b = bo[r]
-            _unlink(head, nxt, size, o, a)
-            _unlink(head, nxt, size, r, b)
-            _link(head, nxt, size, r, a)
-            _link(head, nxt, size, o, b)
+            _relink(head, nxt, size, o, a, b)
+            _relink(head, nxt, size, r, b, a)
             load[a] += loads[r] - loads[o]
             load[b] += loads[o] - loads[r]
             bo[o], bo[r] = b, a
@@ -478,21 +492,6 @@ def descend(
             count += 1
         out[o] = renumber[bo[o]]
     return out, evals, changes
-
-
-@jit
-def _unlink(head: np.ndarray, nxt: np.ndarray, size: np.ndarray, o: int, b: int) -> None:
-    prev = -1
-    m = head[b]
-    while m != o:
-        prev = m
-        m = nxt[m]
-    if prev < 0:
-        head[b] = nxt[o]
-    else:
-        nxt[prev] = nxt[o]
-    nxt[o] = -1
-    size[b] -= 1
 
 
 def order_csr(nodes: Sequence[frozenset[int]]) -> tuple[np.ndarray, np.ndarray]:
