@@ -24,8 +24,14 @@ Methods (``batch_orders(..., method=...)``), one module each:
     The column generation, then the ALNS from its batching over a pool that
     starts with its columns, one selection over both and a last descent.
     ``Hybrid(ColumnGeneration(...), iterations=...)`` sets its work budget.
+``"bulk"``
+    For big waves: savings and a descent of moves and swaps in compiled
+    loops next to the exact DP's kernel, at a flat cost per order.
+    ``BulkBatching(evaluations=...)`` sets its work budget.
 ``"auto"``
-    ``"alns"`` with its default budget; ``BatchingResult.method`` says what ran.
+    ``"alns"`` with its default budget, ``"bulk"`` above ``LARGE_WAVE``
+    orders where the exact DP scores the batches; ``BatchingResult.method``
+    says what ran.
 
 Every batch is scored with the exact routing DP where the layout allows, so
 methods compete on the distance pickers really walk. Each method is a

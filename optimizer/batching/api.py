@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from optimizer.batching.alns import ALNS
 from optimizer.batching.base import Batcher, BatchingResult, Budgeted, batches_of
+from optimizer.batching.bulk import BulkBatching
 from optimizer.batching.carts import Cart
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.fcfs import FCFS
@@ -20,7 +21,7 @@ from optimizer.errors import PickoptError, suggest
 from optimizer.layout import Layout
 from optimizer.orders import Order, Slotting
 
-__all__ = ["BATCHERS", "METHODS", "AUTO", "choose_batcher", "batch_orders"]
+__all__ = ["BATCHERS", "METHODS", "AUTO", "LARGE_WAVE", "choose_batcher", "batch_orders"]
 
 BATCHERS: dict[str, Batcher] = {
     b.name: b
@@ -32,10 +33,16 @@ BATCHERS: dict[str, Batcher] = {
         ALNS(),
         ColumnGeneration(),
         Hybrid(),
+        BulkBatching(),
     )
 }
 #: The method ``"auto"`` runs: the ALNS with its default work budget.
 AUTO = "alns"
+#: Above this many orders ``"auto"`` runs ``"bulk"`` where the exact DP scores the
+#: batches (its own fixed budget; ``effort`` stays the ALNS's): the ALNS's iterations
+#: then touch a small share of the wave, while the bulk descent's cost per order
+#: stays flat. Off the exact DP's layouts ``"auto"`` stays the ALNS.
+LARGE_WAVE = 500
 METHODS: tuple[str, ...] = ("auto", *BATCHERS)
 
 
@@ -99,7 +106,9 @@ def batch_orders(
         What one tour can carry.
     method
         One of :data:`METHODS`, or a configured batcher such as
-        ``ALNS(iterations=20_000)`` (the quality setting).
+        ``ALNS(iterations=20_000)`` (the quality setting). ``"auto"`` runs
+        the ALNS, or ``"bulk"`` on waves of more than :data:`LARGE_WAVE`
+        orders where the exact DP scores the batches.
     oracle
         Distances to reuse.
     start, end
@@ -107,8 +116,9 @@ def batch_orders(
     seed
         Random seed of the search; equal inputs give equal batches.
     effort
-        Work budget of a search (ALNS iterations, local-search kicks);
-        ``None``: the method's default.
+        Work budget of a search (ALNS iterations, local-search kicks, bulk
+        evaluations per order); ``None``: the method's default. For
+        ``"auto"`` it is the ALNS's; a big wave's ``"bulk"`` keeps its own.
     time_limit
         Wall-clock safety cap, seconds. Searches budget their work in
         iterations; ``result.detail["timed_out"]`` says if the cap fired
@@ -141,6 +151,8 @@ def batch_orders(
         layout, slotting, orders, cart, oracle=oracle, start=start, end=end,
         scoring=scoring, tour_penalty=tour_penalty,
     )  # fmt: skip
+    if method == "auto" and problem.size > LARGE_WAVE and problem.cost.kernel is not None:
+        batcher = BATCHERS["bulk"]  # its compiled loops need the exact DP's kernel
     batching = batcher.run(problem, seed=seed, time_limit=time_limit) if problem.size else None
     batches = batches_of(problem, batching.groups) if batching else []
     return BatchingResult(batches, unassigned, batcher.name, problem.cost.method,

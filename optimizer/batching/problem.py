@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from optimizer.batching.carts import LOAD_FIELDS, Cart
+from optimizer.batching.kernels import group_objectives, groups_csr, order_csr
 from optimizer.distance import DistanceOracle
 from optimizer.errors import UnknownSlotError
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, Slotting
 from optimizer.routing import ROUTERS, Router, RoutingProblem
 from optimizer.routing.api import choose_router, tour_length
+from optimizer.routing.exact.sweep import kernel_inputs, length_kernel
 from optimizer.routing.local_search import LOCAL_SEARCH_ESTIMATE
 
 __all__ = [
@@ -107,6 +110,16 @@ class TourCost:
             self.method = self.router.name
         self._cache: dict[tuple[int, ...], float] = {}
         self.evaluations = 0
+        # The exact DP's inputs, to call its cost kernel straight from a sorted
+        # node tuple: batching scores hundreds of thousands of tours.
+        self._kernel = kernel_inputs(layout, start, end) if self.router.name == "exact" else None
+
+    @property
+    def kernel(self) -> tuple[np.ndarray, ...] | None:
+        """The exact DP's inputs ``(table, ints, floats)`` for compiled loops that
+        score batches themselves (:mod:`optimizer.batching.bulk`), or None when
+        batches are not scored by the exact DP."""
+        return self._kernel
 
     def _problem(self, nodes: tuple[int, ...]) -> RoutingProblem:
         return RoutingProblem(self.layout, self.oracle, np.asarray(nodes, dtype=np.int64),
@@ -119,7 +132,11 @@ class TourCost:
         cost = self._cache.get(nodes)
         if cost is None:
             self.evaluations += 1
-            cost = tour_length(self.router, self._problem(nodes))
+            cost = -1.0
+            if self._kernel is not None:
+                cost = float(length_kernel(np.array(nodes, dtype=np.int64), *self._kernel))
+            if not 0.0 <= cost < np.inf:  # no kernel, or the router says what is wrong
+                cost = tour_length(self.router, self._problem(nodes))
             self._cache[nodes] = cost
         return cost
 
@@ -157,6 +174,25 @@ class BatchingProblem:
         """Number of orders."""
         return len(self.orders)
 
+    @cached_property
+    def node_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every order's sorted distinct pick nodes as CSR ``(pointers, nodes)``:
+        the form compiled loops read (:mod:`optimizer.batching.kernels`)."""
+        return order_csr(self.nodes)
+
+    def batch_costs(self, batches: Sequence[Sequence[int]]) -> list[float]:
+        """The objective of each batch (:meth:`batch_cost`), in one compiled loop
+        where the exact DP scores batches (no memo), else one by one."""
+        kernel = self.cost.kernel
+        if kernel is None:
+            return [self.batch_cost(b) for b in batches]
+        gptr, gval = groups_csr(batches)
+        ptr, idx = self.node_csr
+        tab, fi, ff = kernel
+        out = group_objectives(gptr, gval, ptr, idx, tab, fi, ff, float(self.tour_penalty),
+                               len(self.cost.layout.xy))  # fmt: skip
+        return [float(c) for c in out.tolist()]
+
     def union(self, members: Iterable[int]) -> tuple[int, ...]:
         """Sorted distinct pick nodes of a group of orders."""
         out: set[int] = set()
@@ -188,18 +224,23 @@ class BatchingProblem:
         return sum(self.batch_cost(b) for b in batches)
 
 
-def _why_not(order: Order, layout: Layout, slotting: Slotting, cart: Cart) -> Unassigned | None:
-    """Why ``order`` cannot be batched, or None if it can."""
+def _why_not(
+    order: Order, layout: Layout, slotting: Slotting, cart: Cart, node_of: dict[str, int]
+) -> Unassigned | None:
+    """Why ``order`` cannot be batched, or None if it can; ``node_of`` gains the
+    pick node of each SKU found (a wave repeats its SKUs, so each is looked up once)."""
     oid = order.id
     if not order.lines:
         return Unassigned(oid, "order has no lines", "no_lines")
     for sku in order.skus:
+        if sku in node_of:
+            continue
         try:
             code = slotting.bin_of(sku)
         except UnknownSlotError as exc:
             return Unassigned(oid, str(exc), "unknown_sku", sku=sku)
         try:
-            layout.slot(code)
+            node_of[sku] = layout.slot(code).node
         except UnknownSlotError as exc:
             return Unassigned(oid, f"SKU {sku!r} is slotted in {exc}", "unknown_bin",
                               sku=sku, bin=code)  # fmt: skip
@@ -278,13 +319,14 @@ def prepare(
     nodes: list[frozenset[int]] = []
     loads: list[np.ndarray] = []
     unassigned: list[Unassigned] = []
+    node_of: dict[str, int] = {}
     for o in orders:
-        why = _why_not(o, layout, slotting, cart)
+        why = _why_not(o, layout, slotting, cart, node_of)
         if why is not None:
             unassigned.append(why)
             continue
         kept.append(o)
-        nodes.append(frozenset(layout.slot(slotting.bin_of(sku)).node for sku in o.skus))
+        nodes.append(frozenset(node_of[sku] for sku in o.skus))
         loads.append(cart.load(o))
     arr = np.array(loads, dtype=float).reshape(-1, len(LOAD_FIELDS))
     if not (np.isfinite(tour_penalty) and tour_penalty >= 0):
@@ -306,8 +348,8 @@ def neighbours(problem: BatchingProblem, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros((n, 0), dtype=np.int64)
     _, idx = cKDTree(problem.centroids).query(problem.centroids, k=k + 1)
-    out = np.empty((n, k), dtype=np.int64)
-    for i in range(n):  # drop the order itself, wherever ties put it
-        row = [j for j in idx[i].tolist() if j != i]
-        out[i] = row[:k]
-    return out
+    idx = np.asarray(idx, dtype=np.int64).reshape(n, k + 1)
+    # Drop the order itself, wherever ties put it, else the farthest.
+    keep = idx != np.arange(n)[:, None]
+    keep[keep.all(axis=1), k] = False
+    return idx[keep].reshape(n, k)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from optimizer._jit import enabled, kernels, numba_cache_dir, on_disk
-from optimizer.batching import Cart
+from optimizer.batching import Cart, batch_orders
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
@@ -145,6 +145,8 @@ def call_every_kernel(*, ortools: bool = False) -> None:
     route(layout, codes, method="local-search")  # constructions and the search
     orders = [Order(f"w{k}", (OrderLine(code),)) for k, code in enumerate(codes)]
     plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=4))  # DP lengths
+    # The big-wave batching's compiled savings and descent.
+    batch_orders(layout, Slotting.identity(layout), orders, Cart(max_items=4), "bulk")
     if ortools:
         route(layout, codes[:2], method="ortools", time_limit=0.05)
 
