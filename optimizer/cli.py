@@ -293,6 +293,19 @@ def _waves(args: argparse.Namespace) -> None:
           f"{plan.executor} in {plan.seconds:.1f} s")  # fmt: skip
 
 
+def _add_wave_options(parser: argparse.ArgumentParser) -> None:
+    """The cart and the methods of a wave plan (``pickopt wave`` and ``pickopt waves``)."""
+    parser.add_argument("--cart-items", type=int, help="units per tour")
+    parser.add_argument("--cart-volume", type=float, help="litres per tour")
+    parser.add_argument("--cart-weight", type=float, help="kilograms per tour")
+    parser.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
+    parser.add_argument("--tote-capacity", type=int, help="units per tote")
+    parser.add_argument("--batching", default="auto", choices=_Choices(_batching_methods),
+                        metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+    parser.add_argument("--routing", default="auto", choices=_Choices(_routing_methods),
+                        metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+
+
 def _add_waves_parser(sub: Any) -> None:
     wv = sub.add_parser("waves", help="release a backlog into waves and plan every wave")
     wv.add_argument("--layout", required=True, help="layout file")
@@ -301,15 +314,7 @@ def _add_waves_parser(sub: Any) -> None:
     wv.add_argument("--slotting", help="sku,bin CSV (default: SKUs are bin codes)")
     wv.add_argument("--pickers", type=int, default=10, help="pickers per wave")
     wv.add_argument("--window-min", type=float, default=30.0, help="length of a wave, minutes")
-    wv.add_argument("--cart-items", type=int, help="units per tour")
-    wv.add_argument("--cart-volume", type=float, help="litres per tour")
-    wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
-    wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
-    wv.add_argument("--tote-capacity", type=int, help="units per tote")
-    wv.add_argument("--batching", default="auto", choices=_Choices(_batching_methods),
-                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
-    wv.add_argument("--routing", default="auto", choices=_Choices(_routing_methods),
-                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
+    _add_wave_options(wv)
     wv.add_argument("--seed", type=int, default=0)
     wv.add_argument("--effort", type=_count, help="work budget of each wave's batching search")
     _add_executor_options(wv)
@@ -531,15 +536,7 @@ def _parser() -> argparse.ArgumentParser:
     wv.add_argument("--layout", required=True, help="layout file")
     wv.add_argument("--orders", required=True, help="orders (CSV or JSON)")
     wv.add_argument("--slotting", help="sku,bin CSV (default: SKUs are bin codes)")
-    wv.add_argument("--cart-items", type=int, help="units per tour")
-    wv.add_argument("--cart-volume", type=float, help="litres per tour")
-    wv.add_argument("--cart-weight", type=float, help="kilograms per tour")
-    wv.add_argument("--totes", type=int, help="totes per cart (cluster picking)")
-    wv.add_argument("--tote-capacity", type=int, help="units per tote")
-    wv.add_argument("--batching", default="auto", choices=_Choices(_batching_methods),
-                    metavar="METHOD", help="one of %(choices)s")  # fmt: skip
-    wv.add_argument("--routing", default="auto", choices=routing, metavar="METHOD",
-                    help="one of %(choices)s")  # fmt: skip
+    _add_wave_options(wv)
     wv.add_argument("--start", help="start depot")
     wv.add_argument("--end", help="end depot")
     wv.add_argument("--seed", type=int, default=0)
