@@ -39,7 +39,7 @@ from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.selection import select
 
-__all__ = ["ALNS", "Pool", "Search", "search", "DEFAULT_ITERATIONS"]
+__all__ = ["ALNS", "Pool", "Search", "search", "mask_of", "DEFAULT_ITERATIONS"]
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
@@ -80,6 +80,33 @@ class Pool:
         """Remember ``members`` as a column of the selection."""
         if mask and mask not in self.members:
             self.members[mask] = tuple(sorted(members))
+
+    def select(
+        self, groups: list[list[int]], *, work: float, seed: int, time_limit: float | None
+    ) -> tuple[list[list[int]], Detail, bool]:
+        """The cheapest partition of the orders into kept batches (CP-SAT, started
+        from ``groups``, whose batches must be kept), and what the selection says:
+        its gain, whether it proved the pool optimal, its bound, tolerance and
+        whether its cap fired (all a statement about the pool, never the wave)."""
+        masks = list(self.members)
+        index = {m: j for j, m in enumerate(masks)}
+        chosen = select(
+            self.problem.size, [self.members[m] for m in masks], [self.cost[m] for m in masks],
+            [index[mask_of(g)] for g in groups], work=work, seed=seed, time_limit=time_limit,
+        )  # fmt: skip
+        selected = [list(self.members[masks[j]]) for j in chosen.chosen]
+        return (
+            selected,
+            {
+                "selection_gain": round(
+                    self.problem.total(groups) - self.problem.total(selected), 6
+                ),
+                "pool_optimal": chosen.proven,
+                "pool_bound": round(chosen.bound, 6),
+                "pool_tolerance": chosen.tolerance,
+            },
+            chosen.timed_out,
+        )
 
 
 class _State:
@@ -508,22 +535,11 @@ class ALNS:
             self.selection_work > 0 and found.iterations > 0 and left > 0
             and not found.timed_out and problem.size > 1
         ):  # fmt: skip
-            masks = list(pool.members)
-            index = {m: j for j, m in enumerate(masks)}
-            hint = [index[_mask(g)] for g in groups]
-            chosen = select(
-                problem.size, [pool.members[m] for m in masks], [pool.cost[m] for m in masks],
-                hint, work=self.selection_work, seed=seed,
+            groups, said, capped = pool.select(
+                groups, work=self.selection_work, seed=seed,
                 time_limit=None if math.isinf(left) else left,
             )  # fmt: skip
-            groups = [list(pool.members[masks[j]]) for j in chosen.chosen]
-            detail |= {
-                "selection_gain": round(search_total - problem.total(groups), 6),
-                "pool_optimal": chosen.proven,
-                "pool_bound": round(chosen.bound, 6),
-                "pool_tolerance": chosen.tolerance,
-                "timed_out": found.timed_out or chosen.timed_out,
-            }
+            detail |= said | {"timed_out": found.timed_out or capped}
         # Moves, swaps and re-splits of whole batch pairs, which destroy and
         # repair rarely make, as a last descent.
         selected = problem.total(groups)
@@ -544,8 +560,15 @@ class ALNS:
         return Batching(ordered, detail, tuple(trace))
 
 
-def _mask(group: list[int]) -> int:
+def mask_of(members: list[int] | tuple[int, ...]) -> int:
+    """The bit mask of a batch's order indices (the pool's key).
+
+    Examples
+    --------
+    >>> mask_of([0, 3])
+    9
+    """
     out = 0
-    for i in group:
+    for i in members:
         out |= 1 << i
     return out

@@ -26,12 +26,11 @@ from __future__ import annotations
 import math
 import time
 
-from optimizer.batching.alns import SELECTION_WORK, Pool, search
+from optimizer.batching.alns import SELECTION_WORK, Pool, mask_of, search
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem
-from optimizer.batching.selection import select
 
 __all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE"]
 
@@ -40,14 +39,6 @@ DEFAULT_ITERATIONS = 1_000  # ALNS rounds after the column generation
 COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
 SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selection
 EPS = 1e-9
-
-
-def mask_of(members: list[int] | tuple[int, ...]) -> int:
-    """The bit mask of a batch's order indices (the ALNS pool's key)."""
-    out = 0
-    for i in members:
-        out |= 1 << i
-    return out
 
 
 class Hybrid:
@@ -129,21 +120,11 @@ class Hybrid:
         }
         left = end - time.perf_counter()
         if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
-            masks = list(pool.members)
-            index = {m: j for j, m in enumerate(masks)}
-            chosen = select(
-                problem.size, [pool.members[m] for m in masks], [pool.cost[m] for m in masks],
-                [index[mask_of(g)] for g in groups], work=self.selection_work, seed=seed,
+            groups, said, capped = pool.select(
+                groups, work=self.selection_work, seed=seed,
                 time_limit=None if math.isinf(left) else left,
             )  # fmt: skip
-            groups = [list(pool.members[masks[j]]) for j in chosen.chosen]
-            detail |= {
-                "selection_gain": round(search_total - problem.total(groups), 6),
-                "pool_optimal": chosen.proven,
-                "pool_bound": round(chosen.bound, 6),
-                "pool_tolerance": chosen.tolerance,
-                "timed_out": bool(detail["timed_out"]) or chosen.timed_out,
-            }
+            detail |= said | {"timed_out": bool(detail["timed_out"]) or capped}
         selected = problem.total(groups)
         left = end - time.perf_counter()
         if left > 0:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optimizer.batching import Cart, ColumnGeneration, Hybrid, batch_orders, prepare
-from optimizer.batching.hybrid import mask_of
+from optimizer.batching.alns import mask_of
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from tests.conftest import random_wave
