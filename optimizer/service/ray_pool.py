@@ -27,7 +27,7 @@ from typing import Any
 
 from optimizer.executors import machine_lock
 from optimizer.service.problems import ApiProblem
-from optimizer.service.workers import WorkerStartError, answer, rss_bytes
+from optimizer.service.workers import WorkerStartError, answer, rss_bytes, start_with_backoff
 
 __all__ = ["RayWorkerPool", "SolverActor"]
 
@@ -241,25 +241,19 @@ class RayWorkerPool:
             task.add_done_callback(self._respawning.discard)
 
     async def _replace(self, reason: str) -> None:
-        delay = 0.5
-        while not self._closed:
-            try:
-                actor = await self._spawn()
-            except WorkerStartError as exc:
-                log.error("could not start a Ray solver: %s; retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(30.0, 2 * delay)
-                continue
-            if self._closed:
-                _kill(actor)
-                return
-            self._all.add(actor)
-            self.restarts += 1
-            if self.on_restart is not None:
-                self.on_restart(reason)
-            assert self._idle is not None
-            self._idle.put_nowait(actor)
+        actor = await start_with_backoff(self._spawn, lambda: self._closed, "a Ray solver",
+                                         WorkerStartError)  # fmt: skip
+        if actor is None:
             return
+        if self._closed:
+            _kill(actor)
+            return
+        self._all.add(actor)
+        self.restarts += 1
+        if self.on_restart is not None:
+            self.on_restart(reason)
+        assert self._idle is not None
+        self._idle.put_nowait(actor)
 
     async def close(self) -> None:
         """Kill every actor; stop the local Ray if this pool started it."""

@@ -25,16 +25,18 @@ import os
 import pickle
 import signal
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from optimizer.errors import PickoptError
 from optimizer.service.problems import ApiProblem, from_pickopt
 
-__all__ = ["WorkerPool", "WorkerStartError", "SolverPool", "answer"]
+__all__ = ["WorkerPool", "WorkerStartError", "SolverPool", "answer", "start_with_backoff"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("pickopt.service.workers")
 
@@ -199,6 +201,29 @@ class _Worker:
             self.conn.send(None)
         self.process.join(timeout)
         self.kill()
+
+
+async def start_with_backoff(
+    start: Callable[[], Awaitable[T]],
+    closed: Callable[[], bool],
+    what: str,
+    errors: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+) -> T | None:
+    """Start a replacement worker, retrying after 0.5, 1, 2 ... (at most 30) seconds
+    while starting fails with ``errors``; ``None`` once the pool is ``closed``.
+
+    A pool must not give up on a worker slot because one start failed (a full
+    disk, a busy machine), nor hammer the machine while it cannot start one.
+    """
+    delay = 0.5
+    while not closed():
+        try:
+            return await start()
+        except errors as exc:
+            log.error("could not start %s: %s; retrying in %.1f s", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(30.0, 2 * delay)
+    return None
 
 
 class WorkerPool:
@@ -403,25 +428,22 @@ class WorkerPool:
 
     async def _replace(self, reason: str) -> None:
         loop = asyncio.get_running_loop()
-        delay = 0.5
-        while not self._closed and self._io is not None:
-            try:
-                worker = await loop.run_in_executor(self._io, self._spawn)
-            except Exception as exc:
-                log.error("could not start a solver worker: %s; retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(30.0, 2 * delay)
-                continue
-            if self._closed:
-                worker.stop()
-                return
-            self._all.add(worker)
-            self.restarts += 1
-            if self.on_restart is not None:
-                self.on_restart(reason)
-            assert self._idle is not None
-            self._idle.put_nowait(worker)
+        io = self._io
+        if io is None:
             return
+        worker = await start_with_backoff(lambda: loop.run_in_executor(io, self._spawn),
+                                          lambda: self._closed, "a solver worker")  # fmt: skip
+        if worker is None:
+            return
+        if self._closed:
+            worker.stop()
+            return
+        self._all.add(worker)
+        self.restarts += 1
+        if self.on_restart is not None:
+            self.on_restart(reason)
+        assert self._idle is not None
+        self._idle.put_nowait(worker)
 
     async def close(self) -> None:
         """Stop every worker (busy ones are killed after a short grace)."""
