@@ -14,7 +14,7 @@ import pytest
 
 from optimizer.service import Settings, create_app, tasks
 from optimizer.service.problems import ApiProblem
-from optimizer.service.workers import WorkerPool
+from optimizer.service.workers import WorkerPool, WorkerStartError, start_with_backoff
 from tests.service.support import AUTH, KEY, SINGLE_TOML, segfault, wave_body
 
 with warnings.catch_warnings():  # newer Starlette prefers httpx2; httpx works the same here
@@ -141,3 +141,19 @@ def test_a_pool_needs_a_worker(size: int) -> None:
     """A pool of no workers is refused."""
     with pytest.raises(ValueError, match="size"):
         WorkerPool(size, COLD)
+
+
+def test_a_replacement_that_fails_to_start_is_retried_until_it_starts_or_the_pool_closes() -> None:
+    """Two failed starts, then a worker: it is returned; a closed pool gets ``None``."""
+    calls: list[int] = []
+
+    async def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise WorkerStartError("disk full")
+        return "worker"
+
+    started = asyncio.run(start_with_backoff(flaky, lambda: False, "a test worker"))
+    assert started == "worker" and len(calls) == 3
+    closed = asyncio.run(start_with_backoff(flaky, lambda: True, "a test worker"))
+    assert closed is None and len(calls) == 3
