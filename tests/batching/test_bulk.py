@@ -14,7 +14,7 @@ import pytest
 from optimizer.batching import BATCHERS, Cart, api, batch_orders, prepare
 from optimizer.batching.bulk import BulkBatching
 from optimizer.batching.problem import BatchingProblem
-from optimizer.batching.savings import Savings
+from optimizer.batching.savings import CompiledWave, Savings, compiled_savings, groups_of
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from optimizer.routing import RoutingProblem
@@ -82,7 +82,9 @@ def test_savings_leaves_no_two_batches_that_fit_one_cart(single_block: Layout) -
     the open batches take them all when there are few open batches."""
     slotting, orders = large_wave(single_block, 400, seed=2)
     problem, _ = prepare(single_block, slotting, orders, Cart(max_items=45), tour_penalty=144.0)
-    groups = Savings().run(problem).groups
+    wave = CompiledWave.of(problem)
+    assert wave is not None
+    groups = groups_of(compiled_savings(problem, wave)[0])
     assert_partition(problem, groups)
     loads = [problem.load(g) for g in groups]
     pairs = [(a, b) for a in range(len(groups)) for b in range(a)
