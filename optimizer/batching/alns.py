@@ -39,7 +39,16 @@ from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.selection import select
 
-__all__ = ["ALNS", "Pool", "Search", "search", "mask_of", "DEFAULT_ITERATIONS"]
+__all__ = [
+    "ALNS",
+    "Pool",
+    "Search",
+    "search",
+    "mask_of",
+    "polish",
+    "in_input_order",
+    "DEFAULT_ITERATIONS",
+]
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
@@ -540,24 +549,36 @@ class ALNS:
                 time_limit=None if math.isinf(left) else left,
             )  # fmt: skip
             detail |= said | {"timed_out": found.timed_out or capped}
-        # Moves, swaps and re-splits of whole batch pairs, which destroy and
-        # repair rarely make, as a last descent.
-        selected = problem.total(groups)
-        left = end - time.perf_counter()
-        if left > 0 and found.iterations > 0:  # the start is already a local optimum
-            polished = LocalSearch(kicks=0, start=groups).run(
-                problem, time_limit=None if math.isinf(left) else left
-            )
-            if problem.total(polished.groups) < selected - EPS:
-                groups = polished.groups
+        detail["polish_gain"] = 0.0
+        if found.iterations > 0:  # else the start is already a local optimum
+            groups, detail["polish_gain"] = polish(problem, groups, end)
         final = problem.total(groups)
-        detail["polish_gain"] = round(selected - final, 6)
         trace = [(i, t - t0, total) for i, t, total in found.trace]
         if final < trace[-1][2] - EPS:
             trace.append((found.iterations, time.perf_counter() - t0, final))
-        # Batches in the order of their first order, as the input listed them.
-        ordered = sorted((sorted(g) for g in groups), key=lambda g: g[0])
-        return Batching(ordered, detail, tuple(trace))
+        return Batching(in_input_order(groups), detail, tuple(trace))
+
+
+def polish(
+    problem: BatchingProblem, groups: list[list[int]], end: float
+) -> tuple[list[list[int]], float]:
+    """A last descent (moves, swaps and re-splits of whole batch pairs, which destroy
+    and repair rarely make) until the clock reads ``end``; the groups it keeps
+    and the metres it saved."""
+    selected = problem.total(groups)
+    left = end - time.perf_counter()
+    if left > 0:
+        polished = LocalSearch(kicks=0, start=groups).run(
+            problem, time_limit=None if math.isinf(left) else left
+        )
+        if problem.total(polished.groups) < selected - EPS:
+            groups = polished.groups
+    return groups, round(selected - problem.total(groups), 6)
+
+
+def in_input_order(groups: list[list[int]]) -> list[list[int]]:
+    """Batches sorted inside and by their first order, as the input listed them."""
+    return sorted((sorted(g) for g in groups), key=lambda g: g[0])
 
 
 def mask_of(members: list[int] | tuple[int, ...]) -> int:

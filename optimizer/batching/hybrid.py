@@ -26,10 +26,9 @@ from __future__ import annotations
 import math
 import time
 
-from optimizer.batching.alns import SELECTION_WORK, Pool, mask_of, search
+from optimizer.batching.alns import SELECTION_WORK, Pool, in_input_order, mask_of, polish, search
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import ColumnGeneration
-from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem
 
 __all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE"]
@@ -125,21 +124,12 @@ class Hybrid:
                 time_limit=None if math.isinf(left) else left,
             )  # fmt: skip
             detail |= said | {"timed_out": bool(detail["timed_out"]) or capped}
-        selected = problem.total(groups)
-        left = end - time.perf_counter()
-        if left > 0:
-            polished = LocalSearch(kicks=0, start=groups).run(
-                problem, time_limit=None if math.isinf(left) else left
-            )
-            if problem.total(polished.groups) < selected - EPS:
-                groups = polished.groups
+        groups, detail["polish_gain"] = polish(problem, groups, end)
         final = problem.total(groups)
-        detail["polish_gain"] = round(selected - final, 6)
         # The trace: the start, the column generation's result, then the
         # search's new bests (on its own clock) and the final total.
         trace = [first.trace[0], first.trace[-1]]
         trace += [(first.trace[-1][0] + i, t - t0, d) for i, t, d in found.trace[1:]]
         if final < trace[-1][2] - EPS:
             trace.append((trace[-1][0], time.perf_counter() - t0, final))
-        ordered = sorted((sorted(g) for g in groups), key=lambda g: g[0])
-        return Batching(ordered, detail, tuple(trace))
+        return Batching(in_input_order(groups), detail, tuple(trace))
