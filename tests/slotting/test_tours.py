@@ -72,11 +72,13 @@ def test_apply_names_the_tours_whose_gains_it_changes() -> None:
     depot = layout.depot(None).node
     cost = TourCost(layout, DistanceOracle.for_layout(layout), depot, depot)
     slot_node = np.array([s.node for s in layout.slots], dtype=np.int64)
-    far, near_left, near_right = (layout.slot(c).index for c in
-                                  ("A02-B1-003-L-1", "A02-B1-001-L-1", "A02-B1-001-R-1"))
+    slot = {c: layout.slot(c).index for c in ("A02-B1-003-L-1", "A02-B1-003-R-1",
+                                              "A02-B1-001-L-1", "A02-B1-001-R-1")}  # fmt: skip
+    far, far_right = slot["A02-B1-003-L-1"], slot["A02-B1-003-R-1"]
+    near_left, near_right = slot["A02-B1-001-L-1"], slot["A02-B1-001-R-1"]
     # SKUs 0 and 1 share the far node, SKU 2 is alone at the near one: one tour.
     tours = SampledTours(cost, [np.array([0, 1, 2])], slot_node,
-                         np.array([far, layout.slot("A02-B1-003-R-1").index, near_left]), 1)
+                         np.array([far, far_right, near_left]), 1)  # fmt: skip
     front = layout.slot("A01-B1-001-L-1").index
     before = tours.delta([1], [front])
     changed = tours.apply([0], [near_right])  # to the node SKU 2 holds: same node set
