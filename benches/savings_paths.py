@@ -9,22 +9,28 @@ batched by :func:`~optimizer.batching.savings.python_savings` and by
 included), alternating, each on a fresh tour memo; CPU time
 (``time.process_time``) per call and the batching's objective
 (``BatchingProblem.total``: walking plus the tour penalty). Kernels are
-compiled before the first timing.
+compiled before the first timing. Where the shared benchmark folder is
+there (as for ``compare_batching.py``), the same on the 64 Henn & Wäscher
+W5A instances (40-100 orders), summed per order count.
 
-Run: ``python benches/savings_paths.py`` (a minute or two on 2 CPUs; writes
-``benches/results/savings_paths.md`` and ``.json``).
+Run: ``python benches/savings_paths.py [--shared ../shared/benchmarks]`` (a
+minute or two on 2 CPUs; writes ``benches/results/savings_paths.md`` and
+``.json``).
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from _common import environment  # benches/ is on sys.path when run as a script
+from compare_batching import SHARED, henn_instances
 
 from optimizer.batching import Cart, TourCost, prepare
 from optimizer.batching.problem import DEFAULT_TOUR_PENALTY, BatchingProblem
@@ -63,7 +69,43 @@ def compiled_run(problem: BatchingProblem) -> tuple[float, float]:
     return seconds, problem.total(groups_of(batch_of))
 
 
+def both(problem: BatchingProblem, python_first: bool) -> dict[str, float]:
+    """Both paths on fresh copies of ``problem``, in the order given."""
+    out: dict[str, float] = {}
+    for run in (python_run, compiled_run) if python_first else (compiled_run, python_run):
+        name = "python" if run is python_run else "compiled"
+        out[f"{name}_s"], out[f"{name}_total_m"] = run(fresh(problem))
+    return out
+
+
+def henn_rows(shared: Path) -> list[dict[str, Any]]:
+    """Sums per order count over the W5A instances; none without the folder."""
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for k, inst in enumerate(henn_instances(shared, ["abc1", "ran1", "abc2", "ran2"])):
+        layout, slotting, orders, cart = inst.read()
+        problem, _ = prepare(layout, slotting, orders, cart)
+        r = both(problem, k % 2 == 1)
+        row = sums[problem.size]
+        for key, value in r.items():
+            row[key] += value
+        row["instances"] += 1
+        row["compiled_better"] += r["compiled_total_m"] < r["python_total_m"] - 1e-6
+        row["compiled_worse"] += r["compiled_total_m"] > r["python_total_m"] + 1e-6
+    return [{"orders": n, **sums[n]} for n in sorted(sums)]
+
+
+def ratio_cells(r: dict[str, Any]) -> str:
+    """Table cells: CPU seconds of both paths and their ratio, totals and theirs."""
+    speed_up = r["python_s"] / r["compiled_s"]
+    return (f"{r['python_s']:.3f} | {r['compiled_s']:.3f} | {speed_up:.1f} x "
+            f"| {r['python_total_m']:,.1f} | {r['compiled_total_m']:,.1f} "
+            f"| {r['compiled_total_m'] / r['python_total_m']:.4f} |")  # fmt: skip
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     layouts = {name: Layout.from_file(ROOT / "layouts" / f"{name}.toml") for name in LAYOUTS}
     warm, _ = prepare(layouts["single_block"], *large_wave(layouts["single_block"], 60, 9),
@@ -73,24 +115,18 @@ def main() -> None:
     for name, layout in layouts.items():
         for penalty in PENALTIES:
             for n in SIZES:
-                py_s = co_s = py_total = co_total = 0.0
+                row: dict[str, Any] = defaultdict(float)
                 for seed in SEEDS:
                     slotting, orders = large_wave(layout, n, seed)
                     problem, _ = prepare(layout, slotting, orders, Cart(max_items=45),
                                          tour_penalty=penalty)  # fmt: skip
-                    runs = (python_run, compiled_run) if seed % 2 else (compiled_run, python_run)
-                    for run in runs:
-                        seconds, total = run(fresh(problem))
-                        if run is python_run:
-                            py_s, py_total = py_s + seconds, py_total + total
-                        else:
-                            co_s, co_total = co_s + seconds, co_total + total
-                rows.append({"layout": name, "penalty_m": penalty, "orders": n,
-                             "python_s": py_s, "compiled_s": co_s, "python_total_m": py_total,
-                             "compiled_total_m": co_total})  # fmt: skip
+                    for key, value in both(problem, seed % 2 == 1).items():
+                        row[key] += value
+                rows.append({"layout": name, "penalty_m": penalty, "orders": n, **row})
                 print(rows[-1], flush=True)
+    henn = henn_rows(args.shared) if args.shared.is_dir() else []
     result = {"environment": environment(), "load_before": load, "load_after": os.getloadavg(),
-              "seeds": list(SEEDS), "rows": rows}  # fmt: skip
+              "seeds": list(SEEDS), "rows": rows, "henn_w5a": henn}  # fmt: skip
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "savings_paths.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     lines = [
@@ -106,12 +142,20 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(
-            f"| {r['layout']} | {r['penalty_m']:.0f} | {r['orders']} | {r['python_s']:.3f} "
-            f"| {r['compiled_s']:.3f} | {r['python_s'] / r['compiled_s']:.1f} x "
-            f"| {r['python_total_m']:,.1f} | {r['compiled_total_m']:,.1f} "
-            f"| {r['compiled_total_m'] / r['python_total_m']:.4f} |"
-        )
+        lines.append(f"| {r['layout']} | {r['penalty_m']:.0f} | {r['orders']} | {ratio_cells(r)}")
+    if henn:
+        lines += [
+            "",
+            "Henn & Wäscher W5A (`abc1`, `ran1`, `abc2`, `ran2`), the instances' own carts, "
+            "no tour penalty; sums per order count:",
+            "",
+            "| orders | instances | Python CPU s | compiled CPU s | speed-up | Python total m "
+            "| compiled total m | compiled / Python | compiled shorter | compiled longer |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in henn:
+            lines.append(f"| {r['orders']} | {r['instances']:.0f} | {ratio_cells(r)} "
+                         f"{r['compiled_better']:.0f} | {r['compiled_worse']:.0f} |")  # fmt: skip
     (OUT / "savings_paths.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
