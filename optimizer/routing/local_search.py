@@ -96,6 +96,7 @@ __all__ = [
     "LOCAL_SEARCH_ESTIMATE",
     "LocalSearchRouter",
     "solve_matrix",
+    "walk_length",
     "HELD_KARP_MAX",
     "NEIGHBOURS",
     "TIME_CAP",
@@ -664,7 +665,7 @@ def _local_optimum(dist: np.ndarray, nbr: np.ndarray, walk: np.ndarray) -> float
 
 
 @jit
-def _length(dist: np.ndarray, kicks: int, patience: int, seed: int, exact_max: int) -> float:
+def walk_length(dist: np.ndarray, kicks: int, patience: int, seed: int, exact_max: int) -> float:
     """The length of the walk :func:`_solve` finds, in one compiled call (for
     budgets of one chunk of kicks, which :func:`_solve` runs without a look at
     the clock): Held-Karp up to ``exact_max`` picks, else the shorter
@@ -889,7 +890,7 @@ class LocalSearchRouter:
         kicks, patience = self.budget(int(nodes.size))
         dist = problem.oracle.matrix(np.concatenate(([problem.start], nodes, [problem.end])))
         if kicks <= _CHUNK:  # one chunk: _solve would not look at the clock; one call
-            return float(_length(dist, kicks, patience, problem.seed, self.held_karp_max))
+            return float(walk_length(dist, kicks, patience, problem.seed, self.held_karp_max))
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
         return _solve(dist, kicks, patience, problem.seed, cap, self.held_karp_max)[1]
 
