@@ -28,7 +28,7 @@ Examples
 >>> inputs = scoring_inputs(DistanceOracle.for_layout(layout), depot, depot, ESTIMATE)
 >>> nodes = np.sort(layout.nodes_of(["F01-001-L-1", "F02-011-R-1", "F05-012-R-1"]))
 >>> round(tour_length_kernel(nodes, *inputs), 1)
-119.7
+89.2
 """
 
 from __future__ import annotations
@@ -100,14 +100,14 @@ def scoring_inputs(
     layout = oracle.layout
     if estimate is None:
         return kernel_inputs(layout, start, end)  # type: ignore[return-value]
+    picks = layout.pick_nodes
+    if picks.size + 2 > MATRIX_MAX_ROWS:
+        return None
     key = (layout.version, start, end, estimate)
     found = _MATRICES.get(key)
     if found is not None:
         _MATRICES.move_to_end(key)
         return found
-    picks = layout.pick_nodes
-    if picks.size + 2 > MATRIX_MAX_ROWS:
-        return None
     rows = np.concatenate(([start, end], picks)).astype(np.int64)
     row_of = np.full(layout.n_nodes, -1, dtype=np.int64)
     row_of[picks] = np.arange(2, picks.size + 2)
