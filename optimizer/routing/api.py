@@ -16,6 +16,7 @@ from optimizer.routing.exact import warm_up as warm_exact
 from optimizer.routing.heuristics import HEURISTICS
 from optimizer.routing.local_search import HELD_KARP_MAX, LOCAL_SEARCH, solve_matrix
 from optimizer.routing.ortools_adapter import ORTOOLS
+from optimizer.routing.scoring import warm_up as warm_scoring
 
 __all__ = [
     "route",
@@ -91,9 +92,11 @@ def tour_length(router: Router, problem: RoutingProblem) -> float:
 
 def warm_up() -> None:
     """Prepare every router a request can reach: the exact DP's class tables
-    (read from the disk cache or built; closed tours of 1 to 4 blocks) and
-    the local search's compiled kernels. Call it once per worker process."""
+    (read from the disk cache or built; closed tours of 1 to 4 blocks), the
+    local search's compiled kernels and the batch-scoring kernel. Call it
+    once per worker process."""
     warm_exact()
+    warm_scoring()
     for picks in (HELD_KARP_MAX, HELD_KARP_MAX + 2):  # Held-Karp, then the search
         points = np.arange(picks + 2.0)
         solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)

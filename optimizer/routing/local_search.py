@@ -752,7 +752,7 @@ def solve_matrix(
     return _solve(_check_matrix(dist), kicks, patience, seed, time_cap)
 
 
-_HELD_KARP_DETAIL = {"initial": "held-karp", "kicks": 0, "improvements": 0,
+_HELD_KARP_DETAIL: dict[str, Any] = {"initial": "held-karp", "kicks": 0, "improvements": 0,
                      "stopped_by": "held-karp", "optimal": True}  # fmt: skip
 
 
@@ -867,16 +867,18 @@ class LocalSearchRouter:
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
         rows = np.concatenate(([problem.start], problem.nodes, [problem.end]))
         dist = problem.oracle.matrix(rows)
+        detail: dict[str, Any]
         if k <= self.held_karp_max:  # no budget to work out
             walk, length = _held_karp(dist)
             detail = dict(_HELD_KARP_DETAIL)
         else:
             kicks, patience = self.budget(k)
-            walk, length, detail = _solve(dist, kicks, patience, problem.seed, cap,
-                                          self.held_karp_max)
+            walk, length, detail = _solve(
+                dist, kicks, patience, problem.seed, cap, self.held_karp_max
+            )
         detail["seconds"] = round(time.perf_counter() - t0, 6)
         detail["time_cap_s"] = cap
-        return Tour(rows[walk].tolist(), detail["optimal"], detail, float(length))
+        return Tour(rows[walk].tolist(), bool(detail["optimal"]), detail, float(length))
 
     def length(self, problem: RoutingProblem) -> float:
         """The length (metres) of the walk :meth:`solve` plans, without the walk.
@@ -899,8 +901,10 @@ LOCAL_SEARCH = LocalSearchRouter()
 """The ``"local-search"`` router with the default work budget."""
 
 LOCAL_SEARCH_ESTIMATE = LocalSearchRouter(kicks_per_pick=1, min_kicks=5, held_karp_max=10)
-"""A cheap local search for scoring candidate batches off the exact DP's layouts
-(Held-Karp up to 10 picks, then one kick per pick, all in one compiled call
-through :meth:`LocalSearchRouter.length`): its tours stay within a fraction of
-a per cent of ``LOCAL_SEARCH``'s, where nearest neighbour is 6-10 % longer
+"""A cheap local search for scoring candidate batches tour by tour off the exact
+DP's layouts, where the compiled scoring kernel has no matrix
+(:data:`optimizer.routing.scoring.MATRIX_MAX_ROWS`): Held-Karp up to 10 picks,
+then one kick per pick, all in one compiled call through
+:meth:`LocalSearchRouter.length`; its tours stay within a fraction of a per
+cent of ``LOCAL_SEARCH``'s, where nearest neighbour is 6-10 % longer
 (``benches/routing_estimate.py`` writes the figures)."""

@@ -43,7 +43,15 @@ from optimizer.distance import DistanceOracle
 from optimizer.routing.exact.sweep import kernel_inputs, length_kernel
 from optimizer.routing.local_search import walk_length
 
-__all__ = ["Estimate", "ESTIMATE", "MATRIX_MAX_ROWS", "scoring_inputs", "tour_length_kernel"]
+__all__ = [
+    "Estimate",
+    "ESTIMATE",
+    "MATRIX_MAX_ROWS",
+    "scoring_inputs",
+    "matrix_form",
+    "tour_length_kernel",
+    "warm_up",
+]
 
 MATRIX_MAX_ROWS = 3_000  # pick nodes + depots: a 72 MB matrix at most; beyond, no kernel
 _HEAD = 6  # fi: marker, rows, exact_max, kicks per pick, min kicks, seed; then node -> row
@@ -111,18 +119,37 @@ def scoring_inputs(
     rows = np.concatenate(([start, end], picks)).astype(np.int64)
     row_of = np.full(layout.n_nodes, -1, dtype=np.int64)
     row_of[picks] = np.arange(2, picks.size + 2)
-    kicks = int(round(estimate.kicks_per_pick * 1000))  # per mille, an integer for fi
-    head = np.array([-1, rows.size, estimate.exact_max, kicks, estimate.min_kicks,
-                     estimate.seed], dtype=np.int64)  # fmt: skip
-    inputs = (
-        np.zeros(1, dtype=np.int32),  # the DP's machine table: unused here
-        np.concatenate((head, row_of)),
-        np.ascontiguousarray(oracle.matrix(rows), dtype=np.float64).ravel(),
-    )
+    inputs = matrix_form(oracle.matrix(rows), row_of, estimate)
     _MATRICES[key] = inputs
     while len(_MATRICES) > _KEPT:
         _MATRICES.popitem(last=False)
     return inputs
+
+
+def matrix_form(
+    dist: np.ndarray, row_of: np.ndarray, estimate: Estimate = ESTIMATE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The matrix form of :func:`tour_length_kernel`'s inputs.
+
+    ``dist`` holds the distances between the start depot (row 0), the end
+    depot (row 1) and the pick nodes; ``row_of[v]`` is node ``v``'s row, -1
+    for nodes that are not pick nodes.
+    """
+    kicks = int(round(estimate.kicks_per_pick * 1000))  # per mille, an integer for fi
+    head = np.array([-1, dist.shape[0], estimate.exact_max, kicks, estimate.min_kicks,
+                     estimate.seed], dtype=np.int64)  # fmt: skip
+    return (
+        np.zeros(1, dtype=np.int32),  # the DP's machine table: unused here
+        np.concatenate((head, np.asarray(row_of, dtype=np.int64))),
+        np.ascontiguousarray(dist, dtype=np.float64).ravel(),
+    )
+
+
+def warm_up() -> None:
+    """Compile (or load) :func:`tour_length_kernel`, the DP's path with it."""
+    points = np.array([0.0, 0.0, 1.0, 3.0, 2.0])  # depots at 0, picks on a line
+    row_of = np.array([2, 3, 4], dtype=np.int64)
+    tour_length_kernel(np.arange(3), *matrix_form(np.abs(points[:, None] - points), row_of))
 
 
 @jit
@@ -148,7 +175,9 @@ def _matrix_length(nodes: np.ndarray, fi: np.ndarray, ff: np.ndarray) -> float:
 
 
 @jit
-def tour_length_kernel(nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray) -> float:
+def tour_length_kernel(
+    nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray
+) -> float:
     """Length (metres) of a tour through the sorted distinct ``nodes``: the exact
     DP's optimum or the matrix estimate, as the inputs say (see the module)."""
     if fi[0] < 0:
