@@ -165,11 +165,11 @@ def _matrix_length(nodes: np.ndarray, fi: np.ndarray, ff: np.ndarray) -> float:
         if r < 0:
             return -1.0 - j
         rows[j + 1] = r
-    dist = np.empty((k + 2, k + 2))
-    for a in range(k + 2):
+    dist = np.zeros((k + 2, k + 2))
+    for a in range(k + 2):  # one triangle, mirrored: half the scattered reads
         base = rows[a] * size
-        for b in range(k + 2):
-            dist[a, b] = ff[base + rows[b]]
+        for b in range(a + 1, k + 2):
+            dist[a, b] = dist[b, a] = ff[base + rows[b]]
     kicks = max(fi[4], (fi[3] * k) // 1000)
     return walk_length(dist, kicks, kicks, fi[5], fi[2])
 
