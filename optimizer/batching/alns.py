@@ -72,6 +72,7 @@ __all__ = [
     "polish",
     "in_input_order",
     "DEFAULT_ITERATIONS",
+    "ITERATIONS_PER_ORDER",
     "PYTHON_ITERATIONS",
     "default_iterations",
     "compiled_search",
