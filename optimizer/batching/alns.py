@@ -476,7 +476,7 @@ class _CompiledState:
         self.max_removed = max_removed
         self.ops = np.zeros((3, N_OPERATORS))
         self.ops[0] = 1.0
-        self.count = np.zeros(8, dtype=np.int64)
+        self.count = np.zeros(7, dtype=np.int64)
         self.value = np.zeros(4)
         self.trace = np.zeros((SEGMENT, 2))
         batch = np.empty(n, dtype=np.int64)

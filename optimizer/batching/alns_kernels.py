@@ -68,7 +68,7 @@ GREEDY, REGRET = 0, 1
 MAX_LOAD = 0.7  # the memo table stops taking entries when this full
 NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed, and by how much
 # Counters of the run (``state.count``).
-C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG, C_LOGGED = range(8)
+C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG = range(7)
 # Scalars of the run (``state.value``).
 V_TOTAL, V_BEST, V_TEMP, V_START_TEMP = range(4)
 
@@ -401,7 +401,7 @@ def _destroy(op: int, q: int, wave: tuple, sol: tuple, memo: tuple, scratch: tup
 def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: tuple,
             count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Take ``removed[:k]`` out of their batches and score what is left of them."""
-    batch_of, size, cost, ent = sol[0], sol[4], sol[6], sol[8]
+    batch_of, cost, ent = sol[0], sol[6], sol[8]
     removed = scratch[3]
     lb = log[1]
     first = count[C_LOG]
@@ -413,9 +413,7 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
         b = lb[t]
         c, e = _cost(b, -1, -1, wave, sol, memo, scratch, count)
         value[V_TOTAL] += c - cost[b]
-        cost[b], ent[b] = c, e
-        if size[b] == 0:
-            ent[b] = -1
+        cost[b], ent[b] = c, e  # an empty batch: 0 and no entry
 
 
 # ---- repair ------------------------------------------------------------------------
