@@ -20,8 +20,9 @@ a copy with a fresh route cache, so its time and route evaluations do not
 depend on the methods before it; all are scored by the same exact routing
 DP. Methods: ``fcfs``, ``seed`` (best of 6 rules), ``savings`` (C&W ii),
 ``local-search`` (the previous default, ``LocalSearch()``), ``auto`` (what
-``batch_orders`` runs: ``ALNS()``), ``quality`` (``ALNS(iterations=
-QUALITY_ITERATIONS, selection_work=QUALITY_SELECTION)``), ``columns``
+``batch_orders`` runs: ``ALNS()``, the compiled search on these layouts),
+``quality`` (``ALNS(iterations=QUALITY_ITERATIONS,
+selection_work=QUALITY_SELECTION)``), ``columns``
 (``ColumnGeneration()``), ``columns-quality`` (``COLUMNS_QUALITY``), ``hybrid``
 (``Hybrid()``: the column generation, then the ALNS over its pool) and
 ``hybrid-quality`` (``COLUMNS_QUALITY``, then ``HYBRID_QUALITY_ITERATIONS``). For the
@@ -68,7 +69,7 @@ from optimizer.batching import (
     batches_of,
     prepare,
 )
-from optimizer.batching.alns import DEFAULT_ITERATIONS
+from optimizer.batching.alns import DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.io import read_henn, read_hessler_irnich_batching
@@ -80,7 +81,7 @@ HI_SETS = ("HennWaescherUniform", "MuterOencan")
 OUT = ROOT / "benches" / "results"
 POLICIES = ("abc1", "abc2", "ran1", "ran2")
 ORDER_FILE = re.compile(r"(\d+)[sl]-(\d+)-(\d+)-(\d+)")
-QUALITY_ITERATIONS, QUALITY_SELECTION = 10_000, 1.0
+QUALITY_ITERATIONS, QUALITY_SELECTION = 250_000, 1.0
 THRESHOLDS = (2.0, 1.0, 0.5, 0.1)
 GOALS = {"auto": (0.5, 2.0, 1.0), "quality": (0.1, None, 10.0),  # mean %, worst %, seconds
          "columns": (0.5, 2.0, 1.0), "columns-quality": (0.1, None, 10.0),
@@ -112,7 +113,8 @@ LABELS = {
     "seed": "seed",
     "savings": "savings",
     "local-search": "local search (old auto)",
-    "auto": f"**auto** (`ALNS()`, {DEFAULT_ITERATIONS:,} it.)",
+    "auto": f"**auto** (`ALNS()`, compiled, {ITERATIONS_PER_ORDER} it. per order, "
+    f"at most {DEFAULT_ITERATIONS:,})",
     "quality": f"quality (`ALNS({QUALITY_ITERATIONS:,}, {QUALITY_SELECTION:g})`)",
     "columns": "columns (`ColumnGeneration()`)",
     "columns-quality": "columns quality (`ColumnGeneration("

@@ -16,13 +16,23 @@ Repair operators
     (the order that would lose most by waiting goes first).
 
 The batches of every batching the search repairs, accepted or not, are kept
-in a *pool*; :func:`search` returns the best batching and the pool, from
-which :func:`optimizer.batching.selection.select` picks the best partition.
+in a *pool*; the search returns the best batching and the pool, from which
+:func:`optimizer.batching.selection.select` picks the best partition.
 
-Every tour is scored with the exact DP where the layout allows, memoised by
-the set of orders (a bit mask), so revisiting a batch costs a dictionary
-look-up. The budget is a number of iterations: the same seed gives the same
-batches on any machine; a wall-clock ``deadline`` only caps it.
+Two implementations of one search:
+
+:func:`compiled_search`
+    Where the exact DP scores the batches (parallel-aisle layouts): the whole
+    loop in numba (:mod:`optimizer.batching.alns_kernels`), with a hash
+    table of batch objectives; a round costs tens of microseconds, so
+    ``"auto"`` runs ``DEFAULT_ITERATIONS`` of them. Its pool is the
+    ``POOL_SIZE`` batches of the best batchings it repaired.
+:func:`search`
+    Elsewhere (tours scored by a Python local search): the same operators in
+    Python, memoised by the set of orders (a bit mask); ``PYTHON_ITERATIONS``.
+
+The budget is a number of iterations: the same seed gives the same batches
+on any machine; a wall-clock ``deadline`` only caps it.
 """
 
 from __future__ import annotations
@@ -34,9 +44,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.batching.alns_kernels import (
+    ALL_TARGETS,
+    C_EVALS,
+    N_OPERATORS,
+    SEGMENT,
+    V_BEST,
+    V_START_TEMP,
+    V_TEMP,
+    V_TOTAL,
+    new_state,
+    pool_columns,
+    run_segment,
+)
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem, neighbours
+from optimizer.batching.savings import CompiledWave
 from optimizer.batching.selection import select
 
 __all__ = [
@@ -48,18 +72,38 @@ __all__ = [
     "polish",
     "in_input_order",
     "DEFAULT_ITERATIONS",
+    "ITERATIONS_PER_ORDER",
+    "PYTHON_ITERATIONS",
+    "default_iterations",
+    "compiled_search",
 ]
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
-ALL_TARGETS = 60  # up to this many batches, an order may join any of them
-DEFAULT_ITERATIONS = 2_000  # the budget of "auto"
+DEFAULT_ITERATIONS = 25_000  # the budget of "auto": compiled rounds, on waves of
+ITERATIONS_PER_ORDER = 400  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
+PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
 # Below this many iterations the search starts from savings alone: seed batching
 # would cost more than the few iterations it precedes (the service's small budgets).
 SEED_START_ITERATIONS = 200
+POOL_SIZE = 1_000  # columns the compiled search hands to the selection
+ZOBRIST_SEED = 20_180_601  # the orders' hash keys: fixed, so hashes never depend on the seed
+MEMO_BITS = 14  # the compiled memo's first table: 2^14 batches
+
+
+def default_iterations(n_orders: int) -> int:
+    """The compiled search's budget for a wave of ``n_orders``: ``ITERATIONS_PER_ORDER``
+    rounds an order, at most ``DEFAULT_ITERATIONS`` (a small wave settles sooner).
+
+    Examples
+    --------
+    >>> default_iterations(10), default_iterations(1_000)
+    (4000, 25000)
+    """
+    return min(DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER * n_orders)
 
 
 class Pool:
@@ -348,6 +392,9 @@ class Search:
     trace
         ``(iteration, time.perf_counter(), total)`` at the start and at each
         new best.
+    scored
+        Tours the compiled search routed (its memo's misses); 0 for the
+        Python search, whose tours the problem's own cost counts.
     """
 
     groups: list[list[int]]
@@ -355,6 +402,154 @@ class Search:
     iterations: int
     timed_out: bool
     trace: list[tuple[int, float, float]]
+    scored: int = 0
+
+
+class _CompiledState:
+    """The arrays the compiled loop works on (see
+    :mod:`optimizer.batching.alns_kernels`), built from a start batching."""
+
+    def __init__(
+        self, problem: BatchingProblem, wave: CompiledWave, start: list[list[int]],
+        max_removed: int, start_temperature: float,
+    ) -> None:  # fmt: skip
+        n, dims = problem.size, wave.cap.size
+        near = neighbours(problem, NEAR)
+        zobrist = np.random.default_rng(ZOBRIST_SEED).integers(
+            0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True
+        )
+        self.wave = (wave.ptr, wave.idx, wave.loads, wave.cap, near, zobrist, np.zeros(n),
+                     wave.tab, wave.fi, wave.ff, wave.penalty)  # fmt: skip
+        self.sol = (
+            -np.ones(n, dtype=np.int64),  # batch of each order
+            -np.ones(n, dtype=np.int64),  # previous member of its batch
+            -np.ones(n, dtype=np.int64),  # next member
+            -np.ones(n, dtype=np.int64),  # first member of each batch
+            np.zeros(n, dtype=np.int64),  # members of each batch
+            np.zeros((n, dims)),  # load of each batch
+            np.zeros(n),  # objective of each batch
+            np.zeros(n, dtype=np.uint64),  # hash of each batch's members
+            -np.ones(n, dtype=np.int64),  # memo entry of each batch
+            np.zeros(n, dtype=np.int64),  # open batches first, then closed ones
+            np.zeros(n, dtype=np.int64),  # position of each batch in that list
+        )
+        # The memo's hash table (it doubles when half full): keys (0: free), objectives,
+        # where the members are stored and how many, best total including it; the store.
+        entries = 1 << max(MEMO_BITS, math.ceil(math.log2(8 * n)))
+        self.memo = (
+            np.zeros(entries, dtype=np.uint64),
+            np.zeros(entries),
+            np.zeros(entries, dtype=np.int64),
+            np.zeros(entries, dtype=np.int64),
+            np.full(entries, np.inf),
+            np.zeros(entries * (2 * n // max(len(start), 1) + 2), dtype=np.int64),
+        )
+        # Whole batches may take more than max_removed orders, up to twice as many.
+        q = min(n, 2 * max(2, max_removed))
+        width = max(ALL_TARGETS, near.shape[1]) + q + 1
+        self.scratch = (
+            np.zeros(n + 1, dtype=np.int64),  # members of a batch to score
+            np.zeros(wave.n_nodes + 1, dtype=np.int64),  # node stamps, counter last
+            np.zeros(wave.n_nodes, dtype=np.int64),  # distinct nodes
+            np.zeros(n, dtype=np.int64),  # removed orders
+            np.zeros(n + 1, dtype=np.int64),  # order stamps, counter last
+            np.zeros(n + 1, dtype=np.int64),  # batch stamps, counter last
+            np.zeros(n),  # removal savings
+            np.zeros(n, dtype=np.int64),  # candidate batches
+            np.zeros((q, width), dtype=np.int64),  # regret: each order's batches,
+            np.zeros((q, width)),  # added costs,
+            np.zeros((q, width)),  # objectives,
+            np.zeros((q, width), dtype=np.int64),  # memo entries
+            np.zeros(q, dtype=np.int64),  # and number of options
+            np.zeros(n, dtype=np.int64),  # worst removals
+        )
+        self.log = (
+            np.zeros(n, dtype=np.int64),  # iteration that last touched each batch
+            np.zeros(n, dtype=np.int64),  # touched batches
+            np.zeros(n + 1, dtype=np.int64),  # their members (CSR pointers)
+            np.zeros(n, dtype=np.int64),  # members
+            np.zeros((n, dims)),  # loads
+            np.zeros(n),  # objectives
+            np.zeros(n, dtype=np.uint64),  # hashes
+            np.zeros(n, dtype=np.int64),  # memo entries
+        )
+        self.max_removed = max_removed
+        self.ops = np.zeros((3, N_OPERATORS))
+        self.ops[0] = 1.0
+        self.count = np.zeros(7, dtype=np.int64)
+        self.value = np.zeros(4)
+        self.trace = np.zeros((SEGMENT, 2))
+        batch = np.empty(n, dtype=np.int64)
+        for k, g in enumerate(start):
+            batch[g] = k
+        new_state(self.wave, self.sol, self.memo, self.scratch, batch, self.count, self.value)
+        self.best_of = self.sol[0].copy()
+        # Relative to one batch, not the total, as in :func:`search`.
+        t0 = start_temperature * self.value[V_TOTAL] / max(len(start), 1) / math.log(2)
+        self.value[V_TEMP] = self.value[V_START_TEMP] = max(t0, EPS)
+
+    def run(self, seed: int, iterations: int) -> int:
+        """``iterations`` more rounds; returns how many new bests ``trace`` holds."""
+        found, self.memo = run_segment(self.wave, self.sol, self.memo, self.scratch, self.log,
+                                       self.ops, self.best_of, self.count, self.value,
+                                       self.trace, seed, iterations, self.max_removed,
+                                       0.01 ** (1 / COOLING), COOLING)  # fmt: skip
+        return int(found)
+
+
+def compiled_search(
+    problem: BatchingProblem,
+    wave: CompiledWave,
+    start: list[list[int]],
+    iterations: int,
+    *,
+    seed: int = 0,
+    deadline: float = math.inf,
+    max_removed: int = 12,
+    start_temperature: float = 0.05,
+    pool_size: int = POOL_SIZE,
+) -> Search:
+    """:func:`search` in compiled loops (:mod:`optimizer.batching.alns_kernels`).
+
+    Parameters
+    ----------
+    problem, wave
+        The problem and its arrays (``CompiledWave.of(problem)``: the exact
+        DP scores its batches).
+    start, iterations, seed, deadline, max_removed, start_temperature
+        As for :func:`search`; the deadline is checked every ``SEGMENT``
+        iterations.
+    pool_size
+        Most batches in the pool: those of the best batchings repaired.
+
+    Returns
+    -------
+    Search
+        The best batching, the pool, and the tours routed (``scored``).
+    """
+    state = _CompiledState(problem, wave, start, max_removed, start_temperature)
+    trace = [(0, time.perf_counter(), float(state.value[V_BEST]))]
+    done, timed_out = 0, False
+    while done < iterations and problem.size > 1:
+        if time.perf_counter() > deadline:
+            timed_out = True
+            break
+        chunk = min(SEGMENT, iterations - done)
+        new = state.run(seed, chunk)
+        now = time.perf_counter()
+        trace += [(int(i), now, float(v)) for i, v in state.trace[:new].tolist()]
+        done += chunk
+    best = _groups(state.best_of) if done else start
+    pool = Pool(problem)
+    ptr, members, costs = pool_columns(state.memo, pool_size)
+    for j, c in enumerate(costs.tolist()):
+        batch = members[ptr[j] : ptr[j + 1]].tolist()
+        pool.cost[mask_of(batch)] = c
+        pool.keep(mask_of(batch), batch)
+    for g in best:  # the selection's hint, in the pool even where the memo was full
+        pool(mask_of(g), g)
+        pool.keep(mask_of(g), g)
+    return Search(best, pool, done, timed_out, trace, int(state.count[C_EVALS]))
 
 
 def search(
@@ -473,31 +668,48 @@ class ALNS:
 
     Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
     savings and seed batching, or savings alone below ``SEED_START_ITERATIONS``
-    iterations, improved by moves, swaps and re-splits), runs
-    :func:`search` for ``iterations``, lets
+    iterations, improved by moves, swaps and re-splits), runs the search for
+    ``iterations`` (:func:`compiled_search` where the exact DP scores the
+    batches, else :func:`search`), lets
     :func:`~optimizer.batching.selection.select` choose the best partition
-    among the batches of every batching the search repaired, and polishes
-    the choice with one more descent of moves, swaps and re-splits. The
-    budget is work, not time: ``iterations`` and the selection's
-    deterministic ``selection_work``, so a seed always gives the same
-    batches; ``time_limit`` only caps the wall time and the result's
-    ``detail["timed_out"]`` says when it did.
+    among the pool's batches, and polishes the choice with one more descent
+    of moves, swaps and re-splits. The budget is work, not time:
+    ``iterations`` and the selection's deterministic ``selection_work``, so
+    a seed always gives the same batches; ``time_limit`` only caps the wall
+    time and the result's ``detail["timed_out"]`` says when it did.
 
     Parameters
     ----------
     iterations
-        Destroy-and-repair rounds; ``None``: ``DEFAULT_ITERATIONS``.
+        Destroy-and-repair rounds; ``None``: :func:`default_iterations` for
+        the compiled search, ``PYTHON_ITERATIONS`` for the Python one.
     selection_work
         CP-SAT deterministic time for the selection; 0 skips it.
 
     Notes
     -----
-    ``detail`` reports ``iterations``, ``pool`` (columns), ``search_total``
-    (best batching of the search), ``selection_gain`` (metres the selection
-    saved), ``pool_optimal`` (True if the selection proved that no partition
-    of the pool is better, up to ``pool_tolerance`` metres of rounding; it
-    says nothing about batchings outside the pool), ``pool_bound``,
-    ``polish_gain`` (metres the last descent saved) and ``timed_out``.
+    ``detail`` reports ``iterations``, ``compiled`` (True if the compiled
+    search ran, False off the exact DP's layouts), ``scored`` (tours the
+    compiled search routed: its memo's misses), ``pool`` (columns),
+    ``search_total`` (best batching of the search), ``selection_gain``
+    (metres the selection saved), ``pool_optimal`` (True if the selection
+    proved that no partition of the pool is better, up to ``pool_tolerance``
+    metres of rounding; it says nothing about batchings outside the pool),
+    ``pool_bound``, ``polish_gain`` (metres the last descent saved) and
+    ``timed_out``.
+
+    Examples
+    --------
+    >>> from optimizer import Cart, Layout, Order, OrderLine, Slotting
+    >>> from optimizer.batching import prepare
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> orders = [Order("a", (OrderLine("A01-B1-003-L-1", 2),)),
+    ...           Order("b", (OrderLine("A01-B1-005-R-1", 1),)),
+    ...           Order("c", (OrderLine("A09-B1-040-L-1", 3),))]
+    >>> problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=4))
+    >>> result = ALNS(iterations=200).run(problem, seed=1)
+    >>> result.groups, result.detail["compiled"]
+    ([[0, 1], [2]], True)
     """
 
     name = "alns"
@@ -522,17 +734,27 @@ class ALNS:
         """The selected batching and what the search and the selection did."""
         t0 = time.perf_counter()
         end = t0 + time_limit if time_limit is not None else math.inf
-        iterations = DEFAULT_ITERATIONS if self.iterations is None else self.iterations
+        wave = CompiledWave.of(problem) if problem.size > 1 else None
+        iterations = self.iterations
+        if iterations is None:
+            iterations = (
+                default_iterations(problem.size) if wave is not None else PYTHON_ITERATIONS
+            )
         seed_start = None if iterations >= SEED_START_ITERATIONS else False
         start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
-        found = search(problem, start.groups, iterations, seed=seed,
-                       deadline=t0 + SEARCH_SHARE * (end - t0))  # fmt: skip
+        deadline = t0 + SEARCH_SHARE * (end - t0)
+        if wave is not None:
+            found = compiled_search(problem, wave, start.groups, iterations, seed=seed,
+                                    deadline=deadline)  # fmt: skip
+        else:
+            found = search(problem, start.groups, iterations, seed=seed, deadline=deadline)
         pool = found.pool
-        search_total = problem.total(found.groups)
         detail: Detail = {
             "iterations": found.iterations,
-            "search_total": round(search_total, 6),
+            "compiled": wave is not None,
+            "scored": found.scored,
+            "search_total": round(problem.total(found.groups), 6),
             "pool": len(pool.members),
             "timed_out": found.timed_out,
         }
@@ -574,6 +796,14 @@ def polish(
         if problem.total(polished.groups) < selected - EPS:
             groups = polished.groups
     return groups, round(selected - problem.total(groups), 6)
+
+
+def _groups(batch_of: np.ndarray) -> list[list[int]]:
+    """Groups of order indices from the batch of each order (any ids)."""
+    out: dict[int, list[int]] = {}
+    for o, b in enumerate(batch_of.tolist()):
+        out.setdefault(b, []).append(o)
+    return list(out.values())
 
 
 def in_input_order(groups: list[list[int]]) -> list[list[int]]:

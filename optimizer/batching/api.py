@@ -36,7 +36,8 @@ BATCHERS: dict[str, Batcher] = {
         BulkBatching(),
     )
 }
-#: The method ``"auto"`` runs: the ALNS with its default work budget.
+#: The method ``"auto"`` runs: the ALNS with its default work budget (its compiled
+#: search where the exact DP scores batches, ``detail["compiled"]`` says which ran).
 AUTO = "alns"
 #: Above this many orders ``"auto"`` runs ``"bulk"`` where the exact DP scores the
 #: batches (its own fixed budget; ``effort`` stays the ALNS's): the ALNS's iterations

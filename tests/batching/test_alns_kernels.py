@@ -1,0 +1,110 @@
+"""The compiled ALNS (optimizer.batching.alns_kernels through alns.compiled_search):
+valid batchings, exact costs, a verified memo, and results that depend on the
+work only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer.batching import ALNS, Cart, batch_orders, prepare
+from optimizer.batching import alns as alns_module
+from optimizer.batching.alns import compiled_search, mask_of
+from optimizer.batching.carts import LOAD_FIELDS
+from optimizer.batching.savings import CompiledWave
+from optimizer.layout import Layout
+from optimizer.orders import Order, OrderLine, Slotting
+from tests.conftest import random_wave
+
+
+@pytest.fixture(scope="module")
+def problem(single_block: Layout):
+    """70 random orders, carts of 18 units: a few dozen batches."""
+    orders = random_wave(single_block, 70, np.random.default_rng(17))
+    return prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=18))[0]
+
+
+def singletons(n: int) -> list[list[int]]:
+    return [[i] for i in range(n)]
+
+
+def test_the_best_batching_is_a_valid_partition(problem) -> None:
+    """Every order in exactly one batch, every batch within the cart."""
+    found = compiled_search(problem, CompiledWave.of(problem), singletons(problem.size), 500)
+    assert sorted(i for g in found.groups for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in found.groups)
+    assert found.iterations == 500 and not found.timed_out
+
+
+def test_search_improves_on_its_start_and_reports_its_best_exactly(problem) -> None:
+    """The best total found is the problem's own total of the returned batches (the
+    kernel scores with the same DP), and no worse than the start."""
+    start = singletons(problem.size)
+    found = compiled_search(problem, CompiledWave.of(problem), start, 300, seed=2)
+    total = problem.total(found.groups)
+    assert total <= problem.total(start) + 1e-9
+    assert found.trace[-1][2] == pytest.approx(total, abs=1e-6)
+    assert found.scored > 0
+
+
+def test_pool_columns_are_feasible_and_costed_exactly(problem) -> None:
+    """The memo's columns are batches that fit, at their true objective, and hold the
+    best batching (the selection's hint)."""
+    found = compiled_search(problem, CompiledWave.of(problem), singletons(problem.size), 400,
+                            seed=3, pool_size=200)  # fmt: skip
+    pool = found.pool
+    assert 0 < len(pool.members) <= 200 + len(found.groups)
+    for mask, members in pool.members.items():
+        assert mask == mask_of(members) and problem.fits(members)
+        assert pool.cost[mask] == pytest.approx(problem.batch_cost(members), abs=1e-9)
+    assert all(mask_of(g) in pool.members for g in found.groups)
+
+
+def test_same_seed_same_batches_and_the_memo_size_changes_nothing(
+    problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Equal seeds give equal batches; a memo that starts small and grows many
+    times (its entries move) gives the same batches as a large one."""
+    start = singletons(problem.size)
+    wave = CompiledWave.of(problem)
+    first = compiled_search(problem, wave, start, 400, seed=5).groups
+    assert compiled_search(problem, wave, start, 400, seed=5).groups == first
+    monkeypatch.setattr(alns_module, "MEMO_BITS", 1)  # 8 n slots: grows from the start
+    assert compiled_search(problem, wave, start, 400, seed=5).groups == first
+
+
+def test_a_cap_that_does_not_fire_changes_nothing(problem) -> None:
+    """The wall-clock deadline is only checked, never part of the search."""
+    start = singletons(problem.size)
+    wave = CompiledWave.of(problem)
+    free = compiled_search(problem, wave, start, 300, seed=6)
+    capped = compiled_search(problem, wave, start, 300, seed=6, deadline=1e18)
+    assert free.groups == capped.groups and not capped.timed_out
+
+
+def test_every_capacity_dimension_is_respected(single_block: Layout) -> None:
+    """With items, volume and weight limited, no batch exceeds any of them."""
+    rng = np.random.default_rng(23)
+    orders = [
+        Order(o.id, tuple(OrderLine(line.sku, line.qty, unit_volume=float(rng.uniform(0.5, 3)),
+                                    unit_weight=float(rng.uniform(0.1, 4))) for line in o.lines))
+        for o in random_wave(single_block, 50, rng)
+    ]  # fmt: skip
+    cart = Cart(max_items=24, max_volume=40.0, max_weight=50.0)  # any one order fits
+    result = batch_orders(single_block, Slotting.identity(single_block), orders, cart,
+                          ALNS(iterations=400))  # fmt: skip
+    assert result.detail["compiled"] is True
+    assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
+    for b in result.batches:
+        assert cart.fits(np.array([b.load[k] for k in LOAD_FIELDS]))
+
+
+def test_layouts_without_the_exact_dp_run_the_python_search(layouts: dict[str, Layout]) -> None:
+    """Off the exact DP's layouts the ALNS still batches, with the Python search, and
+    says so."""
+    layout = layouts["fishbone.json"]
+    orders = random_wave(layout, 12, np.random.default_rng(29))
+    result = batch_orders(layout, Slotting.identity(layout), orders, Cart(max_items=12),
+                          effort=30)  # fmt: skip
+    assert result.detail["compiled"] is False and result.detail["iterations"] == 30
+    assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
