@@ -49,14 +49,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.batching.base import Batching, Detail
+from optimizer.batching.kernels import groups_csr
 from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.master import Relaxation, relax
-from optimizer.batching.kernels import groups_csr
 from optimizer.batching.pricing import enumerate_batches, price_batches
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.selection import select
 
-__all__ = ["ColumnGeneration", "Pool", "DEFAULT_ROUNDS", "CHUNK"]
+__all__ = ["ColumnGeneration", "Pool", "CompiledPricing", "DEFAULT_ROUNDS", "CHUNK", "QUALITY"]
 
 ALL_PAIRS = 150  # up to this many orders every pair is scored
 NEAR_PAIRS = 40  # beyond, each order's nearest orders by pick centroid
@@ -81,6 +81,8 @@ PERTURB = 0.01  # relative RHS perturbation against degenerate duals
 FIX_SHARE = 0.05  # most batches fixed per dive step, per open order
 KEEP_PER_ORDER = 4  # columns per order kept in the next relaxation
 EPS = 1e-6
+#: The quality setting (:meth:`ColumnGeneration.quality`): the compiled pricing.
+QUALITY: dict[str, float] = {"rounds": 25, "dive_rounds": 2, "tries": 2, "width": 8, "work": 1.0}
 
 
 class Pool:
@@ -456,8 +458,9 @@ class _Generation:
         if self.compiled is not None:
             found = self.compiled(duals, exact, open_, self.starts, below=-EPS)
         else:
-            found = price(self.pool, np.where(open_, duals, -np.inf), self.single, self.saving,
-                          beam=self.beam, branch=self.branch, seeds=np.flatnonzero(open_))  # fmt: skip
+            found = price(self.pool, np.where(open_, duals, -np.inf), self.single,
+                          self.saving, beam=self.beam, branch=self.branch,
+                          seeds=np.flatnonzero(open_))  # fmt: skip
         reduced = {m: self.pool(m) - float(exact[list(m)].sum()) for m in found}
         return {m: rc for m, rc in reduced.items() if rc < -EPS}
 
@@ -487,8 +490,8 @@ class CompiledPricing:
         self.pool, self.tries, self.width, self.seed = pool, tries, width, seed
         ptr, idx = problem.node_csr
         tab, fi, ff = problem.cost.kernel
-        self._data = (single, saving, pool.loads, pool.cap, ptr, idx, tab, fi, ff,
-                      float(problem.tour_penalty), len(problem.cost.layout.xy))  # fmt: skip
+        self._arrays = (single, saving, pool.loads, pool.cap, ptr, idx, tab, fi, ff)
+        self._penalty, self._nodes = float(problem.tour_penalty), len(problem.cost.layout.xy)
         self.enough = ENOUGH_PER_ORDER * problem.size
         self.calls = 0
         self.evaluations = 0
@@ -503,14 +506,16 @@ class CompiledPricing:
         prices = np.where(allowed, duals, 0.0)
         exact = np.where(allowed, exact, 0.0)
         seeds = np.flatnonzero(allowed & (prices > EPS))
-        ptr, val, costs, evaluations = price_batches(
-            prices, exact, allowed, seeds, *groups_csr(starts), *self._data, self.tries,
-            width or self.width, PICK, below, enough or self.enough,
-            self.seed * 1_000_003 + self.calls,
+        start_ptr, start_val = groups_csr(starts)
+        single, saving, loads, cap, ptr, idx, tab, fi, ff = self._arrays
+        out_ptr, val, costs, evaluations = price_batches(
+            prices, exact, allowed, seeds, start_ptr, start_val, single, saving, loads, cap,
+            ptr, idx, tab, fi, ff, self._penalty, self._nodes, self.tries, width or self.width,
+            PICK, below, enough or self.enough, self.seed * 1_000_003 + self.calls,
         )  # fmt: skip
         self.calls += 1
         self.evaluations += int(evaluations)
-        members, bounds = val.tolist(), ptr.tolist()
+        members, bounds = val.tolist(), out_ptr.tolist()
         out: dict[tuple[int, ...], float] = {}
         for b, cost in enumerate(costs.tolist()):
             key = tuple(members[bounds[b] : bounds[b + 1]])
@@ -621,11 +626,18 @@ class ColumnGeneration:
         self.rounds, self.beam, self.branch, self.work = rounds, beam, branch, work
         self.dive_rounds, self.tries, self.width, self.name = dive_rounds, tries, width, name
 
+    @classmethod
+    def quality(cls) -> ColumnGeneration:
+        """The quality setting :data:`QUALITY`, named ``"columns-quality"``."""
+        q = QUALITY
+        return cls(int(q["rounds"]), dive_rounds=int(q["dive_rounds"]), tries=int(q["tries"]),
+                   width=int(q["width"]), work=q["work"], name="columns-quality")  # fmt: skip
+
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> Batching:
-        """The partition of the pool, polished; ``seed`` does not matter (the
-        method has no random choices).
+        """The partition of the pool, polished; ``seed`` seeds the compiled
+        pricing's random choices (the beam search has none).
 
         Examples
         --------
