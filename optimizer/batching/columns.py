@@ -23,17 +23,35 @@ the relaxation wants lands close to the optimum. The method, per wave:
    batch cheaper than the relaxation's prices of its orders (negative
    reduced cost) becomes a column. The pricing is a heuristic, so the
    relaxation's value bounds the pool, not the wave.
+
+   With ``tries > 0`` (the quality setting, :data:`QUALITY`) the compiled
+   pricing (:func:`~optimizer.batching.pricing.price_batches`) replaces the
+   beam search where the exact DP scores tours: descents (add, drop, swap
+   an order) from the relaxation's own columns, then randomised greedy
+   constructions from the orders in random order until
+   ``ENOUGH_PER_ORDER`` columns per order are found; every batch scored
+   with negative reduced cost is a candidate, and each order's
+   ``NEW_PER_ORDER`` best join the pool (the most negative columns alone
+   crowd on a few orders of high price). Before the first relaxation one
+   pricing at the start's cost shares gives it columns to leave its
+   degenerate first vertex. Waves with at most ``ENUMERATE_LIMIT``
+   feasible batches skip all this: every batch is a column, the relaxation
+   is a lower bound on the wave and a proven partition is optimal
+   (``detail["wave_optimal"]``).
 4. *Dive*: the columns the relaxation takes most are fixed (a share of the
    open orders per step), the rest is priced again for ``dive_rounds``
    rounds, until every order is in a fixed batch.
 5. *Partition*: CP-SAT (:func:`~optimizer.batching.selection.select`)
    picks the best partition among the columns of least reduced cost,
-   started from the better of the dive and the start.
+   started from the better of the dive and the start. The compiled pricing
+   first adds the batches of small reduced cost at the root (below
+   ``ENRICH_GAP`` of the bound) met around the relaxation's columns.
 6. *Polish*: moves, swaps and re-splits from the partition.
 
 Every tour is scored with the exact DP where the layout allows, memoised by
 the batch's orders. Budgets are work (rounds, beam, branch, the solver's
-deterministic time), never time: equal problems give equal batches;
+deterministic time, the compiled pricing's tries), never time: equal problems
+and seeds give equal batches;
 ``time_limit`` is a safety cap reported in ``detail["timed_out"]``. Waves
 over ``CHUNK`` orders are split by pick position into parts of at most
 ``CHUNK`` orders, each batched on its own (no batch spans two parts).
@@ -577,7 +595,7 @@ class ColumnGeneration:
     Parameters
     ----------
     rounds
-        Pricing rounds (relaxation, then a beam search from every order).
+        Pricing rounds (relaxation, then a beam search or the compiled pricing).
     beam
         Batches kept per size in the beam search from one order.
     branch
@@ -586,6 +604,13 @@ class ColumnGeneration:
         Pricing rounds after each fixing step of the dive.
     work
         CP-SAT deterministic time of the final partition.
+    tries
+        Compiled pricing: constructions per seed order and descents per
+        relaxation column (0: the beam search prices).
+    width
+        Compiled pricing: orders scored exactly per step.
+    name
+        The method's name (``"columns-quality"`` for :meth:`quality`).
 
     Notes
     -----
@@ -597,7 +622,12 @@ class ColumnGeneration:
     heuristic), ``pool_optimal`` (True only if CP-SAT proved its partition
     optimal over every column that the relaxation's reduced costs leave
     able to beat it, so that no partition of the pool is cheaper; never a
-    claim about the wave), ``polish_gain`` and ``timed_out``.
+    claim about the wave), ``polish_gain``, ``timed_out``, ``pricing``
+    (``"beam"``, ``"compiled"`` or ``"enumerated"``) and
+    ``pricing_evaluations`` (tours the compiled pricing scored). Only when
+    every feasible batch was enumerated (one part) does it add
+    ``lower_bound`` (the relaxation, then a bound on the wave) and
+    ``wave_optimal`` (CP-SAT proved the partition optimal among all batchings).
 
     The pricing ranks the orders to add by their pair savings. Where orders
     share many pick locations (skewed demand, as in ``large_wave`` or the
