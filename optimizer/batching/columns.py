@@ -69,7 +69,7 @@ import numpy as np
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.kernels import groups_csr
 from optimizer.batching.local_search import LocalSearch
-from optimizer.batching.master import Relaxation, relax
+from optimizer.batching.master import Relaxation, partition, relax
 from optimizer.batching.pricing import enumerate_batches, price_batches
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.selection import select
@@ -87,7 +87,8 @@ NEW_PER_ORDER = 4  # most columns added per round, per order
 SMOOTHING = 0.5  # weight of the last prices in the smoothed ones
 DEFAULT_WIDTH = 8  # orders scored exactly per step of the compiled pricing
 ENOUGH_PER_ORDER = 2  # the compiled pricing's constructions stop at this many columns per order
-ENUMERATE_LIMIT = 5_000  # up to this many feasible batches, the pool holds them all
+ENUMERATE_LIMIT = 20_000  # up to this many feasible batches, the pool holds them all
+MIP_NODES = 2_000  # HiGHS branch-and-bound nodes over every batch of a small wave
 ENRICH_GAP = 0.01  # columns priced after the dive: reduced cost within this share of the bound
 ENRICH_PER_ORDER = 50  # and at most about this many per order
 ENRICH_WIDTH = 3  # orders scored per step then, times the pricing's width
@@ -417,16 +418,30 @@ def _enumerated(
     start = LocalSearch(kicks=0).run(problem, time_limit=None if math.isinf(left) else left).groups
     start_total = problem.total(start)
     index = {k: j for j, k in enumerate(cols)}
-    bound = _relax(pool, cols, np.ones(n, dtype=bool), perturb=0.0).value
+    lp = _relax(pool, cols, np.ones(n, dtype=bool), perturb=0.0)
+    taken = np.flatnonzero(lp.x > 0.5).tolist()
+    if np.all(np.minimum(lp.x, 1 - lp.x) < EPS) and sum(len(cols[j]) for j in taken) == n:
+        # An integral relaxation over every batch: a partition at the lower bound.
+        groups = [list(cols[j]) for j in taken]
+        return Generated(groups, start_total, start_total, problem.total(groups), lp.value, 0,
+                         len(cols), len(cols), True, lp.value, 0.0,
+                         time.perf_counter() > deadline, pool.columns, True)  # fmt: skip
+    costs = np.array([pool.columns[k] for k in cols])
     left = deadline - time.perf_counter()
-    chosen = select(n, cols, [pool.columns[k] for k in cols],
-                    [index[tuple(sorted(g))] for g in start], work=work,
-                    time_limit=None if math.isinf(left) else max(left, 1e-3))  # fmt: skip
-    groups = [list(cols[j]) for j in chosen.chosen]
-    selected = problem.total(groups)
-    timed_out = chosen.timed_out or time.perf_counter() > deadline
-    return Generated(groups, start_total, start_total, selected, bound, 0, len(cols), len(cols),
-                     chosen.proven, chosen.bound, 0.0, timed_out, pool.columns, True)  # fmt: skip
+    cap = None if math.isinf(left) else max(left, 1e-3)
+    mip = partition(n, cols, costs, nodes=MIP_NODES, time_limit=cap)
+    if mip.chosen and costs[mip.chosen].sum() <= start_total + EPS:
+        groups = [list(cols[j]) for j in mip.chosen]
+        proven, bound = mip.proven, lp.value
+    else:  # HiGHS found nothing in its budget: CP-SAT from the start
+        chosen = select(n, cols, costs.tolist(), [index[tuple(sorted(g))] for g in start],
+                        work=work, time_limit=cap)  # fmt: skip
+        groups = [list(cols[j]) for j in chosen.chosen]
+        proven, bound = chosen.proven, chosen.bound
+    timed_out = time.perf_counter() > deadline
+    return Generated(groups, start_total, start_total, problem.total(groups), lp.value, 0,
+                     len(cols), len(cols), proven, bound, 0.0, timed_out, pool.columns,
+                     True)  # fmt: skip
 
 
 class _Generation:
