@@ -74,7 +74,15 @@ from optimizer.batching.pricing import enumerate_batches, price_batches
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.selection import select
 
-__all__ = ["ColumnGeneration", "Pool", "CompiledPricing", "DEFAULT_ROUNDS", "CHUNK", "QUALITY"]
+__all__ = [
+    "ColumnGeneration",
+    "Pool",
+    "CompiledPricing",
+    "call_kernels",
+    "DEFAULT_ROUNDS",
+    "CHUNK",
+    "QUALITY",
+]
 
 ALL_PAIRS = 150  # up to this many orders every pair is scored
 NEAR_PAIRS = 40  # beyond, each order's nearest orders by pick centroid
@@ -569,6 +577,19 @@ def _spread(ranked: list[tuple[int, ...]], n: int) -> list[tuple[int, ...]]:
             out.append(members)
             taken[list(members)] += 1
     return out
+
+
+def call_kernels(problem: BatchingProblem) -> None:
+    """Call the compiled pricing's kernels once on ``problem`` (whose tours the
+    exact DP scores), so that a worker's warm-up compiles or loads them."""
+    pool = Pool(problem)
+    enumerate_batches(pool.loads, pool.cap, 1)
+    single, saving = pair_savings(pool)
+    for i in range(problem.size):
+        pool.keep((i,))
+    allowed = np.ones(problem.size, dtype=bool)
+    CompiledPricing(pool, single, saving, tries=1, width=2)(single, single, allowed,
+                                                            [(0,)], below=-EPS)  # fmt: skip
 
 
 def _shares(pool: Pool, groups: list[list[int]], single: np.ndarray) -> np.ndarray:
