@@ -70,6 +70,9 @@ from optimizer.batching import (
     prepare,
 )
 from optimizer.batching.alns import DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER
+from optimizer.batching.columns import QUALITY as COLUMNS_QUALITY
+from optimizer.batching.hybrid import QUALITY_ITERATIONS as HYBRID_QUALITY_ITERATIONS
+from optimizer.batching.hybrid import QUALITY_SELECTION as HYBRID_QUALITY_SELECTION
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.io import read_henn, read_hessler_irnich_batching
@@ -86,10 +89,6 @@ THRESHOLDS = (2.0, 1.0, 0.5, 0.1)
 GOALS = {"auto": (0.5, 2.0, 1.0), "quality": (0.1, None, 10.0),  # mean %, worst %, seconds
          "columns": (0.5, 2.0, 1.0), "columns-quality": (0.1, None, 10.0),
          "hybrid": (0.5, 2.0, 1.0), "hybrid-quality": (0.1, None, 10.0)}  # fmt: skip
-#: The column generation's quality setting.
-COLUMNS_QUALITY = {"rounds": 30, "beam": 3, "branch": 8, "dive_rounds": 5, "work": 1.0}
-#: The hybrid's quality setting: that column generation, then ALNS iterations and selection.
-HYBRID_QUALITY_ITERATIONS, HYBRID_QUALITY_SELECTION = 3_000, 1.0
 
 #: Method name -> the batcher that runs it.
 METHODS: dict[str, Batcher] = {
@@ -100,13 +99,9 @@ METHODS: dict[str, Batcher] = {
     "auto": ALNS(),
     "quality": ALNS(iterations=QUALITY_ITERATIONS, selection_work=QUALITY_SELECTION),
     "columns": ColumnGeneration(),
-    "columns-quality": ColumnGeneration(**COLUMNS_QUALITY),  # type: ignore[arg-type]
+    "columns-quality": ColumnGeneration.quality(),
     "hybrid": Hybrid(),
-    "hybrid-quality": Hybrid(
-        ColumnGeneration(**COLUMNS_QUALITY),  # type: ignore[arg-type]
-        HYBRID_QUALITY_ITERATIONS,
-        HYBRID_QUALITY_SELECTION,
-    ),
+    "hybrid-quality": Hybrid.quality(),
 }
 LABELS = {
     "fcfs": "FCFS",
@@ -223,6 +218,7 @@ def warm_up() -> None:
         solve(problem, method)
     ALNS(iterations=50).run(fresh(problem))
     ColumnGeneration(rounds=2).run(fresh(problem))
+    ColumnGeneration(rounds=2, dive_rounds=1, tries=1).run(fresh(problem))
     Hybrid(ColumnGeneration(rounds=2), iterations=50).run(fresh(problem))
 
 

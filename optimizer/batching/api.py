@@ -33,6 +33,7 @@ BATCHERS: dict[str, Batcher] = {
         ALNS(),
         ColumnGeneration(),
         Hybrid(),
+        Hybrid.quality(),
         BulkBatching(),
     )
 }

@@ -23,17 +23,35 @@ the relaxation wants lands close to the optimum. The method, per wave:
    batch cheaper than the relaxation's prices of its orders (negative
    reduced cost) becomes a column. The pricing is a heuristic, so the
    relaxation's value bounds the pool, not the wave.
+
+   With ``tries > 0`` (the quality setting, :data:`QUALITY`) the compiled
+   pricing (:func:`~optimizer.batching.pricing.price_batches`) replaces the
+   beam search where the exact DP scores tours: descents (add, drop, swap
+   an order) from the relaxation's own columns, then randomised greedy
+   constructions from the orders in random order until
+   ``ENOUGH_PER_ORDER`` columns per order are found; every batch scored
+   with negative reduced cost is a candidate, and each order's
+   ``NEW_PER_ORDER`` best join the pool (the most negative columns alone
+   crowd on a few orders of high price). Before the first relaxation one
+   pricing at the start's cost shares gives it columns to leave its
+   degenerate first vertex. Waves with at most ``ENUMERATE_LIMIT``
+   feasible batches skip all this: every batch is a column, the relaxation
+   is a lower bound on the wave and a proven partition is optimal
+   (``detail["wave_optimal"]``).
 4. *Dive*: the columns the relaxation takes most are fixed (a share of the
    open orders per step), the rest is priced again for ``dive_rounds``
    rounds, until every order is in a fixed batch.
 5. *Partition*: CP-SAT (:func:`~optimizer.batching.selection.select`)
    picks the best partition among the columns of least reduced cost,
-   started from the better of the dive and the start.
+   started from the better of the dive and the start. The compiled pricing
+   first adds the batches of small reduced cost at the root (below
+   ``ENRICH_GAP`` of the bound) met around the relaxation's columns.
 6. *Polish*: moves, swaps and re-splits from the partition.
 
 Every tour is scored with the exact DP where the layout allows, memoised by
 the batch's orders. Budgets are work (rounds, beam, branch, the solver's
-deterministic time), never time: equal problems give equal batches;
+deterministic time, the compiled pricing's tries), never time: equal problems
+and seeds give equal batches;
 ``time_limit`` is a safety cap reported in ``detail["timed_out"]``. Waves
 over ``CHUNK`` orders are split by pick position into parts of at most
 ``CHUNK`` orders, each batched on its own (no batch spans two parts).
@@ -49,12 +67,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.batching.base import Batching, Detail
+from optimizer.batching.kernels import groups_csr
 from optimizer.batching.local_search import LocalSearch
-from optimizer.batching.master import Relaxation, relax
+from optimizer.batching.master import Relaxation, partition, relax
+from optimizer.batching.pricing import enumerate_batches, price_batches
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.selection import select
 
-__all__ = ["ColumnGeneration", "Pool", "DEFAULT_ROUNDS", "CHUNK"]
+__all__ = [
+    "ColumnGeneration",
+    "Pool",
+    "CompiledPricing",
+    "call_kernels",
+    "DEFAULT_ROUNDS",
+    "CHUNK",
+    "QUALITY",
+]
 
 ALL_PAIRS = 150  # up to this many orders every pair is scored
 NEAR_PAIRS = 40  # beyond, each order's nearest orders by pick centroid
@@ -65,6 +93,14 @@ DEFAULT_BRANCH = 5
 START_PAIRS = 3  # best pairs of each order in the first relaxation
 NEW_PER_ORDER = 4  # most columns added per round, per order
 SMOOTHING = 0.5  # weight of the last prices in the smoothed ones
+DEFAULT_WIDTH = 8  # orders scored exactly per step of the compiled pricing
+ENOUGH_PER_ORDER = 2  # the compiled pricing's constructions stop at this many columns per order
+ENUMERATE_LIMIT = 10_000  # up to this many feasible batches, the pool holds them all
+MIP_NODES = 200  # HiGHS branch-and-bound nodes over every batch of a small wave
+ENRICH_GAP = 0.01  # columns priced after the dive: reduced cost within this share of the bound
+ENRICH_PER_ORDER = 50  # and at most about this many per order
+ENRICH_WIDTH = 3  # orders scored per step then, times the pricing's width
+PICK = 3  # a randomised construction takes one of this many best next orders
 DEFAULT_DIVE_ROUNDS = 3  # pricing rounds after each fixing of the dive
 SELECT_PER_ORDER = 20  # columns per order in the final partition
 DEFAULT_WORK = 0.2  # CP-SAT deterministic time of the final partition
@@ -72,6 +108,8 @@ PERTURB = 0.01  # relative RHS perturbation against degenerate duals
 FIX_SHARE = 0.05  # most batches fixed per dive step, per open order
 KEEP_PER_ORDER = 4  # columns per order kept in the next relaxation
 EPS = 1e-6
+#: The quality setting (:meth:`ColumnGeneration.quality`): the compiled pricing.
+QUALITY: dict[str, float] = {"rounds": 25, "dive_rounds": 2, "tries": 2, "width": 8, "work": 1.0}
 
 
 class Pool:
@@ -101,6 +139,12 @@ class Pool:
             c = self.problem.batch_cost(members)
             self.cost[members] = c
         return c
+
+    def score(self, batches: Sequence[tuple[int, ...]]) -> None:
+        """Score the batches not scored yet (sorted order indices), in one
+        compiled loop where the exact DP scores tours."""
+        todo = list(dict.fromkeys(b for b in batches if b not in self.cost))
+        self.cost.update(zip(todo, self.problem.batch_costs(todo), strict=True))
 
     def keep(self, members: Sequence[int]) -> None:
         """Add the batch ``members`` to the columns."""
@@ -132,14 +176,16 @@ def pair_savings(pool: Pool) -> tuple[np.ndarray, np.ndarray]:
         knn = neighbours(pool.problem, NEAR_PAIRS)
         near = [[j for j in knn[i].tolist() if j > i] + [j for j in knn[i].tolist() if j < i
                  and i not in knn[j]] for i in range(n)]  # fmt: skip
+    pairs = []
     for i in range(n):
         js = np.array(near[i], dtype=np.int64)
         if js.size == 0:
             continue
         ok = js[np.all(pool.loads[js] + pool.loads[i] <= pool.cap, axis=1)]
-        for j in ok.tolist():
-            s = single[i] + single[j] - pool((i, j))
-            saving[i, j] = saving[j, i] = s
+        pairs += [(i, j) if i < j else (j, i) for j in ok.tolist()]
+    pool.score(pairs)
+    for i, j in pairs:
+        saving[i, j] = saving[j, i] = single[i] + single[j] - pool.cost[i, j]
     return single, saving
 
 
@@ -219,6 +265,8 @@ class Generated:
     polish_gain: float
     timed_out: bool
     pool: dict[tuple[int, ...], float]
+    exact: bool = False  # the pool holds every batch: the relaxation bounds the wave
+    evaluations: int = 0  # tours the compiled pricing scored
 
 
 def generate(
@@ -230,14 +278,22 @@ def generate(
     dive_rounds: int,
     work: float,
     deadline: float = math.inf,
+    tries: int = 0,
+    width: int = DEFAULT_WIDTH,
+    seed: int = 0,
 ) -> Generated:
-    """Column generation, partition and polish for one (part of a) wave."""
+    """Column generation, partition and polish for one (part of a) wave;
+    ``tries`` > 0 prices with the compiled constructions, else the beam search."""
     n = problem.size
     if n == 1:
         total = problem.total([[0]])
         return Generated([[0]], total, total, total, total, 0, 1, 1, True, total, 0.0, False,
                          {(0,): total})  # fmt: skip
     pool = Pool(problem)
+    if tries > 0 and problem.cost.kernel is not None:
+        every = enumerate_batches(pool.loads, pool.cap, ENUMERATE_LIMIT)
+        if every[0].size > 1:
+            return _enumerated(problem, pool, every, work, deadline)
     single, saving = pair_savings(pool)
     for i in range(n):
         pool.keep((i,))
@@ -251,12 +307,23 @@ def generate(
         pool.keep(g)
     start_total = problem.total(start)
     active = list(pool.columns)
-    cg = _Generation(pool, single, saving, beam, branch, deadline)
+    compiled = None
+    if tries > 0 and problem.cost.kernel is not None:
+        compiled = CompiledPricing(pool, single, saving, tries=tries, width=width, seed=seed)
+    cg = _Generation(pool, single, saving, beam, branch, deadline, compiled)
     center = _shares(pool, start, single)
     open_ = np.ones(n, dtype=bool)
+    if compiled is not None:
+        # The first relaxation's duals sit on a vertex of a very degenerate
+        # face; columns priced at the start's cost shares start it off better.
+        shared = compiled(center, center, open_, [tuple(sorted(g)) for g in start], below=-EPS)
+        for members in _spread(sorted(shared, key=lambda m: (shared[m], m)), n):
+            pool.keep(members)
+        active = list(pool.columns)
     lp, active, center = cg.rounds(active, open_, center, rounds)
     exact = _relax(pool, active, open_, perturb=0.0)  # the bound, unperturbed
     relaxation, root = exact.value, exact.duals
+    active_root, root_x = list(active), exact.x
     # Dive: fix the columns the relaxation wants most, then price again for
     # the orders left, until every order is in a fixed batch.
     fixed: list[tuple[int, ...]] = []
@@ -282,6 +349,22 @@ def generate(
     best = min([tuple(sorted(g)) for g in start], dived, key=problem.total)
     for column in best:
         pool.keep(column)
+    if compiled is not None:
+        # Columns of small reduced cost at the root, not only negative ones:
+        # the batches that complete a partition around the relaxation's own.
+        below = min(problem.total(best) - relaxation, ENRICH_GAP * relaxation)
+        basis = [active_root[j] for j in np.flatnonzero(root_x > EPS).tolist()]
+        near = compiled(
+            root,
+            root,
+            np.ones(n, dtype=bool),
+            basis + list(best),
+            below=below,
+            enough=ENRICH_PER_ORDER * n,
+            width=ENRICH_WIDTH * compiled.width,
+        )
+        for members in near:
+            pool.keep(members)
     # Partition over the columns of least reduced cost at the root (only
     # those can complete a better partition), started from the best so far.
     keys = list(pool.columns)
@@ -319,18 +402,67 @@ def generate(
     timed_out = cg.timed_out or chosen.timed_out or time.perf_counter() > deadline
     return Generated(groups, start_total, dive_total, selected, relaxation, cg.done,
                      len(pool.columns), len(cols), proven, chosen.bound, polish_gain,
-                     timed_out, pool.columns)  # fmt: skip
+                     timed_out, pool.columns, False,
+                     compiled.evaluations if compiled is not None else 0)  # fmt: skip
+
+
+def _enumerated(
+    problem: BatchingProblem,
+    pool: Pool,
+    every: tuple[np.ndarray, np.ndarray],
+    work: float,
+    deadline: float,
+) -> Generated:
+    """The partition of a wave whose every feasible batch (``every``, CSR) is a
+    column: the relaxation is then a lower bound on the wave, and a partition
+    CP-SAT proves optimal is optimal for the wave."""
+    ptr, val = every[0].tolist(), every[1].tolist()
+    cols = [tuple(val[ptr[b] : ptr[b + 1]]) for b in range(len(ptr) - 1)]
+    pool.score(cols)
+    for c in cols:
+        pool.keep(c)
+    n = problem.size
+    left = deadline - time.perf_counter()
+    start = LocalSearch(kicks=0).run(problem, time_limit=None if math.isinf(left) else left).groups
+    start_total = problem.total(start)
+    index = {k: j for j, k in enumerate(cols)}
+    lp = _relax(pool, cols, np.ones(n, dtype=bool), perturb=0.0)
+    taken = np.flatnonzero(lp.x > 0.5).tolist()
+    if np.all(np.minimum(lp.x, 1 - lp.x) < EPS) and sum(len(cols[j]) for j in taken) == n:
+        # An integral relaxation over every batch: a partition at the lower bound.
+        groups = [list(cols[j]) for j in taken]
+        return Generated(groups, start_total, start_total, problem.total(groups), lp.value, 0,
+                         len(cols), len(cols), True, lp.value, 0.0,
+                         time.perf_counter() > deadline, pool.columns, True)  # fmt: skip
+    costs = np.array([pool.columns[k] for k in cols])
+    left = deadline - time.perf_counter()
+    cap = None if math.isinf(left) else max(left, 1e-3)
+    mip = partition(n, cols, costs, nodes=MIP_NODES, time_limit=cap)
+    if mip.chosen and costs[mip.chosen].sum() <= start_total + EPS:
+        groups = [list(cols[j]) for j in mip.chosen]
+        proven, bound = mip.proven, lp.value
+    else:  # HiGHS found nothing in its budget: CP-SAT from the start
+        chosen = select(n, cols, costs.tolist(), [index[tuple(sorted(g))] for g in start],
+                        work=work, time_limit=cap)  # fmt: skip
+        groups = [list(cols[j]) for j in chosen.chosen]
+        proven, bound = chosen.proven, chosen.bound
+    timed_out = time.perf_counter() > deadline
+    return Generated(groups, start_total, start_total, problem.total(groups), lp.value, 0,
+                     len(cols), len(cols), proven, bound, 0.0, timed_out, pool.columns,
+                     True)  # fmt: skip
 
 
 class _Generation:
     """Pricing rounds over a pool, restricted to the orders still open."""
 
     def __init__(self, pool: Pool, single: np.ndarray, saving: np.ndarray, beam: int,
-                 branch: int, deadline: float) -> None:  # fmt: skip
-        self.pool, self.single, self.saving = pool, single, saving
+                 branch: int, deadline: float, compiled: CompiledPricing | None = None
+                 ) -> None:  # fmt: skip
+        self.pool, self.single, self.saving, self.compiled = pool, single, saving, compiled
         self.beam, self.branch, self.deadline = beam, branch, deadline
         self.done = 0
         self.timed_out = False
+        self.starts: list[tuple[int, ...]] = []
 
     def rounds(
         self, active: list[tuple[int, ...]], open_: np.ndarray, center: np.ndarray, rounds: int
@@ -346,6 +478,7 @@ class _Generation:
             # Smoothed prices (Wentges 1997): the relaxation's duals jump between
             # vertices of a degenerate face; their mix with the last prices does not.
             duals = SMOOTHING * center + (1 - SMOOTHING) * lp.duals
+            self.starts = [active[j] for j in np.flatnonzero(lp.x > EPS).tolist()]
             found = self._price(duals, lp.duals, open_)
             if not found:  # a mispricing: try the relaxation's own duals
                 found = self._price(lp.duals, lp.duals, open_)
@@ -353,7 +486,8 @@ class _Generation:
             self.done += 1
             if not found:
                 break
-            new = sorted(found, key=lambda m: (found[m], m))[: NEW_PER_ORDER * n]
+            ranked = sorted(found, key=lambda m: (found[m], m))
+            new = ranked[: NEW_PER_ORDER * n] if self.compiled is None else _spread(ranked, n)
             for members in new:
                 pool.keep(members)
             active = _working_set(pool, active, lp, n) + [m for m in new if m not in active]
@@ -362,10 +496,100 @@ class _Generation:
 
     def _price(self, duals: np.ndarray, exact: np.ndarray, open_: np.ndarray
                ) -> dict[tuple[int, ...], float]:  # fmt: skip
-        found = price(self.pool, np.where(open_, duals, -np.inf), self.single, self.saving,
-                      beam=self.beam, branch=self.branch, seeds=np.flatnonzero(open_))  # fmt: skip
+        if self.compiled is not None:
+            found = self.compiled(duals, exact, open_, self.starts, below=-EPS)
+        else:
+            found = price(self.pool, np.where(open_, duals, -np.inf), self.single,
+                          self.saving, beam=self.beam, branch=self.branch,
+                          seeds=np.flatnonzero(open_))  # fmt: skip
         reduced = {m: self.pool(m) - float(exact[list(m)].sum()) for m in found}
         return {m: rc for m, rc in reduced.items() if rc < -EPS}
+
+
+class CompiledPricing:
+    """The compiled pricing (:func:`~optimizer.batching.pricing.price_batches`)
+    over a pool: the batches it finds, keyed by sorted members, their costs
+    stored in the pool's memo.
+
+    Parameters
+    ----------
+    pool
+        The pool whose problem is priced (its tours scored by the exact DP).
+    single, saving
+        Each order's cost alone and the pair savings (:func:`pair_savings`).
+    tries, width
+        Constructions per seed order, and orders scored exactly per step.
+    seed
+        Seed of the randomised constructions (each call draws a new one from it).
+    """
+
+    def __init__(self, pool: Pool, single: np.ndarray, saving: np.ndarray, *, tries: int,
+                 width: int, seed: int = 0) -> None:  # fmt: skip
+        problem = pool.problem
+        if problem.cost.kernel is None:
+            raise ValueError("the compiled pricing needs tours scored by the exact DP")
+        self.pool, self.tries, self.width, self.seed = pool, tries, width, seed
+        ptr, idx = problem.node_csr
+        tab, fi, ff = problem.cost.kernel
+        self._arrays = (single, saving, pool.loads, pool.cap, ptr, idx, tab, fi, ff)
+        self._penalty, self._nodes = float(problem.tour_penalty), len(problem.cost.layout.xy)
+        self.enough = ENOUGH_PER_ORDER * problem.size
+        self.calls = 0
+        self.evaluations = 0
+
+    def __call__(self, duals: np.ndarray, exact: np.ndarray, allowed: np.ndarray,
+                 starts: Sequence[tuple[int, ...]], *, below: float, enough: int | None = None,
+                 width: int | None = None) -> dict[tuple[int, ...], float]:  # fmt: skip
+        """Batches of the ``allowed`` orders, searched with the prices ``duals``
+        from every allowed order and from the batches ``starts``, whose
+        reduced cost under ``exact`` is below ``below``, each with it; ``enough``
+        and ``width`` override the pricing's own."""
+        prices = np.where(allowed, duals, 0.0)
+        exact = np.where(allowed, exact, 0.0)
+        seeds = np.flatnonzero(allowed & (prices > EPS))
+        start_ptr, start_val = groups_csr(starts)
+        single, saving, loads, cap, ptr, idx, tab, fi, ff = self._arrays
+        out_ptr, val, costs, evaluations = price_batches(
+            prices, exact, allowed, seeds, start_ptr, start_val, single, saving, loads, cap,
+            ptr, idx, tab, fi, ff, self._penalty, self._nodes, self.tries, width or self.width,
+            PICK, below, enough or self.enough, self.seed * 1_000_003 + self.calls,
+        )  # fmt: skip
+        self.calls += 1
+        self.evaluations += int(evaluations)
+        members, bounds = val.tolist(), out_ptr.tolist()
+        out: dict[tuple[int, ...], float] = {}
+        for b, cost in enumerate(costs.tolist()):
+            key = tuple(members[bounds[b] : bounds[b + 1]])
+            self.pool.cost.setdefault(key, cost)
+            out[key] = cost - float(exact[list(key)].sum())
+        return out
+
+
+def _spread(ranked: list[tuple[int, ...]], n: int) -> list[tuple[int, ...]]:
+    """The columns of ``ranked`` (best first) that are among the
+    ``NEW_PER_ORDER`` best of one of their orders: the most negative columns
+    alone often share a few orders of high price, and the relaxation then
+    moves little."""
+    taken = np.zeros(n, dtype=np.int64)
+    out = []
+    for members in ranked:
+        if taken[list(members)].min() < NEW_PER_ORDER:
+            out.append(members)
+            taken[list(members)] += 1
+    return out
+
+
+def call_kernels(problem: BatchingProblem) -> None:
+    """Call the compiled pricing's kernels once on ``problem`` (whose tours the
+    exact DP scores), so that a worker's warm-up compiles or loads them."""
+    pool = Pool(problem)
+    enumerate_batches(pool.loads, pool.cap, 1)
+    single, saving = pair_savings(pool)
+    for i in range(problem.size):
+        pool.keep((i,))
+    allowed = np.ones(problem.size, dtype=bool)
+    CompiledPricing(pool, single, saving, tries=1, width=2)(single, single, allowed,
+                                                            [(0,)], below=-EPS)  # fmt: skip
 
 
 def _shares(pool: Pool, groups: list[list[int]], single: np.ndarray) -> np.ndarray:
@@ -407,7 +631,7 @@ class ColumnGeneration:
     Parameters
     ----------
     rounds
-        Pricing rounds (relaxation, then a beam search from every order).
+        Pricing rounds (relaxation, then a beam search or the compiled pricing).
     beam
         Batches kept per size in the beam search from one order.
     branch
@@ -416,6 +640,13 @@ class ColumnGeneration:
         Pricing rounds after each fixing step of the dive.
     work
         CP-SAT deterministic time of the final partition.
+    tries
+        Compiled pricing: constructions per seed order and descents per
+        relaxation column (0: the beam search prices).
+    width
+        Compiled pricing: orders scored exactly per step.
+    name
+        The method's name (``"columns-quality"`` for :meth:`quality`).
 
     Notes
     -----
@@ -427,7 +658,12 @@ class ColumnGeneration:
     heuristic), ``pool_optimal`` (True only if CP-SAT proved its partition
     optimal over every column that the relaxation's reduced costs leave
     able to beat it, so that no partition of the pool is cheaper; never a
-    claim about the wave), ``polish_gain`` and ``timed_out``.
+    claim about the wave), ``polish_gain``, ``timed_out``, ``pricing``
+    (``"beam"``, ``"compiled"`` or ``"enumerated"``) and
+    ``pricing_evaluations`` (tours the compiled pricing scored). Only when
+    every feasible batch was enumerated (one part) does it add
+    ``lower_bound`` (the relaxation, then a bound on the wave) and
+    ``wave_optimal`` (CP-SAT proved the partition optimal among all batchings).
 
     The pricing ranks the orders to add by their pair savings. Where orders
     share many pick locations (skewed demand, as in ``large_wave`` or the
@@ -446,17 +682,28 @@ class ColumnGeneration:
         branch: int = DEFAULT_BRANCH,
         dive_rounds: int = DEFAULT_DIVE_ROUNDS,
         work: float = DEFAULT_WORK,
+        tries: int = 0,
+        width: int = DEFAULT_WIDTH,
+        name: str = "columns",
     ) -> None:
-        if min(rounds, dive_rounds) < 0 or min(beam, branch) < 1 or not work > 0:
-            raise ValueError("rounds, dive_rounds >= 0, beam, branch >= 1, work > 0 expected.")
+        if min(rounds, dive_rounds, tries) < 0 or min(beam, branch, width) < 1 or not work > 0:
+            raise ValueError("rounds, dive_rounds, tries >= 0, beam, branch, width >= 1, "
+                             "work > 0 expected.")  # fmt: skip
         self.rounds, self.beam, self.branch, self.work = rounds, beam, branch, work
-        self.dive_rounds = dive_rounds
+        self.dive_rounds, self.tries, self.width, self.name = dive_rounds, tries, width, name
+
+    @classmethod
+    def quality(cls) -> ColumnGeneration:
+        """The quality setting :data:`QUALITY`, named ``"columns-quality"``."""
+        q = QUALITY
+        return cls(int(q["rounds"]), dive_rounds=int(q["dive_rounds"]), tries=int(q["tries"]),
+                   width=int(q["width"]), work=q["work"], name="columns-quality")  # fmt: skip
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> Batching:
-        """The partition of the pool, polished; ``seed`` does not matter (the
-        method has no random choices).
+        """The partition of the pool, polished; ``seed`` seeds the compiled
+        pricing's random choices (the beam search has none).
 
         Examples
         --------
@@ -470,10 +717,10 @@ class ColumnGeneration:
         >>> ColumnGeneration().run(problem).groups
         [[0, 1], [2]]
         """
-        return self.solve(problem, time_limit=time_limit)[0]
+        return self.solve(problem, seed=seed, time_limit=time_limit)[0]
 
     def solve(
-        self, problem: BatchingProblem, *, time_limit: float | None = None
+        self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> tuple[Batching, dict[tuple[int, ...], float]]:
         """:meth:`run`'s batching and the pool it chose from: every column
         kept (sorted order indices of ``problem``) with its cost, for a
@@ -487,8 +734,8 @@ class ColumnGeneration:
         for idx in parts:
             sub = problem if len(parts) == 1 else _part(problem, idx)
             g = generate(sub, rounds=self.rounds, beam=self.beam, branch=self.branch,
-                         dive_rounds=self.dive_rounds, work=self.work,
-                         deadline=deadline)  # fmt: skip
+                         dive_rounds=self.dive_rounds, work=self.work, deadline=deadline,
+                         tries=self.tries, width=self.width, seed=seed)  # fmt: skip
             groups += [[idx[i] for i in grp] for grp in g.groups]
             columns |= {tuple(sorted(idx[i] for i in k)): c for k, c in g.pool.items()}
             done.append(g)
@@ -503,12 +750,27 @@ class ColumnGeneration:
             "pool_optimal": all(g.pool_optimal for g in done),
             "polish_gain": round(sum(g.polish_gain for g in done), 6),
             "timed_out": any(g.timed_out for g in done),
+            "pricing": _pricing(self.tries, done),
+            "pricing_evaluations": sum(g.evaluations for g in done),
         }
+        if len(done) == 1 and done[0].exact:
+            # Every feasible batch was a column: the bound and the proof are the wave's.
+            detail["lower_bound"] = detail["relaxation"]
+            detail["wave_optimal"] = done[0].pool_optimal
         total = problem.total(groups)
         trace = ((0, 0.0, sum(g.start_total for g in done)),
                  (detail["rounds"], time.perf_counter() - t0, total))  # fmt: skip
         ordered = sorted((sorted(x) for x in groups), key=lambda x: x[0])
         return Batching(ordered, detail, trace), columns  # type: ignore[arg-type]
+
+
+def _pricing(tries: int, done: list[Generated]) -> str:
+    """How the columns were found: ``"enumerated"`` (every feasible batch),
+    ``"compiled"`` (:func:`~optimizer.batching.pricing.price_batches`) or
+    ``"beam"`` (:func:`price`)."""
+    if all(g.exact for g in done):
+        return "enumerated"
+    return "compiled" if tries > 0 else "beam"
 
 
 def split(problem: BatchingProblem, size: int) -> list[list[int]]:

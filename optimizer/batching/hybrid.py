@@ -31,9 +31,12 @@ from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.problem import BatchingProblem
 
-__all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE"]
+__all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE", "QUALITY_ITERATIONS"]
 
 DEFAULT_ITERATIONS = 1_000  # ALNS rounds after the column generation
+#: ALNS rounds of the quality setting (:meth:`Hybrid.quality`).
+QUALITY_ITERATIONS = 2_000
+QUALITY_SELECTION = 1.0  # CP-SAT deterministic time of its selection
 
 COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
 SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selection
@@ -82,15 +85,24 @@ class Hybrid:
         columns: ColumnGeneration | None = None,
         iterations: int = DEFAULT_ITERATIONS,
         selection_work: float = SELECTION_WORK,
+        name: str = "hybrid",
     ) -> None:
         if iterations < 0 or not selection_work >= 0:
             raise ValueError("iterations >= 0 and selection_work >= 0 expected.")
         self.columns = columns if columns is not None else ColumnGeneration()
-        self.iterations, self.selection_work = iterations, selection_work
+        self.iterations, self.selection_work, self.name = iterations, selection_work, name
+
+    @classmethod
+    def quality(cls) -> Hybrid:
+        """The quality setting, ``"hybrid-quality"``: the column generation's
+        (:meth:`ColumnGeneration.quality`, compiled pricing), then
+        :data:`QUALITY_ITERATIONS` ALNS rounds and a longer selection."""
+        return cls(ColumnGeneration.quality(), QUALITY_ITERATIONS, QUALITY_SELECTION,
+                   name="hybrid-quality")  # fmt: skip
 
     def with_effort(self, effort: int) -> Hybrid:
         """The same method with ``effort`` ALNS iterations."""
-        return Hybrid(self.columns, effort, self.selection_work)
+        return Hybrid(self.columns, effort, self.selection_work, self.name)
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
@@ -99,8 +111,9 @@ class Hybrid:
         t0 = time.perf_counter()
         end = t0 + time_limit if time_limit is not None else math.inf
         first, columns = self.columns.solve(
-            problem, time_limit=None if time_limit is None else COLUMNS_SHARE * time_limit
-        )
+            problem, seed=seed,
+            time_limit=None if time_limit is None else COLUMNS_SHARE * time_limit,
+        )  # fmt: skip
         detail: Detail = {f"columns_{k}": v for k, v in first.detail.items()}
         pool = Pool(problem)
         for members, cost in columns.items():

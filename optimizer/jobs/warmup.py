@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from optimizer._jit import enabled, kernels, numba_cache_dir, on_disk, user_cache_dir
-from optimizer.batching import Cart, batch_orders
+from optimizer.batching import Cart, batch_orders, prepare
+from optimizer.batching.columns import call_kernels
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.layout import Layout
@@ -146,6 +147,8 @@ def call_every_kernel(*, ortools: bool = False) -> None:
     plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=4))  # DP lengths
     # The big-wave batching's compiled savings and descent.
     batch_orders(layout, Slotting.identity(layout), orders, Cart(max_items=4), "bulk")
+    # The column generation's compiled pricing and its enumeration of small waves.
+    call_kernels(prepare(layout, Slotting.identity(layout), orders, Cart(max_items=4))[0])
     if ortools:
         route(layout, codes[:2], method="ortools", time_limit=0.05)
 

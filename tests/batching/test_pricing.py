@@ -1,0 +1,144 @@
+"""The compiled pricing and the column generation's quality setting: the
+columns it returns are what it says, small waves are solved exactly, equal
+seeds give equal batches."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from optimizer.batching import Cart, ColumnGeneration, Hybrid, batch_orders, prepare
+from optimizer.batching.columns import CompiledPricing, Pool, pair_savings
+from optimizer.batching.master import partition
+from optimizer.batching.pricing import enumerate_batches
+from optimizer.layout import Layout
+from optimizer.orders import Slotting
+from tests.conftest import random_wave
+from tests.naive import optimal_batching
+
+
+@pytest.fixture(scope="module")
+def problem(single_block: Layout):
+    """45 random orders, carts of 20 units: too many batches to enumerate."""
+    orders = random_wave(single_block, 45, np.random.default_rng(21))
+    return prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=20))[0]
+
+
+def test_enumeration_lists_every_batch_that_fits_once() -> None:
+    """Every subset within the limits, each once, members ascending; none over them."""
+    rng = np.random.default_rng(3)
+    loads = rng.integers(1, 6, size=(9, 2)).astype(float)
+    cap = np.array([9.0, 11.0])
+    ptr, val = enumerate_batches(loads, cap, 10_000)
+    found = [tuple(val[ptr[b] : ptr[b + 1]].tolist()) for b in range(ptr.size - 1)]
+    expected = [c for k in range(1, 10) for c in itertools.combinations(range(9), k)
+                if np.all(loads[list(c)].sum(axis=0) <= cap)]  # fmt: skip
+    assert sorted(found) == sorted(expected)
+    assert len(set(found)) == len(found)
+    assert all(list(c) == sorted(c) for c in found)
+
+
+def test_enumeration_says_when_there_are_too_many() -> None:
+    """Beyond ``limit`` batches it returns no batch at all (one pointer)."""
+    ptr, val = enumerate_batches(np.ones((12, 1)), np.array([6.0]), 100)
+    assert ptr.tolist() == [0] and val.size == 0
+
+
+def test_priced_batches_fit_cost_what_they_say_and_are_negative(problem) -> None:
+    """Each returned batch fits the cart, its cost is the exact tour's and its
+    reduced cost under the given prices is below the threshold; none twice."""
+    pool = Pool(problem)
+    single, saving = pair_savings(pool)
+    pricing = CompiledPricing(pool, single, saving, tries=2, width=6, seed=1)
+    duals = single * 0.8  # each order pays most of its own tour: batching pays
+    allowed = np.ones(problem.size, dtype=bool)
+    found = pricing(duals, duals, allowed, [(0, 1), (2,)], below=-1e-6)
+    assert found and pricing.evaluations > 0
+    for members, rc in found.items():
+        assert list(members) == sorted(set(members))
+        assert pool.fits(members)
+        assert pool.cost[members] == problem.batch_cost(members)
+        assert rc == pytest.approx(problem.batch_cost(members) - duals[list(members)].sum())
+        assert rc < -1e-6
+
+
+def test_priced_batches_use_only_allowed_orders(problem) -> None:
+    """Orders not allowed (fixed by the dive) join no batch."""
+    pool = Pool(problem)
+    single, saving = pair_savings(pool)
+    allowed = np.arange(problem.size) % 3 != 0
+    found = CompiledPricing(pool, single, saving, tries=2, width=6)(
+        single, single, allowed, [], below=-1e-6
+    )
+    assert found
+    assert all(allowed[list(m)].all() for m in found)
+
+
+def test_equals_the_enumerated_optimum_on_small_waves(single_block: Layout) -> None:
+    """On 60 seeded waves of 2 to 9 orders, every feasible batch is a column and
+    the partition is the enumerated optimum, proven, with the relaxation as a bound."""
+    slotting = Slotting.identity(single_block)
+    for case in range(60):
+        rng = np.random.default_rng(4000 + case)
+        orders = random_wave(single_block, int(rng.integers(2, 10)), rng)
+        cart = Cart(max_items=int(rng.integers(10, 30)))
+        problem, unassigned = prepare(single_block, slotting, orders, cart)
+        assert not unassigned
+        best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
+        result = ColumnGeneration.quality().run(problem, seed=case)
+        assert problem.total(result.groups) == pytest.approx(best, abs=1e-6)
+        assert result.detail["pricing"] == "enumerated"
+        assert result.detail["wave_optimal"] is True
+        assert float(result.detail["lower_bound"]) <= best + 1e-6
+
+
+def test_quality_setting_is_valid_and_reproducible(problem) -> None:
+    """The compiled pricing covers each order once within the cart; equal
+    seeds give equal batches; it says what it did."""
+    method = ColumnGeneration(rounds=4, dive_rounds=1, tries=2, width=6)
+    a, b = method.run(problem, seed=5), method.run(problem, seed=5)
+    assert a.groups == b.groups
+    assert sorted(i for g in a.groups for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in a.groups)
+    assert a.detail["pricing"] == "compiled" and int(a.detail["pricing_evaluations"]) > 0
+    assert "lower_bound" not in a.detail, "a heuristic pricing bounds the pool, not the wave"
+    assert problem.total(a.groups) <= float(a.detail["start_total"]) + 1e-6
+
+
+def test_hybrid_quality_is_a_named_method(single_block: Layout) -> None:
+    """``batch_orders(..., "hybrid-quality")`` runs the quality setting."""
+    orders = random_wave(single_block, 25, np.random.default_rng(8))
+    cart = Cart(max_items=18)
+    slotting = Slotting.identity(single_block)
+    result = batch_orders(single_block, slotting, orders, cart, "hybrid-quality")
+    assert result.method == "hybrid-quality" == Hybrid.quality().name
+    assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
+    assert all(sum(o.items for o in b.orders) <= 18 for b in result.batches)
+    assert result.detail["columns_pricing"] in ("compiled", "enumerated")
+
+
+@pytest.mark.parametrize("bad", [{"tries": -1}, {"width": 0}])
+def test_bad_pricing_budgets_are_refused(bad: dict[str, int]) -> None:
+    """A negative number of constructions or no order per step raise ValueError."""
+    with pytest.raises(ValueError):
+        ColumnGeneration(**bad)  # type: ignore[arg-type]
+
+
+def test_highs_partition_over_every_batch_is_the_optimum(single_block: Layout) -> None:
+    """HiGHS's MIP over every feasible batch of a small wave proves the enumerated optimum."""
+    slotting = Slotting.identity(single_block)
+    for case in range(5):
+        rng = np.random.default_rng(700 + case)
+        orders = random_wave(single_block, 8, rng)
+        problem = prepare(single_block, slotting, orders, Cart(max_items=16))[0]
+        pool = Pool(problem)
+        ptr, val = enumerate_batches(pool.loads, pool.cap, 10_000)
+        cols = [tuple(val[ptr[b] : ptr[b + 1]].tolist()) for b in range(ptr.size - 1)]
+        costs = np.array(problem.batch_costs(cols))
+        found = partition(problem.size, cols, costs, nodes=1_000)
+        best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
+        assert found.proven
+        assert sorted(i for j in found.chosen for i in cols[j]) == list(range(problem.size))
+        assert costs[found.chosen].sum() == pytest.approx(best, abs=1e-6)
