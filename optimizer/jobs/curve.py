@@ -19,12 +19,17 @@ measures what the *moves* save.
 
 **Drift.** A re-slot made from the profile window saves less on the days
 after it than on the window itself: demand drifts, and the moves ranked
-best are partly ranked so by chance. :func:`holdout_factors` measures that
-shrinkage inside the profile window only: it plans the same re-slot from
-the window minus its last days, and compares, at each budget, the saving on
-those last days (out of sample) with the saving on the days it was made
-from. ``budget_curve(..., factors=...)`` scales the expected saving of each
-point by its factor. No day after the profile window is used.
+best are partly ranked so by chance. :func:`holdout_calibration` measures
+that shrinkage inside the profile window only: it plans the same re-slot
+from the window minus its last days, and compares, at each budget, the
+saving on those last days (out of sample) with the saving on the days it
+was made from. A few held-out days measure a small budget's factor
+poorly (one point's standard error is often as large as the factor's
+distance from 1), so the factors are shrunk toward their pooled value,
+each by its own noise (empirical Bayes), and each comes with a standard
+error: ``budget_curve(..., factors=calibration)`` scales the expected
+saving of each point by its factor and gives it an interval
+(:attr:`CurvePoint.expected_se`). No day after the profile window is used.
 
 The expected saving also calibrates each move: the picks model's gain
 (picks a day x round trip from the depot) overstates what a move saves on
@@ -55,7 +60,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from optimizer.batching import Cart
@@ -80,8 +85,11 @@ __all__ = [
     "CurvePoint",
     "BudgetCurve",
     "budget_curve",
+    "Calibration",
+    "holdout_calibration",
     "holdout_factors",
     "measure_prefix",
+    "replay_curve",
 ]
 
 #: Budgets of the curve, as shares of the SKUs moved.
@@ -144,6 +152,9 @@ class CurvePoint:
         Standard error of ``replayed_m_per_day`` from the spread of the
         daily savings (``None``: fewer than two days): how far a replay of
         this many days can be trusted.
+    expected_se
+        Standard error of ``expected_m_per_day`` from its drift factor's
+        (:class:`Calibration`); ``None`` without one.
     """
 
     label: str
@@ -154,6 +165,7 @@ class CurvePoint:
     expected_m_per_day: float
     replayed_m_per_day: float | None = None
     replayed_se: float | None = None
+    expected_se: float | None = None
 
     @property
     def error_pct(self) -> float | None:
@@ -178,6 +190,7 @@ class CurvePoint:
             else round(self.replayed_m_per_day, 2),
             "error_pct": None if err is None else round(err, 1),
             "replayed_se": None if self.replayed_se is None else round(self.replayed_se, 2),
+            "expected_se": None if self.expected_se is None else round(self.expected_se, 2),
         }
 
 
@@ -302,7 +315,7 @@ def budget_curve(
     policy: WavePolicy | None = None,
     move_cost: MoveCost | None = None,
     oracle: DistanceOracle | None = None,
-    factors: Mapping[str, float] | None = None,
+    factors: Mapping[str, float] | Calibration | None = None,
 ) -> BudgetCurve:
     """Cut ``plan``'s move list at budgets of ``shares`` of the SKUs; measure each cut.
 
@@ -332,8 +345,9 @@ def budget_curve(
     oracle
         Distances to reuse.
     factors
-        Point label -> factor on its expected saving (:func:`holdout_factors`);
-        ``None``: none.
+        Point label -> factor on its expected saving, or a
+        :class:`Calibration` (:func:`holdout_calibration`: its factors, and
+        each point's ``expected_se`` from theirs); ``None``: none.
 
     Returns
     -------
@@ -362,6 +376,11 @@ def budget_curve(
     est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
     labels = [f"{100 * s:g} %" for s in shares] + ["full"]
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
+    expected_se: dict[int, float] = {}
+    if isinstance(factors, Calibration):
+        for label, k in zip(labels, ends, strict=True):
+            expected_se[k] = abs(est.saved[k]) * factors.factor_se.get(label, 0.0)
+        factors = factors.factors
     if factors:  # one factor per cut (two labels can share a cut: the later one wins)
         scale = {k: factors.get(label, 1.0) for label, k in zip(labels, ends, strict=True)}
         for k, f in scale.items():
@@ -373,7 +392,7 @@ def budget_curve(
     points = []
     for label, budget in zip(labels, [*budgets, None], strict=True):
         k = len(moves) if budget is None else step_prefix(moves, budget)
-        points.append(_point(label, budget, k, calibrated, est.saved, rep))
+        points.append(_point(label, budget, k, calibrated, est.saved, rep, expected_se.get(k)))
     base_m = {"expected": est.base}
     excluded = {"expected": est.excluded}
     if rep is not None:
@@ -382,6 +401,153 @@ def budget_curve(
     return BudgetCurve(tuple(points), calibrated, base_m, Window.of(estimate_orders),
                        None if not replay_orders else Window.of(replay_orders), in_sample, n,
                        excluded)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Drift factors of a budget curve from a backtest inside the profile window.
+
+    Attributes
+    ----------
+    raw
+        Point label -> held-out over in-sample saving of the backtest.
+    raw_se
+        Point label -> standard error of ``raw``, from the spread of the
+        held-out days' savings (``inf``: unmeasured).
+    pooled
+        The factors' precision-weighted mean.
+    spread
+        Standard deviation of the true factors around ``pooled`` beyond
+        what the noise explains (method of moments; 0: the points do not
+        differ more than their noise says).
+    factors
+        Point label -> the factor applied: ``raw`` shrunk toward
+        ``pooled`` by ``spread ** 2 / (spread ** 2 + raw_se ** 2)``, clipped
+        to the bounds.
+    factor_se
+        Point label -> standard error of ``factors`` (the posterior's).
+    """
+
+    raw: Mapping[str, float]
+    raw_se: Mapping[str, float]
+    pooled: float
+    spread: float
+    factors: Mapping[str, float]
+    factor_se: Mapping[str, float]
+
+    @classmethod
+    def shrunk(
+        cls,
+        raw: Mapping[str, float],
+        raw_se: Mapping[str, float],
+        bounds: tuple[float, float] = (0.0, 1.5),
+    ) -> Calibration:
+        """Shrink each raw factor toward the pooled one by its own noise.
+
+        Nested prefixes share their first moves, so their factors are not
+        independent and the pooled factor's standard error is a lower bound.
+
+        Examples
+        --------
+        >>> c = Calibration.shrunk({"1 %": 0.4, "5 %": 0.8, "full": 0.82},
+        ...                        {"1 %": 0.3, "5 %": 0.1, "full": 0.05})
+        >>> round(c.pooled, 2), {k: round(v, 2) for k, v in c.factors.items()}
+        (0.81, {'1 %': 0.73, '5 %': 0.8, 'full': 0.82})
+        """
+        lo, hi = bounds
+        labels = [k for k in raw if math.isfinite(raw_se.get(k, math.inf))]
+        if not labels:
+            ones = dict.fromkeys(raw, 1.0)
+            return cls(dict(raw), dict(raw_se), 1.0, 0.0, ones, dict.fromkeys(raw, 0.0))
+        var = {k: max(raw_se[k], 1e-9) ** 2 for k in labels}
+        weight = {k: 1.0 / var[k] for k in labels}
+        pooled = sum(weight[k] * raw[k] for k in labels) / sum(weight.values())
+        excess = (
+            statistics.fmean((raw[k] - pooled) ** 2 - var[k] for k in labels)
+            if len(labels) > 1
+            else 0.0
+        )
+        tau2 = max(0.0, excess)
+        pooled_var = 1.0 / sum(1.0 / (var[k] + tau2) for k in labels)
+        factors, factor_se = {}, {}
+        for k in raw:
+            if k not in var:  # unmeasured: the pooled factor and the spread around it
+                factors[k] = min(hi, max(lo, pooled))
+                factor_se[k] = math.sqrt(pooled_var + tau2)
+                continue
+            w = tau2 / (tau2 + var[k])
+            factors[k] = min(hi, max(lo, pooled + w * (raw[k] - pooled)))
+            factor_se[k] = math.sqrt(w * var[k] + (1.0 - w) ** 2 * pooled_var)
+        return cls(dict(raw), dict(raw_se), pooled, math.sqrt(tau2), factors, factor_se)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, rounded."""
+
+        def r(d: Mapping[str, float]) -> dict[str, float | None]:
+            return {k: round(v, 4) if math.isfinite(v) else None for k, v in d.items()}
+
+        return {"raw": r(self.raw), "raw_se": r(self.raw_se), "pooled": round(self.pooled, 4),
+                "spread": round(self.spread, 4), "factors": r(self.factors),
+                "factor_se": r(self.factor_se)}  # fmt: skip
+
+
+def holdout_calibration(
+    layout: Layout,
+    current: Slotting,
+    folds: Sequence[
+        tuple[ReslotPlan, Mapping[str, Sequence[Order]], Mapping[str, Sequence[Order]]]
+    ],
+    cart: Cart,
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    policy: WavePolicy | None = None,
+    oracle: DistanceOracle | None = None,
+    bounds: tuple[float, float] = (0.0, 1.5),
+) -> Calibration:
+    """How much of its in-sample saving a re-slot keeps on the days after, per budget.
+
+    Each fold is a re-slot planned from the profile window cut short, the
+    orders of the days it was planned from, and the orders of the days
+    after the cut (still inside the profile window): a rolling-origin
+    backtest. Per budget point, the raw factor is the held-out saving
+    summed over the folds over the in-sample saving summed over them; its
+    standard error comes from the spread of the held-out days' savings.
+    The factors are then shrunk toward their pooled value
+    (:meth:`Calibration.shrunk`).
+
+    Parameters
+    ----------
+    layout, current, cart
+        As :func:`budget_curve`.
+    folds
+        ``(plan, its orders, held-out orders)`` per fold.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    policy, oracle
+        As :func:`budget_curve`.
+    bounds
+        Factors are clipped to this range.
+
+    Returns
+    -------
+    Calibration
+        Raw and shrunk factors per point label, with standard errors.
+    """
+    inside: dict[str, float] = {}
+    held: dict[str, float] = {}
+    held_var: dict[str, float] = {}
+    for plan, early, later in folds:
+        curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
+                             policy=policy, oracle=oracle)  # fmt: skip
+        for p in curve.points:
+            inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
+            held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
+            se = math.inf if p.replayed_se is None else p.replayed_se
+            held_var[p.label] = held_var.get(p.label, 0.0) + se**2
+    raw = {k: 1.0 if inside[k] <= 0 else held[k] / inside[k] for k in inside}
+    raw_se = {k: math.inf if inside[k] <= 0 else math.sqrt(held_var[k]) / inside[k]
+              for k in inside}  # fmt: skip
+    return Calibration.shrunk(raw, raw_se, bounds)
 
 
 def holdout_factors(
@@ -397,42 +563,10 @@ def holdout_factors(
     oracle: DistanceOracle | None = None,
     bounds: tuple[float, float] = (0.0, 1.5),
 ) -> dict[str, float]:
-    """How much of its in-sample saving a re-slot keeps on the days after, per budget.
-
-    Each fold is a re-slot planned from the profile window cut short, the
-    orders of the days it was planned from, and the orders of the days
-    after the cut (still inside the profile window): a rolling-origin
-    backtest. Per budget point, the factor is the held-out saving summed
-    over the folds over the in-sample saving summed over them.
-
-    Parameters
-    ----------
-    layout, current, cart
-        As :func:`budget_curve`.
-    folds
-        ``(plan, its orders, held-out orders)`` per fold.
-    shares
-        Budgets, as in :func:`budget_curve`.
-    policy, oracle
-        As :func:`budget_curve`.
-    bounds
-        Factors are clipped to this range (a factor from a few days is noisy).
-
-    Returns
-    -------
-    dict
-        Point label -> factor (1.0 where the in-sample saving is not positive).
-    """
-    inside: dict[str, float] = {}
-    held: dict[str, float] = {}
-    for plan, early, later in folds:
-        curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
-                             policy=policy, oracle=oracle)  # fmt: skip
-        for p in curve.points:
-            inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
-            held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
-    lo, hi = bounds
-    return {k: 1.0 if inside[k] <= 0 else min(hi, max(lo, held[k] / inside[k])) for k in inside}
+    """Point label -> drift factor: :func:`holdout_calibration`'s shrunk factors."""
+    cal = holdout_calibration(layout, current, folds, cart, shares=shares, policy=policy,
+                              oracle=oracle, bounds=bounds)  # fmt: skip
+    return dict(cal.factors)
 
 
 def measure_prefix(
@@ -460,6 +594,32 @@ def measure_prefix(
         rep = _saved(layout, replay_orders, slottings, start, cart, policy,
                      oracle or DistanceOracle.for_layout(layout))  # fmt: skip
     return _point(label, budget, k, moves, None, rep)
+
+
+def replay_curve(
+    layout: Layout,
+    current: Slotting,
+    curve: BudgetCurve,
+    replay_orders: Mapping[str, Sequence[Order]],
+    cart: Cart,
+    *,
+    policy: WavePolicy | None = None,
+    oracle: DistanceOracle | None = None,
+) -> BudgetCurve:
+    """``curve`` with every point replayed on ``replay_orders`` (one replay of all
+    its prefixes); the expected savings stay. E.g. the same window under other
+    draws of its orders, to measure the replayed saving with less noise."""
+    moves = curve.moves
+    start = step_prefix(moves, 0)
+    cuts = sorted({start, *(p.length for p in curve.points)})
+    slottings = {_name(k): apply_moves(current, moves[:k]) for k in cuts}
+    rep = _saved(layout, replay_orders, slottings, start, cart, policy or REPLAY_POLICY,
+                 oracle or DistanceOracle.for_layout(layout))  # fmt: skip
+    points = tuple(replace(p, replayed_m_per_day=rep.saved[p.length], replayed_se=rep.se[p.length])
+                   for p in curve.points)  # fmt: skip
+    return replace(curve, points=points, replay_window=Window.of(replay_orders),
+                   base_m_per_day={**curve.base_m_per_day, "replayed": rep.base},
+                   excluded={**curve.excluded, "replayed": rep.excluded})  # fmt: skip
 
 
 def _name(k: int) -> str:
@@ -524,6 +684,7 @@ def _point(
     moves: Sequence[Move],
     expected: Mapping[int, float] | None,
     replayed: _Saved | None,
+    expected_se: float | None = None,
 ) -> CurvePoint:
     prefix = moves[:k]
     counted = [m for m in prefix if m.kind != "put-away"]
@@ -531,4 +692,4 @@ def _point(
         m.expected_gain_m for m in prefix)  # fmt: skip
     return CurvePoint(label, budget, k, len(counted), sum(m.labour_min for m in counted), exp,
                       None if replayed is None else replayed.saved[k],
-                      None if replayed is None else replayed.se[k])  # fmt: skip
+                      None if replayed is None else replayed.se[k], expected_se)  # fmt: skip
