@@ -63,10 +63,12 @@ from optimizer.jobs import REPLAY_POLICY
 from optimizer.jobs.curve import (
     BUDGET_SHARES,
     BudgetCurve,
+    Calibration,
     budget_curve,
     holdout_calibration,
     measure_prefix,
     replay_curve,
+    selection_factors,
 )
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -84,6 +86,8 @@ FOLD_PROFILE, FOLD_HOLDOUT = (14, 41), (42, 55)
 CART = Cart(max_items=45)
 #: Other draws of the replay window's orders from the same world (same drift, other customers).
 DRAWS = 8
+#: Bootstrap samples of the selection factors.
+BOOTSTRAP = 20
 GOAL_CAPTURED, GOAL_ERROR_PCT = 0.70, 15.0
 #: Where a shift stops: a move must save 8 m a day (a 5-minute move then pays back in about
 #: 30 days at 48 m/min), or the labour budget of 240 minutes (half a night shift) is spent.
@@ -134,7 +138,19 @@ def curve_for(
         h.window(*FOLD_HOLDOUT).orders_by_day(),
     )
     t0 = time.perf_counter()
-    cal = holdout_calibration(layout, current, [fold], CART, policy=REPLAY_POLICY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        shape, fold_shape = (
+            selection_factors(layout, current, h.window(*days).orders_by_day(),
+                              lambda p: reslot(layout, p, current), draws=BOOTSTRAP)
+            for days in (PROFILE, FOLD_PROFILE)
+        )  # fmt: skip
+    selection_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cal = holdout_calibration(layout, current, [fold], CART, policy=REPLAY_POLICY, shape=shape,
+                              fold_shape=fold_shape)  # fmt: skip
+    with_drift = Calibration.fit(cal.raw, cal.raw_se, shape=shape, fold_shape=fold_shape,
+                                 apply_drift=True)  # fmt: skip
     backtest_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     curve = budget_curve(layout, current, plan, h.window(*PROFILE).orders_by_day(),
@@ -155,6 +171,11 @@ def curve_for(
            else None for p in curve.points}  # fmt: skip
     extra = {
         "calibration": cal.to_dict(),
+        "expected_with_drift": {
+            label: None if v is None else round(v * with_drift.factors[label], 2)
+            for label, v in raw.items()
+            if label in with_drift.factors
+        },
         "factors": {
             p.label: round(cal.factors.get(p.label, float("nan")), 3) for p in curve.points
         },  # fmt: skip
@@ -168,6 +189,7 @@ def curve_for(
         },  # fmt: skip
         "seconds": {
             "plan": round(plan_s, 2),
+            "selection": round(selection_s, 1),
             "backtest": round(backtest_s, 1),
             "curve": round(curve_s, 1),
             "redrawn": round(time.perf_counter() - t0, 1),
@@ -212,11 +234,11 @@ def _cell(x: float | None) -> str:
 def curve_table(runs: list[dict[str, Any]], start: str) -> list[str]:
     """One row per seed and budget point: the calibration table."""
     lines = [
-        "| seed | budget | moves | labour (min) | in-sample (m/day) | drift factor: backtest "
-        "-> shrunk | **expected** (m/day ± SE) | replayed, this history (m/day ± SE) | "
-        "**replayed, redrawn** (m/day ± SE) | **expected vs redrawn** | expected vs this "
-        "history | captured |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| seed | budget | moves | labour (min) | in-sample (m/day) | backtest | selection | "
+        "**expected** (m/day ± SE) | with the backtest's drift (m/day) | replayed, this "
+        "history (m/day ± SE) | **replayed, redrawn** (m/day ± SE) | **expected vs "
+        "redrawn** | expected vs this history | with drift vs redrawn | captured |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         if start not in r["curves"]:
@@ -227,18 +249,20 @@ def curve_table(runs: list[dict[str, Any]], start: str) -> list[str]:
             label = p["label"]
             cap = c["captured"][label]
             d = c["redrawn"][label]
-            raw = cal["raw"].get(label)
-            factor = "-" if raw is None else f"{raw:.2f} -> {c['factors'][label]:.2f}"
+            raw, shape = cal["raw"].get(label), cal["shape"].get(label)
+            factor = f"{_num(raw, 2)} | {_num(shape, 2)}"
+            drifted = c["expected_with_drift"].get(label)
             exp = f"{p['expected_m_per_day']:,.1f}"
             if p.get("expected_se") is not None:
                 exp += f" ± {p['expected_se']:,.1f}"
             lines.append(
                 f"| {r['seed']} | {label} | {p['moves']} | {p['labour_min']:,.0f} | "
-                f"{_num(c['in_sample_expected'][label])} | {factor} | {exp} | "
+                f"{_num(c['in_sample_expected'][label])} | {factor} | {exp} | {_num(drifted)} | "
                 f"{p['replayed_m_per_day']:,.1f} ± {p['replayed_se']:,.1f} | "
                 f"{d['replayed_m_per_day']:,.1f} ± {d['replayed_se']:,.1f} | "
                 f"{_cell(_pct(p['expected_m_per_day'], d['replayed_m_per_day']))} | "
                 f"{_cell(_pct(p['expected_m_per_day'], p['replayed_m_per_day']))} | "
+                f"{_cell(None if drifted is None else _pct(drifted, d['replayed_m_per_day']))} | "
                 f"{'-' if cap is None else f'{100 * cap:.0f} %'} |"
             )
     return lines
@@ -430,11 +454,16 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str,
         "",
         *curve_table(runs, STARTS[1]),
         "",
-        "Columns: *in-sample* is the saving replayed on the profile window itself; *drift "
-        "factor* the backtest's held-out over in-sample saving at that budget, then shrunk "
-        "toward the factors' pooled value by its own noise (empirical Bayes, "
-        "`optimizer.jobs.curve.Calibration`); *expected* their product (what the plan "
-        "reports; ± the factor's standard error); *replayed, this history* the saving on "
+        "Columns: *in-sample* is the saving replayed on the profile window itself; "
+        "*backtest* the backtest's held-out over in-sample saving at that budget; "
+        f"*selection* the share of the in-sample gain a plan made from resampled days keeps "
+        f"on the real days ({BOOTSTRAP} bootstrap samples of the profile window's days, picks "
+        "model); *expected* in-sample times selection (what the plan reports; ± the drift "
+        "the backtest saw, its error and spread: the backtest over its own plan's selection "
+        "factor, pooled over the points by their precision, "
+        "`optimizer.jobs.curve.Calibration`); *with the backtest's drift* the expected "
+        "saving times that pooled drift (the alternative not taken); *replayed, this "
+        "history* the saving on "
         f"the two weeks after; *replayed, redrawn* the same over the {draws} redrawn replay "
         "windows; *captured* this history's replayed saving over the full re-slot's. The "
         f"rows *stop: min gain* and *stop: labour* are where the move list stops paying: "

@@ -68,9 +68,10 @@ from optimizer.io import write_slotting
 from optimizer.io.slotting import format_slotting_csv
 from optimizer.jobs.curve import (
     BudgetCurve,
+    Calibration,
     Window,
     budget_curve,
-    holdout_factors,
+    holdout_calibration,
     measure_prefix,
 )
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
@@ -234,7 +235,7 @@ def run_nightly(
     move_cost
         Labour of a move; default :class:`MoveCost`.
     holdout_days
-        Days of the drift backtest (:func:`~optimizer.jobs.curve.holdout_factors`):
+        Days of the drift backtest (:func:`~optimizer.jobs.curve.holdout_calibration`):
         the same re-slot planned from the profile window shifted back this
         many days, measured on the days it leaves out; default
         ``replay_days`` (0: no backtest, expected savings in sample).
@@ -287,14 +288,14 @@ def run_nightly(
             last = None if profile_window.last == "all" else profile_window.last
             estimate = history_orders(history, days=estimate_days, until=last,
                                       max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
-            factors = None
+            factors: Calibration | None = None
             if holdout_days:
                 fold = _holdout_fold(layout, history, current, profile_window, holdout_days,
                                      estimate_days, replay_orders, seed, sku_master, policy,
                                      shares, costs, cover_days, oracle)  # fmt: skip
                 if fold is not None:
-                    factors = holdout_factors(layout, current, [fold], cart, policy=wave_policy,
-                                              oracle=oracle)  # fmt: skip
+                    factors = holdout_calibration(layout, current, [fold], cart,
+                                                  policy=wave_policy, oracle=oracle)  # fmt: skip
             curve = budget_curve(layout, current, plan, estimate, test_orders or None, cart,
                                  in_sample=in_sample, policy=wave_policy, move_cost=move_cost,
                                  oracle=oracle, factors=factors)  # fmt: skip

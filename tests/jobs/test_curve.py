@@ -15,6 +15,7 @@ from optimizer.jobs.curve import (
     budget_curve,
     holdout_calibration,
     replay_curve,
+    selection_factors,
 )
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -48,7 +49,15 @@ def _curve(layout: Layout, h: History, current: Slotting, replay_days: tuple[int
     factors = None
     if calibrated:
         fold = (early, h.window(*FOLD).orders_by_day(), h.window(*HOLDOUT).orders_by_day())
-        factors = holdout_calibration(layout, current, [fold], CART, shares=SHARES)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SlottingWarning)
+            shape, fold_shape = (
+                selection_factors(layout, current, h.window(*days).orders_by_day(),
+                                  lambda p: reslot(layout, p, current), shares=SHARES, draws=4)
+                for days in (PROFILE, FOLD)
+            )  # fmt: skip
+        factors = holdout_calibration(layout, current, [fold], CART, shares=SHARES, shape=shape,
+                                      fold_shape=fold_shape)  # fmt: skip
     return budget_curve(layout, current, plan, h.window(*PROFILE).orders_by_day(),
                         h.window(*replay_days).orders_by_day(), CART, shares=SHARES,
                         factors=factors)  # fmt: skip
@@ -97,26 +106,64 @@ def test_replay_curve_matches_the_curves_own_replay(
         assert q.replayed_se == pytest.approx(p.replayed_se)
 
 
-def test_noisy_factor_is_shrunk_toward_the_pooled_one() -> None:
-    """A factor measured with a large standard error moves toward the pooled value;
-    a precise one stays near its own; the shrunk factor is no less certain."""
-    c = Calibration.shrunk({"1 %": 0.2, "5 %": 0.7, "20 %": 0.9, "full": 0.85},
-                           {"1 %": 0.5, "5 %": 0.1, "20 %": 0.03, "full": 0.03})  # fmt: skip
-    assert abs(c.factors["1 %"] - c.pooled) < abs(0.2 - c.pooled) / 2
-    assert c.factors["20 %"] == pytest.approx(0.9, abs=0.05)
-    assert c.factor_se["1 %"] < 0.5
+def test_drift_is_pooled_over_the_points_by_their_precision() -> None:
+    """A point measured with a large standard error hardly moves the pooled drift;
+    each point's factor is its selection factor times the drift."""
+    shape = {"1 %": 1.0, "5 %": 0.9, "full": 0.8}
+    c = Calibration.fit({"1 %": 3.0, "5 %": 0.63, "full": 0.56},
+                        {"1 %": 5.0, "5 %": 0.05, "full": 0.05}, shape=shape,
+                        apply_drift=True)  # fmt: skip
+    assert c.drift == pytest.approx(0.7, abs=0.01)
+    for k, f in shape.items():
+        assert c.factors[k] == pytest.approx(f * c.drift)
 
 
-def test_factors_within_their_noise_collapse_to_the_pooled_one() -> None:
-    """When the factors differ by less than their noise, every point gets the pooled
-    factor (no spread beyond the noise)."""
-    c = Calibration.shrunk({"a": 0.78, "b": 0.82, "c": 0.80}, {"a": 0.1, "b": 0.1, "c": 0.1})
+def test_drift_not_applied_widens_the_interval_only() -> None:
+    """By default the factors are the selection factors, and a drift the backtest
+    saw, in either direction, widens their standard errors."""
+    shape = {"a": 0.9, "b": 0.8}
+    se = {"a": 0.05, "b": 0.05}
+    down = Calibration.fit({"a": 0.63, "b": 0.56}, se, shape=shape)
+    up = Calibration.fit({"a": 1.17, "b": 1.04}, se, shape=shape)
+    none = Calibration.fit({"a": 0.9, "b": 0.8}, se, shape=shape)
+    assert down.factors == up.factors == none.factors == shape
+    assert down.factor_se["a"] > 5 * none.factor_se["a"]
+    assert up.factor_se["a"] > 5 * none.factor_se["a"]
+
+
+def test_factors_within_their_noise_have_no_spread() -> None:
+    """When the points differ by less than their noise, the spread is 0 and the
+    factor's error is the pooled one's."""
+    c = Calibration.fit({"a": 0.78, "b": 0.82, "c": 0.80}, {"a": 0.1, "b": 0.1, "c": 0.1},
+                        apply_drift=True)  # fmt: skip
     assert c.spread == 0.0
     assert all(f == pytest.approx(0.80) for f in c.factors.values())
     assert c.factor_se["a"] == pytest.approx(0.1 / math.sqrt(3))
 
 
-def test_unmeasured_factors_fall_back_to_one() -> None:
-    """Without a measured factor there is nothing to shrink toward: factor 1, no error."""
-    c = Calibration.shrunk({"a": 0.5}, {"a": math.inf})
-    assert c.factors == {"a": 1.0} and c.factor_se == {"a": 0.0}
+def test_the_folds_own_selection_is_divided_out() -> None:
+    """A backtest plan that kept 0.8 of its gain by selection alone shows no drift."""
+    c = Calibration.fit({"a": 0.8}, {"a": 0.05}, shape={"a": 0.9}, fold_shape={"a": 0.8},
+                        apply_drift=True)  # fmt: skip
+    assert c.drift == pytest.approx(1.0) and c.factors["a"] == pytest.approx(0.9)
+
+
+def test_unmeasured_backtest_leaves_the_selection_factor() -> None:
+    """Without a measured backtest point the drift is 1 and the factor the shape."""
+    c = Calibration.fit({"a": 0.5}, {"a": math.inf}, shape={"a": 0.9})
+    assert c.factors == {"a": 0.9} and c.factor_se == {"a": 0.0}
+
+
+def test_selection_factor_is_at_most_one_on_stable_demand(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """Moves chosen on a resample of the days gain less on the real days than on
+    the sample, more so the more moves (chance picks the marginal ones)."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        f = selection_factors(single_block, start, days,
+                              lambda p: reslot(single_block, p, start), shares=SHARES,
+                              draws=6)  # fmt: skip
+    assert list(f) == ["5 %", "20 %", "full"]
+    assert 0 < f["full"] <= 1.0
