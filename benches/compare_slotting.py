@@ -174,7 +174,7 @@ def curve_for(
     curve_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     drawn = replay_curve(layout, current, curve, redrawn, CART, policy=REPLAY_POLICY)
-    # The in-sample estimate (the replay of the profile window) before its drift factor.
+    # The in-sample estimate (the replay of the profile window) before its factor.
     raw = {p.label: p.expected_m_per_day / cal.factors[p.label] if cal.factors.get(p.label, 0) > 0
            else None for p in curve.points}  # fmt: skip
     extra = {

@@ -159,7 +159,7 @@ class CurvePoint:
         daily savings (``None``: fewer than two days): how far a replay of
         this many days can be trusted.
     expected_se
-        Standard error of ``expected_m_per_day`` from its drift factor's
+        Standard error of ``expected_m_per_day`` from its factor's
         (:class:`Calibration`); ``None`` without one.
     """
 
