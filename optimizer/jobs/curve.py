@@ -18,13 +18,18 @@ new in the history, which need a bin whatever the budget), so every point
 measures what the *moves* save.
 
 **Drift.** A re-slot made from the profile window saves less on the days
-after it than on the window itself: demand drifts, and the moves ranked
-best are partly ranked so by chance. :func:`holdout_factors` measures that
-shrinkage inside the profile window only: it plans the same re-slot from
-the window minus its last days, and compares, at each budget, the saving on
-those last days (out of sample) with the saving on the days it was made
-from. ``budget_curve(..., factors=...)`` scales the expected saving of each
-point by its factor. No day after the profile window is used.
+after it than on the window itself: its moves were chosen because they
+saved on those very days, partly by chance (*selection*), and demand moves
+on after the window (*drift*). :class:`Calibration` measures the two apart,
+from data up to the end of the profile window only:
+:func:`selection_factors` bootstraps the window's days (no replay, so no
+replay noise), and :func:`holdout_calibration` replays a re-slot planned
+from earlier days on the days after it (a backtest) and pools the drift it
+finds over the budget points, whose single measurements are noisy.
+``budget_curve(..., factors=calibration)`` scales the expected saving of
+each point by its selection factor and gives it an interval
+(:attr:`CurvePoint.expected_se`) as wide as the drift the backtest saw.
+No day after the profile window is used.
 
 The expected saving also calibrates each move: the picks model's gain
 (picks a day x round trip from the depot) overstates what a move saves on
@@ -52,11 +57,14 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
@@ -64,6 +72,7 @@ from optimizer.errors import PickoptError
 from optimizer.jobs.replay import REPLAY_POLICY, replay
 from optimizer.layout import Layout
 from optimizer.orders import Order, Slotting
+from optimizer.slotting.assignment import SlotCosts, slot_costs
 from optimizer.slotting.moves import (
     Move,
     MoveCost,
@@ -72,6 +81,7 @@ from optimizer.slotting.moves import (
     price_moves,
     step_prefix,
 )
+from optimizer.slotting.profile import DemandProfile
 from optimizer.waves import WavePolicy
 
 __all__ = [
@@ -80,8 +90,12 @@ __all__ = [
     "CurvePoint",
     "BudgetCurve",
     "budget_curve",
+    "Calibration",
+    "holdout_calibration",
     "holdout_factors",
+    "selection_factors",
     "measure_prefix",
+    "replay_curve",
 ]
 
 #: Budgets of the curve, as shares of the SKUs moved.
@@ -144,6 +158,9 @@ class CurvePoint:
         Standard error of ``replayed_m_per_day`` from the spread of the
         daily savings (``None``: fewer than two days): how far a replay of
         this many days can be trusted.
+    expected_se
+        Standard error of ``expected_m_per_day`` from its factor's
+        (:class:`Calibration`); ``None`` without one.
     """
 
     label: str
@@ -154,6 +171,7 @@ class CurvePoint:
     expected_m_per_day: float
     replayed_m_per_day: float | None = None
     replayed_se: float | None = None
+    expected_se: float | None = None
 
     @property
     def error_pct(self) -> float | None:
@@ -178,6 +196,7 @@ class CurvePoint:
             else round(self.replayed_m_per_day, 2),
             "error_pct": None if err is None else round(err, 1),
             "replayed_se": None if self.replayed_se is None else round(self.replayed_se, 2),
+            "expected_se": None if self.expected_se is None else round(self.expected_se, 2),
         }
 
 
@@ -260,11 +279,14 @@ class BudgetCurve:
                 else ""
             ),  # fmt: skip
             "",
-            "| budget | moves | labour (min) | expected (m/day) | replayed (m/day, ± SE) | "
+            "| budget | moves | labour (min) | expected (m/day, ± SE) | replayed (m/day, ± SE) | "
             "expected vs replayed | captured |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for p in self.points:
+            exp = f"{p.expected_m_per_day:,.1f}"
+            if p.expected_se is not None:
+                exp += f" ± {p.expected_se:,.1f}"
             rep = "-" if p.replayed_m_per_day is None else f"{p.replayed_m_per_day:,.1f}"
             if p.replayed_se is not None:
                 rep += f" ± {p.replayed_se:,.1f}"
@@ -272,7 +294,7 @@ class BudgetCurve:
             cap = self.captured(p.label)
             capture = "-" if cap is None else f"{100 * cap:.0f} %"
             lines.append(f"| {p.label} | {p.moves:,} | {p.labour_min:,.0f} | "
-                         f"{p.expected_m_per_day:,.1f} | {rep} | {err} | {capture} |")  # fmt: skip
+                         f"{exp} | {rep} | {err} | {capture} |")  # fmt: skip
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -302,7 +324,7 @@ def budget_curve(
     policy: WavePolicy | None = None,
     move_cost: MoveCost | None = None,
     oracle: DistanceOracle | None = None,
-    factors: Mapping[str, float] | None = None,
+    factors: Mapping[str, float] | Calibration | None = None,
 ) -> BudgetCurve:
     """Cut ``plan``'s move list at budgets of ``shares`` of the SKUs; measure each cut.
 
@@ -332,8 +354,9 @@ def budget_curve(
     oracle
         Distances to reuse.
     factors
-        Point label -> factor on its expected saving (:func:`holdout_factors`);
-        ``None``: none.
+        Point label -> factor on its expected saving, or a
+        :class:`Calibration` (:func:`holdout_calibration`: its factors, and
+        each point's ``expected_se`` from theirs); ``None``: none.
 
     Returns
     -------
@@ -362,6 +385,11 @@ def budget_curve(
     est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
     labels = [f"{100 * s:g} %" for s in shares] + ["full"]
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
+    expected_se: dict[int, float] = {}
+    if isinstance(factors, Calibration):
+        for label, k in zip(labels, ends, strict=True):
+            expected_se[k] = abs(est.saved[k]) * factors.factor_se.get(label, 0.0)
+        factors = factors.factors
     if factors:  # one factor per cut (two labels can share a cut: the later one wins)
         scale = {k: factors.get(label, 1.0) for label, k in zip(labels, ends, strict=True)}
         for k, f in scale.items():
@@ -373,7 +401,7 @@ def budget_curve(
     points = []
     for label, budget in zip(labels, [*budgets, None], strict=True):
         k = len(moves) if budget is None else step_prefix(moves, budget)
-        points.append(_point(label, budget, k, calibrated, est.saved, rep))
+        points.append(_point(label, budget, k, calibrated, est.saved, rep, expected_se.get(k)))
     base_m = {"expected": est.base}
     excluded = {"expected": est.excluded}
     if rep is not None:
@@ -382,6 +410,309 @@ def budget_curve(
     return BudgetCurve(tuple(points), calibrated, base_m, Window.of(estimate_orders),
                        None if not replay_orders else Window.of(replay_orders), in_sample, n,
                        excluded)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Drift factors of a budget curve, from data up to the end of the profile window.
+
+    A point's factor is the share of its in-sample saving the plan keeps on
+    the days after. It has two parts, measured apart:
+
+    - **selection** (``shape``): the moves were chosen because they saved on
+      these very days, partly by chance; a bootstrap of the profile window's
+      days (:func:`selection_factors`) measures, per budget, how much a
+      re-slot planned from resampled days saves on the real ones against
+      on its own sample. No replay, so no replay noise; it grows with the
+      budget, where more moves are chosen on smaller, noisier gains.
+    - **drift** (``drift``): demand moves on after the window. A backtest
+      (:func:`holdout_calibration`) replays a re-slot planned from earlier
+      days on the days after it; its held-out over in-sample saving,
+      divided by that plan's own selection factor, leaves the drift, pooled
+      over the budget points (weighted by their precision). By default the
+      drift only widens the interval: the backtest's days had other
+      promotions, launches and fades than the days after the window will
+      have, so its direction is not a forecast, its size is. With
+      ``apply_drift`` it also scales the factors.
+
+    Attributes
+    ----------
+    raw
+        Point label -> the backtest's held-out over in-sample saving.
+    raw_se
+        Point label -> standard error of ``raw``, from the spread of the
+        held-out days' savings (``inf``: unmeasured).
+    shape
+        Point label -> selection factor of the plan (1: none measured).
+    drift
+        The pooled drift factor.
+    spread
+        Standard deviation of the points' drift around ``drift`` beyond what
+        their noise explains (DerSimonian-Laird, weighted by precision; 0:
+        no more than the noise).
+    factors
+        Point label -> the factor applied: ``shape``, times ``drift`` if
+        ``applied``; clipped to the bounds.
+    factor_se
+        Point label -> its standard error, times the shape: the pooled
+        drift's error and the spread, and the drift itself where it is not
+        applied. Nested prefixes share their first moves, so the points are
+        not independent and the pooled error is a lower bound.
+    applied
+        Whether ``drift`` scales the factors.
+    """
+
+    raw: Mapping[str, float]
+    raw_se: Mapping[str, float]
+    shape: Mapping[str, float]
+    drift: float
+    spread: float
+    factors: Mapping[str, float]
+    factor_se: Mapping[str, float]
+    applied: bool = False
+
+    @classmethod
+    def fit(
+        cls,
+        raw: Mapping[str, float],
+        raw_se: Mapping[str, float],
+        *,
+        shape: Mapping[str, float] | None = None,
+        fold_shape: Mapping[str, float] | None = None,
+        bounds: tuple[float, float] = (0.0, 1.5),
+        apply_drift: bool = False,
+    ) -> Calibration:
+        """Each point's selection factor, and the backtest's drift pooled over the points.
+
+        Parameters
+        ----------
+        raw, raw_se
+            The backtest's factor per point label, and its standard error.
+        shape
+            Selection factor of the plan per point label (default 1).
+        fold_shape
+            Selection factor of the backtest's plan (default ``shape``).
+        bounds
+            Factors are clipped to this range.
+        apply_drift
+            Scale the factors by the drift too (else it only widens their
+            standard errors).
+
+        Examples
+        --------
+        >>> raw = {"1 %": 0.4, "5 %": 0.8, "full": 0.82}
+        >>> se = {"1 %": 0.3, "5 %": 0.1, "full": 0.05}
+        >>> shape = {"1 %": 1.0, "5 %": 0.95, "full": 0.9}
+        >>> c = Calibration.fit(raw, se, shape=shape)
+        >>> round(c.drift, 2), c.factors == shape, round(c.factor_se["full"], 2)
+        (0.88, True, 0.13)
+        >>> c = Calibration.fit(raw, se, shape=shape, apply_drift=True)
+        >>> {k: round(v, 2) for k, v in c.factors.items()}
+        {'1 %': 0.88, '5 %': 0.84, 'full': 0.79}
+        """
+        lo, hi = bounds
+        shape = {k: (shape or {}).get(k, 1.0) for k in raw}
+        fold = {k: (fold_shape or shape).get(k, 1.0) for k in raw}
+        labels = [k for k in raw if math.isfinite(raw_se.get(k, math.inf)) and fold[k] > 0]
+        if not labels:
+            factors = {k: min(hi, max(lo, shape[k])) for k in raw}
+            return cls(dict(raw), dict(raw_se), shape, 1.0, 0.0, factors, dict.fromkeys(raw, 0.0),
+                       apply_drift)  # fmt: skip
+        resid = {k: raw[k] / fold[k] for k in labels}
+        var = {k: max(raw_se[k] / fold[k], 1e-9) ** 2 for k in labels}
+        weight = {k: 1.0 / var[k] for k in labels}
+        drift = sum(weight[k] * resid[k] for k in labels) / sum(weight.values())
+        pooled_var = 1.0 / sum(weight.values())
+        tau2 = 0.0
+        if len(labels) > 1:  # DerSimonian-Laird: a wild, imprecise point barely counts
+            q = sum(weight[k] * (resid[k] - drift) ** 2 for k in labels)
+            total = sum(weight.values())
+            scale_w = total - sum(w * w for w in weight.values()) / total
+            tau2 = max(0.0, (q - (len(labels) - 1)) / scale_w) if scale_w > 0 else 0.0
+        scale = drift if apply_drift else 1.0
+        unknown = pooled_var + tau2 + (0.0 if apply_drift else (drift - 1.0) ** 2)
+        factors = {k: min(hi, max(lo, shape[k] * scale)) for k in raw}
+        factor_se = {k: shape[k] * math.sqrt(unknown) for k in raw}
+        return cls(dict(raw), dict(raw_se), shape, drift, math.sqrt(tau2), factors, factor_se,
+                   apply_drift)  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, rounded."""
+
+        def r(d: Mapping[str, float]) -> dict[str, float | None]:
+            return {k: round(v, 4) if math.isfinite(v) else None for k, v in d.items()}
+
+        return {"raw": r(self.raw), "raw_se": r(self.raw_se), "shape": r(self.shape),
+                "drift": round(self.drift, 4), "spread": round(self.spread, 4),
+                "factors": r(self.factors), "factor_se": r(self.factor_se),
+                "applied": self.applied}  # fmt: skip
+
+
+def selection_factors(
+    layout: Layout,
+    current: Slotting,
+    orders: Mapping[str, Sequence[Order]],
+    replan: Callable[[DemandProfile], ReslotPlan],
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    draws: int = 20,
+    seed: int = 0,
+    costs: SlotCosts | None = None,
+    oracle: DistanceOracle | None = None,
+) -> dict[str, float]:
+    """How much of its in-sample gain a re-slot keeps because its moves were not
+    chosen by chance, per budget point (a bootstrap of the days).
+
+    Each draw resamples the days of ``orders`` with replacement, plans the
+    re-slot from the sample (``replan``), and prices its prefixes with the
+    picks model (picks a day times the drop in slot cost) twice: on the
+    sample's picks and on the real days' picks. The factor is the second
+    summed over the draws over the first.
+
+    Parameters
+    ----------
+    layout, current
+        The warehouse and the slotting the moves start from.
+    orders
+        Day -> orders the plan was made from (the profile window).
+    replan
+        Profile -> re-slot of ``current``, made as the plan was made.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    draws
+        Bootstrap samples.
+    seed
+        Seed of the resampling.
+    costs, oracle
+        Slot costs of the picks model; distances to reuse.
+
+    Returns
+    -------
+    dict
+        Point label -> factor (1.0 where the sample's gain is not positive).
+
+    Examples
+    --------
+    >>> from optimizer.orders import OrderLine
+    >>> from optimizer.slotting import DemandProfile, reslot
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> days = {"d1": [Order("o1", (OrderLine("busy"),))],
+    ...         "d2": [Order("o2", (OrderLine("busy"), OrderLine("rare")))]}
+    >>> current = Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"})
+    >>> f = selection_factors(layout, current, days, lambda p: reslot(layout, p, current),
+    ...                       shares=(0.5,), draws=4)
+    >>> sorted(f), 0 < f["full"] <= 1.5
+    (['50 %', 'full'], True)
+    """
+    oracle = oracle or DistanceOracle.for_layout(layout)
+    cost = slot_costs(layout, costs, oracle=oracle)
+    slot_of = {s.code: k for k, s in enumerate(layout.slots)}
+    day_orders = [list(v) for v in orders.values()]
+    real = _picks(o for day in day_orders for o in day)
+    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    inside = dict.fromkeys(labels, 0.0)
+    outside = dict.fromkeys(labels, 0.0)
+    rng = np.random.default_rng(seed)
+    first = dt.date(2000, 1, 1)
+    for _ in range(draws):
+        sample: list[Order] = []
+        when: dict[str, dt.date] = {}
+        for j, d in enumerate(rng.integers(0, len(day_orders), len(day_orders)).tolist()):
+            for o in day_orders[d]:
+                oid = f"{j}:{o.id}"
+                sample.append(Order(oid, o.lines))
+                when[oid] = first + dt.timedelta(days=j)
+        plan = replan(DemandProfile.from_orders(sample, days=when))
+        drawn = _picks(sample)
+        moves = plan.moves
+        start = step_prefix(moves, 0)
+        n = len(apply_moves(current, moves[:start]))
+        ends = [*(step_prefix(moves, math.floor(s * n)) for s in shares), len(moves)]
+        for label, k in zip(labels, ends, strict=True):
+            for m in moves[start:k]:
+                if not m.from_bin:
+                    continue
+                drop = float(cost[slot_of[m.from_bin]] - cost[slot_of[m.to_bin]])
+                inside[label] += drawn.get(m.sku, 0) * drop
+                outside[label] += real.get(m.sku, 0) * drop
+    return {k: outside[k] / inside[k] if inside[k] > 0 else 1.0 for k in labels}
+
+
+def _picks(orders: Iterable[Order]) -> dict[str, int]:
+    """SKU -> order lines."""
+    out: dict[str, int] = {}
+    for o in orders:
+        for sku in o.skus:
+            out[sku] = out.get(sku, 0) + 1
+    return out
+
+
+def holdout_calibration(
+    layout: Layout,
+    current: Slotting,
+    folds: Sequence[
+        tuple[ReslotPlan, Mapping[str, Sequence[Order]], Mapping[str, Sequence[Order]]]
+    ],
+    cart: Cart,
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    policy: WavePolicy | None = None,
+    oracle: DistanceOracle | None = None,
+    bounds: tuple[float, float] = (0.0, 1.5),
+    shape: Mapping[str, float] | None = None,
+    fold_shape: Mapping[str, float] | None = None,
+    apply_drift: bool = False,
+) -> Calibration:
+    """How much of its in-sample saving a re-slot keeps on the days after, per budget.
+
+    Each fold is a re-slot planned from the profile window cut short, the
+    orders of the days it was planned from, and the orders of the days
+    after the cut (still inside the profile window): a rolling-origin
+    backtest. Per budget point, the raw factor is the held-out saving
+    summed over the folds over the in-sample saving summed over them; its
+    standard error comes from the spread of the held-out days' savings.
+    :meth:`Calibration.fit` pools them into one drift factor, beside each
+    point's selection factor.
+
+    Parameters
+    ----------
+    layout, current, cart
+        As :func:`budget_curve`.
+    folds
+        ``(plan, its orders, held-out orders)`` per fold.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    policy, oracle
+        As :func:`budget_curve`.
+    bounds
+        Factors are clipped to this range.
+    shape, fold_shape
+        Selection factors (:func:`selection_factors`) of the plan and of
+        the folds' plans; default none.
+    apply_drift
+        Scale the factors by the drift (see :class:`Calibration`).
+
+    Returns
+    -------
+    Calibration
+        Raw and applied factors per point label, with standard errors.
+    """
+    inside: dict[str, float] = {}
+    held: dict[str, float] = {}
+    held_var: dict[str, float] = {}
+    for plan, early, later in folds:
+        curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
+                             policy=policy, oracle=oracle)  # fmt: skip
+        for p in curve.points:
+            inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
+            held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
+            se = math.inf if p.replayed_se is None else p.replayed_se
+            held_var[p.label] = held_var.get(p.label, 0.0) + se**2
+    raw = {k: 1.0 if inside[k] <= 0 else held[k] / inside[k] for k in inside}
+    raw_se = {k: math.inf if inside[k] <= 0 else math.sqrt(held_var[k]) / inside[k]
+              for k in inside}  # fmt: skip
+    return Calibration.fit(raw, raw_se, shape=shape, fold_shape=fold_shape, bounds=bounds,
+                           apply_drift=apply_drift)  # fmt: skip
 
 
 def holdout_factors(
@@ -397,42 +728,10 @@ def holdout_factors(
     oracle: DistanceOracle | None = None,
     bounds: tuple[float, float] = (0.0, 1.5),
 ) -> dict[str, float]:
-    """How much of its in-sample saving a re-slot keeps on the days after, per budget.
-
-    Each fold is a re-slot planned from the profile window cut short, the
-    orders of the days it was planned from, and the orders of the days
-    after the cut (still inside the profile window): a rolling-origin
-    backtest. Per budget point, the factor is the held-out saving summed
-    over the folds over the in-sample saving summed over them.
-
-    Parameters
-    ----------
-    layout, current, cart
-        As :func:`budget_curve`.
-    folds
-        ``(plan, its orders, held-out orders)`` per fold.
-    shares
-        Budgets, as in :func:`budget_curve`.
-    policy, oracle
-        As :func:`budget_curve`.
-    bounds
-        Factors are clipped to this range (a factor from a few days is noisy).
-
-    Returns
-    -------
-    dict
-        Point label -> factor (1.0 where the in-sample saving is not positive).
-    """
-    inside: dict[str, float] = {}
-    held: dict[str, float] = {}
-    for plan, early, later in folds:
-        curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
-                             policy=policy, oracle=oracle)  # fmt: skip
-        for p in curve.points:
-            inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
-            held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
-    lo, hi = bounds
-    return {k: 1.0 if inside[k] <= 0 else min(hi, max(lo, held[k] / inside[k])) for k in inside}
+    """Point label -> drift factor: :func:`holdout_calibration`'s factors."""
+    cal = holdout_calibration(layout, current, folds, cart, shares=shares, policy=policy,
+                              oracle=oracle, bounds=bounds)  # fmt: skip
+    return dict(cal.factors)
 
 
 def measure_prefix(
@@ -460,6 +759,32 @@ def measure_prefix(
         rep = _saved(layout, replay_orders, slottings, start, cart, policy,
                      oracle or DistanceOracle.for_layout(layout))  # fmt: skip
     return _point(label, budget, k, moves, None, rep)
+
+
+def replay_curve(
+    layout: Layout,
+    current: Slotting,
+    curve: BudgetCurve,
+    replay_orders: Mapping[str, Sequence[Order]],
+    cart: Cart,
+    *,
+    policy: WavePolicy | None = None,
+    oracle: DistanceOracle | None = None,
+) -> BudgetCurve:
+    """``curve`` with every point replayed on ``replay_orders`` (one replay of all
+    its prefixes); the expected savings stay. E.g. the same window under other
+    draws of its orders, to measure the replayed saving with less noise."""
+    moves = curve.moves
+    start = step_prefix(moves, 0)
+    cuts = sorted({start, *(p.length for p in curve.points)})
+    slottings = {_name(k): apply_moves(current, moves[:k]) for k in cuts}
+    rep = _saved(layout, replay_orders, slottings, start, cart, policy or REPLAY_POLICY,
+                 oracle or DistanceOracle.for_layout(layout))  # fmt: skip
+    points = tuple(replace(p, replayed_m_per_day=rep.saved[p.length], replayed_se=rep.se[p.length])
+                   for p in curve.points)  # fmt: skip
+    return replace(curve, points=points, replay_window=Window.of(replay_orders),
+                   base_m_per_day={**curve.base_m_per_day, "replayed": rep.base},
+                   excluded={**curve.excluded, "replayed": rep.excluded})  # fmt: skip
 
 
 def _name(k: int) -> str:
@@ -524,6 +849,7 @@ def _point(
     moves: Sequence[Move],
     expected: Mapping[int, float] | None,
     replayed: _Saved | None,
+    expected_se: float | None = None,
 ) -> CurvePoint:
     prefix = moves[:k]
     counted = [m for m in prefix if m.kind != "put-away"]
@@ -531,4 +857,4 @@ def _point(
         m.expected_gain_m for m in prefix)  # fmt: skip
     return CurvePoint(label, budget, k, len(counted), sum(m.labour_min for m in counted), exp,
                       None if replayed is None else replayed.saved[k],
-                      None if replayed is None else replayed.se[k])  # fmt: skip
+                      None if replayed is None else replayed.se[k], expected_se)  # fmt: skip

@@ -68,10 +68,12 @@ from optimizer.io import write_slotting
 from optimizer.io.slotting import format_slotting_csv
 from optimizer.jobs.curve import (
     BudgetCurve,
+    Calibration,
     Window,
     budget_curve,
-    holdout_factors,
+    holdout_calibration,
     measure_prefix,
+    selection_factors,
 )
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.jobs.warmup import call_every_kernel
@@ -234,10 +236,14 @@ def run_nightly(
     move_cost
         Labour of a move; default :class:`MoveCost`.
     holdout_days
-        Days of the drift backtest (:func:`~optimizer.jobs.curve.holdout_factors`):
+        Days of the drift backtest (:func:`~optimizer.jobs.curve.holdout_calibration`):
         the same re-slot planned from the profile window shifted back this
         many days, measured on the days it leaves out; default
-        ``replay_days`` (0: no backtest, expected savings in sample).
+        ``replay_days`` (0: no backtest, expected savings in sample). With
+        it, the expected savings are also scaled by the plan's selection
+        factors (:func:`~optimizer.jobs.curve.selection_factors`, a
+        bootstrap of the profile window's days) and get an interval as
+        wide as the drift the backtest saw.
     pictures
         Also write ``heatmap.png`` (picks per slot before and after) and,
         with a budget curve, ``curve.png``.
@@ -287,14 +293,25 @@ def run_nightly(
             last = None if profile_window.last == "all" else profile_window.last
             estimate = history_orders(history, days=estimate_days, until=last,
                                       max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
-            factors = None
+            factors: Calibration | None = None
             if holdout_days:
                 fold = _holdout_fold(layout, history, current, profile_window, holdout_days,
                                      estimate_days, replay_orders, seed, sku_master, policy,
                                      shares, costs, cover_days, oracle)  # fmt: skip
                 if fold is not None:
-                    factors = holdout_factors(layout, current, [fold], cart, policy=wave_policy,
-                                              oracle=oracle)  # fmt: skip
+                    # The plan's own days, resampled (the fold's plan is taken to select alike).
+                    window = history_orders(history, days=profile_window.days, until=last,
+                                            max_orders_per_day=replay_orders,
+                                            seed=seed)  # fmt: skip
+                    shape = selection_factors(
+                        layout, current, window,
+                        lambda p: _replan(layout, p, profile, current, policy, shares, costs,
+                                          cover_days, seed, oracle),
+                        costs=costs, oracle=oracle, seed=seed,
+                    )  # fmt: skip
+                    factors = holdout_calibration(layout, current, [fold], cart,
+                                                  policy=wave_policy, oracle=oracle,
+                                                  shape=shape)  # fmt: skip
             curve = budget_curve(layout, current, plan, estimate, test_orders or None, cart,
                                  in_sample=in_sample, policy=wave_policy, move_cost=move_cost,
                                  oracle=oracle, factors=factors)  # fmt: skip
@@ -431,6 +448,27 @@ def _holdout_fold(
     later = history_orders(history, days=holdout_days, until=last,
                            max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
     return plan, early, later
+
+
+def _replan(
+    layout: Layout,
+    sample: DemandProfile,
+    profile: DemandProfile,
+    current: Slotting,
+    policy: str,
+    shares: Sequence[float],
+    costs: SlotCosts | None,
+    cover_days: float,
+    seed: int,
+    oracle: DistanceOracle,
+) -> ReslotPlan:
+    """The re-slot of ``current`` from a resampled profile, made as the plan was
+    (unit cubes and zones from the real profile)."""
+    sample = sample.with_master(profile.skus, profile.unit_cube, profile.zones)
+    _, plan, _ = _slot(layout, sample, current, None, policy, shares=shares, costs=costs,
+                       cover_days=cover_days, seed=seed, oracle=oracle)  # fmt: skip
+    assert plan is not None
+    return plan
 
 
 def _day_before(test_orders: Mapping[str, Any], history: str | Path) -> str:

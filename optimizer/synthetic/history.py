@@ -309,6 +309,7 @@ def generate_history(
     start: dt.date = dt.date(2024, 1, 1),
     weekday_factors: Sequence[float] = WEEKDAY_FACTORS,
     events: DemandDrift | None = None,
+    orders_seed: int | None = None,
 ) -> History:
     """A seeded order history with skewed, drifting, co-ordered demand.
 
@@ -368,6 +369,13 @@ def generate_history(
     >>> launch = h.launch_day
     >>> bool((h.day >= launch[h.sku]).all()), int((launch > 0).sum()) > 0
     (True, True)
+
+    Other orders from the same world keep the SKU master:
+
+    >>> a = generate_history(100, days=7, orders_per_day=20, seed=1)
+    >>> b = generate_history(100, days=7, orders_per_day=20, seed=1, orders_seed=1)
+    >>> bool((a.unit_cube == b.unit_cube).all()), a.n_lines != b.n_lines
+    (True, True)
     """
     _check_positive("n_skus", n_skus)
     _check_positive("days", days)
@@ -412,51 +420,21 @@ def generate_history(
     pos = np.empty(n, dtype=np.int64)
     pos[members] = np.arange(n) - np.repeat(fam_start, fam_size)
 
-    # Orders per day and lines per order.
     factors = np.asarray(weekday_factors, dtype=np.float64)
-    factors = factors / factors.mean()
-    weekday = (start.weekday() + np.arange(days)) % 7
-    per_day = rng.poisson(orders_per_day * factors[weekday])
-    order_day = np.repeat(np.arange(days), per_day)
-    n_orders = order_day.size
-    p_size = line_decay ** np.arange(max_lines)
-    size = rng.choice(np.arange(1, max_lines + 1), size=n_orders, p=p_size / p_size.sum())
-    line_order = np.repeat(np.arange(n_orders), size)
-    line_week = (order_day[line_order] + start.weekday()) // 7
-
-    sku = np.empty(line_order.size, dtype=np.int64)
+    world = _World(days, orders_per_day, factors / factors.mean(), start, max_lines, line_decay,
+                   family_prob, logw, family, members, fam_start, fam_size, pos)  # fmt: skip
     launch = np.zeros(n, dtype=np.int64)
-    if events is None:
-        for w in np.unique(line_week).tolist():
-            rows = np.flatnonzero(line_week == w)
-            sku[rows] = _draw(logw[w], rng.random(rows.size))
-    else:
-        # Events come from a stream of their own: the rest of the draw stays comparable.
+    offsets = None
+    if events is not None:  # from a stream of their own: the rest of the draw stays comparable
         offsets, launch = events.day_offsets(base, days, np.random.default_rng([seed, 1]))
-        line_day = order_day[line_order]
-        for d in np.unique(line_day).tolist():
-            rows = np.flatnonzero(line_day == d)
-            sku[rows] = _draw(logw[(d + start.weekday()) // 7] + offsets[d], rng.random(rows.size))
-
-    # Family companions (a SKU not launched yet is nobody's companion).
-    fam = family[sku]
-    bring = (rng.random(sku.size) < family_prob) & (fam_size[fam] > 1)
-    src = np.flatnonzero(bring)
-    step = 1 + (rng.random(src.size) * (fam_size[fam[src]] - 1)).astype(np.int64)
-    mate = members[fam_start[fam[src]] + (pos[sku[src]] + step) % fam_size[fam[src]]]
-    on_sale = launch[mate] <= order_day[line_order[src]]
-    src, mate = src[on_sale], mate[on_sale]
-    all_order = np.concatenate([line_order, line_order[src]])
-    all_sku = np.concatenate([sku, mate])
-    rank = np.argsort(all_order, kind="stable")
-    all_order, all_sku = all_order[rank], all_sku[rank]
-    _, first = np.unique(all_order * n + all_sku, return_index=True)  # one line per SKU per order
-    keep = np.sort(first)
-    all_order, all_sku = all_order[keep], all_sku[keep]
-
+    all_order, all_sku, order_day = world.draw(rng, offsets, launch)
     p_qty = rng.uniform(0.45, 0.9, n)
     qty = np.minimum(rng.geometric(p_qty[all_sku]), 12)
     cube = np.maximum(0.01, np.round(rng.lognormal(0.0, 0.8, n), 3))
+    if orders_seed is not None:  # the same world, other customers
+        other = np.random.default_rng([seed, 2, orders_seed])
+        all_order, all_sku, order_day = world.draw(other, offsets, launch)
+        qty = np.minimum(other.geometric(p_qty[all_sku]), 12)
     return History(
         order=all_order,
         sku=all_sku.astype(np.int32),
@@ -468,6 +446,68 @@ def generate_history(
         start=start,
         launch_day=launch,
     )
+
+
+@dataclass(frozen=True)
+class _World:
+    """What the orders of a history are drawn from: volumes, order sizes,
+    popularity by week, families."""
+
+    days: int
+    orders_per_day: float
+    weekday_factors: np.ndarray  # normalised to mean 1
+    start: dt.date
+    max_lines: int
+    line_decay: float
+    family_prob: float
+    logw: np.ndarray  # (weeks, n) log-weights
+    family: np.ndarray
+    members: np.ndarray
+    fam_start: np.ndarray
+    fam_size: np.ndarray
+    pos: np.ndarray
+
+    def draw(
+        self, rng: np.random.Generator, offsets: np.ndarray | None, launch: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Orders of every day: the order and SKU of each line (one line per SKU
+        per order, by order), and each order's day."""
+        n, start = self.logw.shape[1], self.start
+        weekday = (start.weekday() + np.arange(self.days)) % 7
+        per_day = rng.poisson(self.orders_per_day * self.weekday_factors[weekday])
+        order_day = np.repeat(np.arange(self.days), per_day)
+        p_size = self.line_decay ** np.arange(self.max_lines)
+        size = rng.choice(np.arange(1, self.max_lines + 1), size=order_day.size,
+                          p=p_size / p_size.sum())  # fmt: skip
+        line_order = np.repeat(np.arange(order_day.size), size)
+        sku = np.empty(line_order.size, dtype=np.int64)
+        if offsets is None:
+            line_week = (order_day[line_order] + start.weekday()) // 7
+            for w in np.unique(line_week).tolist():
+                rows = np.flatnonzero(line_week == w)
+                sku[rows] = _draw(self.logw[w], rng.random(rows.size))
+        else:
+            line_day = order_day[line_order]
+            for d in np.unique(line_day).tolist():
+                rows = np.flatnonzero(line_day == d)
+                logw = self.logw[(d + start.weekday()) // 7] + offsets[d]
+                sku[rows] = _draw(logw, rng.random(rows.size))
+
+        # Family companions (a SKU not launched yet is nobody's companion).
+        fam, fam_size, fam_start = self.family[sku], self.fam_size, self.fam_start
+        bring = (rng.random(sku.size) < self.family_prob) & (fam_size[fam] > 1)
+        src = np.flatnonzero(bring)
+        step = 1 + (rng.random(src.size) * (fam_size[fam[src]] - 1)).astype(np.int64)
+        mate = self.members[fam_start[fam[src]] + (self.pos[sku[src]] + step) % fam_size[fam[src]]]
+        on_sale = launch[mate] <= order_day[line_order[src]]
+        src, mate = src[on_sale], mate[on_sale]
+        all_order = np.concatenate([line_order, line_order[src]])
+        all_sku = np.concatenate([sku, mate])
+        rank = np.argsort(all_order, kind="stable")
+        all_order, all_sku = all_order[rank], all_sku[rank]
+        _, first = np.unique(all_order * n + all_sku, return_index=True)  # one line per SKU/order
+        keep = np.sort(first)
+        return all_order[keep], all_sku[keep], order_day
 
 
 def _draw(logw: np.ndarray, u: np.ndarray) -> np.ndarray:

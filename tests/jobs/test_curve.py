@@ -1,0 +1,169 @@
+"""The budget curve's expected saving: built from the profile window only, and
+calibrated by a backtest whose noisy factors are shrunk toward their pooled value."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+
+from optimizer.batching import Cart
+from optimizer.jobs.curve import (
+    BudgetCurve,
+    Calibration,
+    budget_curve,
+    holdout_calibration,
+    replay_curve,
+    selection_factors,
+)
+from optimizer.layout import Layout
+from optimizer.orders import Slotting
+from optimizer.slotting import SlottingWarning, assign, reslot
+from optimizer.synthetic import DemandDrift, History, generate_history
+
+CART = Cart(max_items=45)
+SHARES = (0.05, 0.2)
+PREVIOUS, PROFILE, FOLD, HOLDOUT = (0, 6), (7, 13), (7, 10), (11, 13)
+
+
+@pytest.fixture(scope="module")
+def drifting() -> History:
+    return generate_history(120, days=20, orders_per_day=25, seed=4,
+                            events=DemandDrift(promotions=4.0))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def start(single_block: Layout, drifting: History) -> Slotting:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        return assign(single_block, drifting.window(*PREVIOUS).profile(), "class-based")
+
+
+def _curve(layout: Layout, h: History, current: Slotting, replay_days: tuple[int, int],
+           calibrated: bool = True) -> BudgetCurve:  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(layout, h.window(*PROFILE).profile(), current)
+        early = reslot(layout, h.window(*FOLD).profile(), current)
+    factors = None
+    if calibrated:
+        fold = (early, h.window(*FOLD).orders_by_day(), h.window(*HOLDOUT).orders_by_day())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SlottingWarning)
+            shape, fold_shape = (
+                selection_factors(layout, current, h.window(*days).orders_by_day(),
+                                  lambda p: reslot(layout, p, current), shares=SHARES, draws=4)
+                for days in (PROFILE, FOLD)
+            )  # fmt: skip
+        factors = holdout_calibration(layout, current, [fold], CART, shares=SHARES, shape=shape,
+                                      fold_shape=fold_shape)  # fmt: skip
+    return budget_curve(layout, current, plan, h.window(*PROFILE).orders_by_day(),
+                        h.window(*replay_days).orders_by_day(), CART, shares=SHARES,
+                        factors=factors)  # fmt: skip
+
+
+def test_expected_saving_uses_only_the_profile_window(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """Replaying other days after the profile window changes the replayed saving,
+    never the expected one, its interval or the calibrated move gains."""
+    a = _curve(single_block, drifting, start, (14, 16))
+    b = _curve(single_block, drifting, start, (17, 19))
+    assert [p.expected_m_per_day for p in a.points] == [p.expected_m_per_day for p in b.points]
+    assert [p.expected_se for p in a.points] == [p.expected_se for p in b.points]
+    assert [m.expected_gain_m for m in a.moves] == [m.expected_gain_m for m in b.moves]
+    assert [p.replayed_m_per_day for p in a.points] != [p.replayed_m_per_day for p in b.points]
+    assert all(p.expected_se is not None and p.expected_se >= 0 for p in a.points)
+
+
+def test_redrawn_replay_window_does_not_change_the_plan(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """Other orders in the replay window (orders_seed) leave the profile window, so
+    the plan's expected saving, as they are."""
+    other = generate_history(120, days=20, orders_per_day=25, seed=4,
+                             events=DemandDrift(promotions=4.0), orders_seed=0)  # fmt: skip
+    mixed = History(*(getattr(drifting.window(0, 13), f) for f in ("order", "sku", "qty", "day")),
+                    drifting.skus, drifting.unit_cube, drifting.family, drifting.start,
+                    drifting.launch_day)  # fmt: skip
+    a = _curve(single_block, drifting, start, (14, 16), calibrated=False)
+    b = _curve(single_block, mixed, start, (7, 9), calibrated=False)
+    c = replay_curve(single_block, start, a, other.window(14, 16).orders_by_day(), CART)
+    assert [p.expected_m_per_day for p in a.points] == [p.expected_m_per_day for p in b.points]
+    assert [p.expected_m_per_day for p in c.points] == [p.expected_m_per_day for p in a.points]
+    assert [p.replayed_m_per_day for p in c.points] != [p.replayed_m_per_day for p in a.points]
+
+
+def test_replay_curve_matches_the_curves_own_replay(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """Replaying a curve's prefixes on its own replay window gives its own figures."""
+    a = _curve(single_block, drifting, start, (14, 16), calibrated=False)
+    again = replay_curve(single_block, start, a, drifting.window(14, 16).orders_by_day(), CART)
+    for p, q in zip(a.points, again.points, strict=True):
+        assert q.replayed_m_per_day == pytest.approx(p.replayed_m_per_day)
+        assert q.replayed_se == pytest.approx(p.replayed_se)
+
+
+def test_drift_is_pooled_over_the_points_by_their_precision() -> None:
+    """A point measured with a large standard error hardly moves the pooled drift;
+    each point's factor is its selection factor times the drift."""
+    shape = {"1 %": 1.0, "5 %": 0.9, "full": 0.8}
+    c = Calibration.fit({"1 %": 3.0, "5 %": 0.63, "full": 0.56},
+                        {"1 %": 5.0, "5 %": 0.05, "full": 0.05}, shape=shape,
+                        apply_drift=True)  # fmt: skip
+    assert c.drift == pytest.approx(0.7, abs=0.01)
+    for k, f in shape.items():
+        assert c.factors[k] == pytest.approx(f * c.drift)
+
+
+def test_drift_not_applied_widens_the_interval_only() -> None:
+    """By default the factors are the selection factors, and a drift the backtest
+    saw, in either direction, widens their standard errors."""
+    shape = {"a": 0.9, "b": 0.8}
+    se = {"a": 0.05, "b": 0.05}
+    down = Calibration.fit({"a": 0.63, "b": 0.56}, se, shape=shape)
+    up = Calibration.fit({"a": 1.17, "b": 1.04}, se, shape=shape)
+    none = Calibration.fit({"a": 0.9, "b": 0.8}, se, shape=shape)
+    assert down.factors == up.factors == none.factors == shape
+    assert down.factor_se["a"] > 5 * none.factor_se["a"]
+    assert up.factor_se["a"] > 5 * none.factor_se["a"]
+
+
+def test_factors_within_their_noise_have_no_spread() -> None:
+    """When the points differ by less than their noise, the spread is 0 and the
+    factor's error is the pooled one's."""
+    c = Calibration.fit({"a": 0.78, "b": 0.82, "c": 0.80}, {"a": 0.1, "b": 0.1, "c": 0.1},
+                        apply_drift=True)  # fmt: skip
+    assert c.spread == 0.0
+    assert all(f == pytest.approx(0.80) for f in c.factors.values())
+    assert c.factor_se["a"] == pytest.approx(0.1 / math.sqrt(3))
+
+
+def test_the_folds_own_selection_is_divided_out() -> None:
+    """A backtest plan that kept 0.8 of its gain by selection alone shows no drift."""
+    c = Calibration.fit({"a": 0.8}, {"a": 0.05}, shape={"a": 0.9}, fold_shape={"a": 0.8},
+                        apply_drift=True)  # fmt: skip
+    assert c.drift == pytest.approx(1.0) and c.factors["a"] == pytest.approx(0.9)
+
+
+def test_unmeasured_backtest_leaves_the_selection_factor() -> None:
+    """Without a measured backtest point the drift is 1 and the factor the shape."""
+    c = Calibration.fit({"a": 0.5}, {"a": math.inf}, shape={"a": 0.9})
+    assert c.factors == {"a": 0.9} and c.factor_se == {"a": 0.0}
+
+
+def test_selection_factor_is_at_most_one_on_stable_demand(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """Moves chosen on a resample of the days gain less on the real days than on
+    the sample, more so the more moves (chance picks the marginal ones)."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        f = selection_factors(single_block, start, days,
+                              lambda p: reslot(single_block, p, start), shares=SHARES,
+                              draws=6)  # fmt: skip
+    assert list(f) == ["5 %", "20 %", "full"]
+    assert 0 < f["full"] <= 1.0
