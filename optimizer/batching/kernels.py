@@ -346,7 +346,7 @@ def savings_merge(
 @jit
 def _unchanged(batches: np.ndarray, versions: np.ndarray, b: int, version: int) -> bool:
     """True if batch ``b`` at ``version`` is among ``batches`` at ``versions``."""
-    for j in range(batches.size):
+    for j in range(batches.size):  # noqa: SIM110 (a loop numba compiles)
         if batches[j] == b and versions[j] == version:
             return True
     return False
