@@ -330,7 +330,7 @@ def _sort_distinct(values: np.ndarray) -> int:
 
 @jit
 def _sweep(
-    flat: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray, keep: bool
+    flat: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray, keep: bool | np.bool_
 ) -> tuple[float, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The DP over the columns for the sorted distinct picks ``flat`` (see above).
 
