@@ -2,9 +2,16 @@
 
 :func:`kernel_inputs` packs the class machine and the columns of one layout
 and pair of depots into three arrays (cached); :func:`length_kernel` sweeps
-them for the optimum alone and :func:`route_kernel` also walks back through
-the choices and returns the waypoints and the node path. How the sweep skips
-columns and classes, and why that stays exact, is below.
+them for the optimum alone and :func:`route_kernel` (Python calling the
+kernels) also walks back through the choices and returns the waypoints and
+the node path. How the sweep skips columns and classes, and why that stays
+exact, is below.
+
+The kernels are written to compile quickly, since a fresh install compiles
+them on its first route: loops instead of ``np.unique``, ``np.sort`` and
+``np.searchsorted`` (each a numba implementation to compile), and no
+literal arguments between kernels (a literal ``False`` makes numba compile
+a second specialisation of the callee).
 """
 
 from __future__ import annotations
