@@ -367,8 +367,13 @@ def descend(
     n_nodes: int,
     budget: int,
     targets: int,
+    remember: bool,
 ) -> tuple[np.ndarray, int, int]:
     """Best-improvement moves and swaps of orders between nearby batches.
+
+    With ``remember``, moves and swaps between batches unchanged since a scan
+    found nothing in them are not evaluated again (the same changes, fewer
+    evaluations; False evaluates them, for comparison).
 
     Returns the batch of each order (renumbered by first order), the
     evaluations spent and the changes made.
@@ -421,7 +426,7 @@ def descend(
         qlen -= 1
         queued[o] = False
         a = bo[o]
-        known = memo_home[o] == a and memo_ver[o] == ver[a]
+        known = remember and memo_home[o] == a and memo_ver[o] == ver[a]
         n_known = memo_count[o] if known else 0
         memo_home[o], memo_ver[o], memo_count[o] = a, ver[a], 0
         if gain_ver[o] != ver[a]:
@@ -460,7 +465,7 @@ def descend(
                         ok = False
                 # A swap is the same change seen from either order: skip it if
                 # r's last scan, from b as it is now, found nothing in a as it is.
-                covered = memo_home[r] == b and memo_ver[r] == ver[b]
+                covered = remember and memo_home[r] == b and memo_ver[r] == ver[b]
                 if covered:
                     n_r = memo_count[r]
                     covered = _unchanged(memo_b[r, :n_r], memo_bv[r, :n_r], a, ver[a])
