@@ -38,7 +38,8 @@ _PACKAGE = Path(__file__).resolve().parent
 def user_cache_dir() -> Path | None:
     """pickopt's cache directory: ``$PICKOPT_CACHE_DIR`` if set (an empty value
     means no disk cache: None), else ``$XDG_CACHE_HOME/pickopt`` or
-    ``~/.cache/pickopt`` (as :func:`optimizer.routing.exact.states.cache_dir`)."""
+    ``~/.cache/pickopt``. The numba kernels of read-only installs and the exact
+    DP's class tables (:func:`optimizer.routing.exact.states.machine`) go there."""
     chosen = os.environ.get("PICKOPT_CACHE_DIR")
     if chosen is not None:
         return Path(chosen) if chosen.strip() else None

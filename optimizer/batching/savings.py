@@ -11,7 +11,10 @@ Notes
 On waves up to ``ALL_PAIRS`` orders every pair is a candidate (O(n^2) tour
 evaluations to start); beyond, each order's ``CANDIDATES`` nearest neighbours
 by pick centroid, O(n k). A heap with lazy deletion keeps each step
-O(log n) plus the re-evaluations.
+O(log n) plus the re-evaluations. Beyond ``COMPILED_FROM`` orders, where the
+exact DP scores tours, the same merges run in compiled loops
+(:func:`compiled_savings`); below, or off the exact DP's layouts, in Python
+(:func:`python_savings`).
 """
 
 from __future__ import annotations
@@ -25,15 +28,15 @@ from optimizer.batching.base import Batching, Detail
 from optimizer.batching.kernels import savings_merge
 from optimizer.batching.problem import BatchingProblem, neighbours
 
-__all__ = ["Savings", "CompiledWave", "compiled_savings", "groups_of"]
+__all__ = ["Savings", "CompiledWave", "compiled_savings", "python_savings", "groups_of"]
 
 ALL_PAIRS = 40
 CANDIDATES = 15
-# Waves above this many orders use the compiled savings. Below it the Python
-# loop serves, as before the compiled path existed: with the compiled path
-# from 40 orders, slotting's tour gains stopped adding up to the measured
-# drop in one property test (tests/slotting/test_tours.py), not yet explained.
-COMPILED_FROM = 500
+# Waves above this many orders use the compiled savings where the exact DP
+# scores tours: from there the Python loop too works on candidate lists, and the
+# compiled loops take a fifth of its CPU time with totals as good
+# (benches/results/savings_paths.md). Up to it, the Python loop tries every pair.
+COMPILED_FROM = ALL_PAIRS
 LEFTOVER_ROUNDS = 10  # at most; a round that merges nothing ends them
 # Batches a merged batch is offered to, nearest centroids first: an order that
 # many others name (one fast mover's order, say) would else have every merge of
@@ -139,44 +142,55 @@ class Savings:
         if wave is not None:
             assignment, detail = compiled_savings(problem, wave)
             return Batching(groups_of(assignment), detail)
-        n = problem.size
-        k = n - 1 if n <= ALL_PAIRS else CANDIDATES
-        near = neighbours(problem, k)
-        members: dict[int, list[int]] = {i: [i] for i in range(n)}
-        cost = {i: problem.batch_cost([i]) for i in range(n)}
-        load = {i: problem.loads[i].copy() for i in range(n)}
-        batch_of = list(range(n))
-        heap: list[tuple[float, int, int]] = []
+        return Batching(python_savings(problem))
 
-        def push(a: int, b: int) -> None:
-            if not problem.cart.fits(load[a] + load[b]):
-                return
-            saving = cost[a] + cost[b] - problem.batch_cost(members[a] + members[b])
-            if saving > 1e-9:
-                heapq.heappush(heap, (-saving, min(a, b), max(a, b)))
 
-        for i in range(n):
-            for j in near[i].tolist():
-                if i < j or i not in near[j]:  # each unordered pair once
-                    push(i, j)
-        next_id = n
-        while heap:
-            _, a, b = heapq.heappop(heap)
-            if a not in members or b not in members:
-                continue  # one side was merged away since this saving was computed
-            new = next_id
-            next_id += 1
-            members[new] = members.pop(a) + members.pop(b)
-            load[new] = load.pop(a) + load.pop(b)
-            cost.pop(a), cost.pop(b)
-            cost[new] = problem.batch_cost(members[new])
-            for i in members[new]:
-                batch_of[i] = new
-            around = {batch_of[j] for i in members[new] for j in near[i].tolist()} - {new}
-            for other in sorted(around):
-                push(new, other)
-        groups = [sorted(m) for _, m in sorted(members.items())]
-        return Batching(_merge_leftovers(problem, groups))
+def python_savings(problem: BatchingProblem) -> list[list[int]]:
+    """Savings in a Python loop over a heap, then leftover rounds over the batches:
+    the groups of order indices.
+
+    Every pair is a candidate up to ``ALL_PAIRS`` orders, else each order's
+    ``CANDIDATES`` nearest; tours come from ``problem.batch_cost`` (memoised),
+    so this runs on every layout, with or without the exact DP.
+    """
+    n = problem.size
+    k = n - 1 if n <= ALL_PAIRS else CANDIDATES
+    near = neighbours(problem, k)
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    cost = {i: problem.batch_cost([i]) for i in range(n)}
+    load = {i: problem.loads[i].copy() for i in range(n)}
+    batch_of = list(range(n))
+    heap: list[tuple[float, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        if not problem.cart.fits(load[a] + load[b]):
+            return
+        saving = cost[a] + cost[b] - problem.batch_cost(members[a] + members[b])
+        if saving > 1e-9:
+            heapq.heappush(heap, (-saving, min(a, b), max(a, b)))
+
+    for i in range(n):
+        for j in near[i].tolist():
+            if i < j or i not in near[j]:  # each unordered pair once
+                push(i, j)
+    next_id = n
+    while heap:
+        _, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue  # one side was merged away since this saving was computed
+        new = next_id
+        next_id += 1
+        members[new] = members.pop(a) + members.pop(b)
+        load[new] = load.pop(a) + load.pop(b)
+        cost.pop(a), cost.pop(b)
+        cost[new] = problem.batch_cost(members[new])
+        for i in members[new]:
+            batch_of[i] = new
+        around = {batch_of[j] for i in members[new] for j in near[i].tolist()} - {new}
+        for other in sorted(around):
+            push(new, other)
+    groups = [sorted(m) for _, m in sorted(members.items())]
+    return _merge_leftovers(problem, groups)
 
 
 def _merge_leftovers(problem: BatchingProblem, groups: list[list[int]]) -> list[list[int]]:

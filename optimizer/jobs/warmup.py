@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer._jit import enabled, kernels, numba_cache_dir, on_disk
+from optimizer._jit import enabled, kernels, numba_cache_dir, on_disk, user_cache_dir
 from optimizer.batching import Cart, batch_orders
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
@@ -26,7 +26,6 @@ from optimizer.layout.digest import slot_lines
 from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.routing import RoutingProblem, route
 from optimizer.routing import warm_up as warm_up_routing
-from optimizer.routing.exact.states import cache_dir
 from optimizer.routing.local_search import LOCAL_SEARCH_ESTIMATE
 from optimizer.waves import plan_wave
 
@@ -176,4 +175,5 @@ def warm_up() -> WarmUp:
     t0 = time.perf_counter()
     call_every_kernel()
     seconds = time.perf_counter() - t0
-    return WarmUp(tuple(_state(k) for k in kernels()), seconds, numba_cache_dir(), cache_dir())
+    states = tuple(_state(k) for k in kernels())
+    return WarmUp(states, seconds, numba_cache_dir(), user_cache_dir())

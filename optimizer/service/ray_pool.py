@@ -27,7 +27,7 @@ from typing import Any
 
 from optimizer.executors import machine_lock
 from optimizer.service.problems import ApiProblem
-from optimizer.service.workers import WorkerStartError, answer, rss_bytes, start_with_backoff
+from optimizer.service.workers import ReplacingPool, WorkerStartError, answer, rss_bytes
 
 __all__ = ["RayWorkerPool", "SolverActor"]
 
@@ -53,7 +53,7 @@ class SolverActor:
         return (*answer(self.context, fn, args), rss_bytes())
 
 
-class RayWorkerPool:
+class RayWorkerPool(ReplacingPool[Any]):
     """``size`` solver actors on a Ray cluster behind an async :meth:`run`.
 
     Parameters
@@ -70,6 +70,9 @@ class RayWorkerPool:
         As :class:`~optimizer.service.workers.WorkerPool`.
     """
 
+    what = "a Ray solver"
+    start_errors = WorkerStartError
+
     def __init__(
         self,
         size: int,
@@ -82,25 +85,15 @@ class RayWorkerPool:
     ) -> None:
         if size < 1:
             raise ValueError("size < 1 not understood.")
+        super().__init__(on_restart)
         self.size = size
         self.initializer = initializer
         self.address = address
         self.start_timeout = start_timeout
-        self.on_restart = on_restart
         self.max_rss = None if max_rss_mb is None else max_rss_mb * 2**20
-        self.restarts = 0
         self.peak_rss = 0
-        self._idle: asyncio.Queue[Any] | None = None
-        self._all: set[Any] = set()
-        self._respawning: set[asyncio.Task[None]] = set()
-        self._closed = False
         self._started_ray = False
         self._actor_class: Any = None
-
-    @property
-    def live(self) -> int:
-        """Actors started and not known to be dead."""
-        return len(self._all)
 
     def _connect(self) -> None:
         try:
@@ -122,7 +115,7 @@ class RayWorkerPool:
             num_cpus=1, max_restarts=0, max_task_retries=0
         )
 
-    async def _spawn(self) -> Any:
+    async def _start_worker(self) -> Any:
         """A new actor, warm (its initializer done) within ``start_timeout``."""
         actor = self._actor_class.remote(self.initializer)
         try:
@@ -140,7 +133,7 @@ class RayWorkerPool:
         """Join (or start) Ray, start every actor and wait until all are warm."""
         await asyncio.get_running_loop().run_in_executor(None, self._connect)
         self._idle = asyncio.Queue()
-        started = await asyncio.gather(*(self._spawn() for _ in range(self.size)),
+        started = await asyncio.gather(*(self._start_worker() for _ in range(self.size)),
                                        return_exceptions=True)  # fmt: skip
         errors = [a for a in started if isinstance(a, BaseException)]
         for actor in started:
@@ -235,31 +228,15 @@ class RayWorkerPool:
         """Kill and forget an actor, and start its replacement."""
         self._all.discard(actor)
         _kill(actor)
-        if not self._closed:
-            task = asyncio.ensure_future(self._replace(reason))
-            self._respawning.add(task)
-            task.add_done_callback(self._respawning.discard)
+        self._replace_later(reason)
 
-    async def _replace(self, reason: str) -> None:
-        actor = await start_with_backoff(self._spawn, lambda: self._closed, "a Ray solver",
-                                         WorkerStartError)  # fmt: skip
-        if actor is None:
-            return
-        if self._closed:
-            _kill(actor)
-            return
-        self._all.add(actor)
-        self.restarts += 1
-        if self.on_restart is not None:
-            self.on_restart(reason)
-        assert self._idle is not None
-        self._idle.put_nowait(actor)
+    def _discard(self, actor: Any) -> None:
+        _kill(actor)
 
     async def close(self) -> None:
         """Kill every actor; stop the local Ray if this pool started it."""
         self._closed = True
-        for task in list(self._respawning):
-            task.cancel()
+        self._cancel_replacements()
         for actor in list(self._all):
             _kill(actor)
         self._all.clear()

@@ -29,14 +29,22 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from optimizer.errors import PickoptError
 from optimizer.service.problems import ApiProblem, from_pickopt
 
-__all__ = ["WorkerPool", "WorkerStartError", "SolverPool", "answer", "start_with_backoff"]
+__all__ = [
+    "WorkerPool",
+    "WorkerStartError",
+    "SolverPool",
+    "ReplacingPool",
+    "answer",
+    "start_with_backoff",
+]
 
 T = TypeVar("T")
+W = TypeVar("W")
 
 log = logging.getLogger("pickopt.service.workers")
 
@@ -226,7 +234,68 @@ async def start_with_backoff(
     return None
 
 
-class WorkerPool:
+class ReplacingPool(Generic[W]):
+    """What both solver pools keep alike: their workers, the idle queue, and the
+    replacement of a lost worker, started in the background and retried with
+    :func:`start_with_backoff` until it starts or the pool closes.
+
+    A subclass starts a worker (:meth:`_start_worker`) and stops one that
+    started after the pool closed (:meth:`_discard`); it calls
+    :meth:`_replace_later` when it loses a worker.
+    """
+
+    #: The worker as the log names it.
+    what = "a solver worker"
+    #: The failures of a start that are retried.
+    start_errors: type[BaseException] | tuple[type[BaseException], ...] = Exception
+
+    def __init__(self, on_restart: Callable[[str], None] | None) -> None:
+        self.on_restart = on_restart
+        self.restarts = 0
+        self._idle: asyncio.Queue[W] | None = None
+        self._all: set[W] = set()
+        self._respawning: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def live(self) -> int:
+        """Workers started and not known to be dead."""
+        return len(self._all)
+
+    async def _start_worker(self) -> W:
+        raise NotImplementedError
+
+    def _discard(self, worker: W) -> None:
+        raise NotImplementedError
+
+    def _replace_later(self, reason: str) -> None:
+        """Start a replacement in the background, unless the pool is closed."""
+        if not self._closed:
+            task = asyncio.ensure_future(self._replace(reason))
+            self._respawning.add(task)
+            task.add_done_callback(self._respawning.discard)
+
+    async def _replace(self, reason: str) -> None:
+        worker = await start_with_backoff(self._start_worker, lambda: self._closed, self.what,
+                                          self.start_errors)  # fmt: skip
+        if worker is None:
+            return
+        if self._closed:
+            self._discard(worker)
+            return
+        self._all.add(worker)
+        self.restarts += 1
+        if self.on_restart is not None:
+            self.on_restart(reason)
+        assert self._idle is not None
+        self._idle.put_nowait(worker)
+
+    def _cancel_replacements(self) -> None:
+        for task in list(self._respawning):
+            task.cancel()
+
+
+class WorkerPool(ReplacingPool[_Worker]):
     """``size`` solver processes behind an async :meth:`run`.
 
     Parameters
@@ -262,30 +331,27 @@ class WorkerPool:
     ) -> None:
         if size < 1:
             raise ValueError("size < 1 not understood.")
+        super().__init__(on_restart)
         self.size = size
         self.initializer = initializer
         self.start_timeout = start_timeout
-        self.on_restart = on_restart
         self._mp = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] | None = None
-        self._all: set[_Worker] = set()
         self._io: ThreadPoolExecutor | None = None
-        self._respawning: set[asyncio.Task[None]] = set()
         self._busy: set[_Worker] = set()
         self._watch_interval = watch_interval
         self._watch: asyncio.Task[None] | None = None
-        self._closed = False
-        self.restarts = 0
         self.max_rss = None if max_rss_mb is None else max_rss_mb * 2**20
         self.peak_rss = 0  # the most any worker held after a task, bytes
 
-    @property
-    def live(self) -> int:
-        """Workers started and not known to be dead."""
-        return len(self._all)
-
     def _spawn(self) -> _Worker:
         return _Worker(self._mp, self.initializer, self.start_timeout)
+
+    async def _start_worker(self) -> _Worker:
+        assert self._io is not None, "replacements start after the pool"
+        return await asyncio.get_running_loop().run_in_executor(self._io, self._spawn)
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.stop()
 
     async def start(self) -> None:
         """Start every worker and wait until all are warm."""
@@ -327,10 +393,7 @@ class WorkerPool:
         self._busy.discard(worker)
         with contextlib.suppress(OSError):
             worker.conn.close()
-        if not self._closed:
-            task = asyncio.ensure_future(self._replace(reason))
-            self._respawning.add(task)
-            task.add_done_callback(self._respawning.discard)
+        self._replace_later(reason)
 
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """Run ``fn(context, *args)`` in a worker and return its result.
@@ -426,32 +489,12 @@ class WorkerPool:
         if self._io is not None:
             self._io.submit(worker.stop)
 
-    async def _replace(self, reason: str) -> None:
-        loop = asyncio.get_running_loop()
-        io = self._io
-        if io is None:
-            return
-        worker = await start_with_backoff(lambda: loop.run_in_executor(io, self._spawn),
-                                          lambda: self._closed, "a solver worker")  # fmt: skip
-        if worker is None:
-            return
-        if self._closed:
-            worker.stop()
-            return
-        self._all.add(worker)
-        self.restarts += 1
-        if self.on_restart is not None:
-            self.on_restart(reason)
-        assert self._idle is not None
-        self._idle.put_nowait(worker)
-
     async def close(self) -> None:
         """Stop every worker (busy ones are killed after a short grace)."""
         self._closed = True
         if self._watch is not None:
             self._watch.cancel()
-        for task in list(self._respawning):
-            task.cancel()
+        self._cancel_replacements()
         idle = []
         if self._idle is not None:
             while not self._idle.empty():

@@ -306,7 +306,15 @@ class SampledTours:
         return saved / self.days
 
     def apply(self, skus: Sequence[int], dests: Sequence[int]) -> list[int]:
-        """Relocate ``skus`` to ``dests`` (together); returns the tours that changed."""
+        """Relocate ``skus`` to ``dests`` (together); returns the tours that changed.
+
+        A tour changes when the count of its SKUs at some pick node does, even
+        where its node set and length stay: a SKU joining another at a node
+        the tour walks to anyway leaves the length alone but makes moving
+        that other SKU save nothing there, and a SKU leaving such a node makes
+        moving the other one shorten the tour. Every gain of a SKU in a tour
+        not returned stays as it was.
+        """
         changed = []
         for k, change in self._changes(skus, dests).items():
             nodes = self._after(k, change)
@@ -320,7 +328,7 @@ class SampledTours:
             if nodes is not None:
                 self.nodes[k] = nodes
                 self.length[k] = self.cost(nodes)
-                changed.append(k)
+            changed.append(k)
         for i, d in zip(skus, dests, strict=True):
             self.slot_of[i] = d
         return changed

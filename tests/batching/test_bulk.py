@@ -15,7 +15,14 @@ from optimizer.batching import BATCHERS, Cart, api, batch_orders, prepare
 from optimizer.batching.bulk import BulkBatching
 from optimizer.batching.kernels import descend
 from optimizer.batching.problem import BatchingProblem
-from optimizer.batching.savings import CompiledWave, Savings, compiled_savings, groups_of
+from optimizer.batching.savings import (
+    COMPILED_FROM,
+    CompiledWave,
+    Savings,
+    compiled_savings,
+    groups_of,
+    python_savings,
+)
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from optimizer.routing import RoutingProblem
@@ -107,6 +114,39 @@ def test_savings_leaves_no_two_batches_that_fit_one_cart(single_block: Layout) -
     pairs = [(a, b) for a in range(len(groups)) for b in range(a)
              if problem.cart.fits(loads[a] + loads[b])]  # fmt: skip
     assert pairs == []
+
+
+def test_savings_is_compiled_above_its_size(single_block: Layout) -> None:
+    """Up to ``COMPILED_FROM`` orders the Python loop batches (every pair a
+    candidate); above, the compiled loops, which say what they did."""
+    cart = Cart(max_items=45)
+    for n, compiled in ((COMPILED_FROM, False), (COMPILED_FROM + 1, True)):
+        problem, _ = prepare(single_block, *large_wave(single_block, n, seed=5), cart)
+        result = Savings().run(problem)
+        assert_partition(problem, result.groups)
+        assert ("merges" in result.detail) is compiled
+        if not compiled:
+            assert result.groups == python_savings(problem)
+
+
+def test_compiled_savings_is_a_function_of_its_problem(single_block: Layout) -> None:
+    """Nothing carries from one call to the next: a wave batched before and after
+    another wave, and on a fresh tour memo, gets the same batches."""
+    cart = Cart(max_items=45)
+    one, _ = prepare(single_block, *large_wave(single_block, 90, seed=6), cart, tour_penalty=144.0)
+    other, _ = prepare(single_block, *large_wave(single_block, 150, seed=7), cart)
+
+    def batches(problem: BatchingProblem) -> list[list[int]]:
+        wave = CompiledWave.of(problem)
+        assert wave is not None
+        return groups_of(compiled_savings(problem, wave)[0])
+
+    first = batches(one)
+    batches(other)
+    assert batches(one) == first
+    again, _ = prepare(single_block, *large_wave(single_block, 90, seed=6), cart,
+                       tour_penalty=144.0)  # fmt: skip
+    assert batches(again) == first
 
 
 def test_savings_without_the_exact_dp_runs_in_python(layouts: dict[str, Layout]) -> None:

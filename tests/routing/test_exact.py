@@ -35,7 +35,6 @@ from optimizer.routing.exact.states import (
     CLOSED,
     ZERO,
     build_machine,
-    cache_dir,
     load_or_build,
     machine,
 )
@@ -462,16 +461,13 @@ def test_tables_round_trip_through_the_disk_cache(tmp_path):
     assert np.load(path)["head"].tolist()[0] == 2
 
 
-def test_cache_directory_is_configurable(monkeypatch, tmp_path):
-    """``PICKOPT_CACHE_DIR`` names the directory; empty turns the disk cache off;
-    unset, it lives under the user's cache directory."""
+def test_class_tables_go_to_the_user_cache_directory(monkeypatch, tmp_path):
+    """The tables are kept in pickopt's user cache directory (``PICKOPT_CACHE_DIR``
+    here), where the numba kernels of a read-only install go too."""
     monkeypatch.setenv("PICKOPT_CACHE_DIR", str(tmp_path))
-    assert cache_dir() == tmp_path
-    monkeypatch.setenv("PICKOPT_CACHE_DIR", "")
-    assert cache_dir() is None
-    monkeypatch.delenv("PICKOPT_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert cache_dir() == tmp_path / "pickopt"
+    built = machine.__wrapped__(1)  # past the per-process memo
+    assert [p.name.startswith("exact-classes-1-blocks-") for p in tmp_path.iterdir()] == [True]
+    assert load_or_build(1, tmp_path).states == built.states
 
 
 def test_warm_up_prepares_every_block_count():

@@ -24,11 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from optimizer._jit import user_cache_dir
+
 __all__ = [
     "Machine",
     "machine",
     "build_machine",
-    "cache_dir",
     "load_or_build",
     "State",
     "CLOSED",
@@ -191,24 +192,15 @@ def _cross_step(state: State, xs: tuple[int, ...]) -> tuple[int, State] | None:
 @cache
 def machine(n_blocks: int) -> Machine:
     """The classes and transition tables for ``n_blocks`` blocks, once per
-    process: read from the disk cache (:func:`cache_dir`) or generated and
-    written there.
+    process: read from the disk cache (:func:`~optimizer._jit.user_cache_dir`)
+    or generated and written there.
 
     Parameters
     ----------
     n_blocks
         Number of blocks; the sweep tracks ``n_blocks + 1`` cross-aisles.
     """
-    return load_or_build(n_blocks, cache_dir())
-
-
-def cache_dir() -> Path | None:
-    """The directory of cached class tables, or None if the disk cache is off."""
-    chosen = os.environ.get("PICKOPT_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "pickopt"
+    return load_or_build(n_blocks, user_cache_dir())
 
 
 _ARRAYS = ("vnext", "hcount", "hcode", "hto", "hvisit", "xsum")
