@@ -105,7 +105,11 @@ class Timer(event.Listener):
 
 event.register("numba:compile", Timer())
 sys.argv = ["pickopt", *sys.argv[1:]]
-runpy.run_module("optimizer.cli", run_name="__main__")
+try:
+    runpy.run_module("optimizer.cli", run_name="__main__")
+except SystemExit as done:  # the CLI exits with its status
+    if done.code:
+        raise
 print(json.dumps({n: [own[n], total[n]] for n in sorted(own, key=own.get, reverse=True)}))
 """
 
