@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from optimizer._jit import jit
-from optimizer.routing.exact.sweep import length_kernel
+from optimizer.routing.scoring import tour_length_kernel
 
 __all__ = [
     "objective",
@@ -61,7 +61,7 @@ def objective(
                 mark[v] = tag
                 buf[k] = v
                 k += 1
-    return length_kernel(np.sort(buf[:k]), tab, fi, ff) + penalty
+    return tour_length_kernel(np.sort(buf[:k]), tab, fi, ff) + penalty
 
 
 @jit

@@ -22,8 +22,8 @@ from optimizer.layout import Layout
 from optimizer.orders import Order, OrderError, Slotting
 from optimizer.routing import ROUTERS, Router, RoutingProblem
 from optimizer.routing.api import choose_router, tour_length
-from optimizer.routing.exact.sweep import kernel_inputs, length_kernel
 from optimizer.routing.local_search import LOCAL_SEARCH_ESTIMATE
+from optimizer.routing.scoring import ESTIMATE, scoring_inputs, tour_length_kernel
 
 __all__ = [
     "DEFAULT_SETUP_TIME_S",
@@ -81,10 +81,11 @@ class TourCost:
     """Walking distance of the tour through a set of pick nodes, memoised.
 
     Scores with the exact DP where the layout allows it (microseconds per
-    tour), else with a cheap local search (within a fraction of a per cent of
-    the final route, where nearest neighbour is 6-10 % off, so batching
-    optimises the length pickers will walk); final routes of a wave are
-    planned separately with ``route(method="auto")``.
+    tour), else with the local search's compiled estimate on the oracle's
+    matrix (:data:`~optimizer.routing.scoring.ESTIMATE`: a few tenths of a
+    per cent above the final route on average, where nearest neighbour is
+    6-10 % off, so batching optimises the length pickers will walk); final
+    routes of a wave are planned separately with ``route(method="auto")``.
 
     Parameters
     ----------
@@ -110,16 +111,31 @@ class TourCost:
             self.method = self.router.name
         self._cache: dict[tuple[int, ...], float] = {}
         self.evaluations = 0
-        # The exact DP's inputs, to call its cost kernel straight from a sorted
-        # node tuple: batching scores hundreds of thousands of tours.
-        self._kernel = kernel_inputs(layout, start, end) if self.router.name == "exact" else None
+        # Inputs of the compiled tour-length kernel, to score a sorted node tuple
+        # with no Python per tour: batching scores hundreds of thousands of tours.
+        # The exact DP's where it scores; off it, the local search's estimate on
+        # the oracle's matrix of every pick node (None on layouts too big for it).
+        self._scoring = (
+            scoring_inputs(oracle, start, end, None) if self.router.name == "exact"
+            else scoring_inputs(oracle, start, end, ESTIMATE)
+            if self.router is LOCAL_SEARCH_ESTIMATE else None
+        )  # fmt: skip
+
+    @property
+    def scoring(self) -> tuple[np.ndarray, ...] | None:
+        """Inputs ``(tab, fi, ff)`` of :func:`~optimizer.routing.scoring.tour_length_kernel`
+        (the exact DP's or the estimate's) for compiled loops that score
+        batches themselves (:mod:`optimizer.batching.kernels`), or None when
+        batches are scored tour by tour (a routing method other than
+        ``"auto"`` off the exact DP, or a layout too big for the matrix)."""
+        return self._scoring
 
     @property
     def kernel(self) -> tuple[np.ndarray, ...] | None:
-        """The exact DP's inputs ``(table, ints, floats)`` for compiled loops that
-        score batches themselves (:mod:`optimizer.batching.bulk`), or None when
-        batches are not scored by the exact DP."""
-        return self._kernel
+        """:attr:`scoring` where the exact DP scores batches, else None: the
+        loops that evaluate a batch many times per order
+        (:mod:`optimizer.batching.bulk`) pay off only at the DP's microseconds."""
+        return self._scoring if self.router.name == "exact" else None
 
     def _problem(self, nodes: tuple[int, ...]) -> RoutingProblem:
         return RoutingProblem(self.layout, self.oracle, np.asarray(nodes, dtype=np.int64),
@@ -133,8 +149,8 @@ class TourCost:
         if cost is None:
             self.evaluations += 1
             cost = -1.0
-            if self._kernel is not None:
-                cost = float(length_kernel(np.array(nodes, dtype=np.int64), *self._kernel))
+            if self._scoring is not None:
+                cost = float(tour_length_kernel(np.array(nodes, dtype=np.int64), *self._scoring))
             if not 0.0 <= cost < np.inf:  # no kernel, or the router says what is wrong
                 cost = tour_length(self.router, self._problem(nodes))
             self._cache[nodes] = cost
@@ -182,8 +198,8 @@ class BatchingProblem:
 
     def batch_costs(self, batches: Sequence[Sequence[int]]) -> list[float]:
         """The objective of each batch (:meth:`batch_cost`), in one compiled loop
-        where the exact DP scores batches (no memo), else one by one."""
-        kernel = self.cost.kernel
+        where a compiled kernel scores batches (no memo), else one by one."""
+        kernel = self.cost.scoring
         if kernel is None:
             return [self.batch_cost(b) for b in batches]
         gptr, gval = groups_csr(batches)

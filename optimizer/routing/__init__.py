@@ -22,6 +22,11 @@ Methods (``route(..., method=...)``):
 ``"auto"``
     ``"exact"`` where it applies, else ``"local-search"``. ``Route.method``
     says what ran and ``Route.optimal`` whether it is proven optimal.
+
+Callers that measure many tours (batching) use
+:func:`optimizer.routing.scoring.tour_length_kernel` from their own compiled
+loops: the exact DP's optimum, or off its layouts the local search's
+estimate on the oracle's matrix, behind one signature.
 """
 
 from optimizer.routing.api import METHODS, ROUTERS, plan_tour, route, warm_up

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Layout
@@ -15,6 +16,7 @@ from optimizer.routing.exact import warm_up as warm_exact
 from optimizer.routing.heuristics import HEURISTICS
 from optimizer.routing.local_search import HELD_KARP_MAX, LOCAL_SEARCH, solve_matrix
 from optimizer.routing.ortools_adapter import ORTOOLS
+from optimizer.routing.scoring import warm_up as warm_scoring
 
 __all__ = [
     "route",
@@ -90,22 +92,29 @@ def tour_length(router: Router, problem: RoutingProblem) -> float:
 
 def warm_up() -> None:
     """Prepare every router a request can reach: the exact DP's class tables
-    (read from the disk cache or built; closed tours of 1 to 4 blocks) and
-    the local search's compiled kernels. Call it once per worker process."""
+    (read from the disk cache or built; closed tours of 1 to 4 blocks), the
+    local search's compiled kernels and the batch-scoring kernel. Call it
+    once per worker process."""
     warm_exact()
+    warm_scoring()
     for picks in (HELD_KARP_MAX, HELD_KARP_MAX + 2):  # Held-Karp, then the search
         points = np.arange(picks + 2.0)
         solve_matrix(np.abs(points[:, None] - points[None, :]), kicks=2)
 
 
-def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str], list[int]]:
-    """The bin code and the pick node of each pick, in order."""
+def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str], np.ndarray]:
+    """The bin code and the pick node of each pick, in order (codes as the
+    layout spells them, nodes as an int64 array). Slot indices, not
+    :class:`Slot` objects: a route looks up every pick."""
     if isinstance(picks, str):
         raise RoutingError("picks must be a list of bin codes, not one string")
-    slots = [layout.slot(p) for p in picks]
-    if not slots:
+    keys = list(picks)
+    if not keys:
         raise RoutingError("the pick list is empty: nothing to route")
-    return [s.code for s in slots], [s.node for s in slots]
+    index = [layout.slot_index(p) for p in keys]
+    table = layout.table
+    codes = [p if type(p) is str else table.code(i) for p, i in zip(keys, index, strict=True)]
+    return codes, table.node[index]
 
 
 def route(
@@ -172,24 +181,29 @@ def route(
     oracle = oracle or DistanceOracle.for_layout(layout)
     if oracle.layout is not layout and oracle.layout.version != layout.version:
         raise PickoptError("the oracle was built for another layout")
-    nodes = np.array(sorted(set(code_nodes)), dtype=np.int64)
+    nodes = np.array(sorted(set(code_nodes.tolist())), dtype=np.int64)
     problem = RoutingProblem(layout, oracle, nodes, start_depot.node, end_depot.node,
                              time_limit, seed)  # fmt: skip
     name, tour = plan_tour(problem, method)
     return build_route(problem, tour, codes, name, start_depot.name, end_depot.name, code_nodes)
 
 
+@jit
 def _pick_order(path: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """The indices of ``targets`` (nodes) sorted by the first step of ``path``
     at each, ties in the order given; ``[-1 - j]`` if ``path`` misses
-    ``targets[j]``. In numpy, not a kernel: one call per route, and no
-    compilation on a process's first route."""
-    nodes, first_step = np.unique(path, return_index=True)
-    at = np.minimum(np.searchsorted(nodes, targets), nodes.size - 1)
-    missed = np.flatnonzero(nodes[at] != targets)
-    if missed.size:
-        return np.array([-1 - missed[0]], dtype=np.int64)
-    return np.argsort(first_step[at], kind="stable")
+    ``targets[j]``. One pass over the path, a binary search per step."""
+    nodes = np.unique(targets)
+    first = np.full(nodes.size, -1, dtype=np.int64)
+    for step in range(path.size):
+        i = np.searchsorted(nodes, path[step])
+        if i < nodes.size and nodes[i] == path[step] and first[i] < 0:
+            first[i] = step
+    at_step = first[np.searchsorted(nodes, targets)]
+    for j in range(targets.size):
+        if at_step[j] < 0:
+            return np.full(1, -1 - j, dtype=np.int64)
+    return np.argsort(at_step, kind="mergesort")
 
 
 def build_route(
@@ -199,7 +213,7 @@ def build_route(
     method: str,
     start: str,
     end: str,
-    code_nodes: list[int] | None = None,
+    code_nodes: np.ndarray | None = None,
 ) -> Route:
     """Expand a tour into a :class:`Route`, checking it visits every pick.
 
@@ -212,9 +226,9 @@ def build_route(
     if wp[0] != problem.start or wp[-1] != problem.end:
         raise RoutingError(f"router {method!r} returned a tour with the wrong ends")
     if code_nodes is None:
-        code_nodes = [problem.layout.slot(c).node for c in codes]
+        code_nodes = problem.layout.nodes_of(codes)
     path = problem.oracle.walk_array(wp) if tour.path is None else tour.path
-    order = _pick_order(path, np.array(code_nodes, dtype=np.int64)).tolist()
+    order = _pick_order(path, code_nodes).tolist()
     if order and order[0] < 0:
         raise RoutingError(f"router {method!r} missed pick {codes[-1 - order[0]]!r}")
     stops = tuple(dict.fromkeys([codes[i] for i in order]))

@@ -96,6 +96,7 @@ __all__ = [
     "LOCAL_SEARCH_ESTIMATE",
     "LocalSearchRouter",
     "solve_matrix",
+    "walk_length",
     "HELD_KARP_MAX",
     "NEIGHBOURS",
     "TIME_CAP",
@@ -293,54 +294,115 @@ def _trace(
 
 
 @jit
+def _popcounts(full: int) -> np.ndarray:
+    """The number of set bits of every integer ``0..full``."""
+    size = np.zeros(full + 1, dtype=np.int64)
+    for m in range(1, full + 1):
+        size[m] = size[m >> 1] + (m & 1)
+    return size
+
+
+@jit
+def _meet_at_pick(ahead: np.ndarray, back: np.ndarray, h: int) -> tuple[int, int]:
+    """The best walk whose first ``h`` picks are a set ``m`` ending at ``u``
+    (``ahead[m, u]``), continued by a shortest walk from ``u`` through the
+    rest to the end (``back[rest | u, u]``, read backwards); ``(m, u)``."""
+    k = ahead.shape[1]
+    full = (1 << k) - 1
+    size = _popcounts(full)
+    best_cost, best_m, best_u = np.inf, 0, 0
+    for m in range(1, full + 1):
+        if size[m] != h:
+            continue
+        rest = full ^ m
+        for u in range(k):  # no test of u in m: ahead[m, u] is infinite if not
+            c = ahead[m, u] + back[rest | (1 << u), u]
+            if c < best_cost:
+                best_cost, best_m, best_u = c, m, u
+    return best_m, best_u
+
+
+@jit
+def _meet_at_edge(
+    dist: np.ndarray, ahead: np.ndarray, back: np.ndarray, a: int, half: bool
+) -> tuple[int, int, int]:
+    """The best walk whose first ``a`` picks are a set ``m`` ending at ``u``,
+    then the edge ``u -> v``, then the rest from ``v`` (``back[rest, v]``,
+    read backwards) to the end; ``(m, u, v)``. With ``half`` (a closed tour
+    cut in two equal halves) only sets holding the first pick: the others
+    are the same tours walked the other way round."""
+    k = ahead.shape[1]
+    full = (1 << k) - 1
+    size = _popcounts(full)
+    best_cost, best_m, best_v = np.inf, 0, 0
+    for m in range(1, full + 1):
+        if size[m] != a or (half and not m & 1):
+            continue
+        rest = full ^ m
+        row = ahead[m]
+        for v in range(k):
+            if (rest >> v) & 1:
+                near = dist[v + 1, 1:]  # the matrix is symmetric: v's row, not its column
+                value = np.inf
+                for u in range(k):  # no test of u in m: row[u] is infinite if not
+                    value = min(value, row[u] + near[u])
+                value += back[rest, v]
+                if value < best_cost:
+                    best_cost, best_m, best_v = value, m, v
+    row, near = ahead[best_m], dist[best_v + 1, 1:]
+    best_u = 0
+    for u in range(k):
+        if row[u] + near[u] < row[best_u] + near[best_u]:
+            best_u = u
+    return best_m, best_u, best_v
+
+
+@jit
 def _held_karp_kernel(dist: np.ndarray) -> np.ndarray:
-    """Meet in the middle: for ``h = (k + 2) // 2``, the walk's first ``h``
-    picks (set ``M``, last ``u``) are a shortest walk from the start through
-    ``M``, and its last ``k - h + 1`` picks (from ``u`` on) a shortest walk
-    from ``u`` to the end; both tables stop at about half the picks, which
-    halves the plain subset DP's work. A closed tour (start and end rows
-    equal) needs one table."""
+    """Meet in the middle: the walk is cut in two, each half a shortest walk
+    from its own end (start or end depot) through its picks, so each subset
+    table stops at about half the picks, which more than halves the plain
+    subset DP's work. With an even number of picks ``k`` the cut is at an
+    edge (halves of ``k / 2`` picks, joined by the edge between their last
+    picks), with an odd number at a pick (halves of ``(k + 1) / 2`` picks
+    sharing it): either way the tables stop at ``ceil(k / 2)`` picks, and
+    joining costs least. A closed tour (start and end rows equal) needs one
+    table."""
     n = dist.shape[0]
     k = n - 2
     full = (1 << k) - 1
-    h = (k + 2) // 2
-    ahead = _subset_table(dist, 0, h)
     closed = True  # start and end rows equal up to rounding (the oracle's sums
     for j in range(n):  # of a pair in either order can differ in the last bit)
         if abs(dist[0, j] - dist[n - 1, j]) > _EPS:
             closed = False
             break
-    back = ahead if closed else _subset_table(dist, n - 1, k + 1 - h)
-    best_cost, best_m, best_u = np.inf, 0, 0
-    size = np.zeros(full + 1, dtype=np.int64)
-    for m in range(1, full + 1):
-        size[m] = size[m >> 1] + (m & 1)
-        if size[m] != h:
-            continue
-        rest = full ^ m
-        value, arg = np.inf, 0
-        for u in range(k):  # no test of u in m: ahead[m, u] is infinite if not
-            c = ahead[m, u] + back[rest | (1 << u), u]
-            if c < value:
-                value, arg = c, u
-        if value < best_cost:
-            best_cost, best_m, best_u = value, m, arg
     walk = np.empty(n, dtype=np.int64)
     walk[0], walk[n - 1] = 0, n - 1
-    _trace(dist, ahead, best_m, best_u, walk, h, -1)
-    _trace(dist, back, (full ^ best_m) | (1 << best_u), best_u, walk, h, 1)
+    half = (k + 1) // 2  # picks in the larger half
+    ahead = _subset_table(dist, 0, half)
+    back = ahead if closed else _subset_table(dist, n - 1, half)
+    if k % 2:
+        m, u = _meet_at_pick(ahead, back, half)
+        _trace(dist, ahead, m, u, walk, half, -1)
+        _trace(dist, back, (full ^ m) | (1 << u), u, walk, half, 1)
+    else:
+        m, u, v = _meet_at_edge(dist, ahead, back, half, closed)
+        _trace(dist, ahead, m, u, walk, half, -1)
+        _trace(dist, back, full ^ m, v, walk, half + 1, 1)
     return walk
 
 
-def _held_karp(dist: np.ndarray) -> np.ndarray:
-    """The shortest walk row 0 -> every row -> row ``n - 1`` (subset DP)."""
+@jit
+def _held_karp(dist: np.ndarray) -> tuple[np.ndarray, float]:
+    """The shortest walk row 0 -> every row -> row ``n - 1`` (subset DP) and its length."""
     n = dist.shape[0]
-    if n <= 4:  # two picks or fewer: the order matters at most by its direction
-        walk = np.arange(n, dtype=np.int64)
+    if n > 4:
+        walk = _held_karp_kernel(dist)
+    else:  # two picks or fewer: the order matters at most by its direction
+        walk = np.arange(n)
         if n == 4 and dist[0, 2] + dist[1, 3] < dist[0, 1] + dist[2, 3]:
-            walk[1:3] = [2, 1]
-        return walk
-    return _held_karp_kernel(dist)
+            walk[1], walk[2] = 2, 1
+    return walk, _walk_cost(dist, walk)
 
 
 # ---- kernels: local search ---------------------------------------------------------------
@@ -603,7 +665,7 @@ def _local_optimum(dist: np.ndarray, nbr: np.ndarray, walk: np.ndarray) -> float
 
 
 @jit
-def _length(dist: np.ndarray, kicks: int, patience: int, seed: int, exact_max: int) -> float:
+def walk_length(dist: np.ndarray, kicks: int, patience: int, seed: int, exact_max: int) -> float:
     """The length of the walk :func:`_solve` finds, in one compiled call (for
     budgets of one chunk of kicks, which :func:`_solve` runs without a look at
     the clock): Held-Karp up to ``exact_max`` picks, else the shorter
@@ -690,7 +752,7 @@ def solve_matrix(
     return _solve(_check_matrix(dist), kicks, patience, seed, time_cap)
 
 
-_HELD_KARP_DETAIL = {"initial": "held-karp", "kicks": 0, "improvements": 0,
+_HELD_KARP_DETAIL: dict[str, Any] = {"initial": "held-karp", "kicks": 0, "improvements": 0,
                      "stopped_by": "held-karp", "optimal": True}  # fmt: skip
 
 
@@ -706,8 +768,8 @@ def _solve(
     n = dist.shape[0]
     k = n - 2
     if k <= held_karp_max:
-        walk = _held_karp(dist)
-        return walk, _walk_cost(dist, walk), dict(_HELD_KARP_DETAIL)
+        walk, length = _held_karp(dist)
+        return walk, length, dict(_HELD_KARP_DETAIL)
     nbr = _neighbour_lists(dist, min(NEIGHBOURS, n - 1))
     starts = {"nearest": _nearest_neighbour(dist), "insertion": _cheapest_insertion(dist)}
     lengths = {name: float(_walk_cost(dist, w)) for name, w in starts.items()}
@@ -791,11 +853,6 @@ class LocalSearchRouter:
         """Always ``None``: the search only needs the distance matrix."""
         return None
 
-    def _walk(self, problem: RoutingProblem) -> tuple[np.ndarray, float, dict[str, Any]]:
-        kicks, patience = self.budget(int(problem.nodes.size))
-        cap = TIME_CAP if problem.time_limit is None else problem.time_limit
-        return _solve(problem.matrix(), kicks, patience, problem.seed, cap, self.held_karp_max)
-
     def solve(self, problem: RoutingProblem) -> Tour:
         """Plan the walk: start depot, every pick node, end depot.
 
@@ -807,11 +864,21 @@ class LocalSearchRouter:
             wp = [problem.start] if problem.closed else [problem.start, problem.end]
             return Tour(wp, optimal=True, detail={"stopped_by": "no-picks"})
         t0 = time.perf_counter()
-        walk, length, detail = self._walk(problem)
+        cap = TIME_CAP if problem.time_limit is None else problem.time_limit
+        rows = np.concatenate(([problem.start], problem.nodes, [problem.end]))
+        dist = problem.oracle.matrix(rows)
+        detail: dict[str, Any]
+        if k <= self.held_karp_max:  # no budget to work out
+            walk, length = _held_karp(dist)
+            detail = dict(_HELD_KARP_DETAIL)
+        else:
+            kicks, patience = self.budget(k)
+            walk, length, detail = _solve(
+                dist, kicks, patience, problem.seed, cap, self.held_karp_max
+            )
         detail["seconds"] = round(time.perf_counter() - t0, 6)
-        detail["time_cap_s"] = TIME_CAP if problem.time_limit is None else problem.time_limit
-        waypoints = [problem.start, *problem.nodes[walk[1:-1] - 1].tolist(), problem.end]
-        return Tour(waypoints, detail["optimal"], detail, length)
+        detail["time_cap_s"] = cap
+        return Tour(rows[walk].tolist(), bool(detail["optimal"]), detail, float(length))
 
     def length(self, problem: RoutingProblem) -> float:
         """The length (metres) of the walk :meth:`solve` plans, without the walk.
@@ -825,7 +892,7 @@ class LocalSearchRouter:
         kicks, patience = self.budget(int(nodes.size))
         dist = problem.oracle.matrix(np.concatenate(([problem.start], nodes, [problem.end])))
         if kicks <= _CHUNK:  # one chunk: _solve would not look at the clock; one call
-            return float(_length(dist, kicks, patience, problem.seed, self.held_karp_max))
+            return float(walk_length(dist, kicks, patience, problem.seed, self.held_karp_max))
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
         return _solve(dist, kicks, patience, problem.seed, cap, self.held_karp_max)[1]
 
@@ -834,8 +901,10 @@ LOCAL_SEARCH = LocalSearchRouter()
 """The ``"local-search"`` router with the default work budget."""
 
 LOCAL_SEARCH_ESTIMATE = LocalSearchRouter(kicks_per_pick=1, min_kicks=5, held_karp_max=10)
-"""A cheap local search for scoring candidate batches off the exact DP's layouts
-(Held-Karp up to 10 picks, then one kick per pick, all in one compiled call
-through :meth:`LocalSearchRouter.length`): its tours stay within a fraction of
-a per cent of ``LOCAL_SEARCH``'s, where nearest neighbour is 6-10 % longer
+"""A cheap local search for scoring candidate batches tour by tour off the exact
+DP's layouts, where the compiled scoring kernel has no matrix
+(:data:`optimizer.routing.scoring.MATRIX_MAX_ROWS`): Held-Karp up to 10 picks,
+then one kick per pick, all in one compiled call through
+:meth:`LocalSearchRouter.length`; its tours stay within a fraction of a per
+cent of ``LOCAL_SEARCH``'s, where nearest neighbour is 6-10 % longer
 (``benches/routing_estimate.py`` writes the figures)."""

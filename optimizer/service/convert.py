@@ -178,7 +178,10 @@ def to_cart(raw: Mapping[str, Any]) -> Cart:
 
 
 def to_policy(raw: Mapping[str, Any], time_budget: float | None) -> WavePolicy:
-    """The wave policy, its batching search capped by ``time_budget`` seconds."""
+    """The wave policy: the work budget is ``effort`` (and the routers' own
+    budgets, counted in work), ``time_budget`` seconds of wall time one safety
+    cap over the whole plan, batching and final routes (the summary's
+    ``batching_capped`` and ``routes_capped`` say if it fired)."""
     try:
         return WavePolicy(batching=raw["batching"], routing=raw["routing"],
                           walk_speed=raw["walk_speed"], time_per_pick=raw["time_per_pick"],

@@ -97,10 +97,11 @@ building the tables in ``benches/results/routing_docstring_figures.md``.
 
 ``MAX_BLOCKS`` is 4 because the classes grow quickly with the cross-aisles:
 four blocks reach 2,956 classes (442 for three) and their tables, generated
-in seconds of CPU, hold 55 MB (11 MB more per depot parity, packed for the
-kernel); five blocks would multiply that again by about seven in classes
-and by about fourteen in table size (twice the cross-aisle options per
-class), over a gigabyte. The sweep itself is exact for any block count;
+in about 4 s of CPU, hold 55 MB (11 MB more per depot parity, packed for the
+kernel). Five blocks reach 20,806 classes; building their tables took more
+than 4 GB of memory and was stopped there after about 80 s of CPU (one
+transition array alone, 64 x 20,806 x 64 integers, is 650 MiB). The sweep
+itself is exact for any block count;
 beyond four blocks ``auto`` runs the local search
 (:mod:`~optimizer.routing.local_search`).
 

@@ -21,7 +21,7 @@ from optimizer.routing.exact.sweep import (
 
 __all__ = ["EXACT", "ExactRouter", "MAX_BLOCKS", "warm_up"]
 
-MAX_BLOCKS = 4  # 5 blocks: tables over a gigabyte (see optimizer.routing.exact)
+MAX_BLOCKS = 4  # 5 blocks: tables past 4 GB to build (see optimizer.routing.exact)
 _INT64 = np.dtype(np.int64)
 _INF = float("inf")
 

@@ -1,0 +1,185 @@
+"""Tour lengths for compiled loops that score many pick sets (batching), on any layout.
+
+Batching measures hundreds of thousands of candidate tours per wave. Its
+compiled loops (:mod:`optimizer.batching.kernels`) call one kernel,
+:func:`tour_length_kernel`, with the inputs :func:`scoring_inputs` prepares once
+per layout and depot pair:
+
+- on layouts the exact DP covers, the DP's own inputs: the kernel returns
+  the optimum (:func:`~optimizer.routing.exact.sweep.length_kernel`);
+- elsewhere (graph layouts, more blocks than the DP covers), the oracle's
+  distance matrix between every pick node and the depots, computed once:
+  the kernel gathers the tour's rows and runs the local search's estimate
+  (Held-Karp up to :attr:`Estimate.exact_max` picks, else the better of
+  nearest neighbour and cheapest insertion, its 2-opt / Or-opt local
+  optimum and a few kicks), with no Python per tour.
+
+Both share one signature, ``tour_length_kernel(nodes, tab, fi, ff)`` with
+``nodes`` sorted and distinct, so a compiled loop runs unchanged on either;
+a negative ``fi[0]`` marks the matrix form. A value ``-1 - j`` says
+``nodes[j]`` is not a pick node, as the DP's kernel does.
+
+Examples
+--------
+>>> import numpy as np
+>>> from optimizer import DistanceOracle, Layout
+>>> layout = Layout.from_file("layouts/fishbone.json")
+>>> depot = layout.depot().node
+>>> inputs = scoring_inputs(DistanceOracle.for_layout(layout), depot, depot, ESTIMATE)
+>>> nodes = np.sort(layout.nodes_of(["F01-001-L-1", "F02-011-R-1", "F05-012-R-1"]))
+>>> round(tour_length_kernel(nodes, *inputs), 1)
+89.2
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer._jit import jit
+from optimizer.distance import DistanceOracle
+from optimizer.routing.exact.sweep import kernel_inputs, length_kernel
+from optimizer.routing.local_search import walk_length
+
+__all__ = [
+    "Estimate",
+    "ESTIMATE",
+    "MATRIX_MAX_ROWS",
+    "scoring_inputs",
+    "matrix_form",
+    "tour_length_kernel",
+    "warm_up",
+]
+
+MATRIX_MAX_ROWS = 3_000  # pick nodes + depots: a 72 MB matrix at most; beyond, no kernel
+_HEAD = 6  # fi: marker, rows, exact_max, kicks per pick, min kicks, seed; then node -> row
+_KEPT = 4  # matrices kept (per layout version, depot pair and estimate)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How :func:`tour_length_kernel` measures a tour off the exact DP's layouts.
+
+    Parameters
+    ----------
+    exact_max
+        Up to this many picks, Held-Karp (the optimum).
+    kicks_per_pick, min_kicks
+        Above it, this many double-bridge kicks per pick (at least
+        ``min_kicks``) after the first local optimum.
+    seed
+        Seeds the kicks; equal input gives equal lengths.
+    """
+
+    exact_max: int = 8
+    kicks_per_pick: float = 0.25
+    min_kicks: int = 2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.exact_max <= 12:
+            raise ValueError("exact_max outside 2..12 not understood.")
+        if self.kicks_per_pick < 0 or self.min_kicks < 0:
+            raise ValueError("kicks_per_pick < 0 or min_kicks < 0 not understood.")
+
+
+ESTIMATE = Estimate()
+"""The batch-scoring estimate (``benches/routing_estimate.py`` measures its gap
+to the final route)."""
+
+_MATRICES: OrderedDict[tuple[object, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = (
+    OrderedDict()
+)
+
+
+def scoring_inputs(
+    oracle: DistanceOracle, start: int, end: int, estimate: Estimate | None = ESTIMATE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(tab, fi, ff)`` for :func:`tour_length_kernel` on tours from ``start`` to ``end``.
+
+    With ``estimate`` None, the exact DP's inputs (the caller has checked
+    that the DP applies). Else the matrix form with ``estimate``'s
+    parameters, built once per layout version, depot pair and estimate; or
+    None when the layout has more than :data:`MATRIX_MAX_ROWS` pick nodes
+    and depots (callers then measure tour by tour).
+    """
+    layout = oracle.layout
+    if estimate is None:
+        return kernel_inputs(layout, start, end)  # type: ignore[return-value]
+    picks = layout.pick_nodes
+    if picks.size + 2 > MATRIX_MAX_ROWS:
+        return None
+    key = (layout.version, start, end, estimate)
+    found = _MATRICES.get(key)
+    if found is not None:
+        _MATRICES.move_to_end(key)
+        return found
+    rows = np.concatenate(([start, end], picks)).astype(np.int64)
+    row_of = np.full(layout.n_nodes, -1, dtype=np.int64)
+    row_of[picks] = np.arange(2, picks.size + 2)
+    inputs = matrix_form(oracle.matrix(rows), row_of, estimate)
+    _MATRICES[key] = inputs
+    while len(_MATRICES) > _KEPT:
+        _MATRICES.popitem(last=False)
+    return inputs
+
+
+def matrix_form(
+    dist: np.ndarray, row_of: np.ndarray, estimate: Estimate = ESTIMATE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The matrix form of :func:`tour_length_kernel`'s inputs.
+
+    ``dist`` holds the distances between the start depot (row 0), the end
+    depot (row 1) and the pick nodes; ``row_of[v]`` is node ``v``'s row, -1
+    for nodes that are not pick nodes.
+    """
+    kicks = int(round(estimate.kicks_per_pick * 1000))  # per mille, an integer for fi
+    head = np.array([-1, dist.shape[0], estimate.exact_max, kicks, estimate.min_kicks,
+                     estimate.seed], dtype=np.int64)  # fmt: skip
+    return (
+        np.zeros(1, dtype=np.int32),  # the DP's machine table: unused here
+        np.concatenate((head, np.asarray(row_of, dtype=np.int64))),
+        np.ascontiguousarray(dist, dtype=np.float64).ravel(),
+    )
+
+
+def warm_up() -> None:
+    """Compile (or load) :func:`tour_length_kernel`, the DP's path with it."""
+    points = np.array([0.0, 0.0, 1.0, 3.0, 2.0])  # depots at 0, picks on a line
+    row_of = np.array([2, 3, 4], dtype=np.int64)
+    tour_length_kernel(np.arange(3), *matrix_form(np.abs(points[:, None] - points), row_of))
+
+
+@jit
+def _matrix_length(nodes: np.ndarray, fi: np.ndarray, ff: np.ndarray) -> float:
+    """The estimate of a tour through ``nodes`` from the full matrix in ``ff``."""
+    size = fi[1]
+    k = nodes.size
+    rows = np.empty(k + 2, dtype=np.int64)
+    rows[0], rows[k + 1] = 0, 1
+    for j in range(k):
+        v = nodes[j]
+        r = fi[_HEAD + v] if 0 <= v < fi.size - _HEAD else -1
+        if r < 0:
+            return -1.0 - j
+        rows[j + 1] = r
+    dist = np.zeros((k + 2, k + 2))
+    for a in range(k + 2):  # one triangle, mirrored: half the scattered reads
+        base = rows[a] * size
+        for b in range(a + 1, k + 2):
+            dist[a, b] = dist[b, a] = ff[base + rows[b]]
+    kicks = max(fi[4], (fi[3] * k) // 1000)
+    return walk_length(dist, kicks, kicks, fi[5], fi[2])
+
+
+@jit
+def tour_length_kernel(
+    nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray
+) -> float:
+    """Length (metres) of a tour through the sorted distinct ``nodes``: the exact
+    DP's optimum or the matrix estimate, as the inputs say (see the module)."""
+    if fi[0] < 0:
+        return _matrix_length(nodes, fi, ff)
+    return length_kernel(nodes, tab, fi, ff)
