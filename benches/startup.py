@@ -17,7 +17,10 @@ packages).
 - the first ``pickopt route`` after a fresh install: an empty
   ``NUMBA_CACHE_DIR`` and an empty ``PICKOPT_CACHE_DIR`` (the exact DP's
   class tables), once per tree;
-- ``pickopt warmup`` on an empty cache (now only), and a route after it.
+- ``pickopt warmup`` on an empty cache (now only), and a route after it;
+- what the first route compiles, function by function (now only): numba's
+  ``numba:compile`` events in one more cold route, each function's own
+  seconds (without the functions it compiled inside) and its total.
 
 Goals (issue 13): ``import optimizer`` <= 1 s, a warm ``pickopt route``
 <= 1.5 s, the first route after a fresh install <= 10 s.
@@ -77,6 +80,48 @@ def _export(rev: str, into: Path) -> Path:
     return into
 
 
+#: A cold route in a child process that times numba's compile events per function.
+_COMPILE_TIMES = """
+import json, runpy, sys, time
+from numba.core import event
+
+stack, own, total = [], {}, {}
+
+
+class Timer(event.Listener):
+    def on_start(self, ev):
+        func = getattr(ev.data.get("dispatcher"), "py_func", None)
+        name = f"{func.__module__}.{func.__qualname__}" if func else "?"
+        stack.append([name, time.process_time(), 0.0])
+
+    def on_end(self, ev):
+        name, t0, inner = stack.pop()
+        spent = time.process_time() - t0
+        own[name] = own.get(name, 0.0) + spent - inner
+        total[name] = total.get(name, 0.0) + spent
+        if stack:
+            stack[-1][2] += spent
+
+
+event.register("numba:compile", Timer())
+sys.argv = ["pickopt", *sys.argv[1:]]
+try:
+    runpy.run_module("optimizer.cli", run_name="__main__")
+except SystemExit as done:  # the CLI exits with its status
+    if done.code:
+        raise
+print(json.dumps({n: [own[n], total[n]] for n in sorted(own, key=own.get, reverse=True)}))
+"""
+
+
+def compile_times(tree: Path, env: dict[str, str]) -> dict[str, list[float]]:
+    """CPU seconds numba spends on each function a cold route compiles:
+    ``{name: [own, total]}``, largest own first."""
+    out = subprocess.run([sys.executable, "-c", _COMPILE_TIMES, *ROUTE[2:]], cwd=tree, env=env,
+                         check=True, capture_output=True, text=True).stdout  # fmt: skip
+    return dict(json.loads(out.splitlines()[-1]))
+
+
 def _env(numba_cache: Path, tables: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
     env.update(NUMBA_CACHE_DIR=str(numba_cache), PICKOPT_CACHE_DIR=str(tables))
@@ -124,8 +169,10 @@ def measure(repeat: int, before_rev: str) -> dict[str, Any]:
     record("pickopt warmup, empty cache", "now",
            [_run(ROOT, ["-m", "optimizer.cli", "warmup"], env)])  # fmt: skip
     record("pickopt route after warmup", "now", [_run(ROOT, ROUTE, env) for _ in range(repeat)])
+    compiled = compile_times(ROOT, _env(tmp / "numba-compile", tmp / "tables-compile"))
     return {
         "rows": rows,
+        "compile_times": compiled,
         "before": subprocess.run(["git", "rev-parse", "--short", before_rev], cwd=ROOT,
                                  check=True, capture_output=True, text=True).stdout.strip(),
         "now": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
@@ -168,6 +215,20 @@ def markdown(result: dict[str, Any]) -> str:
             )
             cells.append(f"<= {goal:g}: {met}")  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
+    compiled = result.get("compile_times", {})
+    if compiled:
+        lines += [
+            "",
+            "What the first route compiles (now; one more cold route, numba's compile events): "
+            "CPU seconds per function, its own and with what it compiled inside "
+            "(numpy functions are numba's implementations, compiled on first use).",
+            "",
+            "| function | own (s) | total (s) |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| `{name}` | {own:.2f} | {total:.2f} |"
+                  for name, (own, total) in compiled.items() if own >= 0.01]  # fmt: skip
+        lines.append(f"| all | {sum(own for own, _ in compiled.values()):.2f} | |")
     env = result["environment"]
     lines += [
         "",

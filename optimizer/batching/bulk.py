@@ -109,7 +109,8 @@ class BulkBatching:
             w = wave
             batch_of, spent, changes = descend(w.ptr, w.idx, w.loads, w.cap, w.near, batch_of,
                                                w.penalty, w.tab, w.fi, w.ff, w.n_nodes,
-                                               per_order * problem.size, self.targets)  # fmt: skip
+                                               per_order * problem.size, self.targets,
+                                               True)  # fmt: skip
             detail["evaluations"] = int(detail["evaluations"]) + int(spent)
         detail |= {"changes": int(changes), "compiled": True, "timed_out": timed_out}
         return Batching(groups_of(batch_of), detail)

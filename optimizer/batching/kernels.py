@@ -344,6 +344,15 @@ def savings_merge(
 
 
 @jit
+def _unchanged(batches: np.ndarray, versions: np.ndarray, b: int, version: int) -> bool:
+    """True if batch ``b`` at ``version`` is among ``batches`` at ``versions``."""
+    for j in range(batches.size):  # noqa: SIM110 (a loop numba compiles)
+        if batches[j] == b and versions[j] == version:
+            return True
+    return False
+
+
+@jit
 def descend(
     ptr: np.ndarray,
     idx: np.ndarray,
@@ -358,8 +367,14 @@ def descend(
     n_nodes: int,
     budget: int,
     targets: int,
+    remember: bool,
 ) -> tuple[np.ndarray, int, int]:
     """Best-improvement moves and swaps of orders between nearby batches.
+
+    With ``remember``, an order's moves and swaps into a batch are not
+    evaluated again while its own batch and that batch are unchanged since a
+    scan of it found nothing (the same changes, fewer evaluations; False
+    evaluates them, for comparison).
 
     Returns the batch of each order (renumbered by first order), the
     evaluations spent and the changes made.
@@ -396,12 +411,27 @@ def descend(
     evals = changes = 0
     seen = -np.ones(nb, dtype=np.int64)
     swap_load = np.empty(cap.size)
+    # What the last scan of each order that changed nothing saw: its batch and
+    # that batch's version, and each target batch with its version. Moves and
+    # swaps of the order into a target batch when both batches are unchanged
+    # since cannot improve now either, so they are not evaluated again: the
+    # descent takes the same changes with fewer evaluations. (Skipping a swap
+    # because the other order's scan saw it from the other side is not exact:
+    # it changed the batches of 10,000 orders, cause not found.)
+    memo_home = -np.ones(n, dtype=np.int64)
+    memo_ver = np.zeros(n, dtype=np.int64)
+    memo_b = np.empty((n, targets), dtype=np.int64)
+    memo_bv = np.empty((n, targets), dtype=np.int64)
+    memo_count = np.zeros(n, dtype=np.int64)
     while qlen > 0 and evals < budget:
         o = queue[qhead]
         qhead = (qhead + 1) % n
         qlen -= 1
         queued[o] = False
         a = bo[o]
+        known = remember and memo_home[o] == a and memo_ver[o] == ver[a]
+        n_known = memo_count[o] if known else 0
+        memo_home[o], memo_ver[o], memo_count[o] = a, ver[a], 0
         if gain_ver[o] != ver[a]:
             k = _gather(head, nxt, a, o, -1, tmp)
             gain[o] = cost[a] - objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
@@ -417,6 +447,11 @@ def descend(
             tried += 1
             if tried > targets:
                 break
+            skip = _unchanged(memo_b[o, :n_known], memo_bv[o, :n_known], b, ver[b])
+            memo_b[o, tried - 1], memo_bv[o, tried - 1] = b, ver[b]
+            memo_count[o] = tried
+            if skip:
+                continue
             if gain[o] > -best and _fits(load, b, loads[o], cap):
                 k = _gather(head, nxt, b, -1, o, tmp)
                 d = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
@@ -453,6 +488,7 @@ def descend(
                 r = nxt[r]
         if kind == 0:
             continue
+        memo_home[o] = -1
         changes += 1
         if kind == 1:
             b = target

@@ -13,6 +13,7 @@ import pytest
 
 from optimizer.batching import BATCHERS, Cart, api, batch_orders, prepare
 from optimizer.batching.bulk import BulkBatching
+from optimizer.batching.kernels import descend
 from optimizer.batching.problem import BatchingProblem
 from optimizer.batching.savings import (
     COMPILED_FROM,
@@ -76,6 +77,22 @@ def test_descent_only_improves_the_savings(wave: BatchingProblem) -> None:
     assert savings.detail["changes"] == 0
     assert descended.detail["changes"] > 0
     assert wave.total(descended.groups) < wave.total(savings.groups) - 1.0
+
+
+def test_what_the_descent_remembers_changes_nothing_but_the_work(wave: BatchingProblem) -> None:
+    """Moves and swaps the descent skips because their batches did not change
+    since a scan found nothing in them could not improve: remembering gives
+    the same batches with fewer evaluations."""
+    w = CompiledWave.of(wave)
+    assert w is not None
+    start, _ = compiled_savings(wave, w)
+    args = (w.ptr, w.idx, w.loads, w.cap, w.near, start, w.penalty, w.tab, w.fi, w.ff,
+            w.n_nodes, 10**9, 10)  # fmt: skip
+    remembered, spent, changes = descend(*args, True)
+    plain, spent_plain, changes_plain = descend(*args, False)
+    assert changes > 0 and changes == changes_plain
+    assert remembered.tolist() == plain.tolist()
+    assert spent < spent_plain
 
 
 def test_a_small_budget_stops_the_descent_early(wave: BatchingProblem) -> None:
@@ -173,6 +190,7 @@ import json
 from optimizer import Cart, Layout
 from optimizer.batching import prepare
 from optimizer.batching.bulk import BulkBatching
+from optimizer.batching.kernels import descend
 from optimizer.synthetic import large_wave
 layout = Layout.from_file("layouts/single_block.toml")
 slotting, orders = large_wave(layout, 80, seed=1)

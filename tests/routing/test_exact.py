@@ -38,7 +38,12 @@ from optimizer.routing.exact.states import (
     load_or_build,
     machine,
 )
-from optimizer.routing.exact.sweep import kernel_inputs, length_kernel, route_kernel
+from optimizer.routing.exact.sweep import (
+    flat_picks,
+    kernel_inputs,
+    length_kernel,
+    picks_of,
+)
 from tests import naive
 from tests.conftest import LAYOUTS, ROOT, benchmark_file
 
@@ -914,19 +919,17 @@ def test_route_kernels_without_jit(layouts):
         assert length == pytest.approx(tour.length, abs=ATOL)
 
 
-def test_route_kernel_runs_as_python(large):
-    """The route kernel's body run as Python gives the compiled kernel's
-    optimum, waypoints and path, closed and open."""
-    rng = np.random.default_rng(19)
-    as_python = getattr(route_kernel, "py_func", route_kernel)
-    for a, b in ((0, 0), (1, 2)):
-        context = kernel_inputs(large, large.depots[a].node, large.depots[b].node)
-        nodes = np.sort(rng.choice(large.pick_nodes, 12, replace=False))
-        cost, waypoints, path = as_python(nodes, *context)
-        expected_cost, expected, expected_path = route_kernel(nodes, *context)
-        assert cost == expected_cost
-        assert waypoints.tolist() == expected.tolist()
-        assert path.tolist() == expected_path.tolist()
+def test_picks_of_is_flat_picks_in_numpy(large):
+    """The numpy mapping of picks to sorted distinct flat indices gives the
+    kernel's answer, for unsorted and repeated picks and for a node that is
+    not a pick (its position)."""
+    rng = np.random.default_rng(23)
+    _, fi, _ = kernel_inputs(large, large.depots[0].node, large.depots[0].node)
+    picks = rng.choice(large.pick_nodes, 30)
+    for nodes in (picks, np.sort(picks), np.append(picks, large.depots[0].node),
+                  np.array([picks[0], -1]), np.array([], dtype=np.int64)):  # fmt: skip
+        got, want = picks_of(nodes, fi), flat_picks(nodes, fi)
+        assert got[0].tolist() == want[0].tolist() and got[1] == want[1]
 
 
 def test_length_takes_nodes_in_any_order(two_block):

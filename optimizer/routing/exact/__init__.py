@@ -85,7 +85,9 @@ The class tables are generated in Python once per block count and kept on
 disk (:func:`~optimizer.routing.exact.states.machine`: a second process
 reads them); per process and depot parity they are packed once more for the
 kernel. The sweep, the walk back, the Euler walk and the node path run in
-numba, in one kernel call. :func:`warm_up` loads or builds every table a
+numba, three kernels called one after the other (not from one kernel: numba
+would compile their code again inside it, seconds on a fresh install's first
+route); a length is one kernel call. :func:`warm_up` loads or builds every table a
 closed tour can need, so a warm worker never builds one on a request; an
 open walk between depots on other columns packs its table on first use.
 Measured times of :meth:`ExactRouter.solve` and of the whole ``route()``

@@ -2,9 +2,16 @@
 
 :func:`kernel_inputs` packs the class machine and the columns of one layout
 and pair of depots into three arrays (cached); :func:`length_kernel` sweeps
-them for the optimum alone and :func:`route_kernel` also walks back through
-the choices and returns the waypoints and the node path. How the sweep skips
-columns and classes, and why that stays exact, is below.
+them for the optimum alone and :func:`route_kernel` (Python calling the
+kernels) also walks back through the choices and returns the waypoints and
+the node path. How the sweep skips columns and classes, and why that stays
+exact, is below.
+
+The kernels are written to compile quickly, since a fresh install compiles
+them on its first route: loops instead of ``np.unique``, ``np.sort`` and
+``np.searchsorted`` (each a numba implementation to compile), and no
+literal arguments between kernels (a literal ``False`` makes numba compile
+a second specialisation of the callee).
 """
 
 from __future__ import annotations
@@ -28,7 +35,14 @@ from optimizer.routing.exact.states import (
     machine,
 )
 
-__all__ = ["kernel_inputs", "flat_picks", "length_kernel", "route_kernel", "warm_tables"]
+__all__ = [
+    "kernel_inputs",
+    "flat_picks",
+    "picks_of",
+    "length_kernel",
+    "route_kernel",
+    "warm_tables",
+]
 
 
 # One kernel runs the DP for both ``length`` (the optimum alone) and ``solve``
@@ -262,6 +276,21 @@ def kernel_inputs(layout: Layout, start: int, end: int) -> tuple[np.ndarray, ...
     )
 
 
+def picks_of(nodes: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, int]:
+    """:func:`flat_picks` in numpy, for callers in Python: one route (or one
+    check) at a time gains nothing from the kernel, and a process's first
+    route then does not compile it."""
+    n_nodes, fx = int(fi[_F_NODES]), _F_HEAD + 4 * int(fi[_F_NCOL]) + int(fi[_F_AISLES])
+    outside = np.flatnonzero((nodes < 0) | (nodes >= n_nodes))
+    if outside.size:
+        return nodes[:0], int(outside[0])
+    flat = fi[fx + nodes]
+    bad = np.flatnonzero(flat < 0)
+    if bad.size:
+        return flat[:0], int(bad[0])
+    return np.unique(flat), -1
+
+
 @jit
 def flat_picks(nodes: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, int]:
     """The picks ``nodes`` as sorted distinct flat indices (aisle, block,
@@ -278,13 +307,37 @@ def flat_picks(nodes: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, int]:
         if j > 0 and flat[j] <= flat[j - 1]:
             ordered = False
     if not ordered:
-        flat = np.unique(flat)
+        flat = flat[: _sort_distinct(flat)]
     return flat, -1
 
 
 @jit
+def _sort_distinct(values: np.ndarray) -> int:
+    """Sort ``values`` in place (Shell sort) and move its distinct values to the
+    front; returns how many there are. A loop, not ``np.unique``: it compiles in
+    a fraction of the time, and picks arrive nearly sorted."""
+    k = values.size
+    gap = k // 2
+    while gap > 0:
+        for i in range(gap, k):
+            v = values[i]
+            j = i
+            while j >= gap and values[j - gap] > v:
+                values[j] = values[j - gap]
+                j -= gap
+            values[j] = v
+        gap //= 2
+    distinct = min(k, 1)
+    for i in range(1, k):
+        if values[i] != values[distinct - 1]:
+            values[distinct] = values[i]
+            distinct += 1
+    return distinct
+
+
+@jit
 def _sweep(
-    flat: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray, keep: bool
+    flat: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray, keep: bool | np.bool_
 ) -> tuple[float, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The DP over the columns for the sorted distinct picks ``flat`` (see above).
 
@@ -477,7 +530,9 @@ def length_kernel(nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.nda
         return 0.0
     if flat.size == 0 and fi[_F_SAME]:
         return ff[_G_SPUR]
-    return _sweep(flat, tab, fi, ff, False)[0] + ff[_G_SPUR]
+    # np.bool_, not a literal False: the route's sweep (called with a bool from
+    # Python) then serves here too, instead of a second compile for the literal.
+    return _sweep(flat, tab, fi, ff, np.bool_(False))[0] + ff[_G_SPUR]
 
 
 @jit
@@ -539,6 +594,20 @@ def _backtrack(
 
 
 @jit
+def _first_at_least(values: np.ndarray, x: int) -> int:
+    """The first position of sorted ``values`` holding ``x`` or more (a bisection
+    loop: ``np.searchsorted`` takes longer to compile than the whole walk)."""
+    lo, hi = 0, values.size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if values[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit
 def _euler_walk(
     flat: np.ndarray,
     fi: np.ndarray,
@@ -572,7 +641,7 @@ def _euler_walk(
             if cfg == NONE:
                 continue
             seg = i * nb + b  # its picks: flat[q0:q1]
-            q0, q1 = np.searchsorted(flat, seg * cells), np.searchsorted(flat, (seg + 1) * cells)
+            q0, q1 = _first_at_least(flat, seg * cells), _first_at_least(flat, (seg + 1) * cells)
             n_chain = q1 - q0 + 2  # chain[0] lower end, chain[1:-1] picks, chain[-1] upper end
             a, z, times, cut = 0, n_chain - 1, 2, -1  # edges chain[e] - chain[e + 1], a <= e < z
             if cfg == PASS1:
@@ -609,7 +678,7 @@ def _euler_walk(
     for v in range(n_vertices):
         off[v + 1] += off[v]
     nxt = off[:-1].copy()  # per vertex, its next edge end to fill, then to walk
-    to, eid = np.empty(2 * n_edges, np.int64), np.empty(2 * n_edges, np.int64)
+    to, eid = np.empty(2 * n_edges, dtype=np.int64), np.empty(2 * n_edges, dtype=np.int64)
     for e in range(n_edges):
         to[nxt[eu[e]]], eid[nxt[eu[e]]] = ev[e], e
         nxt[eu[e]] += 1
@@ -617,7 +686,7 @@ def _euler_walk(
         nxt[ev[e]] += 1
     for v in range(n_vertices):
         nxt[v] = off[v]
-    used = np.zeros(n_edges, dtype=np.bool_)
+    used = np.zeros(n_edges, dtype=np.int64)  # int64 as the others: one np.zeros to compile
     first = fi[_F_FIRST]
     j = 0
     while cols[j] != first % ncol:
@@ -631,7 +700,7 @@ def _euler_walk(
         while nxt[v] < off[v + 1] and used[eid[nxt[v]]]:
             nxt[v] += 1
         if nxt[v] < off[v + 1]:
-            used[eid[nxt[v]]] = True
+            used[eid[nxt[v]]] = 1
             top += 1
             stack[top] = to[nxt[v]]
             nxt[v] += 1
@@ -694,15 +763,20 @@ def _euler_walk(
     return wp[:n_wp], path[:m].copy()
 
 
-@jit
 def route_kernel(
     nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The optimum (with spurs) of a walk through ``nodes``, its waypoints and
     its node path; ``-1 - j`` if ``nodes[j]`` is not a pick node in an aisle,
     inf if there is no walk (and no waypoints or path). Needs a pick, or two
-    depots on different vertices."""
-    flat, bad = flat_picks(nodes, fi)
+    depots on different vertices.
+
+    Python calling the kernels one by one, not a kernel itself: a kernel
+    calling them would compile their code a second time (numba optimises a
+    caller together with its callees), seconds on a process's first route,
+    for a few microseconds saved per route.
+    """
+    flat, bad = picks_of(nodes, fi)
     if bad >= 0:
         return -1.0 - bad, flat, flat
     best, state, hist, span, steps, cols = _sweep(flat, tab, fi, ff, True)
@@ -710,4 +784,4 @@ def route_kernel(
         return best, flat[:0], flat[:0]
     act, code = _backtrack(tab, fi, ff, state, hist, span, steps, cols)
     wp, path = _euler_walk(flat, fi, cols, act, code)
-    return best + ff[_G_SPUR], wp, path
+    return float(best + ff[_G_SPUR]), wp, path
