@@ -10,8 +10,10 @@ method, per wave:
 
 1. :meth:`ColumnGeneration.solve <optimizer.batching.columns.ColumnGeneration.solve>`:
    its batching and every column it priced;
-2. :func:`~optimizer.batching.alns.search` from that batching, its pool
-   started with those columns;
+2. the ALNS from that batching (:func:`~optimizer.batching.alns.compiled_search`
+   where the exact DP scores batches, else :func:`~optimizer.batching.alns.search`
+   for at most :data:`~optimizer.batching.alns.PYTHON_ITERATIONS` rounds), its
+   pool joined with those columns;
 3. :func:`~optimizer.batching.selection.select` over the joint pool, started
    from the search's best batching;
 4. a last descent of moves, swaps and re-splits.
@@ -26,16 +28,26 @@ from __future__ import annotations
 import math
 import time
 
-from optimizer.batching.alns import SELECTION_WORK, Pool, in_input_order, mask_of, polish, search
+from optimizer.batching.alns import (
+    PYTHON_ITERATIONS,
+    SELECTION_WORK,
+    Pool,
+    compiled_search,
+    in_input_order,
+    mask_of,
+    polish,
+    search,
+)
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.problem import BatchingProblem
+from optimizer.batching.savings import CompiledWave
 
 __all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE", "QUALITY_ITERATIONS"]
 
-DEFAULT_ITERATIONS = 1_000  # ALNS rounds after the column generation
-#: ALNS rounds of the quality setting (:meth:`Hybrid.quality`).
-QUALITY_ITERATIONS = 2_000
+DEFAULT_ITERATIONS = 10_000  # compiled ALNS rounds after the column generation
+#: Compiled ALNS rounds of the quality setting (:meth:`Hybrid.quality`).
+QUALITY_ITERATIONS = 50_000
 QUALITY_SELECTION = 1.0  # CP-SAT deterministic time of its selection
 
 COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
@@ -51,7 +63,8 @@ class Hybrid:
     columns
         The column generation that starts it (default ``ColumnGeneration()``).
     iterations
-        ALNS destroy-and-repair rounds after the column generation.
+        ALNS destroy-and-repair rounds after the column generation (compiled
+        rounds; off the exact DP's layouts at most ``PYTHON_ITERATIONS``).
     selection_work
         CP-SAT deterministic time of the selection over the joint pool.
 
@@ -115,17 +128,25 @@ class Hybrid:
             time_limit=None if time_limit is None else COLUMNS_SHARE * time_limit,
         )  # fmt: skip
         detail: Detail = {f"columns_{k}": v for k, v in first.detail.items()}
-        pool = Pool(problem)
+        deadline = t0 + SEARCH_SHARE * (end - t0)
+        wave = CompiledWave.of(problem) if problem.size > 1 else None
+        if wave is not None:
+            found = compiled_search(problem, wave, first.groups, self.iterations, seed=seed,
+                                    deadline=deadline)  # fmt: skip
+        else:  # a Python round costs ~100 compiled ones: the ALNS's own budget caps it
+            iterations = min(self.iterations, PYTHON_ITERATIONS)
+            found = search(problem, first.groups, iterations, seed=seed,
+                           pool=Pool(problem), deadline=deadline)  # fmt: skip
+        pool = found.pool
         for members, cost in columns.items():
             mask = mask_of(members)
             pool.cost[mask] = cost
             pool.keep(mask, list(members))
-        found = search(problem, first.groups, self.iterations, seed=seed, pool=pool,
-                       deadline=t0 + SEARCH_SHARE * (end - t0))  # fmt: skip
         groups = found.groups
         search_total = problem.total(groups)
         detail |= {
             "iterations": found.iterations,
+            "compiled": wave is not None,
             "search_total": round(search_total, 6),
             "pool": len(pool.members),
             "timed_out": bool(first.detail["timed_out"]) or found.timed_out,
