@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from optimizer.distance.decompose import decompose
+from optimizer.distance.decompose import Decomposition, decompose
 from optimizer.distance.kernels import pair_vector, rect_matrix, square_matrix
 from optimizer.distance.labels import HubLabels
 from optimizer.distance.walks import walk_kernel, walk_tables
@@ -138,31 +139,50 @@ class DistanceOracle:
 
     def __init__(self, layout: Layout, *, max_junctions: int = MAX_JUNCTIONS) -> None:
         self.layout = layout
+        self._max_junctions = max_junctions
         graph = _adjacency(layout)
         if layout.n_nodes and connected_components(graph, directed=False)[0] > 1:
             raise PickoptError(f"layout {layout.name!r} is not connected")
-        self._parts = decompose(graph)
-        self.n_junctions = self._parts.n_junctions
+        self._graph: csr_array | None = graph  # dropped once decomposed
+
+    # The decomposition and the junction distances are built on the first query:
+    # a route whose router walks the graph itself (the exact DP) never needs
+    # them, and building them compiles numba kernels, seconds in a cold process.
+    @cached_property
+    def _parts(self) -> Decomposition:
+        # The graph is dropped once decomposed; a thread racing this one rebuilds it.
+        graph = self._graph if self._graph is not None else _adjacency(self.layout)
+        self._graph = None
+        return decompose(graph)
+
+    @cached_property
+    def _junction_distances(self) -> tuple[np.ndarray, HubLabels]:
+        """The all-pairs junction table and empty labels, or the reverse."""
         junction_graph = self._parts.junction_graph()
-        self._table = np.zeros((0, 0))
-        labels = HubLabels(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-        if self.n_junctions <= max_junctions:
-            self._table = np.ascontiguousarray(dijkstra(junction_graph, directed=False))
-        else:
-            labels = HubLabels.build(junction_graph, layout.xy[self._parts.junction_node])
-        self._labels = labels
-        # The kernels take the table and no labels, or labels and an empty table.
-        self._distances: tuple[Any, ...] = (
-            (self._parts.ints, self._parts.floats, self._table, None, None, None)
-            if self.mode == "table"
-            else (self._parts.ints, self._parts.floats, self._table, labels.at, labels.hub,
-                  labels.dist)
-        )  # fmt: skip
+        if self.n_junctions <= self._max_junctions:
+            table = np.ascontiguousarray(dijkstra(junction_graph, directed=False))
+            return table, HubLabels(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                                    np.zeros(0))  # fmt: skip
+        labels = HubLabels.build(junction_graph, self.layout.xy[self._parts.junction_node])
+        return np.zeros((0, 0)), labels
+
+    @cached_property
+    def _distances(self) -> tuple[Any, ...]:
+        """What the kernels take: the table and no labels, or labels and an empty table."""
+        table, labels = self._junction_distances
+        if self.mode == "table":
+            return (self._parts.ints, self._parts.floats, table, None, None, None)
+        return (self._parts.ints, self._parts.floats, table, labels.at, labels.hub, labels.dist)
+
+    @property
+    def n_junctions(self) -> int:
+        """Junctions of the graph's core (nodes the distance table spans)."""
+        return self._parts.n_junctions
 
     @property
     def mode(self) -> str:
         """``"table"`` (all-pairs junction distances) or ``"labels"`` (hub labels)."""
-        return "table" if self._table.shape[0] else "labels"
+        return "table" if self._junction_distances[0].shape[0] else "labels"
 
     # ---- queries --------------------------------------------------------------
     def _checked(self, nodes: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -275,8 +295,9 @@ class DistanceOracle:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the oracle's tables, bytes."""
-        return int(self._parts.nbytes + self._table.nbytes + self._labels.nbytes)
+        """Memory held by the oracle's tables, bytes (building them if no query has)."""
+        table, labels = self._junction_distances
+        return int(self._parts.nbytes + table.nbytes + labels.nbytes)
 
     def warm_up(self) -> None:
         """Compile the kernels now (a no-op after the first process)."""

@@ -192,18 +192,46 @@ def route(
 def _pick_order(path: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """The indices of ``targets`` (nodes) sorted by the first step of ``path``
     at each, ties in the order given; ``[-1 - j]`` if ``path`` misses
-    ``targets[j]``. One pass over the path, a binary search per step."""
-    nodes = np.unique(targets)
-    first = np.full(nodes.size, -1, dtype=np.int64)
+    ``targets[j]``. One pass over the path, a binary search per step.
+
+    Plain loops rather than ``np.unique``/``np.argsort``/``np.searchsorted``:
+    numba compiles each of those on first use, seconds of a cold first route,
+    and an insertion sort of a pick list is as fast at route sizes.
+    """
+    n = targets.size
+    by_node = np.empty(n, dtype=np.int64)  # indices of targets, stably sorted by node
+    for j in range(n):
+        k = j
+        while k > 0 and targets[by_node[k - 1]] > targets[j]:
+            by_node[k] = by_node[k - 1]
+            k -= 1
+        by_node[k] = j
+    order = np.empty(n, dtype=np.int64)
+    placed = np.zeros(n, dtype=np.bool_)
+    done = 0
     for step in range(path.size):
-        i = np.searchsorted(nodes, path[step])
-        if i < nodes.size and nodes[i] == path[step] and first[i] < 0:
-            first[i] = step
-    at_step = first[np.searchsorted(nodes, targets)]
-    for j in range(targets.size):
-        if at_step[j] < 0:
-            return np.full(1, -1 - j, dtype=np.int64)
-    return np.argsort(at_step, kind="mergesort")
+        node = path[step]
+        lo, hi = 0, n  # the first sorted target >= node
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if targets[by_node[mid]] < node:
+                lo = mid + 1
+            else:
+                hi = mid
+        # The first visit places every target at this node, in the order given.
+        while lo < n and targets[by_node[lo]] == node and not placed[by_node[lo]]:
+            placed[by_node[lo]] = True
+            order[done] = by_node[lo]
+            done += 1
+            lo += 1
+    if done < n:
+        missed = np.empty(1, dtype=np.int64)
+        for j in range(n):
+            if not placed[j]:
+                missed[0] = -1 - j
+                break
+        return missed
+    return order
 
 
 def build_route(
