@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer._jit import jit
-from optimizer.batching.kernels import objective
+from optimizer.batching.kernels import gather, objective
 
 __all__ = [
     "SEGMENT",
@@ -157,23 +157,6 @@ def _fits(b: int, o: int, wave: tuple, sol: tuple) -> bool:
     return True
 
 
-@jit
-def _gather(head: np.ndarray, nxt: np.ndarray, b: int, add: int, skip: int,
-            out: np.ndarray) -> int:  # fmt: skip
-    """Members of batch ``b`` without ``skip`` and with ``add`` (-1: none) into ``out``."""
-    k = 0
-    o = head[b]
-    while o >= 0:
-        if o != skip:
-            out[k] = o
-            k += 1
-        o = nxt[o]
-    if add >= 0:
-        out[k] = add
-        k += 1
-    return k
-
-
 # ---- the memo: batch objectives by member hash -------------------------------------
 @jit
 def _matches(e: int, b: int, add: int, skip: int, want: int, batch_of: np.ndarray,
@@ -214,7 +197,7 @@ def _cost(b: int, add: int, skip: int, wave: tuple, sol: tuple, memo: tuple,
         if mkey[e] == h and _matches(int(e), b, add, skip, want, batch_of, memo):
             return mval[e], int(e)
         e = (e + 1) & mask
-    k = _gather(head, nxt, b, add, skip, tmp)
+    k = gather(head, nxt, b, skip, add, tmp)
     c = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
     count[C_EVALS] += 1
     stored = count[C_STORED]

@@ -24,6 +24,7 @@ __all__ = [
     "savings_merge",
     "descend",
     "order_csr",
+    "gather",
     "groups_csr",
 ]
 
@@ -87,7 +88,7 @@ def group_objectives(
 
 
 @jit
-def _gather(
+def gather(
     head: np.ndarray, nxt: np.ndarray, b: int, skip: int, extra: int, out: np.ndarray
 ) -> int:
     """Members of batch ``b`` without ``skip`` and with ``extra`` (-1: none) into ``out``."""
@@ -179,7 +180,7 @@ def _offer(
     it saves; returns the tours evaluated (0 or 1)."""
     if not _fits(load, a, load[b], cap):
         return 0
-    k = _gather(head, nxt, a, -1, -1, tmp)
+    k = gather(head, nxt, a, -1, -1, tmp)
     o = head[b]
     while o >= 0:
         tmp[k] = o
@@ -268,7 +269,7 @@ def savings_merge(
     buf = np.empty(n_nodes, dtype=np.int64)
     tmp = np.empty(n, dtype=np.int64)
     for b in range(n_start):
-        k = _gather(head, nxt, b, -1, -1, tmp)
+        k = gather(head, nxt, b, -1, -1, tmp)
         cost[b] = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
     heap = [(0.0, 0, 0)]
     heap.pop()
@@ -307,7 +308,7 @@ def savings_merge(
         _concat(head, nxt, size, a, b, new)
         load[new] = load[a] + load[b]
         sums[new] = sums[a] + sums[b]
-        k = _gather(head, nxt, new, -1, -1, tmp)
+        k = gather(head, nxt, new, -1, -1, tmp)
         cost[new] = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
         merges += 1
         cands = []
@@ -394,7 +395,7 @@ def descend(
     buf = np.empty(n_nodes, dtype=np.int64)
     tmp = np.empty(n, dtype=np.int64)
     for b in range(nb):
-        k = _gather(head, nxt, b, -1, -1, tmp)
+        k = gather(head, nxt, b, -1, -1, tmp)
         cost[b] = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
     # What removing an order from its batch saves, kept per batch version: a
     # tour through fewer nodes is never longer, so a move of ``o`` saves at most
@@ -433,7 +434,7 @@ def descend(
         n_known = memo_count[o] if known else 0
         memo_home[o], memo_ver[o], memo_count[o] = a, ver[a], 0
         if gain_ver[o] != ver[a]:
-            k = _gather(head, nxt, a, o, -1, tmp)
+            k = gather(head, nxt, a, o, -1, tmp)
             gain[o] = cost[a] - objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
             gain_ver[o] = ver[a]
             evals += 1
@@ -453,7 +454,7 @@ def descend(
             if skip:
                 continue
             if gain[o] > -best and _fits(load, b, loads[o], cap):
-                k = _gather(head, nxt, b, -1, o, tmp)
+                k = gather(head, nxt, b, -1, o, tmp)
                 d = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
                 d -= cost[b] + gain[o]
                 evals += 1
@@ -468,18 +469,18 @@ def descend(
                         ok = False
                 if ok and _fits(load, b, -swap_load, cap):
                     if gain_ver[r] != ver[b]:
-                        k = _gather(head, nxt, b, r, -1, tmp)
+                        k = gather(head, nxt, b, r, -1, tmp)
                         gain[r] = cost[b] - objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff,
                                                   penalty)  # fmt: skip
                         gain_ver[r] = ver[b]
                         evals += 1
                     if gain[o] + gain[r] > -best:
-                        k = _gather(head, nxt, a, o, r, tmp)
+                        k = gather(head, nxt, a, o, r, tmp)
                         d = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
                         d -= cost[a]
                         evals += 1
                         if d - gain[r] < best:  # else b's side cannot make up for it
-                            k = _gather(head, nxt, b, r, o, tmp)
+                            k = gather(head, nxt, b, r, o, tmp)
                             d += objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
                             d -= cost[b]
                             evals += 1
@@ -506,7 +507,7 @@ def descend(
             bo[o], bo[r] = b, a
         for c in (a, b):
             ver[c] += 1
-            k = _gather(head, nxt, c, -1, -1, tmp)
+            k = gather(head, nxt, c, -1, -1, tmp)
             cost[c] = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
             for j in range(k):
                 m = tmp[j]
