@@ -299,6 +299,19 @@ class DistanceOracle:
         table, labels = self._junction_distances
         return int(self._parts.nbytes + table.nbytes + labels.nbytes)
 
+    def build(self) -> DistanceOracle:
+        """Build the tables now rather than on the first query; returns the oracle.
+
+        Examples
+        --------
+        >>> from optimizer import Layout
+        >>> oracle = DistanceOracle(Layout.from_file("layouts/single_block.toml")).build()
+        >>> oracle.mode
+        'table'
+        """
+        self._distances  # noqa: B018 (a cached property: reading it builds every table)
+        return self
+
     def warm_up(self) -> None:
         """Compile the kernels now (a no-op after the first process)."""
         first = self.layout.pick_nodes[:2]
