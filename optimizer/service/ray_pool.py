@@ -187,11 +187,7 @@ class RayWorkerPool(ReplacingPool[Any]):
             self._lose(actor, "timeout")
             raise
         self._release(actor, rss)
-        if status == "ok":
-            return payload
-        if status == "problem":
-            raise ApiProblem(**payload)
-        raise ApiProblem(500, f"internal error in the solver: {payload}", slug="internal")
+        return self._answer(status, payload)
 
     async def _take(self, timeout: float) -> Any:
         """An idle actor that answers its ping (dead ones are replaced on the way)."""

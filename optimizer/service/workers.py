@@ -25,6 +25,7 @@ import os
 import pickle
 import signal
 import traceback
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -234,7 +235,7 @@ async def start_with_backoff(
     return None
 
 
-class ReplacingPool(Generic[W]):
+class ReplacingPool(ABC, Generic[W]):
     """What both solver pools keep alike: their workers, the idle queue, and the
     replacement of a lost worker, started in the background and retried with
     :func:`start_with_backoff` until it starts or the pool closes.
@@ -257,16 +258,27 @@ class ReplacingPool(Generic[W]):
         self._respawning: set[asyncio.Task[None]] = set()
         self._closed = False
 
+    @staticmethod
+    def _answer(status: str, payload: Any) -> Any:
+        """A worker's answer: its payload, or the ApiProblem it stands for."""
+        if status == "ok":
+            return payload
+        if status == "problem":
+            raise ApiProblem(**payload)
+        raise ApiProblem(500, f"internal error in the solver: {payload}", slug="internal")
+
     @property
     def live(self) -> int:
         """Workers started and not known to be dead."""
         return len(self._all)
 
+    @abstractmethod
     async def _start_worker(self) -> W:
-        raise NotImplementedError
+        """A new worker, started and ready."""
 
+    @abstractmethod
     def _discard(self, worker: W) -> None:
-        raise NotImplementedError
+        """Stop ``worker``, which started after the pool closed."""
 
     def _replace_later(self, reason: str) -> None:
         """Start a replacement in the background, unless the pool is closed."""
@@ -427,11 +439,7 @@ class WorkerPool(ReplacingPool[_Worker]):
                 f"the request ran past its time limit of {timeout:g} s and was stopped",
                 slug="timeout",
             ) from None
-        if status == "ok":
-            return payload
-        if status == "problem":
-            raise ApiProblem(**payload)
-        raise ApiProblem(500, f"internal error in the solver: {payload}", slug="internal")
+        return self._answer(status, payload)
 
     async def _take(self, timeout: float) -> _Worker:
         """An idle worker whose process is alive (dead ones are replaced on the way)."""
