@@ -76,6 +76,7 @@ __all__ = [
     "PYTHON_ITERATIONS",
     "default_iterations",
     "compiled_search",
+    "run_search",
 ]
 
 NEAR = 12  # candidate orders whose batches an order may join
@@ -552,6 +553,22 @@ def compiled_search(
     return Search(best, pool, done, timed_out, trace, int(state.count[C_EVALS]))
 
 
+def run_search(
+    problem: BatchingProblem,
+    wave: CompiledWave | None,
+    start: list[list[int]],
+    iterations: int,
+    *,
+    seed: int,
+    deadline: float,
+) -> Search:
+    """:func:`compiled_search` where ``wave`` is given (the exact DP scores the
+    batches: ``CompiledWave.of(problem)``), else the Python :func:`search`."""
+    if wave is not None:
+        return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline)
+    return search(problem, start, iterations, seed=seed, deadline=deadline)
+
+
 def search(
     problem: BatchingProblem,
     start: list[list[int]],
@@ -744,11 +761,7 @@ class ALNS:
         start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
         deadline = t0 + SEARCH_SHARE * (end - t0)
-        if wave is not None:
-            found = compiled_search(problem, wave, start.groups, iterations, seed=seed,
-                                    deadline=deadline)  # fmt: skip
-        else:
-            found = search(problem, start.groups, iterations, seed=seed, deadline=deadline)
+        found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline)
         pool = found.pool
         detail: Detail = {
             "iterations": found.iterations,

@@ -31,12 +31,10 @@ import time
 from optimizer.batching.alns import (
     PYTHON_ITERATIONS,
     SELECTION_WORK,
-    Pool,
-    compiled_search,
     in_input_order,
     mask_of,
     polish,
-    search,
+    run_search,
 )
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import ColumnGeneration
@@ -130,13 +128,11 @@ class Hybrid:
         detail: Detail = {f"columns_{k}": v for k, v in first.detail.items()}
         deadline = t0 + SEARCH_SHARE * (end - t0)
         wave = CompiledWave.of(problem) if problem.size > 1 else None
-        if wave is not None:
-            found = compiled_search(problem, wave, first.groups, self.iterations, seed=seed,
-                                    deadline=deadline)  # fmt: skip
-        else:  # a Python round costs ~100 compiled ones: the ALNS's own budget caps it
-            iterations = min(self.iterations, PYTHON_ITERATIONS)
-            found = search(problem, first.groups, iterations, seed=seed,
-                           pool=Pool(problem), deadline=deadline)  # fmt: skip
+        # A Python round costs ~100 compiled ones: off the exact DP the ALNS's own budget caps it.
+        iterations = (
+            self.iterations if wave is not None else min(self.iterations, PYTHON_ITERATIONS)
+        )
+        found = run_search(problem, wave, first.groups, iterations, seed=seed, deadline=deadline)
         pool = found.pool
         for members, cost in columns.items():
             mask = mask_of(members)

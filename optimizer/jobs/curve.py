@@ -92,7 +92,6 @@ __all__ = [
     "budget_curve",
     "Calibration",
     "holdout_calibration",
-    "holdout_factors",
     "selection_factors",
     "measure_prefix",
     "replay_curve",
@@ -713,25 +712,6 @@ def holdout_calibration(
               for k in inside}  # fmt: skip
     return Calibration.fit(raw, raw_se, shape=shape, fold_shape=fold_shape, bounds=bounds,
                            apply_drift=apply_drift)  # fmt: skip
-
-
-def holdout_factors(
-    layout: Layout,
-    current: Slotting,
-    folds: Sequence[
-        tuple[ReslotPlan, Mapping[str, Sequence[Order]], Mapping[str, Sequence[Order]]]
-    ],
-    cart: Cart,
-    *,
-    shares: Sequence[float] = BUDGET_SHARES,
-    policy: WavePolicy | None = None,
-    oracle: DistanceOracle | None = None,
-    bounds: tuple[float, float] = (0.0, 1.5),
-) -> dict[str, float]:
-    """Point label -> drift factor: :func:`holdout_calibration`'s factors."""
-    cal = holdout_calibration(layout, current, folds, cart, shares=shares, policy=policy,
-                              oracle=oracle, bounds=bounds)  # fmt: skip
-    return dict(cal.factors)
 
 
 def measure_prefix(
