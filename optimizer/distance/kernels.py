@@ -34,6 +34,7 @@ from optimizer.distance.decompose import (
 from optimizer.distance.labels import label_distance
 
 __all__ = [
+    "first_outside",
     "junction_distance",
     "core_distance",
     "tree_distance",
@@ -42,6 +43,20 @@ __all__ = [
     "rect_matrix",
     "pair_vector",
 ]
+
+
+@jit
+def first_outside(nodes: np.ndarray, n: int) -> int:
+    """The index of the first entry of ``nodes`` outside ``0..n - 1``, or -1.
+
+    One compiled pass: the kernels read the node columns without bounds
+    checks, so every query checks its nodes first, and for the few nodes of
+    a route numpy's comparisons and reductions cost more than the query.
+    """
+    for p in range(nodes.size):
+        if nodes[p] < 0 or nodes[p] >= n:
+            return p
+    return -1
 
 
 @jit

@@ -25,7 +25,7 @@ from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from optimizer.distance.decompose import Decomposition, decompose
-from optimizer.distance.kernels import pair_vector, rect_matrix, square_matrix
+from optimizer.distance.kernels import first_outside, pair_vector, rect_matrix, square_matrix
 from optimizer.distance.labels import HubLabels
 from optimizer.distance.walks import walk_kernel, walk_tables
 from optimizer.errors import PickoptError
@@ -35,6 +35,7 @@ __all__ = ["DistanceOracle", "MAX_JUNCTIONS"]
 
 MAX_JUNCTIONS = 1024  # 1024^2 float64 = 8 MB; beyond it, hub labels
 SHARED_COUNT = 32  # oracles kept by ``DistanceOracle.for_layout``
+_INT64 = np.dtype(np.int64)
 
 
 class _SharedOracles:
@@ -175,6 +176,22 @@ class DistanceOracle:
         return (self._parts.ints, self._parts.floats, table, labels.at, labels.hub, labels.dist)
 
     @property
+    def kernel_args(self) -> tuple[Any, ...]:
+        """What the compiled queries take after their nodes, for callers that call
+        them from compiled code of their own:
+        :func:`~optimizer.distance.kernels.square_matrix` (and ``rect_matrix``,
+        ``pair_vector``, ``node_distance``) take the first six,
+        :func:`~optimizer.distance.walks.walk_kernel` all of them. The caller
+        checks its nodes (``0 <= node < layout.n_nodes``, e.g. with
+        :func:`~optimizer.distance.kernels.first_outside`): the kernels do not.
+        """
+        return self._kernel_args
+
+    @cached_property
+    def _kernel_args(self) -> tuple[Any, ...]:
+        return (*self._distances, *walk_tables(self._parts))
+
+    @property
     def n_junctions(self) -> int:
         """Junctions of the graph's core (nodes the distance table spans)."""
         return self._parts.n_junctions
@@ -186,16 +203,20 @@ class DistanceOracle:
 
     # ---- queries --------------------------------------------------------------
     def _checked(self, nodes: Sequence[int] | np.ndarray) -> np.ndarray:
-        arr = np.asarray(nodes)
-        if arr.dtype.kind not in "iu":
-            if arr.size == 0:
-                return arr.astype(np.int64)
-            raise PickoptError(f"node ids must be integers, got dtype {arr.dtype}")
-        arr = arr.astype(np.int64, copy=False).ravel()
-        bad = (arr < 0) | (arr >= self.layout.n_nodes)
-        if bad.any():
+        """``nodes`` as a contiguous int64 vector (as given if it is one), each
+        checked to be a node of the layout."""
+        arr = nodes
+        if type(arr) is not np.ndarray or arr.dtype is not _INT64 or arr.strides != (8,):
+            arr = np.asarray(nodes)
+            if arr.dtype.kind not in "iu":
+                if arr.size == 0:
+                    return arr.astype(np.int64)
+                raise PickoptError(f"node ids must be integers, got dtype {arr.dtype}")
+            arr = np.ascontiguousarray(arr, dtype=np.int64).ravel()
+        bad = first_outside(arr, self.layout.n_nodes)
+        if bad >= 0:
             raise PickoptError(
-                f"node {int(arr[bad][0])} is not in layout {self.layout.name!r} "
+                f"node {int(arr[bad])} is not in layout {self.layout.name!r} "
                 f"(nodes 0..{self.layout.n_nodes - 1})"
             )
         return arr
@@ -288,7 +309,7 @@ class DistanceOracle:
         pts = np.asarray(waypoints)
         if pts.dtype != np.int64 or pts.ndim != 1:
             pts = self._checked(pts)
-        path = walk_kernel(pts, *self._distances, *walk_tables(self._parts))
+        path = walk_kernel(pts, *self._kernel_args)
         if path.size == 1 and path[0] < 0:
             self._checked(pts)  # raises, naming the node
         return path

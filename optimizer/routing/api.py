@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
 
@@ -47,13 +48,11 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     column), so it runs there.
     """
     if method == "auto":
-        if EXACT.supports(problem) is None:
-            geo = problem.layout.aisles
-            few = problem.nodes.size <= HELD_KARP_OVER_SWEEP
-            if few and geo is not None and geo.n_blocks >= _HELD_KARP_FROM_BLOCKS:
-                return LOCAL_SEARCH, problem
-            return EXACT, problem
-        return LOCAL_SEARCH, problem
+        geo = problem.layout.aisles
+        if (geo is not None and geo.n_blocks >= _HELD_KARP_FROM_BLOCKS
+                and problem.nodes.size <= HELD_KARP_OVER_SWEEP):  # fmt: skip
+            return LOCAL_SEARCH, problem  # whether or not the sweep applies: no need to ask
+        return (EXACT if EXACT.supports(problem) is None else LOCAL_SEARCH), problem
     router = ROUTERS.get(method)
     if router is None:
         raise RoutingError(
@@ -111,8 +110,13 @@ def _resolve_picks(layout: Layout, picks: Iterable[str | int]) -> tuple[list[str
     keys = list(picks)
     if not keys:
         raise RoutingError("the pick list is empty: nothing to route")
-    index = [layout.slot_index(p) for p in keys]
     table = layout.table
+    index_of = table.index_of
+    found = [index_of(p) if type(p) is str else None for p in keys]
+    if None not in found:  # bin codes only, the common case: straight from the table
+        return cast(list[str], keys), table.node[cast(list[int], found)]
+    # Slot indices, numpy strings, or an unknown code that slot_index reports.
+    index = [layout.slot_index(p) if i is None else i for p, i in zip(keys, found, strict=True)]
     codes = [p if type(p) is str else table.code(i) for p, i in zip(keys, index, strict=True)]
     return codes, table.node[index]
 

@@ -88,6 +88,8 @@ from typing import Any
 import numpy as np
 
 from optimizer._jit import jit
+from optimizer.distance.kernels import first_outside, square_matrix
+from optimizer.distance.walks import walk_kernel
 from optimizer.errors import RoutingError
 from optimizer.routing.base import RoutingProblem, Tour
 
@@ -109,6 +111,7 @@ _CHUNK = 512  # kicks per kernel call between two looks at the safety clock
 TIME_CAP = 10.0  # seconds: the safety cap when the problem sets no time limit
 _RNG_MOD = 2147483647  # Park-Miller minimal standard generator (2^31 - 1)
 _RNG_MUL = 48271
+_INT64 = np.dtype(np.int64)
 
 
 # ---- kernels: helpers ------------------------------------------------------------------
@@ -403,6 +406,41 @@ def _held_karp(dist: np.ndarray) -> tuple[np.ndarray, float]:
         if n == 4 and dist[0, 2] + dist[1, 3] < dist[0, 1] + dist[2, 3]:
             walk[1], walk[2] = 2, 1
     return walk, _walk_cost(dist, walk)
+
+
+@jit
+def _held_karp_walk(
+    nodes: np.ndarray, start: int, end: int,
+    ints: np.ndarray, floats: np.ndarray, table: np.ndarray, at: Any, hub: Any, labels: Any,
+    seg_a: np.ndarray, inner_at: np.ndarray, inner: np.ndarray, jnode: np.ndarray,
+    hop_at: np.ndarray, hop_to: np.ndarray, hop_seg: np.ndarray, hop_length: np.ndarray,
+) -> tuple[np.ndarray, float, np.ndarray]:  # fmt: skip
+    """Held-Karp's walk from ``start`` through ``nodes`` to ``end`` in one
+    compiled call: the distance matrix, the subset DP and the node walk, on a
+    layout's graph given by the oracle's ``kernel_args`` (``ints`` onwards).
+
+    Returns ``(waypoints, length, path)``: the nodes in visiting order, the
+    walk's length and its node walk; a length of ``-1 - j`` (and empty
+    arrays) if entry ``j`` of ``[start, *nodes, end]`` is not a node.
+    """
+    k = nodes.size
+    rows = np.empty(k + 2, dtype=np.int64)
+    rows[0], rows[k + 1] = start, end
+    for i in range(k):
+        rows[i + 1] = nodes[i]
+    bad = first_outside(rows, ints.shape[0])
+    if bad >= 0:
+        return rows[:0], -1.0 - bad, rows[:0]
+    dist = square_matrix(rows, ints, floats, table, at, hub, labels)
+    walk, length = _held_karp(dist)
+    waypoints = np.empty(k + 2, dtype=np.int64)
+    for i in range(k + 2):
+        waypoints[i] = rows[walk[i]]
+    path = walk_kernel(
+        waypoints, ints, floats, table, at, hub, labels,
+        seg_a, inner_at, inner, jnode, hop_at, hop_to, hop_seg, hop_length,
+    )  # fmt: skip
+    return waypoints, length, path
 
 
 # ---- kernels: local search ---------------------------------------------------------------
@@ -865,17 +903,23 @@ class LocalSearchRouter:
             return Tour(wp, optimal=True, detail={"stopped_by": "no-picks"})
         t0 = time.perf_counter()
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
-        rows = np.concatenate(([problem.start], problem.nodes, [problem.end]))
-        dist = problem.oracle.matrix(rows)
-        detail: dict[str, Any]
-        if k <= self.held_karp_max:  # no budget to work out
-            walk, length = _held_karp(dist)
+        oracle = problem.oracle
+        if k <= self.held_karp_max:  # no budget to work out; the walk comes along
+            nodes = problem.nodes
+            if nodes.dtype is not _INT64 or nodes.strides != (8,):
+                nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1)
+            start, end = int(problem.start), int(problem.end)
+            visits, length, path = _held_karp_walk(nodes, start, end, *oracle.kernel_args)
+            if length < 0.0:
+                oracle.matrix([start, *nodes.tolist(), end])  # raises, naming the node
             detail = dict(_HELD_KARP_DETAIL)
-        else:
-            kicks, patience = self.budget(k)
-            walk, length, detail = _solve(
-                dist, kicks, patience, problem.seed, cap, self.held_karp_max
-            )
+            detail["seconds"] = round(time.perf_counter() - t0, 6)
+            detail["time_cap_s"] = cap
+            return Tour(visits.tolist(), True, detail, float(length), path)
+        rows = np.concatenate(([problem.start], problem.nodes, [problem.end]))
+        dist = oracle.matrix(rows)
+        kicks, patience = self.budget(k)
+        walk, length, detail = _solve(dist, kicks, patience, problem.seed, cap, self.held_karp_max)
         detail["seconds"] = round(time.perf_counter() - t0, 6)
         detail["time_cap_s"] = cap
         return Tour(rows[walk].tolist(), bool(detail["optimal"]), detail, float(length))
