@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
 from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError, suggest
-from optimizer.layout import Layout
+from optimizer.layout import Depot, Layout
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
-from optimizer.routing.exact import EXACT
+from optimizer.routing.exact import EXACT, MAX_BLOCKS
 from optimizer.routing.exact import warm_up as warm_exact
 from optimizer.routing.heuristics import HEURISTICS
-from optimizer.routing.local_search import HELD_KARP_MAX, LOCAL_SEARCH, solve_matrix
+from optimizer.routing.local_search import (
+    HELD_KARP_MAX,
+    LOCAL_SEARCH,
+    TIME_CAP,
+    held_karp_detail,
+    held_karp_walk,
+    solve_matrix,
+)
 from optimizer.routing.ortools_adapter import ORTOOLS
 from optimizer.routing.scoring import warm_up as warm_scoring
 
@@ -34,6 +42,7 @@ ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEAR
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
 _HELD_KARP_FROM_BLOCKS = 4  # auto: from here Held-Karp beats the sweep on few picks
 HELD_KARP_OVER_SWEEP = 11  # ... up to this many picks (the sweep costs ~80 µs on 4 blocks)
+_SORT_IN_KERNEL = 256  # picks up to which an insertion sort dedupes their nodes
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
@@ -48,11 +57,10 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     column), so it runs there.
     """
     if method == "auto":
-        geo = problem.layout.aisles
-        if (geo is not None and geo.n_blocks >= _HELD_KARP_FROM_BLOCKS
-                and problem.nodes.size <= HELD_KARP_OVER_SWEEP):  # fmt: skip
-            return LOCAL_SEARCH, problem  # whether or not the sweep applies: no need to ask
-        return (EXACT if EXACT.supports(problem) is None else LOCAL_SEARCH), problem
+        searches = _auto_searches(problem.layout, problem.nodes.size)
+        if searches or EXACT.supports(problem) is not None:
+            return LOCAL_SEARCH, problem
+        return EXACT, problem
     router = ROUTERS.get(method)
     if router is None:
         raise RoutingError(
@@ -64,6 +72,17 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
         raise RoutingError(f"method {method!r} does not apply to layout "
                            f"{problem.layout.name!r}: {reason}")  # fmt: skip
     return router, problem
+
+
+def _auto_searches(layout: Layout, picks: int) -> bool:
+    """True if ``"auto"`` runs the local search for ``picks`` pick nodes on
+    ``layout`` wherever they are: the sweep does not take the layout (not
+    parallel aisles, or more blocks than it takes), or Held-Karp is the
+    cheaper exact method there. False: it asks the sweep."""
+    geo = layout.aisles
+    if geo is None or geo.n_blocks > MAX_BLOCKS:
+        return True
+    return geo.n_blocks >= _HELD_KARP_FROM_BLOCKS and picks <= HELD_KARP_OVER_SWEEP
 
 
 def plan_tour(problem: RoutingProblem, method: str = "auto") -> tuple[str, Tour]:
@@ -185,11 +204,90 @@ def route(
     oracle = oracle or DistanceOracle.for_layout(layout)
     if oracle.layout is not layout and oracle.layout.version != layout.version:
         raise PickoptError("the oracle was built for another layout")
-    nodes = np.array(sorted(set(code_nodes.tolist())), dtype=np.int64)
+    if code_nodes.size <= _SORT_IN_KERNEL:
+        nodes = _sorted_distinct(code_nodes)
+    else:
+        nodes = np.array(sorted(set(code_nodes.tolist())), dtype=np.int64)
+    if nodes.size <= LOCAL_SEARCH.held_karp_max and (
+        method == LOCAL_SEARCH.name or (method == "auto" and _auto_searches(layout, nodes.size))
+    ):
+        return _held_karp_route(layout, oracle, codes, code_nodes, nodes, start_depot, end_depot,
+                                time_limit)  # fmt: skip
     problem = RoutingProblem(layout, oracle, nodes, start_depot.node, end_depot.node,
                              time_limit, seed)  # fmt: skip
     name, tour = plan_tour(problem, method)
     return build_route(problem, tour, codes, name, start_depot.name, end_depot.name, code_nodes)
+
+
+def _held_karp_route(
+    layout: Layout,
+    oracle: DistanceOracle,
+    codes: list[str],
+    code_nodes: np.ndarray,
+    nodes: np.ndarray,
+    start: Depot,
+    end: Depot,
+    time_limit: float | None,
+) -> Route:
+    """:func:`route` where the local search runs Held-Karp (few pick nodes):
+    the walk, length and detail of ``LOCAL_SEARCH.solve`` and the stops of
+    :func:`build_route`, from one compiled call (matrix, subset DP, node walk
+    and stop order) with no :class:`RoutingProblem` or :class:`Tour` between:
+    at ten picks the Python around the kernels costs as much as the DP."""
+    t0 = time.perf_counter()
+    order, length, path = _held_karp_stops(code_nodes, nodes, start.node, end.node,
+                                           *oracle.kernel_args)  # fmt: skip
+    if length < 0.0 or (order.size and order[0] < 0):  # the layout's own nodes: cannot happen
+        raise RoutingError(f"Held-Karp could not route picks {codes} on layout {layout.name!r}")
+    cap = TIME_CAP if time_limit is None else time_limit
+    detail = held_karp_detail(time.perf_counter() - t0, cap)
+    stops = tuple(dict.fromkeys([codes[i] for i in order.tolist()]))
+    return Route(stops, float(length), tuple(path.tolist()), LOCAL_SEARCH.name, True,
+                 start.name, end.name, layout, detail)  # fmt: skip
+
+
+@jit
+def _held_karp_stops(
+    code_nodes: np.ndarray, nodes: np.ndarray, start: int, end: int,
+    ints: np.ndarray, floats: np.ndarray, table: np.ndarray, at: Any, hub: Any, labels: Any,
+    seg_a: np.ndarray, inner_at: np.ndarray, inner: np.ndarray, jnode: np.ndarray,
+    hop_at: np.ndarray, hop_to: np.ndarray, hop_seg: np.ndarray, hop_length: np.ndarray,
+) -> tuple[np.ndarray, float, np.ndarray]:  # fmt: skip
+    """:func:`~optimizer.routing.local_search.held_karp_walk` through ``nodes``
+    (sorted, distinct) and the order of the picks ``code_nodes`` along its node
+    walk (:func:`_pick_order`): ``(order, length, path)``; a negative length if
+    a node is not one of the layout."""
+    _, length, path = held_karp_walk(
+        nodes, start, end, ints, floats, table, at, hub, labels,
+        seg_a, inner_at, inner, jnode, hop_at, hop_to, hop_seg, hop_length,
+    )  # fmt: skip
+    if length < 0.0:
+        return path, length, path
+    return _pick_order(path, code_nodes), length, path
+
+
+@jit
+def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted, each once: an insertion sort (binary search, then a
+    shift), as fast as Python's sort of a set at route sizes without its
+    list conversions, and numba compiles no ``np.unique`` for it."""
+    out = np.empty(values.size, dtype=np.int64)
+    m = 0
+    for v in values:
+        lo, hi = 0, m  # the first kept value >= v
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if out[mid] < v:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < m and out[lo] == v:
+            continue
+        for i in range(m, lo, -1):
+            out[i] = out[i - 1]
+        out[lo] = v
+        m += 1
+    return out[:m]
 
 
 @jit

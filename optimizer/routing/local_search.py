@@ -99,6 +99,8 @@ __all__ = [
     "LocalSearchRouter",
     "solve_matrix",
     "walk_length",
+    "held_karp_walk",
+    "held_karp_detail",
     "HELD_KARP_MAX",
     "NEIGHBOURS",
     "TIME_CAP",
@@ -409,7 +411,7 @@ def _held_karp(dist: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 @jit
-def _held_karp_walk(
+def held_karp_walk(
     nodes: np.ndarray, start: int, end: int,
     ints: np.ndarray, floats: np.ndarray, table: np.ndarray, at: Any, hub: Any, labels: Any,
     seg_a: np.ndarray, inner_at: np.ndarray, inner: np.ndarray, jnode: np.ndarray,
@@ -794,6 +796,12 @@ _HELD_KARP_DETAIL: dict[str, Any] = {"initial": "held-karp", "kicks": 0, "improv
                      "stopped_by": "held-karp", "optimal": True}  # fmt: skip
 
 
+def held_karp_detail(seconds: float, time_cap: float) -> dict[str, Any]:
+    """``Tour.detail`` of a walk Held-Karp planned in ``seconds``, with the
+    safety cap of ``time_cap`` seconds it never comes near."""
+    return {**_HELD_KARP_DETAIL, "seconds": round(seconds, 6), "time_cap_s": time_cap}
+
+
 def _solve(
     dist: np.ndarray,
     kicks: int,
@@ -909,12 +917,10 @@ class LocalSearchRouter:
             if nodes.dtype is not _INT64 or nodes.strides != (8,):
                 nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1)
             start, end = int(problem.start), int(problem.end)
-            visits, length, path = _held_karp_walk(nodes, start, end, *oracle.kernel_args)
+            visits, length, path = held_karp_walk(nodes, start, end, *oracle.kernel_args)
             if length < 0.0:
                 oracle.matrix([start, *nodes.tolist(), end])  # raises, naming the node
-            detail = dict(_HELD_KARP_DETAIL)
-            detail["seconds"] = round(time.perf_counter() - t0, 6)
-            detail["time_cap_s"] = cap
+            detail = held_karp_detail(time.perf_counter() - t0, cap)
             return Tour(visits.tolist(), True, detail, float(length), path)
         rows = np.concatenate(([problem.start], problem.nodes, [problem.end]))
         dist = oracle.matrix(rows)
