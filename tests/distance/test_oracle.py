@@ -19,6 +19,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from optimizer.distance import DistanceOracle
+from optimizer.distance.kernels import first_outside
 from optimizer.errors import LayoutError, PickoptError
 from optimizer.layout import Layout
 from tests.conftest import ROOT, SHIPPED
@@ -254,6 +255,17 @@ def test_bad_node_ids_name_the_node(single_block: Layout, max_junctions: int) ->
         oracle.pairwise([0, 1], [2])
     with pytest.raises(LayoutError, match="unknown depot 'D9'"):
         oracle.from_depot(depot="D9")
+
+
+def test_first_outside_finds_the_first_node_out_of_range() -> None:
+    """``first_outside`` (the queries' one-pass node check) gives the index of
+    the first entry outside ``0..n - 1``, or -1 when there is none."""
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        n = int(rng.integers(1, 50))
+        nodes = rng.integers(-3, n + 3, int(rng.integers(0, 12))).astype(np.int64)
+        outside = np.flatnonzero((nodes < 0) | (nodes >= n))
+        assert first_outside(nodes, n) == (int(outside[0]) if outside.size else -1)
 
 
 # ---- random layouts --------------------------------------------------------------

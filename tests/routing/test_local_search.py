@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,11 +19,12 @@ from optimizer.distance import DistanceOracle
 from optimizer.errors import RoutingError
 from optimizer.layout import Layout
 from optimizer.routing import METHODS, ROUTERS, RoutingProblem, local_search, route
-from optimizer.routing.api import HELD_KARP_OVER_SWEEP
+from optimizer.routing.api import HELD_KARP_OVER_SWEEP, build_route, plan_tour
 from optimizer.routing.local_search import (
     HELD_KARP_MAX,
     LOCAL_SEARCH,
     LocalSearchRouter,
+    held_karp_walk,
     solve_matrix,
 )
 from tests import naive
@@ -44,6 +46,11 @@ def many_blocks(blocks: int = 5, aisles: int = 6) -> Layout:
 
 def problem_of(layout: Layout, nodes: np.ndarray, start: int, end: int) -> RoutingProblem:
     return RoutingProblem(layout, DistanceOracle.for_layout(layout), np.sort(nodes), start, end)
+
+
+def without_seconds(detail: dict[str, Any]) -> dict[str, Any]:
+    """A route's detail without its timing, which differs from run to run."""
+    return {key: value for key, value in detail.items() if key != "seconds"}
 
 
 def euclidean(n: int, seed: int) -> np.ndarray:
@@ -177,6 +184,78 @@ def test_held_karp_on_every_size_of_its_range() -> None:
             reference, _ = naive.held_karp(dist, 0, picks + 1)
             assert length == pytest.approx(reference, abs=ATOL)
             assert length == pytest.approx(naive.walk_length(dist, walk.tolist()), abs=ATOL)
+
+
+def test_held_karp_walk_is_held_karps_optimum_on_the_graph(layouts: dict[str, Layout]) -> None:
+    """``held_karp_walk`` (matrix, subset DP and node walk in one compiled call)
+    gives the length of ``tests/naive.py``'s Held-Karp on the oracle's matrix,
+    for 0 to HELD_KARP_MAX picks, closed on the fishbone and open on a
+    five-block warehouse; its waypoints visit every pick once between the
+    ends, and its node walk is the oracle's walk through them."""
+    rng = np.random.default_rng(12)
+    fish, blocks = layouts["fishbone.json"], many_blocks()
+    ends = [(fish, fish.depots[0].node, fish.depots[0].node),
+            (blocks, blocks.depots[0].node, blocks.depots[1].node)]  # fmt: skip
+    for layout, start, end in ends:
+        oracle = DistanceOracle.for_layout(layout)
+        for k in [*range(HELD_KARP_MAX + 1), *rng.integers(8, HELD_KARP_MAX + 1, 10).tolist()]:
+            nodes = np.sort(rng.choice(layout.pick_nodes, k, replace=False)).astype(np.int64)
+            visits, length, path = held_karp_walk(nodes, start, end, *oracle.kernel_args)
+            points = [start, *nodes.tolist(), end]
+            reference, _ = naive.held_karp(oracle.matrix(points), 0, k + 1)
+            assert length == pytest.approx(reference, abs=ATOL)
+            assert visits[0] == start and visits[-1] == end
+            assert sorted(visits[1:-1].tolist()) == nodes.tolist()
+            assert path.tolist() == oracle.walk(visits)
+            if k == 0:  # depot only: straight from start to end
+                assert length == pytest.approx(oracle.distance(start, end), abs=ATOL)
+
+
+def test_held_karp_walk_reports_a_node_outside_the_layout(layouts: dict[str, Layout]) -> None:
+    """A node the layout does not have gives a negative length naming its
+    place in ``[start, *nodes, end]``, not a read outside the tables."""
+    layout = layouts["fishbone.json"]
+    oracle = DistanceOracle.for_layout(layout)
+    depot, n = layout.depots[0].node, layout.n_nodes
+    nodes = np.array([int(layout.pick_nodes[0]), n + 3], dtype=np.int64)
+    assert held_karp_walk(nodes, depot, depot, *oracle.kernel_args)[1] == -1.0 - 2
+    assert held_karp_walk(nodes[:1], -1, depot, *oracle.kernel_args)[1] == -1.0
+
+
+def test_route_of_few_picks_is_the_routers_route(layouts: dict[str, Layout]) -> None:
+    """``route()`` with Held-Karp's pick counts (its one compiled call) returns
+    the Route that planning with the router and building it gives: the same
+    stops, distance, node walk, method, proof and detail, for ``auto`` and
+    ``local-search``, closed and open walks, with repeated bin codes and
+    codes sharing a pick node, and slot indices for codes."""
+    rng = np.random.default_rng(5)
+    fish, blocks = layouts["fishbone.json"], many_blocks()
+    by_node: dict[tuple[str, int], list[str]] = {}
+    for layout in (fish, blocks):
+        for slot in layout.slots:
+            by_node.setdefault((layout.name, slot.node), []).append(slot.code)
+    cases = [(fish, "D1", None), (blocks, "D1", "D2")]
+    for layout, start, end in cases:
+        oracle = DistanceOracle.for_layout(layout)
+        for k in [1, 2, 3, *rng.integers(4, HELD_KARP_MAX + 1, 12).tolist()]:
+            codes = random_codes(layout, k, int(rng.integers(1 << 30)))
+            codes += codes[: k // 3]  # repeats
+            for code in codes[:2]:  # another code on the same pick node
+                codes.append(by_node[(layout.name, layout.slot(code).node)][-1])
+            picks: list[str | int] = list(codes)
+            picks[0] = layout.slot_index(codes[0])
+            for method in ("auto", "local-search"):
+                r = route(layout, picks, method, start, end)
+                s, e = layout.depot(start), layout.depot(end or start)
+                nodes = np.unique(layout.nodes_of(codes))
+                problem = RoutingProblem(layout, oracle, nodes, s.node, e.node)
+                name, tour = plan_tour(problem, method)
+                expected = build_route(problem, tour, codes, name, s.name, e.name)
+                assert (r.stops, r.path, r.method, r.optimal) == (
+                    expected.stops, expected.path, expected.method, expected.optimal)
+                assert r.distance == expected.distance
+                assert without_seconds(r.detail) == without_seconds(expected.detail)
+                assert r.detail["stopped_by"] == "held-karp"
 
 
 @pytest.mark.parametrize("n", [HELD_KARP_MAX + 3, HELD_KARP_MAX + 4])
