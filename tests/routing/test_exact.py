@@ -42,7 +42,6 @@ from optimizer.routing.exact.sweep import (
     flat_picks,
     kernel_inputs,
     length_kernel,
-    picks_of,
 )
 from tests import naive
 from tests.conftest import LAYOUTS, ROOT, benchmark_file
@@ -919,17 +918,23 @@ def test_route_kernels_without_jit(layouts):
         assert length == pytest.approx(tour.length, abs=ATOL)
 
 
-def test_picks_of_is_flat_picks_in_numpy(large):
-    """The numpy mapping of picks to sorted distinct flat indices gives the
-    kernel's answer, for unsorted and repeated picks and for a node that is
-    not a pick (its position)."""
+def test_flat_picks_are_the_sorted_distinct_flat_indices(large):
+    """The kernel that maps picks to flat indices (aisle, block, cell) gives
+    them sorted and distinct, for unsorted and repeated picks, and the
+    position of the first node that is not a pick in an aisle."""
     rng = np.random.default_rng(23)
     _, fi, _ = kernel_inputs(large, large.depots[0].node, large.depots[0].node)
     picks = rng.choice(large.pick_nodes, 30)
-    for nodes in (picks, np.sort(picks), np.append(picks, large.depots[0].node),
-                  np.array([picks[0], -1]), np.array([], dtype=np.int64)):  # fmt: skip
-        got, want = picks_of(nodes, fi), flat_picks(nodes, fi)
-        assert got[0].tolist() == want[0].tolist() and got[1] == want[1]
+    one_by_one = [int(flat_picks(np.array([node]), fi)[0][0]) for node in picks]
+    flat = np.unique(one_by_one)
+    for nodes in (picks, np.sort(picks), np.concatenate([picks, picks[::-1]])):
+        got, bad = flat_picks(nodes, fi)
+        assert got.tolist() == flat.tolist() and bad == -1
+    assert flat.size == np.unique(picks).size  # one flat index per pick node
+    for nodes, bad in ((np.append(picks, large.depots[0].node), 30),
+                       (np.array([picks[0], -1]), 1), (np.array([large.n_nodes]), 0)):  # fmt: skip
+        assert flat_picks(nodes.astype(np.int64), fi)[1] == bad
+    assert flat_picks(np.array([], dtype=np.int64), fi)[0].size == 0
 
 
 def test_length_takes_nodes_in_any_order(two_block):

@@ -12,9 +12,9 @@ from optimizer.layout import Layout
 from optimizer.routing.base import RoutingProblem, Tour
 from optimizer.routing.exact.columns import Frame, frame, placement
 from optimizer.routing.exact.sweep import (
+    flat_picks,
     kernel_inputs,
     length_kernel,
-    picks_of,
     route_kernel,
     warm_tables,
 )
@@ -99,7 +99,7 @@ class ExactRouter:
         if reason is not None:
             return reason
         nodes = _int64(problem.nodes)
-        bad = picks_of(nodes, context[1])[1]
+        bad = flat_picks(nodes, context[1])[1]
         if bad >= 0:
             return f"node {int(nodes[bad])} is not a pick node in an aisle"
         return None

@@ -38,7 +38,6 @@ from optimizer.routing.exact.states import (
 __all__ = [
     "kernel_inputs",
     "flat_picks",
-    "picks_of",
     "length_kernel",
     "route_kernel",
     "warm_tables",
@@ -274,21 +273,6 @@ def kernel_inputs(layout: Layout, start: int, end: int) -> tuple[np.ndarray, ...
         np.concatenate(ints).astype(np.int64),
         np.concatenate(floats).astype(np.float64),
     )
-
-
-def picks_of(nodes: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, int]:
-    """:func:`flat_picks` in numpy, for callers in Python: one route (or one
-    check) at a time gains nothing from the kernel, and a process's first
-    route then does not compile it."""
-    n_nodes, fx = int(fi[_F_NODES]), _F_HEAD + 4 * int(fi[_F_NCOL]) + int(fi[_F_AISLES])
-    outside = np.flatnonzero((nodes < 0) | (nodes >= n_nodes))
-    if outside.size:
-        return nodes[:0], int(outside[0])
-    flat = fi[fx + nodes]
-    bad = np.flatnonzero(flat < 0)
-    if bad.size:
-        return flat[:0], int(bad[0])
-    return np.unique(flat), -1
 
 
 @jit
@@ -776,7 +760,7 @@ def route_kernel(
     caller together with its callees), seconds on a process's first route,
     for a few microseconds saved per route.
     """
-    flat, bad = picks_of(nodes, fi)
+    flat, bad = flat_picks(nodes, fi)
     if bad >= 0:
         return -1.0 - bad, flat, flat
     best, state, hist, span, steps, cols = _sweep(flat, tab, fi, ff, True)
