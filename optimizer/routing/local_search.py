@@ -9,7 +9,9 @@ How it solves
 -------------
 1. Up to :data:`HELD_KARP_MAX` picks, the Bellman-Held-Karp dynamic
    programme over subsets gives the optimum (``optimal=True``), run from
-   both ends to the middle.
+   both ends to the middle. On a layout, the distance matrix, the DP and
+   the node walk are one compiled call (:func:`held_karp_walk`): at such
+   sizes the calls between them would cost as much as the DP.
 2. Otherwise two constructions, nearest neighbour and cheapest insertion,
    both over the matrix; the shorter is the start.
 3. Local search to a local optimum: 2-opt and Or-opt (segments of one to
