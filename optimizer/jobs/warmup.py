@@ -142,6 +142,7 @@ def call_every_kernel(*, ortools: bool = False) -> None:
     LOCAL_SEARCH_ESTIMATE.length(problem)  # batch scoring off the exact DP's layouts
     route(layout, codes[:6])  # the exact DP's route kernels
     route(layout, codes[:6], method="local-search")  # Held-Karp
+    route(layout, codes[:6], method="local-search", oracle=labels)  # ... on hub labels
     route(layout, codes, method="local-search")  # constructions and the search
     orders = [Order(f"w{k}", (OrderLine(code),)) for k, code in enumerate(codes)]
     plan_wave(layout, Slotting.identity(layout), orders, Cart(max_items=4))  # DP lengths
