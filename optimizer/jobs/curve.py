@@ -93,6 +93,9 @@ __all__ = [
     "Calibration",
     "holdout_calibration",
     "selection_factors",
+    "picks_per_day",
+    "demand_forecast",
+    "demand_factors",
     "measure_prefix",
     "replay_curve",
 ]
@@ -386,8 +389,11 @@ def budget_curve(
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
     expected_se: dict[int, float] = {}
     if isinstance(factors, Calibration):
+        # The factor's error and the estimate's own: the days of the profile window are
+        # a sample too (a day's saving at a small budget varies by about 100 m).
         for label, k in zip(labels, ends, strict=True):
-            expected_se[k] = abs(est.saved[k]) * factors.factor_se.get(label, 0.0)
+            f, f_se = factors.factors.get(label, 1.0), factors.factor_se.get(label, 0.0)
+            expected_se[k] = math.hypot(est.saved[k] * f_se, f * (est.se[k] or 0.0))
         factors = factors.factors
     if factors:  # one factor per cut (two labels can share a cut: the later one wins)
         scale = {k: factors.get(label, 1.0) for label, k in zip(labels, ends, strict=True)}
@@ -459,6 +465,10 @@ class Calibration:
         not independent and the pooled error is a lower bound.
     applied
         Whether ``drift`` scales the factors.
+    demand
+        Point label -> the demand forecast's factor (:func:`demand_factors`:
+        the moved SKUs' forecast picks over their picks on the estimate's
+        days, priced by the picks model; 1: no forecast).
     """
 
     raw: Mapping[str, float]
@@ -469,6 +479,7 @@ class Calibration:
     factors: Mapping[str, float]
     factor_se: Mapping[str, float]
     applied: bool = False
+    demand: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def fit(
@@ -480,8 +491,11 @@ class Calibration:
         fold_shape: Mapping[str, float] | None = None,
         bounds: tuple[float, float] = (0.0, 1.5),
         apply_drift: bool = False,
+        demand: Mapping[str, float] | None = None,
+        fold_demand: Mapping[str, float] | None = None,
     ) -> Calibration:
-        """Each point's selection factor, and the backtest's drift pooled over the points.
+        """Each point's selection and demand factor, and the backtest's drift pooled
+        over the points.
 
         Parameters
         ----------
@@ -496,6 +510,9 @@ class Calibration:
         apply_drift
             Scale the factors by the drift too (else it only widens their
             standard errors).
+        demand, fold_demand
+            Demand forecast factor (:func:`demand_factors`) of the plan and
+            of the backtest's plan per point label (default 1).
 
         Examples
         --------
@@ -511,12 +528,15 @@ class Calibration:
         """
         lo, hi = bounds
         shape = {k: (shape or {}).get(k, 1.0) for k in raw}
-        fold = {k: (fold_shape or shape).get(k, 1.0) for k in raw}
+        dem = {k: (demand or {}).get(k, 1.0) for k in raw}
+        base = {k: shape[k] * dem[k] for k in raw}
+        fold = {k: (fold_shape or shape).get(k, 1.0) * (fold_demand or {}).get(k, 1.0)
+                for k in raw}  # fmt: skip
         labels = [k for k in raw if math.isfinite(raw_se.get(k, math.inf)) and fold[k] > 0]
         if not labels:
-            factors = {k: min(hi, max(lo, shape[k])) for k in raw}
+            factors = {k: min(hi, max(lo, base[k])) for k in raw}
             return cls(dict(raw), dict(raw_se), shape, 1.0, 0.0, factors, dict.fromkeys(raw, 0.0),
-                       apply_drift)  # fmt: skip
+                       apply_drift, dem)  # fmt: skip
         resid = {k: raw[k] / fold[k] for k in labels}
         var = {k: max(raw_se[k] / fold[k], 1e-9) ** 2 for k in labels}
         weight = {k: 1.0 / var[k] for k in labels}
@@ -530,10 +550,10 @@ class Calibration:
             tau2 = max(0.0, (q - (len(labels) - 1)) / scale_w) if scale_w > 0 else 0.0
         scale = drift if apply_drift else 1.0
         unknown = pooled_var + tau2 + (0.0 if apply_drift else (drift - 1.0) ** 2)
-        factors = {k: min(hi, max(lo, shape[k] * scale)) for k in raw}
-        factor_se = {k: shape[k] * math.sqrt(unknown) for k in raw}
+        factors = {k: min(hi, max(lo, base[k] * scale)) for k in raw}
+        factor_se = {k: base[k] * math.sqrt(unknown) for k in raw}
         return cls(dict(raw), dict(raw_se), shape, drift, math.sqrt(tau2), factors, factor_se,
-                   apply_drift)  # fmt: skip
+                   apply_drift, dem)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, rounded."""
@@ -544,7 +564,7 @@ class Calibration:
         return {"raw": r(self.raw), "raw_se": r(self.raw_se), "shape": r(self.shape),
                 "drift": round(self.drift, 4), "spread": round(self.spread, 4),
                 "factors": r(self.factors), "factor_se": r(self.factor_se),
-                "applied": self.applied}  # fmt: skip
+                "applied": self.applied, "demand": r(self.demand)}  # fmt: skip
 
 
 def selection_factors(
@@ -637,6 +657,153 @@ def selection_factors(
     return {k: outside[k] / inside[k] if inside[k] > 0 else 1.0 for k in labels}
 
 
+def picks_per_day(orders: Mapping[str, Sequence[Order]]) -> dict[str, float]:
+    """SKU -> order lines a day over the days of ``orders`` (day label -> orders).
+
+    Examples
+    --------
+    >>> from optimizer.orders import OrderLine
+    >>> days = {"d1": [Order("o1", (OrderLine("a"), OrderLine("b")))],
+    ...         "d2": [Order("o2", (OrderLine("a"),))]}
+    >>> picks_per_day(days)
+    {'a': 1.0, 'b': 0.5}
+    """
+    n = max(1, len(orders))
+    return {sku: k / n for sku, k in _picks(o for day in orders.values() for o in day).items()}
+
+
+def demand_forecast(
+    orders: Mapping[str, Sequence[Order]], *, windows: int = 3, width: int | None = None
+) -> dict[str, float] | None:
+    """Each SKU's picks a day on the days after ``orders``, from its recent trend.
+
+    The last ``windows`` windows of ``width`` days (newest first) give each
+    SKU's picks a day in each; the forecast is their weighted sum, with the
+    weights fitted on the same history (least squares over the SKUs,
+    no intercept): the newest window predicted from the ``windows`` before
+    it. The fit says how much of a rise or a fall persists: a promotion that
+    ended, a launch ramping up, a SKU fading out, a popularity walk that
+    reverts. Rates in picks a day weight the fit toward the busy SKUs, the
+    ones a move's gain depends on.
+
+    Parameters
+    ----------
+    orders
+        Day label -> orders, the days up to the re-slot (label order is
+        time order: ISO dates).
+    windows
+        Windows the forecast reads.
+    width
+        Days per window; default as many as give ``windows + 1`` windows.
+
+    Returns
+    -------
+    dict or None
+        SKU -> forecast picks a day (at least 0); ``None`` when there are
+        fewer than ``windows + 1`` windows of at least one day.
+
+    Examples
+    --------
+    Demand that halved from one day to the next is forecast to halve again
+    (one window of a day, its weight fitted as 0.5):
+
+    >>> from optimizer.orders import OrderLine
+    >>> def day(k, picks):
+    ...     return [Order(f"{k}-{s}{j}", (OrderLine(s),)) for s, n in picks.items()
+    ...             for j in range(n)]
+    >>> days = {"d0": day(0, {"a": 8, "b": 4}), "d1": day(1, {"a": 4, "b": 2})}
+    >>> demand_forecast(days, windows=1)
+    {'a': 2.0, 'b': 1.0}
+    """
+    labels = sorted(orders)
+    width = len(labels) // (windows + 1) if width is None else width
+    if windows < 1 or width < 1 or len(labels) < (windows + 1) * width:
+        return None
+    skus = sorted({sku for day in orders.values() for o in day for sku in o.skus})
+    index = {s: k for k, s in enumerate(skus)}
+    counts = np.zeros((len(labels), len(skus)))
+    for d, label in enumerate(labels):
+        for o in orders[label]:
+            for sku in o.skus:
+                counts[d, index[sku]] += 1
+    rate = np.stack([counts[len(labels) - (w + 1) * width : len(labels) - w * width].mean(0)
+                     for w in range(windows + 1)], axis=1)  # fmt: skip
+    weights, *_ = np.linalg.lstsq(rate[:, 1:], rate[:, 0], rcond=None)
+    forecast = np.maximum(rate[:, :windows] @ weights, 0.0)
+    return dict(zip(skus, forecast.tolist(), strict=True))
+
+
+def demand_factors(
+    layout: Layout,
+    current: Slotting,
+    plan: ReslotPlan,
+    orders: Mapping[str, Sequence[Order]],
+    forecast: Mapping[str, float] | None,
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    costs: SlotCosts | None = None,
+    oracle: DistanceOracle | None = None,
+) -> dict[str, float]:
+    """How much the moved SKUs' demand changes after the estimate's days, per budget point.
+
+    The picks model prices each prefix of ``plan``'s moves (picks a day times
+    the drop in slot cost) twice: with the ``forecast`` picks a day and with
+    the picks a day of ``orders`` (the days the expected saving is replayed
+    on). The factor is the first over the second: the expected saving,
+    measured on ``orders``, scaled to the demand the forecast sees.
+
+    Parameters
+    ----------
+    layout, current, plan
+        As :func:`budget_curve`.
+    orders
+        Day -> orders the expected saving is measured on.
+    forecast
+        SKU -> picks a day on the days after (:func:`demand_forecast`);
+        ``None``: no forecast, every factor 1.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    costs, oracle
+        Slot costs of the picks model; distances to reuse.
+
+    Returns
+    -------
+    dict
+        Point label -> factor (1.0 where the moves gain nothing on ``orders``).
+
+    Examples
+    --------
+    >>> from optimizer.orders import OrderLine
+    >>> from optimizer.slotting import DemandProfile, reslot
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> days = {"d1": [Order("o1", (OrderLine("busy"),))]}
+    >>> current = Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"})
+    >>> plan = reslot(layout, DemandProfile.from_orders(days["d1"]), current)
+    >>> demand_factors(layout, current, plan, days, {"busy": 0.5}, shares=(1.0,))
+    {'100 %': 0.5, 'full': 0.5}
+    """
+    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    if forecast is None:
+        return dict.fromkeys(labels, 1.0)
+    cost = slot_costs(layout, costs, oracle=oracle)
+    slot_of = {s.code: k for k, s in enumerate(layout.slots)}
+    seen = picks_per_day(orders)
+    moves = plan.moves
+    start = step_prefix(moves, 0)
+    n = len(apply_moves(current, moves[:start]))
+    ends = [*(step_prefix(moves, math.floor(s * n)) for s in shares), len(moves)]
+    out = {}
+    for label, k in zip(labels, ends, strict=True):
+        now = ahead = 0.0
+        for m in moves[start:k]:
+            if m.from_bin:
+                drop = float(cost[slot_of[m.from_bin]] - cost[slot_of[m.to_bin]])
+                now += seen.get(m.sku, 0.0) * drop
+                ahead += forecast.get(m.sku, 0.0) * drop
+        out[label] = ahead / now if now > 0 else 1.0
+    return out
+
+
 def _picks(orders: Iterable[Order]) -> dict[str, int]:
     """SKU -> order lines."""
     out: dict[str, int] = {}
@@ -661,6 +828,8 @@ def holdout_calibration(
     shape: Mapping[str, float] | None = None,
     fold_shape: Mapping[str, float] | None = None,
     apply_drift: bool = False,
+    demand: Mapping[str, float] | None = None,
+    fold_demand: Mapping[str, float] | None = None,
 ) -> Calibration:
     """How much of its in-sample saving a re-slot keeps on the days after, per budget.
 
@@ -690,6 +859,9 @@ def holdout_calibration(
         the folds' plans; default none.
     apply_drift
         Scale the factors by the drift (see :class:`Calibration`).
+    demand, fold_demand
+        Demand forecast factors (:func:`demand_factors`) of the plan and of
+        the folds' plans; default none.
 
     Returns
     -------
@@ -711,7 +883,8 @@ def holdout_calibration(
     raw_se = {k: math.inf if inside[k] <= 0 else math.sqrt(held_var[k]) / inside[k]
               for k in inside}  # fmt: skip
     return Calibration.fit(raw, raw_se, shape=shape, fold_shape=fold_shape, bounds=bounds,
-                           apply_drift=apply_drift)  # fmt: skip
+                           apply_drift=apply_drift, demand=demand,
+                           fold_demand=fold_demand)  # fmt: skip
 
 
 def measure_prefix(

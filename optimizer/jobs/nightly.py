@@ -71,6 +71,8 @@ from optimizer.jobs.curve import (
     Calibration,
     Window,
     budget_curve,
+    demand_factors,
+    demand_forecast,
     holdout_calibration,
     measure_prefix,
     selection_factors,
@@ -78,7 +80,7 @@ from optimizer.jobs.curve import (
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.jobs.warmup import call_every_kernel
 from optimizer.layout import Layout
-from optimizer.orders import Slotting
+from optimizer.orders import Order, Slotting
 from optimizer.slotting.assignment import SlotCosts, SlottingWarning, Unslotted, assign
 from optimizer.slotting.classes import DEFAULT_SHARES, Classes, classify
 from optimizer.slotting.moves import MoveCost, ReslotPlan, paying_steps, step_prefix
@@ -178,6 +180,7 @@ def run_nightly(
     labour_minutes: float | None = None,
     move_cost: MoveCost | None = None,
     holdout_days: int | None = None,
+    forecast_days: int = 56,
     pictures: bool = False,
     executor: Executor | None = None,
 ) -> NightlyResult:
@@ -244,6 +247,13 @@ def run_nightly(
         factors (:func:`~optimizer.jobs.curve.selection_factors`, a
         bootstrap of the profile window's days) and get an interval as
         wide as the drift the backtest saw.
+    forecast_days
+        With the backtest: days up to the end of the profile window (and of
+        the backtest's) that the demand forecast reads
+        (:func:`~optimizer.jobs.curve.demand_forecast`); the expected
+        savings are scaled by the moved SKUs' forecast demand over their
+        demand on the estimate's days
+        (:func:`~optimizer.jobs.curve.demand_factors`); 0: no forecast.
     pictures
         Also write ``heatmap.png`` (picks per slot before and after) and,
         with a budget curve, ``curve.png``.
@@ -309,9 +319,13 @@ def run_nightly(
                                           cover_days, seed, oracle),
                         costs=costs, oracle=oracle, seed=seed,
                     )  # fmt: skip
+                    demand, fold_demand = _demand(layout, history, current, plan, estimate,
+                                                  fold, forecast_days, replay_orders, seed,
+                                                  costs, oracle)  # fmt: skip
                     factors = holdout_calibration(layout, current, [fold], cart,
                                                   policy=wave_policy, oracle=oracle,
-                                                  shape=shape)  # fmt: skip
+                                                  shape=shape, demand=demand,
+                                                  fold_demand=fold_demand)  # fmt: skip
             curve = budget_curve(layout, current, plan, estimate, test_orders or None, cart,
                                  in_sample=in_sample, policy=wave_policy, move_cost=move_cost,
                                  oracle=oracle, factors=factors)  # fmt: skip
@@ -448,6 +462,32 @@ def _holdout_fold(
     later = history_orders(history, days=holdout_days, until=last,
                            max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
     return plan, early, later
+
+
+def _demand(
+    layout: Layout,
+    history: str | Path,
+    current: Slotting,
+    plan: ReslotPlan,
+    estimate: Mapping[str, Sequence[Order]],
+    fold: tuple[ReslotPlan, Mapping[str, Sequence[Order]], Mapping[str, Sequence[Order]]],
+    forecast_days: int,
+    replay_orders: int | None,
+    seed: int,
+    costs: SlotCosts | None,
+    oracle: DistanceOracle,
+) -> tuple[dict[str, float] | None, dict[str, float] | None]:
+    """Demand factors of the plan and of the backtest's plan: each forecast from the
+    ``forecast_days`` days up to the end of its own estimate days (``None``: no forecast)."""
+    if not forecast_days:
+        return None, None
+    out = []
+    for made, days in ((plan, estimate), (fold[0], fold[1])):
+        ahead = history_orders(history, days=forecast_days, until=max(days),
+                               max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
+        out.append(demand_factors(layout, current, made, days, demand_forecast(ahead),
+                                  costs=costs, oracle=oracle))  # fmt: skip
+    return out[0], out[1]
 
 
 def _replan(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 
 from optimizer.batching import Cart
@@ -13,12 +14,15 @@ from optimizer.jobs.curve import (
     BudgetCurve,
     Calibration,
     budget_curve,
+    demand_factors,
+    demand_forecast,
     holdout_calibration,
+    picks_per_day,
     replay_curve,
     selection_factors,
 )
 from optimizer.layout import Layout
-from optimizer.orders import Slotting
+from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.slotting import SlottingWarning, assign, reslot
 from optimizer.synthetic import DemandDrift, History, generate_history
 
@@ -167,3 +171,98 @@ def test_selection_factor_is_at_most_one_on_stable_demand(
                               draws=6)  # fmt: skip
     assert list(f) == ["5 %", "20 %", "full"]
     assert 0 < f["full"] <= 1.0
+
+
+def _poisson_days(rates: np.ndarray, days: int, seed: int) -> dict[str, list[Order]]:
+    """``days`` days of one-line orders, SKU ``s{i}`` drawn Poisson(``rates[:, i]`` on day d)
+    (``rates`` is (days, skus), or (skus,) for every day)."""
+    rng = np.random.default_rng(seed)
+    rates = np.broadcast_to(rates, (days, rates.shape[-1]))
+    out = {}
+    for d in range(days):
+        n = rng.poisson(rates[d])
+        out[f"d{d:03d}"] = [Order(f"{d}-{i}-{j}", (OrderLine(f"s{i}"),))
+                            for i in range(n.size) for j in range(int(n[i]))]  # fmt: skip
+    return out
+
+
+def test_demand_forecast_is_unbiased_on_stable_demand() -> None:
+    """With known, constant Poisson rates the forecast's picks a day, summed over the
+    SKUs and averaged over histories, is the known total within 2 % (the fitted
+    weights add up to about one), and each busy SKU's forecast is near its rate."""
+    rates = 40.0 * (np.arange(1, 61) ** -1.0)
+    totals, busy = [], []
+    for seed in range(12):
+        f = demand_forecast(_poisson_days(rates, 56, seed))
+        assert f is not None
+        totals.append(sum(f.values()))
+        busy.append(f.get("s0", 0.0))
+    assert np.mean(totals) == pytest.approx(rates.sum(), rel=0.02)
+    assert np.mean(busy) == pytest.approx(rates[0], rel=0.03)
+
+
+def test_demand_forecast_follows_a_persistent_fall() -> None:
+    """Every SKU's demand halving every two weeks is forecast below the last two weeks,
+    and their mean is what a re-slot of the window would assume: it reads high."""
+    days = np.arange(56)[:, None]
+    rates = 20.0 * (np.arange(1, 41) ** -1.0) * 0.5 ** (days / 14.0)
+    orders = _poisson_days(rates, 56, seed=3)
+    f = demand_forecast(orders)
+    assert f is not None
+    recent = picks_per_day({d: orders[d] for d in sorted(orders)[-14:]})
+    coming = rates[-1].sum() * 0.5 ** (7.5 / 14.0)  # the mean rate of the two weeks after
+    assert sum(f.values()) < sum(recent.values())
+    assert sum(f.values()) == pytest.approx(coming, rel=0.15)
+
+
+def test_demand_forecast_needs_enough_windows() -> None:
+    """Fewer days than windows + 1 give no forecast."""
+    orders = _poisson_days(np.array([2.0, 1.0]), 3, seed=0)
+    assert demand_forecast(orders, windows=3) is None
+
+
+def test_demand_factors_are_the_forecast_over_the_estimates_demand(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """A forecast equal to the estimate days' own picks a day gives factors of 1; twice
+    those picks, factors of 2; no forecast, factors of 1."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
+    own = picks_per_day(days)
+    same = demand_factors(single_block, start, plan, days, own, shares=SHARES)
+    double = demand_factors(single_block, start, plan, days, {k: 2 * v for k, v in own.items()},
+                            shares=SHARES)  # fmt: skip
+    assert list(same) == ["5 %", "20 %", "full"]
+    assert all(v == pytest.approx(1.0) for v in same.values())
+    assert all(v == pytest.approx(2.0) for v in double.values())
+    assert demand_factors(single_block, start, plan, days, None, shares=SHARES) == dict.fromkeys(
+        same, 1.0
+    )
+
+
+def test_demand_scales_the_factors_and_the_fold_demand_is_divided_out() -> None:
+    """Each point's factor is its selection factor times its demand factor; a backtest
+    whose held-out saving its own forecast explained shows no drift."""
+    c = Calibration.fit({"a": 0.72, "b": 0.6}, {"a": 0.05, "b": 0.05}, shape={"a": 0.9, "b": 0.8},
+                        fold_shape={"a": 0.9, "b": 0.8}, demand={"a": 1.2, "b": 0.5},
+                        fold_demand={"a": 0.8, "b": 0.75})  # fmt: skip
+    assert c.factors == {"a": pytest.approx(1.08), "b": pytest.approx(0.4)}
+    assert c.drift == pytest.approx(1.0)
+
+
+def test_expected_interval_holds_the_estimates_own_noise(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """With a factor known exactly, the expected saving still has a standard error: the
+    profile window's days are a sample."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
+    exact = Calibration.fit({"5 %": 1.0, "20 %": 1.0, "full": 1.0}, dict.fromkeys(
+        ("5 %", "20 %", "full"), math.inf))  # fmt: skip
+    curve = budget_curve(single_block, start, plan, drifting.window(*PROFILE).orders_by_day(),
+                         None, CART, shares=SHARES, factors=exact)  # fmt: skip
+    full = curve.point("full")
+    assert full.expected_se is not None and full.expected_se > 0
