@@ -72,7 +72,6 @@ from optimizer.jobs.curve import (
     BUDGET_SHARES,
     BudgetCurve,
     budget_curve,
-    demand_factors,
     demand_forecast,
     holdout_calibration,
     measure_prefix,
@@ -95,7 +94,7 @@ PREVIOUS, PROFILE, REPLAY = (0, 27), (28, 55), (56, 69)
 FOLD_PROFILE, FOLD_HOLDOUT = (14, 41), (42, 55)
 CART = Cart(max_items=45)
 #: Other draws of the replay window's orders from the same world (same drift, other customers).
-DRAWS = 8
+DRAWS = 24
 #: Bootstrap samples of the selection factors.
 BOOTSTRAP = 20
 GOAL_CAPTURED, GOAL_ERROR_PCT = 0.70, 15.0
@@ -172,31 +171,18 @@ def curve_for(
             for days in (PROFILE, FOLD_PROFILE)
         )  # fmt: skip
     selection_s = time.perf_counter() - t0
-    # The demand forecast: every day up to the end of the profile window (the fold's:
-    # up to the end of its own), the moved SKUs priced on the days the estimate replays.
+    # The demand forecasts: every day up to the end of the profile window (the fold's:
+    # up to the end of its own days).
     profile_days = h.window(*PROFILE).orders_by_day()
-    demand = demand_factors(layout, current, plan, profile_days,
-                            demand_forecast(h.window(0, PROFILE[1]).orders_by_day()))  # fmt: skip
-    fold_demand = demand_factors(
-        layout,
-        current,
-        early,
-        fold[1],
-        demand_forecast(h.window(0, FOLD_PROFILE[1]).orders_by_day()),
-    )
-    # Diagnostic only: the same factor with the redrawn replay windows' own picks a day.
-    oracle = demand_factors(layout, current, plan, profile_days,
-                            picks_per_day({f"{d}/{j}": o for j, w in enumerate(redrawn)
-                                           for d, o in w.items()}))  # fmt: skip
+    forecast = demand_forecast(h.window(0, PROFILE[1]).orders_by_day())
+    fold_forecast = demand_forecast(h.window(0, FOLD_PROFILE[1]).orders_by_day())
     t0 = time.perf_counter()
     cal = holdout_calibration(layout, current, [fold], CART, policy=REPLAY_POLICY, shape=shape,
-                              fold_shape=fold_shape, demand=demand,
-                              fold_demand=fold_demand)  # fmt: skip
+                              fold_shape=fold_shape, forecasts=[fold_forecast])  # fmt: skip
     backtest_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    curve = budget_curve(layout, current, plan, h.window(*PROFILE).orders_by_day(),
-                         h.window(*REPLAY).orders_by_day(), CART, policy=REPLAY_POLICY,
-                         factors=cal)  # fmt: skip
+    curve = budget_curve(layout, current, plan, profile_days, h.window(*REPLAY).orders_by_day(),
+                         CART, policy=REPLAY_POLICY, factors=cal, forecast=forecast)  # fmt: skip
     replay_days = h.window(*REPLAY).orders_by_day()
     for label, k in zip(STOPS, (paying_steps(curve.moves, min_gain=MIN_GAIN),
                                 paying_steps(curve.moves, min_gain=-math.inf,
@@ -205,28 +191,24 @@ def curve_for(
         curve = curve.with_point(measure_prefix(layout, current, curve, k, label, replay_days,
                                                 CART, policy=REPLAY_POLICY))  # fmt: skip
     curve_s = time.perf_counter() - t0
+    # Diagnostic only: the same estimate with the redrawn replay windows' own picks a day
+    # as the forecast (what a perfect demand forecast would leave).
+    truth = picks_per_day({f"{d}/{j}": o for j, w in enumerate(redrawn) for d, o in w.items()})
+    oracle = budget_curve(layout, current, plan, profile_days, None, CART, policy=REPLAY_POLICY,
+                          factors=cal, forecast=truth)  # fmt: skip
     t0 = time.perf_counter()
     drawn = redrawn_points(layout, current, curve, redrawn)
-    # The in-sample estimate (the replay of the profile window) before its factor.
-    raw = {p.label: p.expected_m_per_day / cal.factors[p.label] if cal.factors.get(p.label, 0) > 0
-           else None for p in curve.points}  # fmt: skip
     extra = {
         "calibration": cal.to_dict(),
-        "expected_before": {  # in-sample x selection: the estimate before the demand forecast
-            label: None if v is None else round(v * cal.shape[label], 2)
-            for label, v in raw.items()
-            if label in cal.shape
-        },
-        "expected_oracle": {  # ... x the replay windows' own demand instead of the forecast
-            label: None if v is None else round(v * cal.shape[label] * oracle[label], 2)
-            for label, v in raw.items()
-            if label in cal.shape
-        },
-        "oracle_demand": {k: round(v, 4) for k, v in oracle.items()},
+        "expected_before": {  # in-sample x selection: the estimate without a forecast
+            label: round(d["replayed"] * cal.shape[label], 2) for label, d in curve.detail.items()
+        },  # fmt: skip
+        "expected_oracle": {p.label: round(p.expected_m_per_day, 2) for p in oracle.points},
+        "oracle_demand": {k: round(d["demand"], 4) for k, d in oracle.detail.items()},
         "factors": {
             p.label: round(cal.factors.get(p.label, float("nan")), 3) for p in curve.points
         },  # fmt: skip
-        "in_sample_expected": {k: None if v is None else round(v, 2) for k, v in raw.items()},
+        "in_sample_expected": {k: round(d["replayed"], 2) for k, d in curve.detail.items()},
         "redrawn": drawn,
         "seconds": {
             "plan": round(plan_s, 2),
@@ -275,12 +257,13 @@ def _cell(x: float | None) -> str:
 def curve_table(runs: list[dict[str, Any]], start: str) -> list[str]:
     """One row per seed and budget point: the calibration table."""
     lines = [
-        "| seed | budget | moves | labour (min) | in-sample (m/day) | selection | demand | "
-        "**expected** (m/day ± SE) | before: in-sample × selection | oracle: × the replay's "
-        "demand | replayed, this history (m/day ± SE) | **replayed, redrawn** (m/day ± SE "
-        "days / windows) | **expected vs redrawn** | before vs redrawn | oracle vs redrawn | "
-        "captured |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| seed | budget | moves | labour (min) | in-sample (m/day ± SE) | selection | demand | "
+        "direct | model | **expected** (m/day ± SE) | before: in-sample × selection | "
+        "oracle demand | replayed, this history (m/day ± SE) | **replayed, redrawn** (m/day ± "
+        "SE days / windows) | **expected vs redrawn** | before vs redrawn | oracle vs "
+        "redrawn | captured |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "---:|",
     ]
     for r in runs:
         if start not in r["curves"]:
@@ -293,14 +276,16 @@ def curve_table(runs: list[dict[str, Any]], start: str) -> list[str]:
             d = c["redrawn"][label]
             red = d["replayed_m_per_day"]
             before, oracle = c["expected_before"].get(label), c["expected_oracle"].get(label)
+            how = c.get("detail", {}).get(label, {})
             exp = f"{p['expected_m_per_day']:,.1f}"
             if p.get("expected_se") is not None:
                 exp += f" ± {p['expected_se']:,.1f}"
             window_se = "-" if d.get("window_se") is None else f"{d['window_se']:,.1f}"
+            ins = "-" if not how else f"{how['replayed']:,.1f} ± {how['replayed_se']:,.1f}"
             lines.append(
-                f"| {r['seed']} | {label} | {p['moves']} | {p['labour_min']:,.0f} | "
-                f"{_num(c['in_sample_expected'][label])} | "
-                f"{_num(cal['shape'].get(label), 2)} | {_num(cal['demand'].get(label), 2)} | "
+                f"| {r['seed']} | {label} | {p['moves']} | {p['labour_min']:,.0f} | {ins} | "
+                f"{_num(cal['shape'].get(label), 2)} | {_num(how.get('demand'), 2)} | "
+                f"{_num(how.get('direct'))} | {_num(how.get('model'))} | "
                 f"{exp} | {_num(before)} | {_num(oracle)} | "
                 f"{p['replayed_m_per_day']:,.1f} ± {p['replayed_se']:,.1f} | "
                 f"{red:,.1f} ± {d['replayed_se']:,.1f} / {window_se} | "

@@ -71,7 +71,6 @@ from optimizer.jobs.curve import (
     Calibration,
     Window,
     budget_curve,
-    demand_factors,
     demand_forecast,
     holdout_calibration,
     measure_prefix,
@@ -251,9 +250,9 @@ def run_nightly(
         With the backtest: days up to the end of the profile window (and of
         the backtest's) that the demand forecast reads
         (:func:`~optimizer.jobs.curve.demand_forecast`); the expected
-        savings are scaled by the moved SKUs' forecast demand over their
-        demand on the estimate's days
-        (:func:`~optimizer.jobs.curve.demand_factors`); 0: no forecast.
+        savings are then scaled to the forecast demand and pooled with the
+        visits model (:func:`~optimizer.jobs.curve.forecast_estimate`); 0:
+        no forecast.
     pictures
         Also write ``heatmap.png`` (picks per slot before and after) and,
         with a budget curve, ``curve.png``.
@@ -304,6 +303,7 @@ def run_nightly(
             estimate = history_orders(history, days=estimate_days, until=last,
                                       max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
             factors: Calibration | None = None
+            forecast: dict[str, float] | None = None
             if holdout_days:
                 fold = _holdout_fold(layout, history, current, profile_window, holdout_days,
                                      estimate_days, replay_orders, seed, sku_master, policy,
@@ -319,16 +319,17 @@ def run_nightly(
                                           cover_days, seed, oracle),
                         costs=costs, oracle=oracle, seed=seed,
                     )  # fmt: skip
-                    demand, fold_demand = _demand(layout, history, current, plan, estimate,
-                                                  fold, forecast_days, replay_orders, seed,
-                                                  costs, oracle)  # fmt: skip
+                    forecast, fold_forecast = (
+                        _forecast(history, days, forecast_days, replay_orders, seed)
+                        for days in (estimate, fold[1])
+                    )  # fmt: skip
                     factors = holdout_calibration(layout, current, [fold], cart,
                                                   policy=wave_policy, oracle=oracle,
-                                                  shape=shape, demand=demand,
-                                                  fold_demand=fold_demand)  # fmt: skip
+                                                  shape=shape,
+                                                  forecasts=[fold_forecast])  # fmt: skip
             curve = budget_curve(layout, current, plan, estimate, test_orders or None, cart,
                                  in_sample=in_sample, policy=wave_policy, move_cost=move_cost,
-                                 oracle=oracle, factors=factors)  # fmt: skip
+                                 oracle=oracle, factors=factors, forecast=forecast)  # fmt: skip
             plan, curve = _cut(layout, current, plan, curve, max_moves, min_gain, labour_minutes,
                                test_orders, cart, wave_policy, oracle)  # fmt: skip
             new = plan.slotting
@@ -464,30 +465,20 @@ def _holdout_fold(
     return plan, early, later
 
 
-def _demand(
-    layout: Layout,
+def _forecast(
     history: str | Path,
-    current: Slotting,
-    plan: ReslotPlan,
     estimate: Mapping[str, Sequence[Order]],
-    fold: tuple[ReslotPlan, Mapping[str, Sequence[Order]], Mapping[str, Sequence[Order]]],
     forecast_days: int,
     replay_orders: int | None,
     seed: int,
-    costs: SlotCosts | None,
-    oracle: DistanceOracle,
-) -> tuple[dict[str, float] | None, dict[str, float] | None]:
-    """Demand factors of the plan and of the backtest's plan: each forecast from the
-    ``forecast_days`` days up to the end of its own estimate days (``None``: no forecast)."""
+) -> dict[str, float] | None:
+    """The demand forecast from the ``forecast_days`` days up to the last of the
+    ``estimate`` days (``None``: no forecast), orders sampled as the estimate's are."""
     if not forecast_days:
-        return None, None
-    out = []
-    for made, days in ((plan, estimate), (fold[0], fold[1])):
-        ahead = history_orders(history, days=forecast_days, until=max(days),
-                               max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
-        out.append(demand_factors(layout, current, made, days, demand_forecast(ahead),
-                                  costs=costs, oracle=oracle))  # fmt: skip
-    return out[0], out[1]
+        return None
+    ahead = history_orders(history, days=forecast_days, until=max(estimate),
+                           max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
+    return demand_forecast(ahead)
 
 
 def _replan(
