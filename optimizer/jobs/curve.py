@@ -28,8 +28,18 @@ from earlier days on the days after it (a backtest) and pools the drift it
 finds over the budget points, whose single measurements are noisy.
 ``budget_curve(..., factors=calibration)`` scales the expected saving of
 each point by its selection factor and gives it an interval
-(:attr:`CurvePoint.expected_se`) as wide as the drift the backtest saw.
-No day after the profile window is used.
+(:attr:`CurvePoint.expected_se`): the drift the backtest saw, and the
+replay's own noise (a day's saving moves by about 100 m whatever the
+budget, batching reacting to any change of slotting).
+
+**Demand forecast.** The moves were chosen for SKUs whose demand rose, and
+part of a rise does not last. :func:`demand_forecast` forecasts each SKU's
+picks a day from its recent windows, weights fitted on the same history;
+``budget_curve(..., forecast=...)`` prices each prefix with the visits
+model (:func:`model_gains`) under the forecast and under the estimate
+days' demand, scales the replayed estimate by the ratio, and pools it with
+the model scaled to the replays (:func:`forecast_estimate`), which carries
+no small-budget replay noise. No day after the profile window is used.
 
 The expected saving also calibrates each move: the picks model's gain
 (picks a day x round trip from the depot) overstates what a move saves on

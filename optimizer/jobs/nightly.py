@@ -14,8 +14,9 @@ and replays the last days of it; the report then says so.
 With a current slotting the job plans the full re-slot, measures its
 **budget curve** (:func:`~optimizer.jobs.curve.budget_curve`: expected
 saving from a replay of the profile window's last ``estimate_days`` days,
-replayed saving on the replay window, at 1, 2, 5, 10, 20 % of the SKUs
-moved) and cuts the move list where the budget (``max_moves``), the
+corrected for selection and, with the backtest, scaled to a demand
+forecast of the days after; replayed saving on the replay window; at 1,
+2, 5, 10, 20 % of the SKUs moved) and cuts the move list where the budget (``max_moves``), the
 minimum gain per move (``min_gain``) or the labour budget
 (``labour_minutes``) says. Files:
 
