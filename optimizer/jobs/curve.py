@@ -28,8 +28,18 @@ from earlier days on the days after it (a backtest) and pools the drift it
 finds over the budget points, whose single measurements are noisy.
 ``budget_curve(..., factors=calibration)`` scales the expected saving of
 each point by its selection factor and gives it an interval
-(:attr:`CurvePoint.expected_se`) as wide as the drift the backtest saw.
-No day after the profile window is used.
+(:attr:`CurvePoint.expected_se`): the drift the backtest saw, and the
+replay's own noise (a day's saving moves by about 100 m whatever the
+budget, batching reacting to any change of slotting).
+
+**Demand forecast.** The moves were chosen for SKUs whose demand rose, and
+part of a rise does not last. :func:`demand_forecast` forecasts each SKU's
+picks a day from its recent windows, weights fitted on the same history;
+``budget_curve(..., forecast=...)`` prices each prefix with the visits
+model (:func:`model_gains`) under the forecast and under the estimate
+days' demand, scales the replayed estimate by the ratio, and pools it with
+the model scaled to the replays (:func:`forecast_estimate`), which carries
+no small-budget replay noise. No day after the profile window is used.
 
 The expected saving also calibrates each move: the picks model's gain
 (picks a day x round trip from the depot) overstates what a move saves on
@@ -93,6 +103,11 @@ __all__ = [
     "Calibration",
     "holdout_calibration",
     "selection_factors",
+    "picks_per_day",
+    "demand_forecast",
+    "demand_factors",
+    "model_gains",
+    "forecast_estimate",
     "measure_prefix",
     "replay_curve",
 ]
@@ -222,6 +237,11 @@ class BudgetCurve:
     excluded
         Orders left out of the replays (a SKU without a bin, e.g. launched
         after the profile window).
+    detail
+        Point label -> how its expected saving was made with a demand
+        forecast (:func:`forecast_estimate`: replayed, demand, direct,
+        model, expected and their standard errors, tours a day); empty
+        without one.
     """
 
     points: tuple[CurvePoint, ...]
@@ -232,6 +252,7 @@ class BudgetCurve:
     in_sample: bool
     skus: int
     excluded: Mapping[str, int] = field(default_factory=dict)
+    detail: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def point(self, label: str) -> CurvePoint:
         """The point labelled ``label``."""
@@ -251,8 +272,8 @@ class BudgetCurve:
         """This curve with ``point`` added (or replacing one of the same label)."""
         kept = tuple(p for p in self.points if p.label != point.label)
         return BudgetCurve((*kept, point), self.moves, self.base_m_per_day, self.profile_window,
-                           self.replay_window, self.in_sample, self.skus,
-                           self.excluded)  # fmt: skip
+                           self.replay_window, self.in_sample, self.skus, self.excluded,
+                           self.detail)  # fmt: skip
 
     def windows_md(self) -> str:
         """One line naming both windows (and an in-sample warning)."""
@@ -307,6 +328,9 @@ class BudgetCurve:
             "base_m_per_day": {k: round(v, 2) for k, v in self.base_m_per_day.items()},
             "excluded": dict(self.excluded),
             "points": [p.to_dict() for p in self.points],
+            "detail": {
+                k: {name: round(x, 4) for name, x in d.items()} for k, d in self.detail.items()
+            },  # fmt: skip
         }
 
 
@@ -324,6 +348,7 @@ def budget_curve(
     move_cost: MoveCost | None = None,
     oracle: DistanceOracle | None = None,
     factors: Mapping[str, float] | Calibration | None = None,
+    forecast: Mapping[str, float] | None = None,
 ) -> BudgetCurve:
     """Cut ``plan``'s move list at budgets of ``shares`` of the SKUs; measure each cut.
 
@@ -356,6 +381,12 @@ def budget_curve(
         Point label -> factor on its expected saving, or a
         :class:`Calibration` (:func:`holdout_calibration`: its factors, and
         each point's ``expected_se`` from theirs); ``None``: none.
+    forecast
+        SKU -> picks a day on the days after the profile window
+        (:func:`demand_forecast`). Given, each point's replayed estimate is
+        scaled to the forecast demand and pooled with the visits model
+        (:func:`forecast_estimate`); ``None``: the replay of
+        ``estimate_orders`` as it is.
 
     Returns
     -------
@@ -384,10 +415,27 @@ def budget_curve(
     est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
     labels = [f"{100 * s:g} %" for s in shares] + ["full"]
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
+    own_se = {k: est.se[k] or 0.0 for k in ends}
+    detail: dict[str, dict[str, float]] = {}
+    if forecast is not None:
+        gains = [model_gains(layout, current, plan, rates, shares=shares,
+                             tours_per_day=est.tours, oracle=oracle)
+                 for rates in (picks_per_day(estimate_orders), forecast)]  # fmt: skip
+        pooled = forecast_estimate({label: est.saved[k] for label, k in zip(labels, ends,
+                                                                            strict=True)},
+                                   {label: own_se[k] for label, k in zip(labels, ends,
+                                                                         strict=True)},
+                                   *gains)  # fmt: skip
+        for label, k in zip(labels, ends, strict=True):  # two labels can share a cut
+            est.saved[k], own_se[k] = pooled[label]["expected"], pooled[label]["expected_se"]
+        detail = {label: {**d, "tours_per_day": est.tours} for label, d in pooled.items()}
     expected_se: dict[int, float] = {}
     if isinstance(factors, Calibration):
+        # The factor's error and the estimate's own: the days of the profile window are
+        # a sample too (a day's saving at a small budget varies by about 100 m).
         for label, k in zip(labels, ends, strict=True):
-            expected_se[k] = abs(est.saved[k]) * factors.factor_se.get(label, 0.0)
+            f, f_se = factors.factors.get(label, 1.0), factors.factor_se.get(label, 0.0)
+            expected_se[k] = math.hypot(est.saved[k] * f_se, f * own_se[k])
         factors = factors.factors
     if factors:  # one factor per cut (two labels can share a cut: the later one wins)
         scale = {k: factors.get(label, 1.0) for label, k in zip(labels, ends, strict=True)}
@@ -408,7 +456,90 @@ def budget_curve(
         excluded["replayed"] = rep.excluded
     return BudgetCurve(tuple(points), calibrated, base_m, Window.of(estimate_orders),
                        None if not replay_orders else Window.of(replay_orders), in_sample, n,
-                       excluded)  # fmt: skip
+                       excluded, detail)  # fmt: skip
+
+
+def forecast_estimate(
+    replayed: Mapping[str, float],
+    replayed_se: Mapping[str, float],
+    now: Mapping[str, float],
+    ahead: Mapping[str, float],
+) -> dict[str, dict[str, float]]:
+    """Each budget point's expected saving under the forecast demand, from two estimates
+    pooled by their precision.
+
+    - **direct**: the point's saving replayed on the estimate's days, times
+      the demand factor ``ahead / now`` (the model's gain under the forecast
+      over its gain under the estimate days' demand). Unbiased for that
+      demand, but a day's saving varies by about 100 m, so at small budgets
+      its standard error is a large share of it.
+    - **model**: the model's gain under the forecast times one scale, the
+      replayed saving summed over the points over the model's gain summed
+      over them (metres of re-batched saving per model metre); its error is
+      the scale's. It does not carry a small budget's replay noise, but it
+      is only as right as the model's shape.
+
+    Where the direct estimates scatter around the model by more than their
+    noise, the excess (DerSimonian-Laird, on the ratio direct / model)
+    counts as the model's error too, so the pooling leans on the replay.
+
+    Parameters
+    ----------
+    replayed, replayed_se
+        Point label -> replayed saving on the estimate's days and its
+        standard error.
+    now, ahead
+        Point label -> model gain (:func:`model_gains`) under the estimate
+        days' demand and under the forecast.
+
+    Returns
+    -------
+    dict
+        Point label -> ``replayed``, ``replayed_se``, ``demand`` (factor), ``direct``,
+        ``direct_se``, ``model``, ``model_se``, ``expected`` and
+        ``expected_se``.
+
+    Examples
+    --------
+    A noisy small point is pulled toward the model, a precise one is not:
+
+    >>> r = forecast_estimate({"1 %": 50.0, "full": 400.0}, {"1 %": 20.0, "full": 10.0},
+    ...                       {"1 %": 100.0, "full": 1000.0}, {"1 %": 80.0, "full": 1000.0})
+    >>> {k: tuple(round(v[x], 1) for x in ("direct", "model", "expected"))
+    ...  for k, v in r.items()}
+    {'1 %': (40.0, 32.7, 33.0), 'full': (400.0, 409.1, 400.6)}
+    """
+    labels = [k for k in replayed if now.get(k, 0.0) > 0]
+    saved = math.fsum(replayed[k] for k in labels)
+    scale = saved / math.fsum(now[k] for k in labels) if labels else 0.0
+    # The scale's relative error: the points share their days, so their errors add.
+    scale_rel = math.fsum(replayed_se[k] for k in labels) / saved if saved > 0 else math.inf
+    out: dict[str, dict[str, float]] = {}
+    for k in replayed:
+        demand = ahead[k] / now[k] if now.get(k, 0.0) > 0 else 1.0
+        model = scale * ahead.get(k, 0.0)
+        out[k] = {"replayed": replayed[k], "replayed_se": replayed_se[k], "demand": demand,
+                  "direct": replayed[k] * demand,
+                  "direct_se": replayed_se[k] * demand, "model": model,
+                  "model_se": model * scale_rel}  # fmt: skip
+    # The model's misfit beyond the replays' noise, on the ratio direct / model.
+    fit = [k for k in out if out[k]["model"] > 0 and out[k]["direct_se"] > 0]
+    w = {k: (out[k]["model"] / out[k]["direct_se"]) ** 2 for k in fit}
+    misfit2 = 0.0
+    if len(fit) > 1:
+        q = sum(w[k] * (out[k]["direct"] / out[k]["model"] - 1.0) ** 2 for k in fit)
+        total = sum(w.values())
+        spread = total - sum(x * x for x in w.values()) / total
+        misfit2 = max(0.0, (q - (len(fit) - 1)) / spread) if spread > 0 else 0.0
+    for d in out.values():
+        model_var = d["model_se"] ** 2 + misfit2 * d["model"] ** 2
+        if d["direct_se"] <= 0 or not math.isfinite(model_var) or d["model"] <= 0:
+            d["expected"], d["expected_se"] = d["direct"], d["direct_se"]
+            continue
+        wd, wm = 1.0 / d["direct_se"] ** 2, 1.0 / max(model_var, 1e-12)
+        d["expected"] = (wd * d["direct"] + wm * d["model"]) / (wd + wm)
+        d["expected_se"] = math.sqrt(1.0 / (wd + wm))
+    return out
 
 
 @dataclass(frozen=True)
@@ -511,10 +642,11 @@ class Calibration:
         """
         lo, hi = bounds
         shape = {k: (shape or {}).get(k, 1.0) for k in raw}
+        base = shape
         fold = {k: (fold_shape or shape).get(k, 1.0) for k in raw}
         labels = [k for k in raw if math.isfinite(raw_se.get(k, math.inf)) and fold[k] > 0]
         if not labels:
-            factors = {k: min(hi, max(lo, shape[k])) for k in raw}
+            factors = {k: min(hi, max(lo, base[k])) for k in raw}
             return cls(dict(raw), dict(raw_se), shape, 1.0, 0.0, factors, dict.fromkeys(raw, 0.0),
                        apply_drift)  # fmt: skip
         resid = {k: raw[k] / fold[k] for k in labels}
@@ -530,8 +662,8 @@ class Calibration:
             tau2 = max(0.0, (q - (len(labels) - 1)) / scale_w) if scale_w > 0 else 0.0
         scale = drift if apply_drift else 1.0
         unknown = pooled_var + tau2 + (0.0 if apply_drift else (drift - 1.0) ** 2)
-        factors = {k: min(hi, max(lo, shape[k] * scale)) for k in raw}
-        factor_se = {k: shape[k] * math.sqrt(unknown) for k in raw}
+        factors = {k: min(hi, max(lo, base[k] * scale)) for k in raw}
+        factor_se = {k: base[k] * math.sqrt(unknown) for k in raw}
         return cls(dict(raw), dict(raw_se), shape, drift, math.sqrt(tau2), factors, factor_se,
                    apply_drift)  # fmt: skip
 
@@ -637,6 +769,218 @@ def selection_factors(
     return {k: outside[k] / inside[k] if inside[k] > 0 else 1.0 for k in labels}
 
 
+def picks_per_day(orders: Mapping[str, Sequence[Order]]) -> dict[str, float]:
+    """SKU -> order lines a day over the days of ``orders`` (day label -> orders).
+
+    Examples
+    --------
+    >>> from optimizer.orders import OrderLine
+    >>> days = {"d1": [Order("o1", (OrderLine("a"), OrderLine("b")))],
+    ...         "d2": [Order("o2", (OrderLine("a"),))]}
+    >>> picks_per_day(days)
+    {'a': 1.0, 'b': 0.5}
+    """
+    n = max(1, len(orders))
+    return {sku: k / n for sku, k in _picks(o for day in orders.values() for o in day).items()}
+
+
+def demand_forecast(
+    orders: Mapping[str, Sequence[Order]], *, windows: int = 3, width: int | None = None
+) -> dict[str, float] | None:
+    """Each SKU's picks a day on the days after ``orders``, from its recent trend.
+
+    The last ``windows`` windows of ``width`` days (newest first) give each
+    SKU's picks a day in each; the forecast is their weighted sum, with the
+    weights fitted on the same history (least squares over the SKUs,
+    no intercept): the newest window predicted from the ``windows`` before
+    it. The fit says how much of a rise or a fall persists: a promotion that
+    ended, a launch ramping up, a SKU fading out, a popularity walk that
+    reverts. Rates in picks a day weight the fit toward the busy SKUs, the
+    ones a move's gain depends on.
+
+    Parameters
+    ----------
+    orders
+        Day label -> orders, the days up to the re-slot (label order is
+        time order: ISO dates).
+    windows
+        Windows the forecast reads.
+    width
+        Days per window; default as many as give ``windows + 1`` windows.
+
+    Returns
+    -------
+    dict or None
+        SKU -> forecast picks a day (at least 0); ``None`` when there are
+        fewer than ``windows + 1`` windows of at least one day.
+
+    Examples
+    --------
+    Demand that halved from one day to the next is forecast to halve again
+    (one window of a day, its weight fitted as 0.5):
+
+    >>> from optimizer.orders import OrderLine
+    >>> def day(k, picks):
+    ...     return [Order(f"{k}-{s}{j}", (OrderLine(s),)) for s, n in picks.items()
+    ...             for j in range(n)]
+    >>> days = {"d0": day(0, {"a": 8, "b": 4}), "d1": day(1, {"a": 4, "b": 2})}
+    >>> demand_forecast(days, windows=1)
+    {'a': 2.0, 'b': 1.0}
+    """
+    labels = sorted(orders)
+    width = len(labels) // (windows + 1) if width is None else width
+    if windows < 1 or width < 1 or len(labels) < (windows + 1) * width:
+        return None
+    skus = sorted({sku for day in orders.values() for o in day for sku in o.skus})
+    index = {s: k for k, s in enumerate(skus)}
+    counts = np.zeros((len(labels), len(skus)))
+    for d, label in enumerate(labels):
+        for o in orders[label]:
+            for sku in o.skus:
+                counts[d, index[sku]] += 1
+    rate = np.stack([counts[len(labels) - (w + 1) * width : len(labels) - w * width].mean(0)
+                     for w in range(windows + 1)], axis=1)  # fmt: skip
+    weights, *_ = np.linalg.lstsq(rate[:, 1:], rate[:, 0], rcond=None)
+    forecast = np.maximum(rate[:, :windows] @ weights, 0.0)
+    return dict(zip(skus, forecast.tolist(), strict=True))
+
+
+def demand_factors(
+    layout: Layout,
+    current: Slotting,
+    plan: ReslotPlan,
+    orders: Mapping[str, Sequence[Order]],
+    forecast: Mapping[str, float] | None,
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    tours_per_day: float | None = None,
+    costs: SlotCosts | None = None,
+    oracle: DistanceOracle | None = None,
+) -> dict[str, float]:
+    """How much the moved SKUs' demand changes after the estimate's days, per budget point.
+
+    :func:`model_gains` prices each prefix of ``plan``'s moves twice: with
+    the ``forecast`` picks a day and with the picks a day of ``orders`` (the
+    days the expected saving is replayed on). The factor is the first over
+    the second: the expected saving, measured on ``orders``, scaled to the
+    demand the forecast sees.
+
+    Parameters
+    ----------
+    layout, current, plan
+        As :func:`budget_curve`.
+    orders
+        Day -> orders the expected saving is measured on.
+    forecast
+        SKU -> picks a day on the days after (:func:`demand_forecast`);
+        ``None``: no forecast, every factor 1.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    tours_per_day
+        Tours a day, for the visits model (``None``: the picks model).
+    costs, oracle
+        Slot costs of the model; distances to reuse.
+
+    Returns
+    -------
+    dict
+        Point label -> factor (1.0 where the moves gain nothing on ``orders``).
+
+    Examples
+    --------
+    >>> from optimizer.orders import OrderLine
+    >>> from optimizer.slotting import DemandProfile, reslot
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> days = {"d1": [Order("o1", (OrderLine("busy"),))]}
+    >>> current = Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"})
+    >>> plan = reslot(layout, DemandProfile.from_orders(days["d1"]), current)
+    >>> demand_factors(layout, current, plan, days, {"busy": 0.5}, shares=(1.0,))
+    {'100 %': 0.5, 'full': 0.5}
+    """
+    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    if forecast is None:
+        return dict.fromkeys(labels, 1.0)
+    now = model_gains(layout, current, plan, picks_per_day(orders), shares=shares,
+                      tours_per_day=tours_per_day, costs=costs, oracle=oracle)  # fmt: skip
+    ahead = model_gains(layout, current, plan, forecast, shares=shares,
+                        tours_per_day=tours_per_day, costs=costs, oracle=oracle)  # fmt: skip
+    return {k: ahead[k] / now[k] if now[k] > 0 else 1.0 for k in labels}
+
+
+def model_gains(
+    layout: Layout,
+    current: Slotting,
+    plan: ReslotPlan,
+    rates: Mapping[str, float],
+    *,
+    shares: Sequence[float] = BUDGET_SHARES,
+    tours_per_day: float | None = None,
+    costs: SlotCosts | None = None,
+    oracle: DistanceOracle | None = None,
+) -> dict[str, float]:
+    """What each budget point's prefix of ``plan`` gains by a model, metres a day.
+
+    Each move gains the drop in its slot cost (a round trip from the depot)
+    times the visits a day its SKU gets: its picks a day (the *picks
+    model*), or, given the tours a day, the tours that visit it,
+    ``T (1 - exp(-rate / T))`` for ``T`` tours a day (the *visits model*:
+    a busy SKU is picked on most tours, several of its picks on one tour
+    are one visit, so moving it saves less per pick than moving a slower
+    one). Put-aways gain nothing.
+
+    Parameters
+    ----------
+    layout, current, plan
+        As :func:`budget_curve`.
+    rates
+        SKU -> picks a day.
+    shares
+        Budgets, as in :func:`budget_curve`.
+    tours_per_day
+        Tours a day (``None``: the picks model).
+    costs, oracle
+        Slot costs; distances to reuse.
+
+    Returns
+    -------
+    dict
+        Point label -> metres a day.
+
+    Examples
+    --------
+    >>> from optimizer.orders import OrderLine
+    >>> from optimizer.slotting import DemandProfile, reslot
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> days = {"d1": [Order("o1", (OrderLine("busy"),))]}
+    >>> current = Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"})
+    >>> plan = reslot(layout, DemandProfile.from_orders(days["d1"]), current)
+    >>> picks = model_gains(layout, current, plan, {"busy": 4.0}, shares=(1.0,))
+    >>> visits = model_gains(layout, current, plan, {"busy": 4.0}, shares=(1.0,),
+    ...                      tours_per_day=2.0)
+    >>> round(visits["full"] / picks["full"], 3)  # 2 (1 - e^-2) / 4
+    0.432
+    """
+    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    cost = slot_costs(layout, costs, oracle=oracle)
+    slot_of = {s.code: k for k, s in enumerate(layout.slots)}
+    moves = plan.moves
+    start = step_prefix(moves, 0)
+    n = len(apply_moves(current, moves[:start]))
+    ends = [*(step_prefix(moves, math.floor(s * n)) for s in shares), len(moves)]
+    gains = [_visits(rates.get(m.sku, 0.0), tours_per_day)
+             * float(cost[slot_of[m.from_bin]] - cost[slot_of[m.to_bin]]) if m.from_bin else 0.0
+             for m in moves]  # fmt: skip
+    return {label: math.fsum(gains[start:k]) for label, k in zip(labels, ends, strict=True)}
+
+
+def _visits(rate: float, tours: float | None) -> float:
+    """Visits a day of a SKU picked ``rate`` times a day, on ``tours`` tours a day
+    (``None``: every pick a visit)."""
+    if tours is None or tours <= 0:
+        return rate
+    return tours * -math.expm1(-rate / tours)
+
+
 def _picks(orders: Iterable[Order]) -> dict[str, int]:
     """SKU -> order lines."""
     out: dict[str, int] = {}
@@ -661,14 +1005,16 @@ def holdout_calibration(
     shape: Mapping[str, float] | None = None,
     fold_shape: Mapping[str, float] | None = None,
     apply_drift: bool = False,
+    forecasts: Sequence[Mapping[str, float] | None] | None = None,
 ) -> Calibration:
-    """How much of its in-sample saving a re-slot keeps on the days after, per budget.
+    """How much of its expected saving a re-slot keeps on the days after, per budget.
 
     Each fold is a re-slot planned from the profile window cut short, the
     orders of the days it was planned from, and the orders of the days
     after the cut (still inside the profile window): a rolling-origin
     backtest. Per budget point, the raw factor is the held-out saving
-    summed over the folds over the in-sample saving summed over them; its
+    summed over the folds over the expected saving (:func:`budget_curve`
+    with the fold's demand forecast, no factors) summed over them; its
     standard error comes from the spread of the held-out days' savings.
     :meth:`Calibration.fit` pools them into one drift factor, beside each
     point's selection factor.
@@ -690,6 +1036,9 @@ def holdout_calibration(
         the folds' plans; default none.
     apply_drift
         Scale the factors by the drift (see :class:`Calibration`).
+    forecasts
+        Per fold, its demand forecast (:func:`demand_forecast` of the days
+        up to its cut); default none.
 
     Returns
     -------
@@ -699,9 +1048,10 @@ def holdout_calibration(
     inside: dict[str, float] = {}
     held: dict[str, float] = {}
     held_var: dict[str, float] = {}
-    for plan, early, later in folds:
+    forecasts = forecasts or [None] * len(folds)
+    for (plan, early, later), forecast in zip(folds, forecasts, strict=True):
         curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
-                             policy=policy, oracle=oracle)  # fmt: skip
+                             policy=policy, oracle=oracle, forecast=forecast)  # fmt: skip
         for p in curve.points:
             inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
             held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
@@ -776,6 +1126,7 @@ class _Saved(NamedTuple):
     base: float  # the start's metres a day
     excluded: int  # orders left out
     se: dict[int, float | None]  # per cut: standard error of ``saved``
+    tours: float  # the start's tours a day
 
 
 def _saved(
@@ -799,7 +1150,7 @@ def _saved(
         saved[k] = (base - m) / n
         daily = [report.per_day[day][_name(start)] - report.per_day[day][name] for day in days]
         se[k] = statistics.stdev(daily) / math.sqrt(len(daily)) if len(daily) > 1 else None
-    return _Saved(saved, base / n, report.excluded, se)
+    return _Saved(saved, base / n, report.excluded, se, report.tours[_name(start)] / n)
 
 
 def _calibrate(

@@ -14,8 +14,9 @@ and replays the last days of it; the report then says so.
 With a current slotting the job plans the full re-slot, measures its
 **budget curve** (:func:`~optimizer.jobs.curve.budget_curve`: expected
 saving from a replay of the profile window's last ``estimate_days`` days,
-replayed saving on the replay window, at 1, 2, 5, 10, 20 % of the SKUs
-moved) and cuts the move list where the budget (``max_moves``), the
+corrected for selection and, with the backtest, scaled to a demand
+forecast of the days after; replayed saving on the replay window; at 1,
+2, 5, 10, 20 % of the SKUs moved) and cuts the move list where the budget (``max_moves``), the
 minimum gain per move (``min_gain``) or the labour budget
 (``labour_minutes``) says. Files:
 
@@ -71,6 +72,7 @@ from optimizer.jobs.curve import (
     Calibration,
     Window,
     budget_curve,
+    demand_forecast,
     holdout_calibration,
     measure_prefix,
     selection_factors,
@@ -78,7 +80,7 @@ from optimizer.jobs.curve import (
 from optimizer.jobs.replay import REPLAY_POLICY, ReplayReport, history_orders, replay
 from optimizer.jobs.warmup import call_every_kernel
 from optimizer.layout import Layout
-from optimizer.orders import Slotting
+from optimizer.orders import Order, Slotting
 from optimizer.slotting.assignment import SlotCosts, SlottingWarning, Unslotted, assign
 from optimizer.slotting.classes import DEFAULT_SHARES, Classes, classify
 from optimizer.slotting.moves import MoveCost, ReslotPlan, paying_steps, step_prefix
@@ -178,6 +180,7 @@ def run_nightly(
     labour_minutes: float | None = None,
     move_cost: MoveCost | None = None,
     holdout_days: int | None = None,
+    forecast_days: int = 56,
     pictures: bool = False,
     executor: Executor | None = None,
 ) -> NightlyResult:
@@ -244,6 +247,13 @@ def run_nightly(
         factors (:func:`~optimizer.jobs.curve.selection_factors`, a
         bootstrap of the profile window's days) and get an interval as
         wide as the drift the backtest saw.
+    forecast_days
+        With the backtest: days up to the end of the profile window (and of
+        the backtest's) that the demand forecast reads
+        (:func:`~optimizer.jobs.curve.demand_forecast`); the expected
+        savings are then scaled to the forecast demand and pooled with the
+        visits model (:func:`~optimizer.jobs.curve.forecast_estimate`); 0:
+        no forecast.
     pictures
         Also write ``heatmap.png`` (picks per slot before and after) and,
         with a budget curve, ``curve.png``.
@@ -294,6 +304,7 @@ def run_nightly(
             estimate = history_orders(history, days=estimate_days, until=last,
                                       max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
             factors: Calibration | None = None
+            forecast: dict[str, float] | None = None
             if holdout_days:
                 fold = _holdout_fold(layout, history, current, profile_window, holdout_days,
                                      estimate_days, replay_orders, seed, sku_master, policy,
@@ -309,12 +320,17 @@ def run_nightly(
                                           cover_days, seed, oracle),
                         costs=costs, oracle=oracle, seed=seed,
                     )  # fmt: skip
+                    forecast, fold_forecast = (
+                        _forecast(history, days, forecast_days, replay_orders, seed)
+                        for days in (estimate, fold[1])
+                    )  # fmt: skip
                     factors = holdout_calibration(layout, current, [fold], cart,
                                                   policy=wave_policy, oracle=oracle,
-                                                  shape=shape)  # fmt: skip
+                                                  shape=shape,
+                                                  forecasts=[fold_forecast])  # fmt: skip
             curve = budget_curve(layout, current, plan, estimate, test_orders or None, cart,
                                  in_sample=in_sample, policy=wave_policy, move_cost=move_cost,
-                                 oracle=oracle, factors=factors)  # fmt: skip
+                                 oracle=oracle, factors=factors, forecast=forecast)  # fmt: skip
             plan, curve = _cut(layout, current, plan, curve, max_moves, min_gain, labour_minutes,
                                test_orders, cart, wave_policy, oracle)  # fmt: skip
             new = plan.slotting
@@ -448,6 +464,22 @@ def _holdout_fold(
     later = history_orders(history, days=holdout_days, until=last,
                            max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
     return plan, early, later
+
+
+def _forecast(
+    history: str | Path,
+    estimate: Mapping[str, Sequence[Order]],
+    forecast_days: int,
+    replay_orders: int | None,
+    seed: int,
+) -> dict[str, float] | None:
+    """The demand forecast from the ``forecast_days`` days up to the last of the
+    ``estimate`` days (``None``: no forecast), orders sampled as the estimate's are."""
+    if not forecast_days:
+        return None
+    ahead = history_orders(history, days=forecast_days, until=max(estimate),
+                           max_orders_per_day=replay_orders, seed=seed)  # fmt: skip
+    return demand_forecast(ahead)
 
 
 def _replan(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 
 from optimizer.batching import Cart
@@ -13,12 +14,17 @@ from optimizer.jobs.curve import (
     BudgetCurve,
     Calibration,
     budget_curve,
+    demand_factors,
+    demand_forecast,
+    forecast_estimate,
     holdout_calibration,
+    model_gains,
+    picks_per_day,
     replay_curve,
     selection_factors,
 )
 from optimizer.layout import Layout
-from optimizer.orders import Slotting
+from optimizer.orders import Order, OrderLine, Slotting
 from optimizer.slotting import SlottingWarning, assign, reslot
 from optimizer.synthetic import DemandDrift, History, generate_history
 
@@ -167,3 +173,163 @@ def test_selection_factor_is_at_most_one_on_stable_demand(
                               draws=6)  # fmt: skip
     assert list(f) == ["5 %", "20 %", "full"]
     assert 0 < f["full"] <= 1.0
+
+
+def _poisson_days(rates: np.ndarray, days: int, seed: int) -> dict[str, list[Order]]:
+    """``days`` days of one-line orders, SKU ``s{i}`` drawn Poisson(``rates[:, i]`` on day d)
+    (``rates`` is (days, skus), or (skus,) for every day)."""
+    rng = np.random.default_rng(seed)
+    rates = np.broadcast_to(rates, (days, rates.shape[-1]))
+    out = {}
+    for d in range(days):
+        n = rng.poisson(rates[d])
+        out[f"d{d:03d}"] = [Order(f"{d}-{i}-{j}", (OrderLine(f"s{i}"),))
+                            for i in range(n.size) for j in range(int(n[i]))]  # fmt: skip
+    return out
+
+
+def test_demand_forecast_is_unbiased_on_stable_demand() -> None:
+    """With known, constant Poisson rates the forecast's picks a day, summed over the
+    SKUs and averaged over histories, is the known total within 2 % (the fitted
+    weights add up to about one), and each busy SKU's forecast is near its rate."""
+    rates = 40.0 * (np.arange(1, 61) ** -1.0)
+    totals, busy = [], []
+    for seed in range(12):
+        f = demand_forecast(_poisson_days(rates, 56, seed))
+        assert f is not None
+        totals.append(sum(f.values()))
+        busy.append(f.get("s0", 0.0))
+    assert np.mean(totals) == pytest.approx(rates.sum(), rel=0.02)
+    assert np.mean(busy) == pytest.approx(rates[0], rel=0.03)
+
+
+def test_demand_forecast_follows_a_persistent_fall() -> None:
+    """Every SKU's demand halving every two weeks is forecast below the last two weeks,
+    and their mean is what a re-slot of the window would assume: it reads high."""
+    days = np.arange(56)[:, None]
+    rates = 20.0 * (np.arange(1, 41) ** -1.0) * 0.5 ** (days / 14.0)
+    orders = _poisson_days(rates, 56, seed=3)
+    f = demand_forecast(orders)
+    assert f is not None
+    recent = picks_per_day({d: orders[d] for d in sorted(orders)[-14:]})
+    coming = rates[-1].sum() * 0.5 ** (7.5 / 14.0)  # the mean rate of the two weeks after
+    assert sum(f.values()) < sum(recent.values())
+    assert sum(f.values()) == pytest.approx(coming, rel=0.15)
+
+
+def test_demand_forecast_needs_enough_windows() -> None:
+    """Fewer days than windows + 1 give no forecast."""
+    orders = _poisson_days(np.array([2.0, 1.0]), 3, seed=0)
+    assert demand_forecast(orders, windows=3) is None
+
+
+def test_demand_factors_are_the_forecast_over_the_estimates_demand(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """A forecast equal to the estimate days' own picks a day gives factors of 1; twice
+    those picks, factors of 2; no forecast, factors of 1."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
+    own = picks_per_day(days)
+    same = demand_factors(single_block, start, plan, days, own, shares=SHARES)
+    double = demand_factors(single_block, start, plan, days, {k: 2 * v for k, v in own.items()},
+                            shares=SHARES)  # fmt: skip
+    assert list(same) == ["5 %", "20 %", "full"]
+    assert all(v == pytest.approx(1.0) for v in same.values())
+    assert all(v == pytest.approx(2.0) for v in double.values())
+    assert demand_factors(single_block, start, plan, days, None, shares=SHARES) == dict.fromkeys(
+        same, 1.0
+    )
+
+
+def test_expected_interval_holds_the_estimates_own_noise(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """With a factor known exactly, the expected saving still has a standard error: the
+    profile window's days are a sample."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
+    exact = Calibration.fit({"5 %": 1.0, "20 %": 1.0, "full": 1.0}, dict.fromkeys(
+        ("5 %", "20 %", "full"), math.inf))  # fmt: skip
+    curve = budget_curve(single_block, start, plan, drifting.window(*PROFILE).orders_by_day(),
+                         None, CART, shares=SHARES, factors=exact)  # fmt: skip
+    full = curve.point("full")
+    assert full.expected_se is not None and full.expected_se > 0
+
+
+def test_visits_model_counts_a_busy_skus_picks_on_one_tour_once(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """Without tours a day the model is the picks model; with them every prefix gains
+    less, and never more than the tours a day allow."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
+    rates = picks_per_day(days)
+    picks = model_gains(single_block, start, plan, rates, shares=SHARES)
+    visits = model_gains(single_block, start, plan, rates, shares=SHARES, tours_per_day=3.0)
+    capped = {k: 3.0 for k in rates}
+    ceiling = model_gains(single_block, start, plan, capped, shares=SHARES)
+    assert picks["full"] > 0
+    for k in picks:
+        assert visits[k] <= picks[k] + 1e-9
+        assert visits[k] <= max(picks[k], ceiling[k]) + 1e-9
+    assert visits["full"] < picks["full"]
+
+
+def test_forecast_estimate_is_unbiased_when_the_model_is_right() -> None:
+    """Replayed savings drawn around a known scale times the model's gain, demand
+    halved at the first point: the pooled estimate averages to the known saving under
+    the forecast demand (within 2 %), with a smaller spread than the replay's at the
+    noisy small point."""
+    rng = np.random.default_rng(7)
+    now = {"1 %": 100.0, "5 %": 300.0, "full": 600.0}
+    ahead = {"1 %": 50.0, "5 %": 270.0, "full": 570.0}
+    se = {"1 %": 8.0, "5 %": 10.0, "full": 12.0}
+    scale = 0.1
+    truth = {k: scale * v for k, v in ahead.items()}
+    draws = []
+    for _ in range(2000):
+        replayed = {k: scale * now[k] + rng.normal(0.0, se[k]) for k in now}
+        draws.append(forecast_estimate(replayed, se, now, ahead))
+    for k in now:
+        mean = np.mean([d[k]["expected"] for d in draws])
+        assert mean == pytest.approx(truth[k], rel=0.02)
+    spread = np.std([d["1 %"]["expected"] for d in draws])
+    direct = np.std([d["1 %"]["direct"] for d in draws])
+    assert spread < direct
+
+
+def test_forecast_estimate_follows_the_replays_where_the_model_is_wrong() -> None:
+    """Precise replays far from the model's shape: the pooled estimate stays near them."""
+    now = {"1 %": 100.0, "5 %": 300.0, "full": 600.0}
+    replayed = {"1 %": 30.0, "5 %": 31.0, "full": 60.0}  # nothing gained between 1 and 5 %
+    se = dict.fromkeys(now, 1.0)
+    out = forecast_estimate(replayed, se, now, now)
+    for k in now:
+        assert out[k]["expected"] == pytest.approx(replayed[k], rel=0.05)
+
+
+def test_budget_curve_with_the_estimates_own_demand_as_forecast(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """A forecast equal to the estimate days' own picks a day: demand factors of 1, the
+    direct estimate is the replay, and every point says how it was made."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
+    curve = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES,
+                         forecast=picks_per_day(days))  # fmt: skip
+    plain = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES)
+    assert set(curve.detail) == {"5 %", "20 %", "full"}
+    for p, q in zip(curve.points, plain.points, strict=True):
+        d = curve.detail[p.label]
+        assert d["demand"] == pytest.approx(1.0)
+        assert d["direct"] == pytest.approx(q.expected_m_per_day)
+        assert d["tours_per_day"] > 0
+        assert p.expected_m_per_day == pytest.approx(d["expected"])
