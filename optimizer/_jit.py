@@ -17,10 +17,19 @@ it: ``$PICKOPT_CACHE_DIR/numba`` if that variable is set (empty: leave numba
 to its defaults), else ``$XDG_CACHE_HOME/pickopt/numba`` or
 ``~/.cache/pickopt/numba``. So a read-only install compiles once per user,
 not once per process.
+
+When the cache goes stale: numba checks a cached kernel against its own
+source file only, so a kernel that calls (and inlines) a kernel of another
+module keeps the old callee after that module changes, and computes with
+it. :func:`forget_stale_kernels` guards against that at import: it keeps a
+fingerprint of every source of the package beside the cache, and when the
+sources changed it deletes the package's cached kernels, so each compiles
+afresh once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -28,7 +37,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-__all__ = ["jit", "enabled", "kernels", "on_disk", "user_cache_dir", "numba_cache_dir", "writable"]
+__all__ = [
+    "jit",
+    "enabled",
+    "kernels",
+    "on_disk",
+    "user_cache_dir",
+    "numba_cache_dir",
+    "writable",
+    "sources_stamp",
+    "forget_stale_kernels",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,7 +101,61 @@ def _choose_cache_dir() -> None:
         numba_config.CACHE_DIR = str(target)  # type: ignore[attr-defined]
 
 
+def sources_stamp(package: Path = _PACKAGE) -> str:
+    """A fingerprint of ``package``'s sources: the path, size and modification
+    time of every ``.py`` file (what numba compares for one file, here for all).
+
+    Examples
+    --------
+    >>> len(sources_stamp())
+    40
+    """
+    digest = hashlib.sha1()
+    for path in sorted(package.rglob("*.py")):
+        info = path.stat()
+        digest.update(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _cache_dirs(package: Path) -> list[Path]:
+    """The folders numba caches ``package``'s kernels in: each source folder's
+    ``__pycache__``, or its mirror under ``NUMBA_CACHE_DIR`` (named as numba's
+    user-provided locator names it: folder name and a hash of its path)."""
+    folders = sorted({path.parent for path in package.rglob("*.py")})
+    root = numba_cache_dir()
+    if root is None:
+        return [folder / "__pycache__" for folder in folders]
+    return [root / f"{f.name}_{hashlib.sha1(str(f).encode()).hexdigest()}" for f in folders]
+
+
+def forget_stale_kernels(package: Path = _PACKAGE) -> bool:
+    """Delete ``package``'s cached kernels if its sources changed since they
+    were cached (see the module's notes); True if it deleted any.
+
+    The fingerprint (:func:`sources_stamp`) is kept in the top folder's cache
+    directory. Nothing happens where that directory is not writable (numba
+    then caches elsewhere or not at all) or when the JIT is disabled.
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
+        return False
+    dirs = _cache_dirs(package)
+    stamp_file, stamp = dirs[0] / "pickopt-sources.stamp", sources_stamp(package)
+    try:
+        if stamp_file.read_text() == stamp:
+            return False
+    except OSError:
+        pass  # no stamp yet: whatever is cached may be stale
+    if not writable(dirs[0]):
+        return False
+    stale = [p for d in dirs if d.is_dir() for p in d.iterdir() if p.suffix in (".nbi", ".nbc")]
+    for path in stale:
+        path.unlink(missing_ok=True)  # another process may have just deleted it
+    stamp_file.write_text(stamp)
+    return bool(stale)
+
+
 _choose_cache_dir()
+forget_stale_kernels()
 
 import numba  # noqa: E402  (after the cache directory is chosen)
 

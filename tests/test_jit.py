@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer._jit import kernels, user_cache_dir, writable
+from optimizer._jit import forget_stale_kernels, kernels, sources_stamp, user_cache_dir, writable
 
 PACKAGE = Path(__file__).resolve().parent.parent / "optimizer"
 
@@ -134,3 +134,45 @@ def test_every_kernel_is_registered():
     assert any(k is square_matrix for k in listed)
     assert len({id(k) for k in listed}) == len(listed)
     assert all(hasattr(k, "py_func") for k in listed)
+
+
+def test_cached_kernels_are_forgotten_when_any_source_changes(monkeypatch, tmp_path):
+    """numba checks a cached kernel against its own file only; a change in any
+    source of the package (a callee in another module) must drop the cache."""
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NUMBA_DISABLE_JIT", raising=False)
+    package = tmp_path / "pkg"
+    (package / "sub" / "__pycache__").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "a.py").write_text("x = 1\n")
+    (package / "sub" / "b.py").write_text("y = 2\n")
+    cached = package / "sub" / "__pycache__" / "b.kernel-1.py311.nbi"
+    cached.touch()
+    assert forget_stale_kernels(package)  # no fingerprint yet: the cache may be stale
+    assert not cached.exists()
+    cached.touch()
+    assert not forget_stale_kernels(package)  # nothing changed
+    assert cached.exists()
+    (package / "a.py").write_text("x = 10\n")  # another module changed
+    assert forget_stale_kernels(package)
+    assert not cached.exists()
+    assert (package / "__pycache__" / "pickopt-sources.stamp").read_text() == sources_stamp(
+        package
+    )
+
+
+def test_stale_kernels_are_found_under_a_chosen_cache_dir(monkeypatch, tmp_path):
+    """Under ``NUMBA_CACHE_DIR`` the kernels sit in numba's mirror folders."""
+    import hashlib
+
+    package, cache = tmp_path / "pkg", tmp_path / "cache"
+    package.mkdir()
+    (package / "a.py").write_text("x = 1\n")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache))
+    monkeypatch.delenv("NUMBA_DISABLE_JIT", raising=False)
+    mirror = cache / f"pkg_{hashlib.sha1(str(package).encode()).hexdigest()}"
+    mirror.mkdir(parents=True)
+    (mirror / "a.kernel-1.py311.nbc").touch()
+    assert forget_stale_kernels(package)
+    assert not list(mirror.glob("*.nbc"))
+    assert (mirror / "pickopt-sources.stamp").exists()
