@@ -754,9 +754,9 @@ class ALNS:
         wave = CompiledWave.of(problem) if problem.size > 1 else None
         iterations = self.iterations
         if iterations is None:
-            iterations = (
-                default_iterations(problem.size) if wave is not None else PYTHON_ITERATIONS
-            )
+            # Off the exact DP a round scores tours with the estimate (tens of µs each).
+            exact = wave is not None and wave.exact
+            iterations = default_iterations(problem.size) if exact else PYTHON_ITERATIONS
         seed_start = None if iterations >= SEED_START_ITERATIONS else False
         start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
