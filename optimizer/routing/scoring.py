@@ -160,10 +160,10 @@ def matrix_form(
         np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=2 * n, dtype=np.int64,
         endpoint=True,
     )  # fmt: skip
+    memo_keys = np.zeros(3 * slots, dtype=np.int64)
     return (
         np.zeros(1, dtype=np.int32),  # the DP's machine table: unused here
-        np.concatenate((head, np.asarray(row_of, dtype=np.int64), keys,
-                        np.zeros(3 * slots, dtype=np.int64))),  # fmt: skip
+        np.concatenate((head, np.asarray(row_of, dtype=np.int64), keys, memo_keys)),
         np.concatenate((np.ascontiguousarray(dist, dtype=np.float64).ravel(), np.zeros(slots))),
     )
 
@@ -191,9 +191,9 @@ def _memo_slot(fi: np.ndarray, ff: np.ndarray, h1: int, h2: int) -> int:
             return slot
         # The check ties the value to both keys: a slot written by another thread
         # while it was read fails it and counts as a miss.
-        if k1 == h1 and fi[keys + 3 * slot + 1] == h2:
-            if fi[keys + 3 * slot + 2] == h1 ^ h2 ^ values[slot]:
-                return slot
+        if (k1 == h1 and fi[keys + 3 * slot + 1] == h2
+                and fi[keys + 3 * slot + 2] == h1 ^ h2 ^ values[slot]):  # fmt: skip
+            return slot
         slot = (slot + 1) & (slots - 1)
 
 
