@@ -321,7 +321,7 @@ def fishbone_main() -> None:
         f"`large_wave(layout, n, seed={SEED})`, `Cart(max_items=45)`, "
         f"`WavePolicy(effort={FISHBONE_EFFORT})` (the service's default effort); batches "
         "scored by the compiled estimate on the oracle's matrix (`routing.scoring.ESTIMATE`: "
-        "Held-Karp up to 8 picks, else the local search with a quarter of a kick per pick), "
+        "Held-Karp up to 8 picks, else the local search with a tenth of a kick per pick), "
         "final routes by `auto` (the local search), baselines in the KPIs. Wall seconds "
         "(median of the runs) and the CPU seconds of this process, which a busy machine "
         "inflates less. *estimate vs route*: the estimate of each planned batch against its final "
