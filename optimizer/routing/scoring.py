@@ -56,6 +56,7 @@ __all__ = [
     "MEMO_BITS",
     "scoring_inputs",
     "matrix_form",
+    "clear_memos",
     "tour_length_kernel",
     "warm_up",
 ]
@@ -169,6 +170,16 @@ def matrix_form(
         np.concatenate((head, np.asarray(row_of, dtype=np.int64), keys, memo_keys)),
         np.concatenate((np.ascontiguousarray(dist, dtype=np.float64).ravel(), np.zeros(slots))),
     )
+
+
+def clear_memos() -> None:
+    """Empty the tour memos of every kept matrix (benchmarks time a wave as if its
+    tours were new; lengths never depend on the memo)."""
+    for _, fi, _ in _MATRICES.values():
+        slots = int(fi[_SLOTS])
+        start = _HEAD + 3 * int(fi[_NODES])
+        fi[start : start + 3 * slots] = 0
+        fi[_ENTRIES] = 0
 
 
 def warm_up() -> None:

@@ -16,6 +16,7 @@ from optimizer.routing.local_search import LOCAL_SEARCH, walk_length
 from optimizer.routing.scoring import (
     ESTIMATE,
     Estimate,
+    clear_memos,
     matrix_form,
     scoring_inputs,
     tour_length_kernel,
@@ -151,6 +152,20 @@ def test_the_memo_returns_what_the_estimate_computes(layouts: dict[str, Layout])
     expected = [tour_length_kernel(nodes, *plain) for nodes in sets]
     for k in [*range(12), *rng.permutation(12).tolist(), *range(12)]:
         assert tour_length_kernel(sets[k], *memo) == expected[k]
+
+
+def test_cleared_memos_give_the_same_lengths(layouts: dict[str, Layout]) -> None:
+    """``clear_memos`` empties the kept matrices' memos; lengths stay the same."""
+    layout = layouts["obstacles.json"]
+    depot = layout.depot().node
+    inputs = scoring_inputs(DistanceOracle.for_layout(layout), depot, depot, ESTIMATE)
+    assert inputs is not None
+    sets = [_picks(layout, 12, seed) for seed in range(5)]
+    first = [tour_length_kernel(nodes, *inputs) for nodes in sets]
+    assert inputs[1][8] >= len(sets)  # fi's head counts the memo's entries
+    clear_memos()
+    assert inputs[1][8] == 0
+    assert [tour_length_kernel(nodes, *inputs) for nodes in sets] == first
 
 
 def test_bad_estimates_are_refused() -> None:
