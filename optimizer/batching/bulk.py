@@ -101,7 +101,7 @@ class BulkBatching:
         says if it cut the descent."""
         deadline = time.perf_counter() + time_limit if time_limit else np.inf
         per_order = DEFAULT_EVALUATIONS if self.evaluations is None else self.evaluations
-        wave = CompiledWave.of(problem)
+        wave = CompiledWave.of(problem, estimate=True)
         if wave is None:
             found = LocalSearch(kicks=0, seed_start=False).run(problem, time_limit=time_limit)
             return Batching(found.groups, {**found.detail, "compiled": False})

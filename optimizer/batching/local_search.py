@@ -338,7 +338,7 @@ class LocalSearch:
         (off the exact DP's layouts, where the estimate kernel scores tours)."""
         deadline = time.perf_counter() + time_limit if time_limit else np.inf
         near = neighbours(problem, CANDIDATES)
-        wave = CompiledWave.of(problem) if problem.size > 1 else None
+        wave = CompiledWave.of(problem, estimate=True) if problem.size > 1 else None
         compiled = wave is not None and not wave.exact
         resplit = self.resplit if self.resplit is not None else default_resplit(problem.size)
         if compiled:

@@ -74,10 +74,13 @@ class CompiledWave:
     exact: bool = True
 
     @classmethod
-    def of(cls, problem: BatchingProblem, k: int = CANDIDATES) -> CompiledWave | None:
-        """The arrays of ``problem``, or None where no compiled kernel scores its
-        batches (:attr:`~optimizer.batching.problem.TourCost.scoring`)."""
-        kernel = problem.cost.scoring
+    def of(
+        cls, problem: BatchingProblem, k: int = CANDIDATES, *, estimate: bool = False
+    ) -> CompiledWave | None:
+        """The arrays of ``problem`` where the exact DP scores its batches, with
+        ``estimate`` also where the estimate kernel does (off the DP's layouts:
+        :attr:`~optimizer.batching.problem.TourCost.scoring`); else None."""
+        kernel = problem.cost.scoring if estimate else problem.cost.kernel
         if kernel is None:
             return None
         cap = problem.cart.limits * (1 + 1e-12)  # the cart's own tolerance
@@ -145,7 +148,7 @@ class Savings:
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> Batching:
         """Savings batches (deterministic: ``seed`` and ``time_limit`` do not matter)."""
-        wave = CompiledWave.of(problem) if problem.size > COMPILED_FROM else None
+        wave = CompiledWave.of(problem, estimate=True) if problem.size > COMPILED_FROM else None
         if wave is not None:
             assignment, detail = compiled_savings(problem, wave)
             return Batching(groups_of(assignment), detail)

@@ -156,8 +156,8 @@ def test_off_the_exact_dp_the_loops_run_on_the_estimate(layouts: dict[str, Layou
     orders = random_wave(layout, 60, np.random.default_rng(1))
     problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=20),
                          tour_penalty=144.0)  # fmt: skip
-    assert problem.cost.kernel is None
-    wave = CompiledWave.of(problem)
+    assert problem.cost.kernel is None and CompiledWave.of(problem) is None
+    wave = CompiledWave.of(problem, estimate=True)
     assert wave is not None and not wave.exact
     assert_partition(problem, Savings().run(problem).groups)
     result = BulkBatching().run(problem)
@@ -172,7 +172,7 @@ def test_tours_scored_one_by_one_run_in_python(layouts: dict[str, Layout]) -> No
     orders = random_wave(layout, 60, np.random.default_rng(1))
     problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=20),
                          scoring="nearest")  # fmt: skip
-    assert CompiledWave.of(problem) is None
+    assert CompiledWave.of(problem, estimate=True) is None
     assert_partition(problem, Savings().run(problem).groups)
     result = BulkBatching().run(problem)
     assert_partition(problem, result.groups)

@@ -65,7 +65,7 @@ def test_the_compiled_paths_run_off_the_exact_dp(layouts: dict[str, Layout]) -> 
     """The fishbone's problem has a compiled wave scored by the estimate, and the
     ALNS and the local search's first descent say they ran compiled."""
     problem = _problem(layouts["fishbone.json"], 50, 2)
-    wave = CompiledWave.of(problem)
+    wave = CompiledWave.of(problem, estimate=True)
     assert wave is not None and not wave.exact and problem.cost.kernel is None
     assert BATCHERS["alns"].with_effort(10).run(problem).detail["compiled"] is True
     assert LocalSearch(kicks=0).run(problem).detail["compiled"] is True
@@ -77,7 +77,7 @@ def test_the_exact_layouts_keep_the_python_descent(single_block: Layout) -> None
     problem, _ = prepare(single_block, Slotting.identity(single_block),
                          random_wave(single_block, 30, np.random.default_rng(3)),
                          Cart(max_items=20))  # fmt: skip
-    wave = CompiledWave.of(problem)
+    wave = CompiledWave.of(problem, estimate=True)
     assert wave is not None and wave.exact
     assert LocalSearch(kicks=0).run(problem).detail["compiled"] is False
 
@@ -111,7 +111,7 @@ def test_the_compiled_descent_never_worsens_its_start(layouts: dict[str, Layout]
     """From one order per batch the descent keeps a valid partition, changes
     something and lowers the problem's own total."""
     problem = _problem(layouts["fishbone.json"], 40, 7)
-    wave = CompiledWave.of(problem)
+    wave = CompiledWave.of(problem, estimate=True)
     assert wave is not None
     start = [[i] for i in range(problem.size)]
     groups, spent, changes = compiled_descent(problem, wave, start)
@@ -124,7 +124,7 @@ def test_the_compiled_search_measures_the_problems_total(layouts: dict[str, Layo
     """The compiled ALNS's best total on the estimate is ``problem.total`` of the
     batches it returns, and never above its start's."""
     problem = _problem(layouts["fishbone.json"], 40, 8)
-    wave = CompiledWave.of(problem)
+    wave = CompiledWave.of(problem, estimate=True)
     assert wave is not None
     start = LocalSearch(kicks=0).run(problem).groups
     found = compiled_search(problem, wave, start, 300, seed=1)
