@@ -16,9 +16,10 @@ per layout and depot pair:
   tens of microseconds where the DP takes one or two, and a batching asks
   for the same pick set many times (a descent, then a search, then a last
   descent over the same batches), so the matrix form memoises its lengths
-  by pick set (:data:`MEMO_BITS`): a look-up is a hash of the nodes, and
-  the value is the one the estimate computes, so results never depend on
-  what the memo holds.
+  by pick set (:data:`MEMO_BITS`). A look-up XORs two 64-bit keys per node
+  and takes a slot only if both sums match (two pick sets share them with
+  odds near 2^-128); the value is the one the estimate computes, so results
+  never depend on what the memo holds, nor on which wave filled it.
 
 Both share one signature, ``tour_length_kernel(nodes, tab, fi, ff)`` with
 ``nodes`` sorted and distinct, so a compiled loop runs unchanged on either;
@@ -152,8 +153,9 @@ def matrix_form(
     ``dist`` holds the distances between the start depot (row 0), the end
     depot (row 1) and the pick nodes; ``row_of[v]`` is node ``v``'s row, -1
     for nodes that are not pick nodes. With ``memo_bits`` the inputs carry
-    a memo of ``2**memo_bits`` tours (0: none); the kernel writes to it, so
-    inputs with a memo belong to one process (each worker builds its own).
+    a memo of ``2**memo_bits`` tours (0: none), which the kernel fills: each
+    process has its own, and threads sharing one may race on a slot, which a
+    check word per slot turns into a miss, never into a wrong length.
     """
     kicks = int(round(estimate.kicks_per_pick * 1000))  # per mille, an integer for fi
     n = len(row_of)
