@@ -15,9 +15,10 @@ oracle's matrix scores tours (tens of microseconds each), the first descent
 runs in compiled loops instead (:func:`~optimizer.batching.kernels.descend`:
 moves and swaps, bounded by what removing an order saves, with a budget of
 ``COMPILED_EVALUATIONS`` tours per order). Seeded and deterministic: the
-budget is a number of kicks. ``time_limit`` is a wall-clock safety cap on the whole search (the
-savings start always completes); the result says when it fired, and only
-then does the machine's speed change the batches.
+budget is a number of kicks (and the compiled descent's tours).
+``time_limit`` is a wall-clock safety cap on the Python loops (the savings
+start and a compiled descent always complete); the result says when it
+fired, and only then does the machine's speed change the batches.
 """
 
 from __future__ import annotations
@@ -265,7 +266,14 @@ def compiled_descent(
     """Moves and swaps from ``groups`` in compiled loops
     (:func:`~optimizer.batching.kernels.descend`) until none improves or
     ``evaluations`` tours per order are spent: the groups, the tours
-    evaluated and the changes made."""
+    evaluated and the changes made.
+
+    The descent skips changes that cannot beat the best found, taking a tour
+    through fewer nodes to be no longer: true of the exact DP's tours; the
+    estimate's is longer with one pick fewer in about 9 % of pick sets on the
+    fishbone (by up to 6 %), and there the bound only leaves a change untried
+    (the batches stay valid and are scored as every other method scores them).
+    """
     if problem.size < 2:
         return [list(g) for g in groups], 0, 0
     batch_of = np.empty(problem.size, dtype=np.int64)
@@ -341,8 +349,7 @@ class LocalSearch:
         wave = CompiledWave.of(problem, estimate=True) if problem.size > 1 else None
         compiled = wave is not None and not wave.exact
         resplit = self.resplit if self.resplit is not None else default_resplit(problem.size)
-        if compiled:
-            assert wave is not None
+        if wave is not None and compiled:
             groups, _, _ = compiled_descent(problem, wave, self.initial(problem))
             state = _State(problem, groups)
         else:
