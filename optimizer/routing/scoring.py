@@ -67,11 +67,13 @@ MATRIX_MAX_ROWS = 3_000  # pick nodes + depots: a 72 MB matrix at most; beyond, 
 MEMO_BITS = 17
 _KEPT = 4  # matrices kept (per layout version, depot pair and estimate)
 _ZOBRIST_SEED = 20_261_206  # the nodes' hash keys: fixed, so a memo never depends on a seed
-# fi's head: marker, rows, exact_max, kicks per mille, min kicks, seed, nodes, memo slots,
-# memo entries; then node -> row, the nodes' two hash keys, and the memo's two keys
-# and check per slot. ff: the matrix, then the memo's values.
-_ROWS, _EXACT, _KICKS, _MIN_KICKS, _SEED, _NODES, _SLOTS, _ENTRIES = range(1, 9)
-_HEAD = 9
+# fi: a head (marker, rows, exact_max, kicks per mille, min kicks, seed), node -> row,
+# the nodes' two hash keys, the memo's two keys and check per slot, and a tail (nodes,
+# memo slots, memo entries); ff: the matrix, then the memo's values. The memo sits after
+# the rows, so that code compiled before it existed still reads rows and matrix right.
+_ROWS, _EXACT, _KICKS, _MIN_KICKS, _SEED = range(1, 6)
+_HEAD = 6
+_NODES, _SLOTS, _ENTRIES = -3, -2, -1  # from the end of fi
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,8 @@ def matrix_form(
     n = len(row_of)
     slots = 1 << memo_bits if memo_bits else 0
     head = np.array([-1, dist.shape[0], estimate.exact_max, kicks, estimate.min_kicks,
-                     estimate.seed, n, slots, 0], dtype=np.int64)  # fmt: skip
+                     estimate.seed], dtype=np.int64)  # fmt: skip
+    tail = np.array([n, slots, 0], dtype=np.int64)
     keys = np.random.default_rng(_ZOBRIST_SEED).integers(
         np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=2 * n, dtype=np.int64,
         endpoint=True,
@@ -169,7 +172,7 @@ def matrix_form(
     memo_keys = np.zeros(3 * slots, dtype=np.int64)
     return (
         np.zeros(1, dtype=np.int32),  # the DP's machine table: unused here
-        np.concatenate((head, np.asarray(row_of, dtype=np.int64), keys, memo_keys)),
+        np.concatenate((head, np.asarray(row_of, dtype=np.int64), keys, memo_keys, tail)),
         np.concatenate((np.ascontiguousarray(dist, dtype=np.float64).ravel(), np.zeros(slots))),
     )
 
