@@ -115,6 +115,44 @@ async def _client(
         next_at = max(next_at + interval, time.perf_counter()) if interval else end
 
 
+def _tree_cpu(pid: int | None) -> dict[int, float]:
+    """CPU seconds (user + system) of process ``pid`` and its descendants, by pid
+    (Linux ``/proc``; empty without a pid or a ``/proc``)."""
+    if pid is None or not Path("/proc").is_dir():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parent[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, todo = {pid}, [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p and c not in tree]
+        tree.update(kids)
+        todo.extend(kids)
+    return {p: cpu[p] for p in tree if p in cpu}
+
+
+def _cpu_per_wave(
+    before: dict[int, float], after: dict[int, float], pid: int | None, waves: int
+) -> dict[str, float]:
+    """CPU milliseconds per answered wave of the server's main process and of its
+    workers (every descendant), from two :func:`_tree_cpu` snapshots."""
+    if pid is None or not waves:
+        return {}
+    spent = {p: after[p] - before.get(p, 0.0) for p in after}
+    main = spent.pop(pid, 0.0)
+    return {"server_ms": 1000 * main / waves, "workers_ms": 1000 * sum(spent.values()) / waves}
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -122,8 +160,8 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def _run(args: argparse.Namespace, url: str, key: str, bodies: list[bytes]
-               ) -> dict[str, Any]:  # fmt: skip
+async def _run(args: argparse.Namespace, url: str, key: str, bodies: list[bytes],
+               server: int | None) -> dict[str, Any]:  # fmt: skip
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"},
                                  limits=limits, timeout=30) as http:  # fmt: skip
@@ -133,9 +171,13 @@ async def _run(args: argparse.Namespace, url: str, key: str, bodies: list[bytes]
             r.raise_for_status()
         results: list[dict[str, Any]] = []
         budget = [args.max_requests]
+        load_before = os.getloadavg()
+        cpu_before, own_before = _tree_cpu(server), time.process_time()
         t0 = time.perf_counter()
         await asyncio.gather(*(_client(k, args, http, bodies, t0, results, budget)
                                for k in range(args.clients)))  # fmt: skip
+        cpu_after, own_after = _tree_cpu(server), time.process_time()
+        load_after = os.getloadavg()
         elapsed = max((r["start"] + r["latency"] for r in results), default=args.duration)
         metrics = (await http.get("/metrics")).text
     ok = [r for r in results if r["status"] == 200]
@@ -154,6 +196,10 @@ async def _run(args: argparse.Namespace, url: str, key: str, bodies: list[bytes]
         "solve_ms": {"p50": 1000 * _pct(solve, 0.5), "p99": 1000 * _pct(solve, 0.99)},
         "worker_restarts": sum(float(line.split()[-1]) for line in metrics.splitlines()
                                if line.startswith("pickopt_worker_restarts_total")),
+        "cpu_per_wave_ms": _cpu_per_wave(cpu_before, cpu_after, server, len(ok))
+                           | {"load_generator_ms": 1000 * (own_after - own_before)
+                              / max(len(ok), 1)},
+        "load_average": {"before": list(load_before), "after": list(load_after)},
     }  # fmt: skip
 
 
@@ -162,6 +208,12 @@ def _markdown(args: argparse.Namespace, res: dict[str, Any], command: str) -> st
     ok = (not res["errors"] and lat["p50"] < 150 and lat["p99"] < 500
           and res["waves_per_s"] >= 10)  # fmt: skip
     policy = json.dumps(json.loads(args.policy)) if args.policy else "server defaults"
+    parts = {"server": "server_ms", "workers": "workers_ms", "load generator": "load_generator_ms"}
+    shown = {name: res["cpu_per_wave_ms"][k] for name, k in parts.items()
+             if k in res["cpu_per_wave_ms"]}  # fmt: skip
+    cpu = " / ".join(shown)
+    cpu_ms = " / ".join(f"{v:.0f}" for v in shown.values())
+    load = res["load_average"]
     lines = [
         "# Service load test",
         "",
@@ -189,8 +241,17 @@ def _markdown(args: argparse.Namespace, res: dict[str, Any], command: str) -> st
         f"| solve time in the worker p50 / p99 | {res['solve_ms']['p50']:.0f} / "
         f"{res['solve_ms']['p99']:.0f} ms | |",
         f"| worker restarts | {res['worker_restarts']:.0f} | 0 |",
+        f"| CPU per wave: {cpu} | {cpu_ms} ms | |",
+        f"| load average (1 min) before / after | {load['before'][0]:.2f} / "
+        f"{load['after'][0]:.2f} | |",
         "",
         f"Goals {'met' if ok else 'NOT met'}.",
+        "",
+        "*CPU per wave*: CPU time (user + system, from `/proc`) of the server's main "
+        "process, of its workers and of this load generator over the timed run, per answered "
+        "wave; on 2 cores 10 waves/s leave at most 200 ms of CPU per wave for all three. "
+        "A busy machine (other load: see the load average) slows the waves in wall time "
+        "more than in CPU time.",
         "",
     ]
     return "\n".join(lines)
@@ -237,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             headers={**auth, "Content-Type": "text/csv"},
             timeout=60,
         ).raise_for_status()
-        res = asyncio.run(_run(args, url, key, bodies))
+        res = asyncio.run(_run(args, url, key, bodies, proc.pid if proc is not None else None))
     finally:
         if proc is not None:
             proc.terminate()

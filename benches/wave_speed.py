@@ -50,7 +50,7 @@ from optimizer.batching import Cart
 from optimizer.batching.api import LARGE_WAVE
 from optimizer.distance import DistanceOracle
 from optimizer.layout import Layout
-from optimizer.routing.scoring import ESTIMATE, scoring_inputs, tour_length_kernel
+from optimizer.routing.scoring import ESTIMATE, clear_memos, scoring_inputs, tour_length_kernel
 from optimizer.synthetic import large_wave
 from optimizer.waves import WavePlan, WavePolicy, plan_wave
 
@@ -267,6 +267,7 @@ def main() -> None:
 #: routes by the local search (the exact DP does not apply to a graph-tier layout).
 FISHBONE_CASES = ((100, 3, 0.5), (1_000, 1, 3.0))
 FISHBONE_EFFORT = 20  # optimizer.service.settings.Settings.default_effort
+FISHBONE_BEFORE = OUT / "wave_speed_fishbone_before.json"  # the Python descent, at 2084c9b
 
 
 def fishbone_case(n: int, runs: int) -> dict[str, Any]:
@@ -281,6 +282,7 @@ def fishbone_case(n: int, runs: int) -> dict[str, Any]:
     rows = []
     for _ in range(runs):
         gc.collect()
+        clear_memos()  # each run measures its tours afresh
         cpu = time.process_time()
         kpis = plan_wave(layout, slotting, orders, CART, policy, oracle=oracle).kpis.to_dict()
         kpis["cpu_seconds"] = time.process_time() - cpu
@@ -321,28 +323,37 @@ def fishbone_main() -> None:
         f"`large_wave(layout, n, seed={SEED})`, `Cart(max_items=45)`, "
         f"`WavePolicy(effort={FISHBONE_EFFORT})` (the service's default effort); batches "
         "scored by the compiled estimate on the oracle's matrix (`routing.scoring.ESTIMATE`: "
-        "Held-Karp up to 8 picks, else the local search with a quarter of a kick per pick), "
+        "Held-Karp up to 8 picks, else the local search with a tenth of a kick per pick), "
         "final routes by `auto` (the local search), baselines in the KPIs. Wall seconds "
         "(median of the runs) and the CPU seconds of this process, which a busy machine "
-        "inflates less. *estimate vs route*: the estimate of each planned batch against its final "
-        "route, mean / worst over the batches and of the wave's total, in %. Load average "
+        "inflates less; the scoring memo is emptied before each run. *estimate vs route*: "
+        "the estimate of each planned batch against its final route, mean / worst over the "
+        "batches and of the wave's total, in %. *before*: the same wave with the Python "
+        f"descent (`{FISHBONE_BEFORE.relative_to(ROOT)}`, measured on a quiet machine): "
+        "wall time, batches, distance. Load average "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start.",
         "",
         "| orders | runs | plan_wave (wall) | CPU | batching (wall) | routes + KPIs (wall) "
-        "| batches | distance (m) | vs FCFS | estimate vs route | goal |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| batches | distance (m) | vs FCFS | estimate vs route | before | goal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
+    old = {}
+    if FISHBONE_BEFORE.exists():
+        old = {c["orders"]: c for c in json.loads(FISHBONE_BEFORE.read_text())["cases"]}
     for c in cases:
         k = c["kpis"]
         met = ("met" if c["seconds"] <= c["goal_s"] else "met in CPU, not in wall time"
                if c["cpu_seconds"] <= c["goal_s"] else "**missed**")  # fmt: skip
         e = c["estimate"]
+        prev = old.get(c["orders"])
+        then = (f"{fmt_s(prev['seconds'])}, {prev['kpis']['batches']:,}, "
+                f"{prev['kpis']['total_distance_m']:,.0f} m" if prev else "-")  # fmt: skip
         lines.append(
             f"| {c['orders']:,} | {c['runs']} | {fmt_s(c['seconds'])} | {fmt_s(c['cpu_seconds'])} "
             f"| {fmt_s(c['batching_seconds'])} | {fmt_s(c['seconds'] - c['batching_seconds'])} "
             f"| {k['batches']:,} | {k['total_distance_m']:,.0f} | {k['saving_vs_fcfs_pct']:.1f} % "
             f"| {e['mean_pct']:+.2f} / {e['worst_pct']:+.2f} / {e['total_pct']:+.2f} % "
-            f"| <= {c['goal_s']:g} s: {met} |"
+            f"| {then} | <= {c['goal_s']:g} s: {met} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from optimizer.batching import Cart
 from optimizer.layout import Layout
 from optimizer.synthetic import large_wave
@@ -27,12 +29,14 @@ def fingerprint(plan: WavePlan) -> tuple[object, ...]:
     )
 
 
-def test_ten_runs_under_load_give_one_plan_on_a_graph_layout() -> None:
-    """Obstacles layout (graph tier: local-search scoring and final routes), 20
-    orders, a 60 s cap: ten runs while two busy processes run beside them give
-    one plan, and no cap fired."""
-    layout = Layout.from_file(LAYOUTS / "obstacles.json")
-    slotting, orders = large_wave(layout, 20, seed=5)
+@pytest.mark.parametrize(("file", "n"), [("obstacles.json", 20), ("fishbone.json", 60)])
+def test_ten_runs_under_load_give_one_plan_on_a_graph_layout(file: str, n: int) -> None:
+    """Graph-tier layouts (estimate scoring in compiled loops, local-search final
+    routes), 20 and 60 orders (the Python savings and the compiled one), a 60 s
+    cap: ten runs while two busy processes run beside them give one plan, and
+    no cap fired."""
+    layout = Layout.from_file(LAYOUTS / file)
+    slotting, orders = large_wave(layout, n, seed=5)
     policy = WavePolicy(effort=20, seed=3, time_limit=60.0)
     cart = Cart(max_items=45)
     plan_wave(layout, slotting, orders[:5], cart, policy)  # kernels compiled before the load

@@ -22,14 +22,17 @@ in a *pool*; the search returns the best batching and the pool, from which
 Two implementations of one search:
 
 :func:`compiled_search`
-    Where the exact DP scores the batches (parallel-aisle layouts): the whole
-    loop in numba (:mod:`optimizer.batching.alns_kernels`), with a hash
-    table of batch objectives; a round costs tens of microseconds, so
-    ``"auto"`` runs ``DEFAULT_ITERATIONS`` of them. Its pool is the
-    ``POOL_SIZE`` batches of the best batchings it repaired.
+    Where a compiled kernel scores the batches: the whole loop in numba
+    (:mod:`optimizer.batching.alns_kernels`), with a hash table of batch
+    objectives. On the exact DP's layouts a round costs tens of
+    microseconds, so ``"auto"`` runs ``DEFAULT_ITERATIONS`` of them; off
+    them the estimate scores tours (tens of microseconds each) and
+    ``"auto"`` runs ``PYTHON_ITERATIONS``. Its pool is the ``POOL_SIZE``
+    batches of the best batchings it repaired.
 :func:`search`
-    Elsewhere (tours scored by a Python local search): the same operators in
-    Python, memoised by the set of orders (a bit mask); ``PYTHON_ITERATIONS``.
+    Where tours are scored one by one (a routing method named for scoring):
+    the same operators in Python, memoised by the set of orders (a bit
+    mask); ``PYTHON_ITERATIONS``.
 
 The budget is a number of iterations: the same seed gives the same batches
 on any machine; a wall-clock ``deadline`` only caps it.
@@ -562,8 +565,9 @@ def run_search(
     seed: int,
     deadline: float,
 ) -> Search:
-    """:func:`compiled_search` where ``wave`` is given (the exact DP scores the
-    batches: ``CompiledWave.of(problem)``), else the Python :func:`search`."""
+    """:func:`compiled_search` where ``wave`` is given (a compiled kernel scores
+    the batches: ``CompiledWave.of(problem, estimate=True)``), else the Python
+    :func:`search`."""
     if wave is not None:
         return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline)
     return search(problem, start, iterations, seed=seed, deadline=deadline)
@@ -686,7 +690,7 @@ class ALNS:
     Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
     savings and seed batching, or savings alone below ``SEED_START_ITERATIONS``
     iterations, improved by moves, swaps and re-splits), runs the search for
-    ``iterations`` (:func:`compiled_search` where the exact DP scores the
+    ``iterations`` (:func:`compiled_search` where a compiled kernel scores the
     batches, else :func:`search`), lets
     :func:`~optimizer.batching.selection.select` choose the best partition
     among the pool's batches, and polishes the choice with one more descent
@@ -698,15 +702,15 @@ class ALNS:
     Parameters
     ----------
     iterations
-        Destroy-and-repair rounds; ``None``: :func:`default_iterations` for
-        the compiled search, ``PYTHON_ITERATIONS`` for the Python one.
+        Destroy-and-repair rounds; ``None``: :func:`default_iterations` where
+        the exact DP scores batches, else ``PYTHON_ITERATIONS``.
     selection_work
         CP-SAT deterministic time for the selection; 0 skips it.
 
     Notes
     -----
     ``detail`` reports ``iterations``, ``compiled`` (True if the compiled
-    search ran, False off the exact DP's layouts), ``scored`` (tours the
+    search ran, False where tours are scored one by one), ``scored`` (tours the
     compiled search routed: its memo's misses), ``pool`` (columns),
     ``search_total`` (best batching of the search), ``selection_gain``
     (metres the selection saved), ``pool_optimal`` (True if the selection
@@ -751,12 +755,12 @@ class ALNS:
         """The selected batching and what the search and the selection did."""
         t0 = time.perf_counter()
         end = t0 + time_limit if time_limit is not None else math.inf
-        wave = CompiledWave.of(problem) if problem.size > 1 else None
+        wave = CompiledWave.of(problem, estimate=True) if problem.size > 1 else None
         iterations = self.iterations
         if iterations is None:
-            iterations = (
-                default_iterations(problem.size) if wave is not None else PYTHON_ITERATIONS
-            )
+            # Off the exact DP a round scores tours with the estimate (tens of µs each).
+            exact = wave is not None and wave.exact
+            iterations = default_iterations(problem.size) if exact else PYTHON_ITERATIONS
         seed_start = None if iterations >= SEED_START_ITERATIONS else False
         start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.

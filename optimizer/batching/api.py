@@ -38,12 +38,14 @@ BATCHERS: dict[str, Batcher] = {
     )
 }
 #: The method ``"auto"`` runs: the ALNS with its default work budget (its compiled
-#: search where the exact DP scores batches, ``detail["compiled"]`` says which ran).
+#: search where a compiled kernel scores batches, the exact DP's or off its layouts the
+#: estimate's; ``detail["compiled"]`` says which ran).
 AUTO = "alns"
 #: Above this many orders ``"auto"`` runs ``"bulk"`` where the exact DP scores the
 #: batches (its own fixed budget; ``effort`` stays the ALNS's): the ALNS's iterations
 #: then touch a small share of the wave, while the bulk descent's cost per order
-#: stays flat. Off the exact DP's layouts ``"auto"`` stays the ALNS.
+#: stays flat. Off the exact DP's layouts ``"auto"`` stays the ALNS: its start is the
+#: same compiled savings and descent, and ``effort`` keeps its meaning.
 LARGE_WAVE = 500
 METHODS: tuple[str, ...] = ("auto", *BATCHERS)
 
@@ -154,7 +156,7 @@ def batch_orders(
         scoring=scoring, tour_penalty=tour_penalty,
     )  # fmt: skip
     if method == "auto" and problem.size > LARGE_WAVE and problem.cost.kernel is not None:
-        batcher = BATCHERS["bulk"]  # its compiled loops need the exact DP's kernel
+        batcher = BATCHERS["bulk"]  # a budget per order pays at the DP's microseconds
     batching = batcher.run(problem, seed=seed, time_limit=time_limit) if problem.size else None
     batches = batches_of(problem, batching.groups) if batching else []
     return BatchingResult(batches, unassigned, batcher.name, problem.cost.method,

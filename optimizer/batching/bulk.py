@@ -1,8 +1,10 @@
 """Batching for big waves (thousands to 200,000 orders) at a flat cost per order.
 
-Three steps, all in compiled loops next to the exact routing DP's cost
-kernel, with the wave held in arrays (order pick nodes as CSR, loads, batch
-membership as linked lists) instead of Python sets and lists:
+Three steps, all in compiled loops next to the tour-length kernel (the exact
+routing DP's, or off its layouts the estimate on the oracle's matrix:
+:mod:`optimizer.routing.scoring`), with the wave held in arrays (order pick
+nodes as CSR, loads, batch membership as linked lists) instead of Python sets
+and lists:
 
 1. *Savings* (Clarke & Wright, variant ii) over orders: every order starts
    alone; the merge with the largest saving ``d(A) + d(B) - d(A + B)`` among
@@ -22,9 +24,10 @@ membership as linked lists) instead of Python sets and lists:
 The budget is work, not time, so the same wave gives the same batches on
 any machine. Costs are the problem's own objective (exact tour length plus
 ``tour_penalty`` per batch), so the result is scored exactly like every
-other method's. The compiled path needs the exact DP (parallel-aisle
-layouts of up to four blocks); elsewhere :class:`BulkBatching` runs the
-Python local search's first descent from savings instead.
+other method's. The compiled path needs a compiled kernel; where tours are
+scored one by one (a routing method named for scoring, a layout too big
+for the estimate's matrix) :class:`BulkBatching` runs the Python local
+search's first descent from savings instead.
 """
 
 from __future__ import annotations
@@ -60,8 +63,8 @@ class BulkBatching:
     -----
     ``detail`` reports ``merges`` (savings merges), ``leftover_rounds``,
     ``evaluations`` and ``changes`` (the descent's work and improving
-    moves), ``compiled`` (False where the exact DP does not apply and the
-    Python local search's descent ran instead) and ``timed_out``.
+    moves), ``compiled`` (False where no compiled kernel scores tours and
+    the Python local search's descent ran instead) and ``timed_out``.
 
     Examples
     --------
@@ -98,7 +101,7 @@ class BulkBatching:
         says if it cut the descent."""
         deadline = time.perf_counter() + time_limit if time_limit else np.inf
         per_order = DEFAULT_EVALUATIONS if self.evaluations is None else self.evaluations
-        wave = CompiledWave.of(problem)
+        wave = CompiledWave.of(problem, estimate=True)
         if wave is None:
             found = LocalSearch(kicks=0, seed_start=False).run(problem, time_limit=time_limit)
             return Batching(found.groups, {**found.detail, "compiled": False})

@@ -191,6 +191,12 @@ class BatchingProblem:
         return len(self.orders)
 
     @cached_property
+    def _near(self) -> dict[int, np.ndarray]:
+        """The nearest-order lists :func:`neighbours` has built, by length: a
+        wave's search asks for the same lists several times."""
+        return {}
+
+    @cached_property
     def node_csr(self) -> tuple[np.ndarray, np.ndarray]:
         """Every order's sorted distinct pick nodes as CSR ``(pointers, nodes)``:
         the form compiled loops read (:mod:`optimizer.batching.kernels`)."""
@@ -363,9 +369,12 @@ def neighbours(problem: BatchingProblem, k: int) -> np.ndarray:
     k = min(k, n - 1)
     if k <= 0:
         return np.zeros((n, 0), dtype=np.int64)
-    _, idx = cKDTree(problem.centroids).query(problem.centroids, k=k + 1)
-    idx = np.asarray(idx, dtype=np.int64).reshape(n, k + 1)
-    # Drop the order itself, wherever ties put it, else the farthest.
-    keep = idx != np.arange(n)[:, None]
-    keep[keep.all(axis=1), k] = False
-    return idx[keep].reshape(n, k)
+    known = problem._near.get(k)
+    if known is None:
+        _, idx = cKDTree(problem.centroids).query(problem.centroids, k=k + 1)
+        idx = np.asarray(idx, dtype=np.int64).reshape(n, k + 1)
+        # Drop the order itself, wherever ties put it, else the farthest.
+        keep = idx != np.arange(n)[:, None]
+        keep[keep.all(axis=1), k] = False
+        known = problem._near[k] = idx[keep].reshape(n, k)
+    return known.copy()  # the caller's to change

@@ -11,10 +11,11 @@ Notes
 On waves up to ``ALL_PAIRS`` orders every pair is a candidate (O(n^2) tour
 evaluations to start); beyond, each order's ``CANDIDATES`` nearest neighbours
 by pick centroid, O(n k). A heap with lazy deletion keeps each step
-O(log n) plus the re-evaluations. Beyond ``COMPILED_FROM`` orders, where the
-exact DP scores tours, the same merges run in compiled loops
-(:func:`compiled_savings`); below, or off the exact DP's layouts, in Python
-(:func:`python_savings`).
+O(log n) plus the re-evaluations. Beyond ``COMPILED_FROM`` orders, where a
+compiled kernel scores tours (the exact DP, or off its layouts the estimate
+on the oracle's matrix, :mod:`optimizer.routing.scoring`), the same merges
+run in compiled loops (:func:`compiled_savings`); below, or where tours are
+scored one by one, in Python (:func:`python_savings`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ __all__ = ["Savings", "CompiledWave", "compiled_savings", "python_savings", "gro
 
 ALL_PAIRS = 40
 CANDIDATES = 15
-# Waves above this many orders use the compiled savings where the exact DP
+# Waves above this many orders use the compiled savings where a compiled kernel
 # scores tours: from there the Python loop too works on candidate lists, and the
 # compiled loops take a fifth of its CPU time with totals as good
 # (benches/results/savings_paths.md). Up to it, the Python loop tries every pair.
@@ -52,7 +53,10 @@ class CompiledWave:
     their loads and the cart's limits in the finite dimensions, ``near``
     each order's nearest orders by pick centroid, ``centroids`` and
     ``weights`` the orders' pick centroids and pick counts; ``penalty``, ``tab``,
-    ``fi``, ``ff`` and ``n_nodes`` score a batch (the exact DP's inputs).
+    ``fi``, ``ff`` and ``n_nodes`` score a batch (the inputs of
+    :func:`~optimizer.routing.scoring.tour_length_kernel`). ``exact`` says
+    whether they are the exact DP's (optimal tours) or the estimate's on the
+    oracle's matrix (off the DP's layouts).
     """
 
     ptr: np.ndarray
@@ -67,11 +71,16 @@ class CompiledWave:
     fi: np.ndarray
     ff: np.ndarray
     n_nodes: int
+    exact: bool = True
 
     @classmethod
-    def of(cls, problem: BatchingProblem, k: int = CANDIDATES) -> CompiledWave | None:
-        """The arrays of ``problem``, or None where the exact DP does not score it."""
-        kernel = problem.cost.kernel
+    def of(
+        cls, problem: BatchingProblem, k: int = CANDIDATES, *, estimate: bool = False
+    ) -> CompiledWave | None:
+        """The arrays of ``problem`` where the exact DP scores its batches, with
+        ``estimate`` also where the estimate kernel does (off the DP's layouts:
+        :attr:`~optimizer.batching.problem.TourCost.scoring`); else None."""
+        kernel = problem.cost.scoring if estimate else problem.cost.kernel
         if kernel is None:
             return None
         cap = problem.cart.limits * (1 + 1e-12)  # the cart's own tolerance
@@ -83,7 +92,8 @@ class CompiledWave:
         weights = np.diff(ptr).astype(float)
         return cls(ptr, idx, loads, np.ascontiguousarray(cap[dims]), neighbours(problem, k),
                    np.ascontiguousarray(problem.centroids), weights,
-                   float(problem.tour_penalty), tab, fi, ff, nodes)  # fmt: skip
+                   float(problem.tour_penalty), tab, fi, ff, nodes,
+                   problem.cost.kernel is not None)  # fmt: skip
 
     def merge(self, near: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, int, int]:
         """:func:`~optimizer.batching.kernels.savings_merge` from the groups ``start``
@@ -138,7 +148,7 @@ class Savings:
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
     ) -> Batching:
         """Savings batches (deterministic: ``seed`` and ``time_limit`` do not matter)."""
-        wave = CompiledWave.of(problem) if problem.size > COMPILED_FROM else None
+        wave = CompiledWave.of(problem, estimate=True) if problem.size > COMPILED_FROM else None
         if wave is not None:
             assignment, detail = compiled_savings(problem, wave)
             return Batching(groups_of(assignment), detail)

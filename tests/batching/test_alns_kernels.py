@@ -99,12 +99,25 @@ def test_every_capacity_dimension_is_respected(single_block: Layout) -> None:
         assert cart.fits(np.array([b.load[k] for k in LOAD_FIELDS]))
 
 
-def test_layouts_without_the_exact_dp_run_the_python_search(layouts: dict[str, Layout]) -> None:
-    """Off the exact DP's layouts the ALNS still batches, with the Python search, and
-    says so."""
+def test_layouts_without_the_exact_dp_run_the_compiled_search(
+    layouts: dict[str, Layout],
+) -> None:
+    """Off the exact DP's layouts the compiled search runs on the estimate kernel
+    (``effort`` compiled rounds), and every order is in one batch."""
     layout = layouts["fishbone.json"]
     orders = random_wave(layout, 12, np.random.default_rng(29))
     result = batch_orders(layout, Slotting.identity(layout), orders, Cart(max_items=12),
                           effort=30)  # fmt: skip
+    assert result.detail["compiled"] is True and result.detail["iterations"] == 30
+    assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
+
+
+def test_tours_scored_one_by_one_run_the_python_search(layouts: dict[str, Layout]) -> None:
+    """Where no compiled kernel scores tours (here a routing method named for
+    scoring), the ALNS batches with the Python search, and says so."""
+    layout = layouts["fishbone.json"]
+    orders = random_wave(layout, 12, np.random.default_rng(29))
+    result = batch_orders(layout, Slotting.identity(layout), orders, Cart(max_items=12),
+                          effort=30, scoring="nearest")  # fmt: skip
     assert result.detail["compiled"] is False and result.detail["iterations"] == 30
     assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)

@@ -149,12 +149,30 @@ def test_compiled_savings_is_a_function_of_its_problem(single_block: Layout) -> 
     assert batches(again) == first
 
 
-def test_savings_without_the_exact_dp_runs_in_python(layouts: dict[str, Layout]) -> None:
-    """Off the exact DP's layouts the Python savings and descent run instead."""
+def test_off_the_exact_dp_the_loops_run_on_the_estimate(layouts: dict[str, Layout]) -> None:
+    """Off the exact DP's layouts the compiled savings and descent score tours
+    with the estimate kernel, and their objective is the problem's own."""
     layout = layouts["fishbone.json"]
     orders = random_wave(layout, 60, np.random.default_rng(1))
-    problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=20))
-    assert problem.cost.kernel is None
+    problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=20),
+                         tour_penalty=144.0)  # fmt: skip
+    assert problem.cost.kernel is None and CompiledWave.of(problem) is None
+    wave = CompiledWave.of(problem, estimate=True)
+    assert wave is not None and not wave.exact
+    assert_partition(problem, Savings().run(problem).groups)
+    result = BulkBatching().run(problem)
+    assert_partition(problem, result.groups)
+    assert result.detail["compiled"] is True
+
+
+def test_tours_scored_one_by_one_run_in_python(layouts: dict[str, Layout]) -> None:
+    """Where no compiled kernel scores tours (a routing method named for
+    scoring), the Python savings and descent run instead."""
+    layout = layouts["fishbone.json"]
+    orders = random_wave(layout, 60, np.random.default_rng(1))
+    problem, _ = prepare(layout, Slotting.identity(layout), orders, Cart(max_items=20),
+                         scoring="nearest")  # fmt: skip
+    assert CompiledWave.of(problem, estimate=True) is None
     assert_partition(problem, Savings().run(problem).groups)
     result = BulkBatching().run(problem)
     assert_partition(problem, result.groups)

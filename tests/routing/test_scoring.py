@@ -13,7 +13,14 @@ from optimizer.orders import Slotting
 from optimizer.routing import RoutingProblem, scoring
 from optimizer.routing.exact import EXACT
 from optimizer.routing.local_search import LOCAL_SEARCH, walk_length
-from optimizer.routing.scoring import ESTIMATE, Estimate, scoring_inputs, tour_length_kernel
+from optimizer.routing.scoring import (
+    ESTIMATE,
+    Estimate,
+    clear_memos,
+    matrix_form,
+    scoring_inputs,
+    tour_length_kernel,
+)
 from tests import naive
 
 
@@ -126,6 +133,39 @@ def test_batching_off_the_dp_scores_with_the_kernel(layouts: dict[str, Layout]) 
     nodes = np.array(problem.union(members), dtype=np.int64)
     assert problem.tour_length(members) == tour_length_kernel(nodes, *problem.cost.scoring)
     assert problem.batch_costs([members]) == [problem.batch_cost(members)]
+
+
+def test_the_memo_returns_what_the_estimate_computes(layouts: dict[str, Layout]) -> None:
+    """With a memo of 16 tours (emptied every 8), asking for pick sets again,
+    in any order, gives the lengths the kernel computes without a memo."""
+    layout = layouts["fishbone.json"]
+    oracle = DistanceOracle.for_layout(layout)
+    depot = layout.depot().node
+    rows = np.concatenate(([depot, depot], layout.pick_nodes)).astype(np.int64)
+    row_of = np.full(layout.n_nodes, -1, dtype=np.int64)
+    row_of[layout.pick_nodes] = np.arange(2, layout.pick_nodes.size + 2)
+    dist = oracle.matrix(rows)
+    plain = matrix_form(dist, row_of, ESTIMATE)
+    memo = matrix_form(dist, row_of, ESTIMATE, memo_bits=4)
+    rng = np.random.default_rng(9)
+    sets = [_picks(layout, int(rng.integers(1, 30)), seed) for seed in range(12)]
+    expected = [tour_length_kernel(nodes, *plain) for nodes in sets]
+    for k in [*range(12), *rng.permutation(12).tolist(), *range(12)]:
+        assert tour_length_kernel(sets[k], *memo) == expected[k]
+
+
+def test_cleared_memos_give_the_same_lengths(layouts: dict[str, Layout]) -> None:
+    """``clear_memos`` empties the kept matrices' memos; lengths stay the same."""
+    layout = layouts["obstacles.json"]
+    depot = layout.depot().node
+    inputs = scoring_inputs(DistanceOracle.for_layout(layout), depot, depot, ESTIMATE)
+    assert inputs is not None
+    sets = [_picks(layout, 12, seed) for seed in range(5)]
+    first = [tour_length_kernel(nodes, *inputs) for nodes in sets]
+    assert inputs[1][-1] >= len(sets)  # fi's last entry counts the memo's entries
+    clear_memos()
+    assert inputs[1][-1] == 0
+    assert [tour_length_kernel(nodes, *inputs) for nodes in sets] == first
 
 
 def test_bad_estimates_are_refused() -> None:
