@@ -490,6 +490,8 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--shared", type=Path, default=SHARED, help="the benchmarks folder")
     parser.add_argument("--out", default="batching_henn", help="results file name, no suffix")
+    parser.add_argument("--instances", default="",
+                        help="comma-separated parts of instance names to keep (e.g. 71s,ran1/32s)")  # fmt: skip
     args = parser.parse_args()
     sets, methods = args.sets.split(","), args.methods.split(",")
     unknown = [m for m in methods if m not in METHODS]
@@ -505,6 +507,9 @@ def main() -> None:
     if any(s in HI_SETS for s in sets):
         hi, unreadable = hessler_irnich_instances(shared)
         todo += [i for i in hi if i.group in sets]
+    if args.instances:
+        wanted = args.instances.split(",")
+        todo = [i for i in todo if any(w in f"{i.group}/{i.name}" for w in wanted)]
     rows = [run_instance(inst, methods) for inst in todo]
     figures = {
         "sets": sets,

@@ -108,6 +108,10 @@ PERTURB = 0.01  # relative RHS perturbation against degenerate duals
 FIX_SHARE = 0.05  # most batches fixed per dive step, per open order
 KEEP_PER_ORDER = 4  # columns per order kept in the next relaxation
 EPS = 1e-6
+DEBUG = False
+TAIL_LIMIT = 2000
+DIVES = 1
+TAIL_NODES = 20
 #: The quality setting (:meth:`ColumnGeneration.quality`): the compiled pricing.
 QUALITY: dict[str, float] = {"rounds": 25, "dive_rounds": 2, "tries": 2, "width": 8, "work": 1.0}
 
@@ -324,27 +328,22 @@ def generate(
     exact = _relax(pool, active, open_, perturb=0.0)  # the bound, unperturbed
     relaxation, root = exact.value, exact.duals
     active_root, root_x = list(active), exact.x
-    # Dive: fix the columns the relaxation wants most, then price again for
-    # the orders left, until every order is in a fixed batch.
-    fixed: list[tuple[int, ...]] = []
-    while open_.any() and not cg.timed_out:
-        order = np.lexsort((np.arange(len(active)), -lp.x))
-        took = 0
-        most = max(1, int(open_.sum() * FIX_SHARE))
-        for j in order.tolist():
-            x, members = lp.x[j], active[j]
-            if took >= most or (took and x < 1 - EPS):
-                break
-            if x <= EPS or not open_[list(members)].all():
-                continue
-            fixed.append(members)
-            open_[list(members)] = False
-            took += 1
-        active = [m for m in active if open_[list(m)].all()]
-        if not open_.any():
+    # Dives: fix the columns the relaxation wants most, then price again for
+    # the orders left, until every order is in a fixed batch; each further
+    # dive forbids the first batch the ones before fixed.
+    forbid: set[tuple[int, ...]] = set()
+    dived: list[tuple[int, ...]] = []
+    for _ in range(DIVES):
+        if cg.timed_out:
             break
-        lp, active, center = cg.rounds(active, open_, center, dive_rounds)
-    dived = fixed + [(i,) for i in np.flatnonzero(open_).tolist()]
+        found = _dive(cg, lp, list(active), center, dive_rounds, deadline, forbid)
+        if not found:
+            break
+        if not dived or problem.total(found) < problem.total(dived) - EPS:
+            dived = found
+        forbid.add(found[0])
+    if not dived:
+        dived = [tuple(sorted(g)) for g in start]
     dive_total = problem.total(dived)
     best = min([tuple(sorted(g)) for g in start], dived, key=problem.total)
     for column in best:
@@ -452,6 +451,80 @@ def _enumerated(
                      True)  # fmt: skip
 
 
+def _dive(
+    cg: _Generation,
+    lp: Relaxation,
+    active: list[tuple[int, ...]],
+    center: np.ndarray,
+    rounds: int,
+    deadline: float,
+    forbid: set[tuple[int, ...]],
+) -> list[tuple[int, ...]]:
+    """One dive from the relaxation ``lp`` over ``active``: fix the batch
+    the relaxation takes most (and others it takes whole), price ``rounds``
+    rounds for the orders left, repeat; the last orders, once few enough,
+    are partitioned exactly (:func:`_tail`). Batches in ``forbid`` are never
+    fixed. Returns the batches fixed (singletons for orders left open by a
+    time cap)."""
+    pool = cg.pool
+    n = pool.problem.size
+    open_ = np.ones(n, dtype=bool)
+    fixed: list[tuple[int, ...]] = []
+    if forbid:
+        active = [m for m in active if m not in forbid]
+        lp, active, center = cg.rounds(active, open_, center, rounds, forbid)
+    while open_.any() and not cg.timed_out:
+        tail = _tail(pool, open_, deadline) if TAIL_LIMIT else None
+        if tail is not None:
+            fixed += tail
+            open_[:] = False
+            break
+        order = np.lexsort((np.arange(len(active)), -lp.x))
+        took = 0
+        most = max(1, int(open_.sum() * FIX_SHARE))
+        for j in order.tolist():
+            x, members = lp.x[j], active[j]
+            if took >= most or (took and x < 1 - EPS):
+                break
+            if x <= EPS or not open_[list(members)].all():
+                continue
+            fixed.append(members)
+            open_[list(members)] = False
+            took += 1
+        active = [m for m in active if open_[list(m)].all()]
+        if not open_.any():
+            break
+        lp, active, center = cg.rounds(active, open_, center, rounds, forbid)
+        if DEBUG:
+            ex = _relax(pool, active, open_, perturb=0.0)
+            print("step", len(fixed), "open", int(open_.sum()), "fixedcost", round(sum(pool.columns[f] for f in fixed)), "bound", round(sum(pool.columns[f] for f in fixed) + ex.value, 1), "rounds", cg.done)
+    return fixed + [(i,) for i in np.flatnonzero(open_).tolist()]
+
+
+def _tail(pool: Pool, open_: np.ndarray, deadline: float) -> list[tuple[int, ...]] | None:
+    """The best partition of the open orders over every batch of them, if
+    they have at most ``TAIL_LIMIT`` feasible batches (else None): the end
+    of a dive, where the last orders left fit badly together, solved exactly."""
+    idx = np.flatnonzero(open_)
+    ptr, val = enumerate_batches(pool.loads[idx], pool.cap, TAIL_LIMIT)
+    if ptr.size <= 1:
+        return None
+    p, v = ptr.tolist(), idx[val].tolist()
+    cols = [tuple(v[p[b] : p[b + 1]]) for b in range(len(p) - 1)]
+    pool.score(cols)
+    costs = np.array([pool(c) for c in cols])
+    local = {o: k for k, o in enumerate(idx.tolist())}
+    left = deadline - time.perf_counter()
+    mip = partition(idx.size, [[local[o] for o in c] for c in cols], costs, nodes=TAIL_NODES,
+                    time_limit=None if math.isinf(left) else max(left, 1e-3))  # fmt: skip
+    if not mip.chosen:
+        return None
+    out = [cols[j] for j in mip.chosen]
+    for c in out:
+        pool.keep(c)
+    return out
+
+
 class _Generation:
     """Pricing rounds over a pool, restricted to the orders still open."""
 
@@ -465,7 +538,12 @@ class _Generation:
         self.starts: list[tuple[int, ...]] = []
 
     def rounds(
-        self, active: list[tuple[int, ...]], open_: np.ndarray, center: np.ndarray, rounds: int
+        self,
+        active: list[tuple[int, ...]],
+        open_: np.ndarray,
+        center: np.ndarray,
+        rounds: int,
+        forbid: set[tuple[int, ...]] | None = None,
     ) -> tuple[Relaxation, list[tuple[int, ...]], np.ndarray]:
         """Up to ``rounds`` rounds of relaxation and pricing; the last
         relaxation, the working set and the smoothing centre."""
@@ -486,7 +564,8 @@ class _Generation:
             self.done += 1
             if not found:
                 break
-            ranked = sorted(found, key=lambda m: (found[m], m))
+            ranked = sorted((m for m in found if not forbid or m not in forbid),
+                            key=lambda m: (found[m], m))  # fmt: skip
             new = ranked[: NEW_PER_ORDER * n] if self.compiled is None else _spread(ranked, n)
             for members in new:
                 pool.keep(members)
