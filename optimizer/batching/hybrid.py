@@ -36,10 +36,14 @@ from optimizer.batching.alns import (
     polish,
     run_search,
 )
+import numpy as np
+
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import ColumnGeneration
+from optimizer.batching.master import relax
 from optimizer.batching.problem import BatchingProblem
 from optimizer.batching.savings import CompiledWave
+from optimizer.batching.selection import select
 
 __all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE", "QUALITY_ITERATIONS"]
 
@@ -51,6 +55,68 @@ QUALITY_SELECTION = 1.0  # CP-SAT deterministic time of its selection
 COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
 SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selection
 EPS = 1e-9
+REDUCED = True
+SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
+
+
+def select_reduced(
+    problem: BatchingProblem,
+    members: dict[int, tuple[int, ...]],
+    cost: dict[int, float],
+    groups: list[list[int]],
+    *,
+    work: float,
+    seed: int,
+    time_limit: float | None,
+) -> tuple[list[list[int]], Detail, bool]:
+    """The cheapest partition over the pool's columns of least reduced cost.
+
+    The covering relaxation over the whole pool (``members``: mask -> sorted
+    orders, ``cost``: mask -> objective) prices every column; only a column
+    whose reduced cost is within the gap between ``groups`` and the
+    relaxation can be in a cheaper partition, so CP-SAT (started from
+    ``groups``) sees those, at most ``SELECT_PER_ORDER`` per order, least
+    reduced cost first. When every such column is in the model, a proof of
+    CP-SAT is a proof about the whole pool (``pool_optimal``)."""
+    n = problem.size
+    keys = list(dict.fromkeys([*members, *(mask_of(g) for g in groups),
+                               *(1 << i for i in range(n))]))  # fmt: skip
+    cols = [members.get(k) or _members(k) for k in keys]
+    for k, c in zip(keys, cols, strict=True):
+        if k not in cost:
+            cost[k] = problem.batch_cost(list(c))
+    costs = np.array([cost[k] for k in keys])
+    lp = relax(np.ones(n), cols, costs)
+    reduced = costs - np.array([lp.duals[list(c)].sum() for c in cols])
+    total = problem.total(groups)
+    gap = total - lp.value
+    ranked = np.lexsort((np.arange(len(keys)), reduced))
+    useful = int(np.count_nonzero(reduced <= gap + 1e-6))
+    take = ranked[: min(useful, SELECT_PER_ORDER * n)].tolist()
+    picked = list(dict.fromkeys([*take, *(keys.index(mask_of(g)) for g in groups)]))
+    index = {j: i for i, j in enumerate(picked)}
+    chosen = select(n, [cols[j] for j in picked], [float(costs[j]) for j in picked],
+                    [index[keys.index(mask_of(g))] for g in groups], work=work, seed=seed,
+                    time_limit=time_limit)  # fmt: skip
+    selected = [list(cols[picked[j]]) for j in chosen.chosen]
+    return (
+        selected,
+        {
+            "selection_gain": round(total - problem.total(selected), 6),
+            "pool_optimal": chosen.proven and useful <= len(take),
+            "pool_bound": round(max(chosen.bound, lp.value) if useful <= len(take)
+                                else lp.value, 6),  # fmt: skip
+            "pool_tolerance": chosen.tolerance,
+            "pool_relaxation": round(lp.value, 6),
+            "selection_columns": len(picked),
+            "reduced_cost_columns": useful,
+        },
+        chosen.timed_out,
+    )
+
+
+def _members(mask: int) -> tuple[int, ...]:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
 
 
 class Hybrid:
@@ -149,10 +215,16 @@ class Hybrid:
         }
         left = end - time.perf_counter()
         if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
-            groups, said, capped = pool.select(
-                groups, work=self.selection_work, seed=seed,
-                time_limit=None if math.isinf(left) else left,
-            )  # fmt: skip
+            if REDUCED:
+                groups, said, capped = select_reduced(
+                    problem, pool.members, pool.cost, groups, work=self.selection_work, seed=seed,
+                    time_limit=None if math.isinf(left) else left,
+                )  # fmt: skip
+            else:
+                groups, said, capped = pool.select(
+                    groups, work=self.selection_work, seed=seed,
+                    time_limit=None if math.isinf(left) else left,
+                )  # fmt: skip
             detail |= said | {"timed_out": bool(detail["timed_out"]) or capped}
         groups, detail["polish_gain"] = polish(problem, groups, end)
         final = problem.total(groups)
