@@ -491,7 +491,8 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=SHARED, help="the benchmarks folder")
     parser.add_argument("--out", default="batching_henn", help="results file name, no suffix")
     parser.add_argument("--instances", default="",
-                        help="comma-separated parts of instance names to keep (e.g. 71s,ran1/32s)")  # fmt: skip
+                        help="keep instances whose set/name contains one of these "
+                        "comma-separated parts (e.g. 71s,ran1/32s)")  # fmt: skip
     args = parser.parse_args()
     sets, methods = args.sets.split(","), args.methods.split(",")
     unknown = [m for m in methods if m not in METHODS]

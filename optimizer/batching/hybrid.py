@@ -14,9 +14,13 @@ method, per wave:
    where the exact DP scores batches, else :func:`~optimizer.batching.alns.search`
    for at most :data:`~optimizer.batching.alns.PYTHON_ITERATIONS` rounds), its
    pool joined with those columns;
-3. :func:`~optimizer.batching.selection.select` over the joint pool, started
-   from the search's best batching;
-4. a last descent of moves, swaps and re-splits.
+3. :func:`select_reduced` over the joint pool, started from the search's
+   best batching: the covering relaxation over every column prices them, and
+   CP-SAT sees the columns of least reduced cost (only those whose reduced
+   cost is within the gap to the relaxation can be in a cheaper partition).
+   Steps 2 and 3 run ``SEARCHES`` times, sharing the iterations, each search
+   from the last selection (a selection joins batches of distant parts of
+   the batching that no destroy-and-repair move would);4. a last descent of moves, swaps and re-splits.
 
 Budgets are work (pricing rounds, iterations, the solver's deterministic
 time): equal problems and seeds give equal batches; ``time_limit`` is a
@@ -28,6 +32,8 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
+
 from optimizer.batching.alns import (
     PYTHON_ITERATIONS,
     SELECTION_WORK,
@@ -36,8 +42,6 @@ from optimizer.batching.alns import (
     polish,
     run_search,
 )
-import numpy as np
-
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import ColumnGeneration
 from optimizer.batching.master import relax
@@ -55,7 +59,7 @@ QUALITY_SELECTION = 1.0  # CP-SAT deterministic time of its selection
 COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
 SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selection
 EPS = 1e-9
-REDUCED = True
+SEARCHES = 2  # searches, each followed by a selection, sharing the iterations
 SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
 
 
@@ -93,6 +97,7 @@ def select_reduced(
     ranked = np.lexsort((np.arange(len(keys)), reduced))
     useful = int(np.count_nonzero(reduced <= gap + 1e-6))
     take = ranked[: min(useful, SELECT_PER_ORDER * n)].tolist()
+    complete = useful <= len(take)  # every column that could do better is in the model
     picked = list(dict.fromkeys([*take, *(keys.index(mask_of(g)) for g in groups)]))
     index = {j: i for i, j in enumerate(picked)}
     chosen = select(n, [cols[j] for j in picked], [float(costs[j]) for j in picked],
@@ -103,9 +108,8 @@ def select_reduced(
         selected,
         {
             "selection_gain": round(total - problem.total(selected), 6),
-            "pool_optimal": chosen.proven and useful <= len(take),
-            "pool_bound": round(max(chosen.bound, lp.value) if useful <= len(take)
-                                else lp.value, 6),  # fmt: skip
+            "pool_optimal": chosen.proven and complete,
+            "pool_bound": round(max(chosen.bound, lp.value) if complete else lp.value, 6),
             "pool_tolerance": chosen.tolerance,
             "pool_relaxation": round(lp.value, 6),
             "selection_columns": len(picked),
@@ -120,7 +124,7 @@ def _members(mask: int) -> tuple[int, ...]:
 
 
 class Hybrid:
-    """Column generation, then an ALNS over its pool, then one selection.
+    """Column generation, then ALNS searches over its pool, each followed by a selection.
 
     Parameters
     ----------
@@ -136,11 +140,14 @@ class Hybrid:
     -----
     ``detail`` reports the column generation's figures prefixed ``columns_``
     (``columns_relaxation`` is the relaxation over its pool: a bound on that
-    pool, not on the wave), then ``iterations``, ``pool`` (columns of the
-    joint pool), ``search_total``, ``selection_gain``, ``pool_optimal``
-    (True if CP-SAT proved that no partition of the joint pool is cheaper, up
-    to ``pool_tolerance`` metres of rounding: a statement about the pool,
-    never about the wave), ``pool_bound``, ``polish_gain`` and ``timed_out``.
+    pool, not on the wave), then ``iterations``, ``searches``, ``pool``
+    (columns of the joint pool), ``search_total`` (the last search's best),
+    and of the last selection ``selection_gain``, ``pool_relaxation`` (the
+    relaxation over the joint pool), ``selection_columns``,
+    ``reduced_cost_columns`` (columns within the gap), ``pool_optimal`` (True
+    if CP-SAT proved that no partition of the joint pool is cheaper, up to
+    ``pool_tolerance`` metres of rounding: a statement about the pool, never
+    about the wave), ``pool_bound``; then ``polish_gain`` and ``timed_out``.
 
     Examples
     --------
@@ -198,40 +205,52 @@ class Hybrid:
         iterations = (
             self.iterations if wave is not None else min(self.iterations, PYTHON_ITERATIONS)
         )
-        found = run_search(problem, wave, first.groups, iterations, seed=seed, deadline=deadline)
-        pool = found.pool
-        for members, cost in columns.items():
-            mask = mask_of(members)
-            pool.cost[mask] = cost
-            pool.keep(mask, list(members))
-        groups = found.groups
-        search_total = problem.total(groups)
-        detail |= {
-            "iterations": found.iterations,
-            "compiled": wave is not None,
-            "search_total": round(search_total, 6),
-            "pool": len(pool.members),
-            "timed_out": bool(first.detail["timed_out"]) or found.timed_out,
-        }
-        left = end - time.perf_counter()
-        if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
-            if REDUCED:
-                groups, said, capped = select_reduced(
-                    problem, pool.members, pool.cost, groups, work=self.selection_work, seed=seed,
-                    time_limit=None if math.isinf(left) else left,
-                )  # fmt: skip
-            else:
-                groups, said, capped = pool.select(
-                    groups, work=self.selection_work, seed=seed,
-                    time_limit=None if math.isinf(left) else left,
-                )  # fmt: skip
-            detail |= said | {"timed_out": bool(detail["timed_out"]) or capped}
+        # Searches and selections in turn: each search starts from the last
+        # selection, and each selection sees every batch met so far.
+        members: dict[int, tuple[int, ...]] = {}
+        costs: dict[int, float] = {}
+        for key, cost in columns.items():
+            mask = mask_of(key)
+            members[mask], costs[mask] = key, cost
+        groups, done, timed_out = first.groups, 0, bool(first.detail["timed_out"])
+        # The trace: the start, the column generation's result, then each new
+        # best of the searches and selections.
+        trace = [first.trace[0], first.trace[-1]]
+        offset = first.trace[-1][0]
+        searches = max(1, min(SEARCHES, iterations))
+        for k in range(searches):
+            share = iterations // searches + (k < iterations % searches)
+            found = run_search(problem, wave, groups, share, seed=seed + k, deadline=deadline)
+            trace += [(offset + done + i, t - t0, d) for i, t, d in found.trace[1:]
+                      if d < trace[-1][2] - EPS]  # fmt: skip
+            done += found.iterations
+            for mask, key in found.pool.members.items():
+                members.setdefault(mask, key)
+                costs.setdefault(mask, found.pool.cost[mask])
+            groups = found.groups
+            search_total = problem.total(groups)
+            detail |= {
+                "iterations": done,
+                "compiled": wave is not None,
+                "search_total": round(search_total, 6),
+                "pool": len(members),
+                "searches": k + 1,
+            }
+            timed_out = timed_out or found.timed_out
+            left = end - time.perf_counter()
+            if self.selection_work <= 0 or left <= 0 or found.timed_out or problem.size <= 1:
+                break
+            groups, said, capped = select_reduced(
+                problem, members, costs, groups, work=self.selection_work, seed=seed,
+                time_limit=None if math.isinf(left) else left,
+            )  # fmt: skip
+            detail |= said
+            timed_out = timed_out or capped
+            if problem.total(groups) < trace[-1][2] - EPS:
+                trace.append((offset + done, time.perf_counter() - t0, problem.total(groups)))
+        detail["timed_out"] = timed_out
         groups, detail["polish_gain"] = polish(problem, groups, end)
         final = problem.total(groups)
-        # The trace: the start, the column generation's result, then the
-        # search's new bests (on its own clock) and the final total.
-        trace = [first.trace[0], first.trace[-1]]
-        trace += [(first.trace[-1][0] + i, t - t0, d) for i, t, d in found.trace[1:]]
         if final < trace[-1][2] - EPS:
             trace.append((trace[-1][0], time.perf_counter() - t0, final))
         return Batching(in_input_order(groups), detail, tuple(trace))
