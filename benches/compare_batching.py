@@ -71,6 +71,7 @@ from optimizer.batching import (
 )
 from optimizer.batching.alns import DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER
 from optimizer.batching.columns import QUALITY as COLUMNS_QUALITY
+from optimizer.batching.columns import call_kernels
 from optimizer.batching.hybrid import QUALITY_ITERATIONS as HYBRID_QUALITY_ITERATIONS
 from optimizer.batching.hybrid import QUALITY_SELECTION as HYBRID_QUALITY_SELECTION
 from optimizer.distance import DistanceOracle
@@ -219,6 +220,7 @@ def warm_up() -> None:
     ALNS(iterations=50).run(fresh(problem))
     ColumnGeneration(rounds=2).run(fresh(problem))
     ColumnGeneration(rounds=2, dive_rounds=1, tries=1).run(fresh(problem))
+    call_kernels(fresh(problem))
     Hybrid(ColumnGeneration(rounds=2), iterations=50).run(fresh(problem))
 
 

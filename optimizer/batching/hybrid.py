@@ -20,7 +20,12 @@ method, per wave:
    cost is within the gap to the relaxation can be in a cheaper partition).
    Steps 2 and 3 run ``SEARCHES`` times, sharing the iterations, each search
    from the last selection (a selection joins batches of distant parts of
-   the batching that no destroy-and-repair move would);4. a last descent of moves, swaps and re-splits.
+   the batching that no destroy-and-repair move would); after the first
+   selection, :func:`~optimizer.batching.columns.dive_over` dives from the
+   relaxation over the joint pool (``REDIVE_ROUNDS`` pricing rounds first),
+   and the second search starts from the better of the dive and the
+   selection;
+4. a last descent of moves, swaps and re-splits.
 
 Budgets are work (pricing rounds, iterations, the solver's deterministic
 time): equal problems and seeds give equal batches; ``time_limit`` is a
@@ -43,8 +48,8 @@ from optimizer.batching.alns import (
     run_search,
 )
 from optimizer.batching.base import Batching, Detail
-from optimizer.batching.columns import ColumnGeneration
-from optimizer.batching.master import relax
+from optimizer.batching.columns import CHUNK, ColumnGeneration, dive_over
+from optimizer.batching.master import incidence, relax_large
 from optimizer.batching.problem import BatchingProblem
 from optimizer.batching.savings import CompiledWave
 from optimizer.batching.selection import select
@@ -53,13 +58,18 @@ __all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE", "QUALITY_ITERATIONS"
 
 DEFAULT_ITERATIONS = 10_000  # compiled ALNS rounds after the column generation
 #: Compiled ALNS rounds of the quality setting (:meth:`Hybrid.quality`).
-QUALITY_ITERATIONS = 50_000
-QUALITY_SELECTION = 1.0  # CP-SAT deterministic time of its selection
+QUALITY_ITERATIONS = 30_000
+QUALITY_SELECTION = 0.5  # CP-SAT deterministic time of each of its selections
+COLUMNS_WORK = 0.2  # CP-SAT deterministic time of its column generation's own partition
+COLUMNS_DIVE_ROUNDS = 1  # and pricing rounds per step of its dive
 
 COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
 SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selection
 EPS = 1e-9
+REDIVE_ROUNDS = 3  # pricing rounds over the joint pool before its dive (0: no dive)
+REDIVE_DIVE_ROUNDS = 1  # pricing rounds after each fixing of that dive
 SEARCHES = 2  # searches, each followed by a selection, sharing the iterations
+GROW_PER_ORDER = 20  # columns added per order and round to the pool's relaxation
 SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
 
 
@@ -85,23 +95,26 @@ def select_reduced(
     n = problem.size
     keys = list(dict.fromkeys([*members, *(mask_of(g) for g in groups),
                                *(1 << i for i in range(n))]))  # fmt: skip
+    where = {k: j for j, k in enumerate(keys)}
     cols = [members.get(k) or _members(k) for k in keys]
     for k, c in zip(keys, cols, strict=True):
         if k not in cost:
             cost[k] = problem.batch_cost(list(c))
     costs = np.array([cost[k] for k in keys])
-    lp = relax(np.ones(n), cols, costs)
-    reduced = costs - np.array([lp.duals[list(c)].sum() for c in cols])
+    hint = [where[mask_of(g)] for g in groups]
+    start = [where[1 << i] for i in range(n)] + hint
+    lp = relax_large(cols, costs, start, grow=GROW_PER_ORDER * n)
+    reduced = costs - incidence(n, cols).T @ lp.duals
     total = problem.total(groups)
     gap = total - lp.value
     ranked = np.lexsort((np.arange(len(keys)), reduced))
     useful = int(np.count_nonzero(reduced <= gap + 1e-6))
     take = ranked[: min(useful, SELECT_PER_ORDER * n)].tolist()
     complete = useful <= len(take)  # every column that could do better is in the model
-    picked = list(dict.fromkeys([*take, *(keys.index(mask_of(g)) for g in groups)]))
+    picked = list(dict.fromkeys([*take, *hint]))
     index = {j: i for i, j in enumerate(picked)}
     chosen = select(n, [cols[j] for j in picked], [float(costs[j]) for j in picked],
-                    [index[keys.index(mask_of(g))] for g in groups], work=work, seed=seed,
+                    [index[j] for j in hint], work=work, seed=seed,
                     time_limit=time_limit)  # fmt: skip
     selected = [list(cols[picked[j]]) for j in chosen.chosen]
     return (
@@ -179,14 +192,47 @@ class Hybrid:
     @classmethod
     def quality(cls) -> Hybrid:
         """The quality setting, ``"hybrid-quality"``: the column generation's
-        (:meth:`ColumnGeneration.quality`, compiled pricing), then
-        :data:`QUALITY_ITERATIONS` ALNS rounds and a longer selection."""
-        return cls(ColumnGeneration.quality(), QUALITY_ITERATIONS, QUALITY_SELECTION,
-                   name="hybrid-quality")  # fmt: skip
+        (:meth:`ColumnGeneration.quality`, compiled pricing, with
+        ``COLUMNS_DIVE_ROUNDS`` per dive step and only ``COLUMNS_WORK`` for its
+        own partition: the dive over the joint pool and the selections after
+        the searches do better), then :data:`QUALITY_ITERATIONS` ALNS rounds
+        and longer selections."""
+        columns = ColumnGeneration.quality()
+        columns.work, columns.dive_rounds = COLUMNS_WORK, COLUMNS_DIVE_ROUNDS
+        return cls(columns, QUALITY_ITERATIONS, QUALITY_SELECTION, name="hybrid-quality")
 
     def with_effort(self, effort: int) -> Hybrid:
         """The same method with ``effort`` ALNS iterations."""
         return Hybrid(self.columns, effort, self.selection_work, self.name)
+
+    def _can_redive(self, problem: BatchingProblem) -> bool:
+        """A dive over the joint pool needs the compiled pricing, on one part."""
+        return (self.columns.tries > 0 and problem.cost.kernel is not None
+                and 1 < problem.size <= CHUNK)  # fmt: skip
+
+    def _redive(
+        self,
+        problem: BatchingProblem,
+        members: dict[int, tuple[int, ...]],
+        costs: dict[int, float],
+        groups: list[list[int]],
+        seed: int,
+        deadline: float,
+    ) -> list[list[int]]:
+        """Dive from the relaxation over the joint pool; its new columns join
+        the pool; the better of its batching and ``groups``."""
+        dived, columns = dive_over(
+            problem, {members[m]: costs[m] for m in members}, rounds=REDIVE_ROUNDS,
+            dive_rounds=REDIVE_DIVE_ROUNDS, tries=self.columns.tries,
+            width=self.columns.width, seed=seed + 1, deadline=deadline,
+        )  # fmt: skip
+        for key, cost in columns.items():
+            mask = mask_of(key)
+            if mask not in members:
+                members[mask], costs[mask] = key, cost
+        if problem.total(dived) < problem.total(groups) - EPS:
+            return dived
+        return groups
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
@@ -246,6 +292,8 @@ class Hybrid:
             )  # fmt: skip
             detail |= said
             timed_out = timed_out or capped
+            if k == 0 and REDIVE_ROUNDS and self._can_redive(problem):
+                groups = self._redive(problem, members, costs, groups, seed, deadline)
             if problem.total(groups) < trace[-1][2] - EPS:
                 trace.append((offset + done, time.perf_counter() - t0, problem.total(groups)))
         detail["timed_out"] = timed_out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -123,7 +121,7 @@ def test_the_tail_is_the_optimum_of_its_open_orders(single_block: Layout) -> Non
         open_ = np.ones(problem.size, dtype=bool)
         open_[rng.choice(problem.size, 3, replace=False)] = False
         idx = np.flatnonzero(open_).tolist()
-        tail = partition_tail(Pool(problem), open_, math.inf)
+        tail = partition_tail(Pool(problem), open_)
         assert tail is not None
         assert sorted(i for g in tail for i in g) == idx
         best, _ = optimal_batching(len(idx), _on(problem.fits, idx), _on(problem.batch_cost, idx))
@@ -131,10 +129,10 @@ def test_the_tail_is_the_optimum_of_its_open_orders(single_block: Layout) -> Non
 
 
 def test_the_tail_waits_for_few_enough_batches(single_block: Layout) -> None:
-    """With more feasible batches than ``TAIL_LIMIT``, the dive goes on (None)."""
+    """With more open orders than ``TAIL_ORDERS``, the dive goes on (None)."""
     orders = random_wave(single_block, 30, np.random.default_rng(6))
     problem = prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=40))[0]
-    assert partition_tail(Pool(problem), np.ones(problem.size, dtype=bool), math.inf) is None
+    assert partition_tail(Pool(problem), np.ones(problem.size, dtype=bool)) is None
 
 
 def _on(f, idx: list[int]):
