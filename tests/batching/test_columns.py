@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optimizer.batching import Cart, ColumnGeneration, batch_orders, prepare
-from optimizer.batching.columns import Pool, pair_savings, partition_tail, price
+from optimizer.batching.columns import Pool, dive_over, pair_savings, partition_tail, price
 from optimizer.batching.master import relax
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -138,3 +138,15 @@ def test_the_tail_waits_for_few_enough_batches(single_block: Layout) -> None:
 def _on(f, idx: list[int]):
     """``f`` of a group of the orders ``idx`` given by their positions in ``idx``."""
     return lambda g: f([idx[i] for i in g])
+
+
+def test_a_dive_over_a_pool_is_valid_and_reproducible(problem) -> None:
+    """``dive_over`` from a column generation's pool: every order once, every
+    batch fits, the given columns kept, equal seeds give equal batches."""
+    _, columns = ColumnGeneration(rounds=2).solve(problem)
+    first, kept = dive_over(problem, columns, rounds=2, dive_rounds=1, tries=1, seed=5)
+    again, _ = dive_over(problem, columns, rounds=2, dive_rounds=1, tries=1, seed=5)
+    assert first == again
+    assert sorted(i for g in first for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in first)
+    assert set(columns) <= set(kept)
