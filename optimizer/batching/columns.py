@@ -454,12 +454,15 @@ def dive_over(
     width: int = DEFAULT_WIDTH,
     seed: int = 0,
     deadline: float = math.inf,
+    prices: np.ndarray | None = None,
 ) -> tuple[list[list[int]], dict[tuple[int, ...], float]]:
     """A dive (compiled pricing) from the relaxation over ``columns`` (sorted
     order indices -> cost, e.g. the pool of a search): ``rounds`` pricing
     rounds, then the dive with ``dive_rounds`` per step. A pool that a search
     has grown prices closer to the relaxation's optimum than the column
     generation alone, and the dive from it lands closer to the optimum.
+    ``prices`` (duals of an earlier relaxation over much the same pool)
+    start its first relaxation.
 
     Returns
     -------
@@ -482,7 +485,7 @@ def dive_over(
     keys = list(pool.columns)
     costs = np.array([pool.columns[k] for k in keys])
     alone = [j for j, k in enumerate(keys) if len(k) == 1]
-    first = relax_large(keys, costs, alone, grow=GROW_PER_ORDER * n)
+    first = relax_large(keys, costs, alone, grow=GROW_PER_ORDER * n, prices=prices)
     taken = set(np.flatnonzero(first.x > EPS).tolist())
     reduced = costs - incidence(n, keys).T @ first.duals
     ranked = np.lexsort((np.arange(len(keys)), reduced))

@@ -82,7 +82,8 @@ def select_reduced(
     work: float,
     seed: int,
     time_limit: float | None,
-) -> tuple[list[list[int]], Detail, bool]:
+    prices: np.ndarray | None = None,
+) -> tuple[list[list[int]], Detail, bool, np.ndarray]:
     """The cheapest partition over the pool's columns of least reduced cost.
 
     The covering relaxation over the whole pool (``members``: mask -> sorted
@@ -103,7 +104,12 @@ def select_reduced(
     costs = np.array([cost[k] for k in keys])
     hint = [where[mask_of(g)] for g in groups]
     start = [where[1 << i] for i in range(n)] + hint
-    lp = relax_large(cols, costs, start, grow=GROW_PER_ORDER * n)
+    if prices is None:  # each order's share of its batch, by its cost alone
+        alone = np.array([cost[1 << i] for i in range(n)])
+        prices = np.zeros(n)
+        for g in groups:
+            prices[g] = cost[mask_of(g)] * alone[g] / alone[g].sum()
+    lp = relax_large(cols, costs, start, grow=GROW_PER_ORDER * n, prices=prices)
     reduced = costs - incidence(n, cols).T @ lp.duals
     total = problem.total(groups)
     gap = total - lp.value
@@ -129,6 +135,7 @@ def select_reduced(
             "reduced_cost_columns": useful,
         },
         chosen.timed_out,
+        lp.duals,
     )
 
 
@@ -218,13 +225,14 @@ class Hybrid:
         groups: list[list[int]],
         seed: int,
         deadline: float,
+        prices: np.ndarray,
     ) -> list[list[int]]:
         """Dive from the relaxation over the joint pool; its new columns join
         the pool; the better of its batching and ``groups``."""
         dived, columns = dive_over(
             problem, {members[m]: costs[m] for m in members}, rounds=REDIVE_ROUNDS,
             dive_rounds=REDIVE_DIVE_ROUNDS, tries=self.columns.tries,
-            width=self.columns.width, seed=seed + 1, deadline=deadline,
+            width=self.columns.width, seed=seed + 1, deadline=deadline, prices=prices,
         )  # fmt: skip
         for key, cost in columns.items():
             mask = mask_of(key)
@@ -259,6 +267,7 @@ class Hybrid:
             mask = mask_of(key)
             members[mask], costs[mask] = key, cost
         groups, done, timed_out = first.groups, 0, bool(first.detail["timed_out"])
+        prices = None  # the last relaxation's duals: where the next one starts
         # The trace: the start, the column generation's result, then each new
         # best of the searches and selections.
         trace = [first.trace[0], first.trace[-1]]
@@ -286,14 +295,14 @@ class Hybrid:
             left = end - time.perf_counter()
             if self.selection_work <= 0 or left <= 0 or found.timed_out or problem.size <= 1:
                 break
-            groups, said, capped = select_reduced(
+            groups, said, capped, prices = select_reduced(
                 problem, members, costs, groups, work=self.selection_work, seed=seed,
-                time_limit=None if math.isinf(left) else left,
+                time_limit=None if math.isinf(left) else left, prices=prices,
             )  # fmt: skip
             detail |= said
             timed_out = timed_out or capped
             if k == 0 and REDIVE_ROUNDS and self._can_redive(problem):
-                groups = self._redive(problem, members, costs, groups, seed, deadline)
+                groups = self._redive(problem, members, costs, groups, seed, deadline, prices)
             if problem.total(groups) < trace[-1][2] - EPS:
                 trace.append((offset + done, time.perf_counter() - t0, problem.total(groups)))
         detail["timed_out"] = timed_out

@@ -64,16 +64,27 @@ def relax(need: np.ndarray, columns: Sequence[Sequence[int]], costs: np.ndarray)
 
 
 def relax_large(
-    columns: Sequence[Sequence[int]], costs: np.ndarray, start: Sequence[int], *, grow: int
+    columns: Sequence[Sequence[int]],
+    costs: np.ndarray,
+    start: Sequence[int],
+    *,
+    grow: int,
+    prices: np.ndarray | None = None,
 ) -> Relaxation:
     """:func:`relax` of covering every order once over many ``columns``, by
     column generation over them: from the columns ``start`` (which must hold
-    every singleton), each round adds the ``grow`` columns of most negative
-    reduced cost until none is left. Same optimum as one large solve, and
-    much faster when few columns are in it; ``x`` spans every column."""
+    every singleton) and, given earlier ``prices`` (one per order), the
+    ``grow`` columns of least reduced cost under them, each round adds the
+    ``grow`` columns of most negative reduced cost until none is left. Same
+    optimum as one large solve, and much faster when few columns are in it;
+    ``x`` spans every column."""
     n = 1 + max((i for c in columns for i in c), default=-1)
     a = incidence(n, columns)
-    active = np.array(sorted(set(start)), dtype=np.int64)
+    first = set(start)
+    if prices is not None:
+        reduced = costs - a.T @ prices
+        first |= set(np.lexsort((np.arange(reduced.size), reduced))[:grow].tolist())
+    active = np.array(sorted(first), dtype=np.int64)
     need = np.ones(n)
     while True:
         lp = relax(need, [columns[j] for j in active.tolist()], costs[active])

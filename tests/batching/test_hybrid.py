@@ -77,7 +77,7 @@ def test_reduced_cost_selection_over_every_batch_is_the_optimum(single_block: La
         members = {m: tuple(_orders(m)) for m in every}
         cost = {m: problem.batch_cost(list(members[m])) for m in every}
         start = [[i] for i in range(problem.size)]
-        groups, said, _ = select_reduced(problem, members, cost, start, work=1.0, seed=0,
+        groups, said, *_ = select_reduced(problem, members, cost, start, work=1.0, seed=0,
                                          time_limit=None)  # fmt: skip
         best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
         assert sorted(i for g in groups for i in g) == list(range(problem.size))
@@ -91,7 +91,7 @@ def test_reduced_cost_selection_never_worse_than_its_start(problem) -> None:
     start = ColumnGeneration(rounds=1).run(problem).groups
     members = {mask_of(g): tuple(sorted(g)) for g in start}
     cost = {m: problem.batch_cost(list(k)) for m, k in members.items()}
-    groups, said, _ = select_reduced(problem, members, cost, start, work=0.5, seed=0,
+    groups, said, *_ = select_reduced(problem, members, cost, start, work=0.5, seed=0,
                                      time_limit=None)  # fmt: skip
     assert sorted(i for g in groups for i in g) == list(range(problem.size))
     assert problem.total(groups) <= problem.total(start) + 1e-6
