@@ -71,6 +71,7 @@ from optimizer.batching import (
 )
 from optimizer.batching.alns import DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER
 from optimizer.batching.columns import QUALITY as COLUMNS_QUALITY
+from optimizer.batching.columns import call_kernels
 from optimizer.batching.hybrid import QUALITY_ITERATIONS as HYBRID_QUALITY_ITERATIONS
 from optimizer.batching.hybrid import QUALITY_SELECTION as HYBRID_QUALITY_SELECTION
 from optimizer.distance import DistanceOracle
@@ -219,6 +220,7 @@ def warm_up() -> None:
     ALNS(iterations=50).run(fresh(problem))
     ColumnGeneration(rounds=2).run(fresh(problem))
     ColumnGeneration(rounds=2, dive_rounds=1, tries=1).run(fresh(problem))
+    call_kernels(fresh(problem))
     Hybrid(ColumnGeneration(rounds=2), iterations=50).run(fresh(problem))
 
 
@@ -490,6 +492,9 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--shared", type=Path, default=SHARED, help="the benchmarks folder")
     parser.add_argument("--out", default="batching_henn", help="results file name, no suffix")
+    parser.add_argument("--instances", default="",
+                        help="keep instances whose set/name contains one of these "
+                        "comma-separated parts (e.g. 71s,ran1/32s)")  # fmt: skip
     args = parser.parse_args()
     sets, methods = args.sets.split(","), args.methods.split(",")
     unknown = [m for m in methods if m not in METHODS]
@@ -505,6 +510,9 @@ def main() -> None:
     if any(s in HI_SETS for s in sets):
         hi, unreadable = hessler_irnich_instances(shared)
         todo += [i for i in hi if i.group in sets]
+    if args.instances:
+        wanted = args.instances.split(",")
+        todo = [i for i in todo if any(w in f"{i.group}/{i.name}" for w in wanted)]
     rows = [run_instance(inst, methods) for inst in todo]
     figures = {
         "sets": sets,

@@ -14,8 +14,17 @@ method, per wave:
    where the exact DP scores batches, else :func:`~optimizer.batching.alns.search`
    for at most :data:`~optimizer.batching.alns.PYTHON_ITERATIONS` rounds), its
    pool joined with those columns;
-3. :func:`~optimizer.batching.selection.select` over the joint pool, started
-   from the search's best batching;
+3. :func:`select_reduced` over the joint pool, started from the search's
+   best batching: the covering relaxation over every column prices them, and
+   CP-SAT sees the columns of least reduced cost (only those whose reduced
+   cost is within the gap to the relaxation can be in a cheaper partition).
+   Steps 2 and 3 run ``SEARCHES`` times, sharing the iterations, each search
+   from the last selection (a selection joins batches of distant parts of
+   the batching that no destroy-and-repair move would); after the first
+   selection, :func:`~optimizer.batching.columns.dive_over` dives from the
+   relaxation over the joint pool (``REDIVE_ROUNDS`` pricing rounds first),
+   and the second search starts from the better of the dive and the
+   selection;
 4. a last descent of moves, swaps and re-splits.
 
 Budgets are work (pricing rounds, iterations, the solver's deterministic
@@ -28,6 +37,8 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
+
 from optimizer.batching.alns import (
     PYTHON_ITERATIONS,
     SELECTION_WORK,
@@ -37,24 +48,103 @@ from optimizer.batching.alns import (
     run_search,
 )
 from optimizer.batching.base import Batching, Detail
-from optimizer.batching.columns import ColumnGeneration
+from optimizer.batching.columns import CHUNK, ColumnGeneration, dive_over
+from optimizer.batching.master import incidence, relax_large
 from optimizer.batching.problem import BatchingProblem
 from optimizer.batching.savings import CompiledWave
+from optimizer.batching.selection import select
 
 __all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE", "QUALITY_ITERATIONS"]
 
 DEFAULT_ITERATIONS = 10_000  # compiled ALNS rounds after the column generation
 #: Compiled ALNS rounds of the quality setting (:meth:`Hybrid.quality`).
-QUALITY_ITERATIONS = 50_000
-QUALITY_SELECTION = 1.0  # CP-SAT deterministic time of its selection
+QUALITY_ITERATIONS = 30_000
+QUALITY_SELECTION = 0.5  # CP-SAT deterministic time of each of its selections
+COLUMNS_WORK = 0.2  # CP-SAT deterministic time of its column generation's own partition
+COLUMNS_DIVE_ROUNDS = 1  # and pricing rounds per step of its dive
 
 COLUMNS_SHARE = 0.5  # of a time cap, what the column generation may use
 SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selection
 EPS = 1e-9
+REDIVE_ROUNDS = 3  # pricing rounds over the joint pool before its dive (0: no dive)
+REDIVE_DIVE_ROUNDS = 1  # pricing rounds after each fixing of that dive
+SEARCHES = 2  # searches, each followed by a selection, sharing the iterations
+GROW_PER_ORDER = 20  # columns added per order and round to the pool's relaxation
+SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
+
+
+def select_reduced(
+    problem: BatchingProblem,
+    members: dict[int, tuple[int, ...]],
+    cost: dict[int, float],
+    groups: list[list[int]],
+    *,
+    work: float,
+    seed: int,
+    time_limit: float | None,
+    prices: np.ndarray | None = None,
+) -> tuple[list[list[int]], Detail, bool, np.ndarray]:
+    """The cheapest partition over the pool's columns of least reduced cost.
+
+    The covering relaxation over the whole pool (``members``: mask -> sorted
+    orders, ``cost``: mask -> objective) prices every column; only a column
+    whose reduced cost is within the gap between ``groups`` and the
+    relaxation can be in a cheaper partition, so CP-SAT (started from
+    ``groups``) sees those, at most ``SELECT_PER_ORDER`` per order, least
+    reduced cost first. When every such column is in the model, a proof of
+    CP-SAT is a proof about the whole pool (``pool_optimal``)."""
+    n = problem.size
+    keys = list(dict.fromkeys([*members, *(mask_of(g) for g in groups),
+                               *(1 << i for i in range(n))]))  # fmt: skip
+    where = {k: j for j, k in enumerate(keys)}
+    cols = [members.get(k) or _members(k) for k in keys]
+    for k, c in zip(keys, cols, strict=True):
+        if k not in cost:
+            cost[k] = problem.batch_cost(list(c))
+    costs = np.array([cost[k] for k in keys])
+    hint = [where[mask_of(g)] for g in groups]
+    start = [where[1 << i] for i in range(n)] + hint
+    if prices is None:  # each order's share of its batch, by its cost alone
+        alone = np.array([cost[1 << i] for i in range(n)])
+        prices = np.zeros(n)
+        for g in groups:
+            prices[g] = cost[mask_of(g)] * alone[g] / alone[g].sum()
+    lp = relax_large(cols, costs, start, grow=GROW_PER_ORDER * n, prices=prices)
+    reduced = costs - incidence(n, cols).T @ lp.duals
+    total = problem.total(groups)
+    gap = total - lp.value
+    ranked = np.lexsort((np.arange(len(keys)), reduced))
+    useful = int(np.count_nonzero(reduced <= gap + 1e-6))
+    take = ranked[: min(useful, SELECT_PER_ORDER * n)].tolist()
+    complete = useful <= len(take)  # every column that could do better is in the model
+    picked = list(dict.fromkeys([*take, *hint]))
+    index = {j: i for i, j in enumerate(picked)}
+    chosen = select(n, [cols[j] for j in picked], [float(costs[j]) for j in picked],
+                    [index[j] for j in hint], work=work, seed=seed,
+                    time_limit=time_limit)  # fmt: skip
+    selected = [list(cols[picked[j]]) for j in chosen.chosen]
+    return (
+        selected,
+        {
+            "selection_gain": round(total - problem.total(selected), 6),
+            "pool_optimal": chosen.proven and complete,
+            "pool_bound": round(max(chosen.bound, lp.value) if complete else lp.value, 6),
+            "pool_tolerance": chosen.tolerance,
+            "pool_relaxation": round(lp.value, 6),
+            "selection_columns": len(picked),
+            "reduced_cost_columns": useful,
+        },
+        chosen.timed_out,
+        lp.duals,
+    )
+
+
+def _members(mask: int) -> tuple[int, ...]:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
 
 
 class Hybrid:
-    """Column generation, then an ALNS over its pool, then one selection.
+    """Column generation, then ALNS searches over its pool, each followed by a selection.
 
     Parameters
     ----------
@@ -70,11 +160,14 @@ class Hybrid:
     -----
     ``detail`` reports the column generation's figures prefixed ``columns_``
     (``columns_relaxation`` is the relaxation over its pool: a bound on that
-    pool, not on the wave), then ``iterations``, ``pool`` (columns of the
-    joint pool), ``search_total``, ``selection_gain``, ``pool_optimal``
-    (True if CP-SAT proved that no partition of the joint pool is cheaper, up
-    to ``pool_tolerance`` metres of rounding: a statement about the pool,
-    never about the wave), ``pool_bound``, ``polish_gain`` and ``timed_out``.
+    pool, not on the wave), then ``iterations``, ``searches``, ``pool``
+    (columns of the joint pool), ``search_total`` (the last search's best),
+    and of the last selection ``selection_gain``, ``pool_relaxation`` (the
+    relaxation over the joint pool), ``selection_columns``,
+    ``reduced_cost_columns`` (columns within the gap), ``pool_optimal`` (True
+    if CP-SAT proved that no partition of the joint pool is cheaper, up to
+    ``pool_tolerance`` metres of rounding: a statement about the pool, never
+    about the wave), ``pool_bound``; then ``polish_gain`` and ``timed_out``.
 
     Examples
     --------
@@ -106,14 +199,48 @@ class Hybrid:
     @classmethod
     def quality(cls) -> Hybrid:
         """The quality setting, ``"hybrid-quality"``: the column generation's
-        (:meth:`ColumnGeneration.quality`, compiled pricing), then
-        :data:`QUALITY_ITERATIONS` ALNS rounds and a longer selection."""
-        return cls(ColumnGeneration.quality(), QUALITY_ITERATIONS, QUALITY_SELECTION,
-                   name="hybrid-quality")  # fmt: skip
+        (:meth:`ColumnGeneration.quality`, compiled pricing, with
+        ``COLUMNS_DIVE_ROUNDS`` per dive step and only ``COLUMNS_WORK`` for its
+        own partition: the dive over the joint pool and the selections after
+        the searches do better), then :data:`QUALITY_ITERATIONS` ALNS rounds
+        and longer selections."""
+        columns = ColumnGeneration.quality()
+        columns.work, columns.dive_rounds = COLUMNS_WORK, COLUMNS_DIVE_ROUNDS
+        return cls(columns, QUALITY_ITERATIONS, QUALITY_SELECTION, name="hybrid-quality")
 
     def with_effort(self, effort: int) -> Hybrid:
         """The same method with ``effort`` ALNS iterations."""
         return Hybrid(self.columns, effort, self.selection_work, self.name)
+
+    def _can_redive(self, problem: BatchingProblem) -> bool:
+        """A dive over the joint pool needs the compiled pricing, on one part."""
+        return (self.columns.tries > 0 and problem.cost.kernel is not None
+                and 1 < problem.size <= CHUNK)  # fmt: skip
+
+    def _redive(
+        self,
+        problem: BatchingProblem,
+        members: dict[int, tuple[int, ...]],
+        costs: dict[int, float],
+        groups: list[list[int]],
+        seed: int,
+        deadline: float,
+        prices: np.ndarray,
+    ) -> list[list[int]]:
+        """Dive from the relaxation over the joint pool; its new columns join
+        the pool; the better of its batching and ``groups``."""
+        dived, columns = dive_over(
+            problem, {members[m]: costs[m] for m in members}, rounds=REDIVE_ROUNDS,
+            dive_rounds=REDIVE_DIVE_ROUNDS, tries=self.columns.tries,
+            width=self.columns.width, seed=seed + 1, deadline=deadline, prices=prices,
+        )  # fmt: skip
+        for key, cost in columns.items():
+            mask = mask_of(key)
+            if mask not in members:
+                members[mask], costs[mask] = key, cost
+        if problem.total(dived) < problem.total(groups) - EPS:
+            return dived
+        return groups
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
@@ -132,34 +259,55 @@ class Hybrid:
         iterations = (
             self.iterations if wave is not None else min(self.iterations, PYTHON_ITERATIONS)
         )
-        found = run_search(problem, wave, first.groups, iterations, seed=seed, deadline=deadline)
-        pool = found.pool
-        for members, cost in columns.items():
-            mask = mask_of(members)
-            pool.cost[mask] = cost
-            pool.keep(mask, list(members))
-        groups = found.groups
-        search_total = problem.total(groups)
-        detail |= {
-            "iterations": found.iterations,
-            "compiled": wave is not None,
-            "search_total": round(search_total, 6),
-            "pool": len(pool.members),
-            "timed_out": bool(first.detail["timed_out"]) or found.timed_out,
-        }
-        left = end - time.perf_counter()
-        if self.selection_work > 0 and left > 0 and not found.timed_out and problem.size > 1:
-            groups, said, capped = pool.select(
-                groups, work=self.selection_work, seed=seed,
-                time_limit=None if math.isinf(left) else left,
+        # Searches and selections in turn: each search starts from the last
+        # selection, and each selection sees every batch met so far.
+        members: dict[int, tuple[int, ...]] = {}
+        costs: dict[int, float] = {}
+        for key, cost in columns.items():
+            mask = mask_of(key)
+            members[mask], costs[mask] = key, cost
+        groups, done, timed_out = first.groups, 0, bool(first.detail["timed_out"])
+        prices = None  # the last relaxation's duals: where the next one starts
+        # The trace: the start, the column generation's result, then each new
+        # best of the searches and selections.
+        trace = [first.trace[0], first.trace[-1]]
+        offset = first.trace[-1][0]
+        searches = max(1, min(SEARCHES, iterations))
+        for k in range(searches):
+            share = iterations // searches + (k < iterations % searches)
+            found = run_search(problem, wave, groups, share, seed=seed + k, deadline=deadline)
+            trace += [(offset + done + i, t - t0, d) for i, t, d in found.trace[1:]
+                      if d < trace[-1][2] - EPS]  # fmt: skip
+            done += found.iterations
+            for mask, key in found.pool.members.items():
+                members.setdefault(mask, key)
+                costs.setdefault(mask, found.pool.cost[mask])
+            groups = found.groups
+            search_total = problem.total(groups)
+            detail |= {
+                "iterations": done,
+                "compiled": wave is not None,
+                "search_total": round(search_total, 6),
+                "pool": len(members),
+                "searches": k + 1,
+            }
+            timed_out = timed_out or found.timed_out
+            left = end - time.perf_counter()
+            if self.selection_work <= 0 or left <= 0 or found.timed_out or problem.size <= 1:
+                break
+            groups, said, capped, prices = select_reduced(
+                problem, members, costs, groups, work=self.selection_work, seed=seed,
+                time_limit=None if math.isinf(left) else left, prices=prices,
             )  # fmt: skip
-            detail |= said | {"timed_out": bool(detail["timed_out"]) or capped}
+            detail |= said
+            timed_out = timed_out or capped
+            if k == 0 and REDIVE_ROUNDS and self._can_redive(problem):
+                groups = self._redive(problem, members, costs, groups, seed, deadline, prices)
+            if problem.total(groups) < trace[-1][2] - EPS:
+                trace.append((offset + done, time.perf_counter() - t0, problem.total(groups)))
+        detail["timed_out"] = timed_out
         groups, detail["polish_gain"] = polish(problem, groups, end)
         final = problem.total(groups)
-        # The trace: the start, the column generation's result, then the
-        # search's new bests (on its own clock) and the final total.
-        trace = [first.trace[0], first.trace[-1]]
-        trace += [(first.trace[-1][0] + i, t - t0, d) for i, t, d in found.trace[1:]]
         if final < trace[-1][2] - EPS:
             trace.append((trace[-1][0], time.perf_counter() - t0, final))
         return Batching(in_input_order(groups), detail, tuple(trace))

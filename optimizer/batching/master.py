@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csc_array
 
-__all__ = ["Relaxation", "relax", "Partition", "partition"]
+__all__ = ["Relaxation", "relax", "relax_large", "incidence", "Partition", "partition"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Relaxation:
     x: np.ndarray
 
 
-def _matrix(n_orders: int, columns: Sequence[Sequence[int]]) -> csc_array:
+def incidence(n_orders: int, columns: Sequence[Sequence[int]]) -> csc_array:
     """The order x column incidence matrix."""
     rows = np.fromiter((i for c in columns for i in c), dtype=np.int64)
     lengths = np.fromiter((len(c) for c in columns), dtype=np.int64, count=len(columns))
@@ -56,11 +56,47 @@ def relax(need: np.ndarray, columns: Sequence[Sequence[int]], costs: np.ndarray)
     """
     from scipy.optimize import linprog  # 0.5 s to import: only when pricing columns
 
-    a = _matrix(need.size, columns)
+    a = incidence(need.size, columns)
     res = linprog(costs, A_ub=-a, b_ub=-need, bounds=(0, None), method="highs")
     if res.status != 0:  # cannot happen with every singleton in the pool
         raise RuntimeError(f"set-covering LP failed: {res.message}")
     return Relaxation(float(res.fun), -np.asarray(res.ineqlin.marginals, dtype=float), res.x)
+
+
+def relax_large(
+    columns: Sequence[Sequence[int]],
+    costs: np.ndarray,
+    start: Sequence[int],
+    *,
+    grow: int,
+    prices: np.ndarray | None = None,
+) -> Relaxation:
+    """:func:`relax` of covering every order once over many ``columns``, by
+    column generation over them: from the columns ``start`` (which must hold
+    every singleton) and, given earlier ``prices`` (one per order), the
+    ``grow`` columns of least reduced cost under them, each round adds the
+    ``grow`` columns of most negative reduced cost until none is left. Same
+    optimum as one large solve, and much faster when few columns are in it;
+    ``x`` spans every column."""
+    n = 1 + max((i for c in columns for i in c), default=-1)
+    a = incidence(n, columns)
+    first = set(start)
+    if prices is not None:
+        reduced = costs - a.T @ prices
+        first |= set(np.lexsort((np.arange(reduced.size), reduced))[:grow].tolist())
+    active = np.array(sorted(first), dtype=np.int64)
+    need = np.ones(n)
+    while True:
+        lp = relax(need, [columns[j] for j in active.tolist()], costs[active])
+        reduced = costs - a.T @ lp.duals
+        reduced[active] = 0.0
+        worst = np.flatnonzero(reduced < -1e-9)
+        if worst.size == 0:
+            x = np.zeros(len(columns))
+            x[active] = lp.x
+            return Relaxation(lp.value, lp.duals, x)
+        worst = worst[np.lexsort((worst, reduced[worst]))[:grow]]
+        active = np.concatenate((active, worst))
 
 
 @dataclass(frozen=True)
@@ -95,7 +131,7 @@ def partition(
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    a = _matrix(n_orders, columns)
+    a = incidence(n_orders, columns)
     options: dict[str, float | int] = {"node_limit": nodes}
     if time_limit is not None:
         options["time_limit"] = max(time_limit, 1e-3)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optimizer.batching import Cart, ColumnGeneration, batch_orders, prepare
-from optimizer.batching.columns import Pool, pair_savings, price
+from optimizer.batching.columns import Pool, dive_over, pair_savings, partition_tail, price
 from optimizer.batching.master import relax
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -108,3 +108,45 @@ def test_bad_budgets_are_refused(bad: dict[str, float]) -> None:
     """Negative or empty budgets raise ValueError."""
     with pytest.raises(ValueError):
         ColumnGeneration(**bad)  # type: ignore[arg-type]
+
+
+def test_the_tail_is_the_optimum_of_its_open_orders(single_block: Layout) -> None:
+    """The end of a dive partitions the open orders exactly: over every batch
+    of them, the enumerated optimum of those orders alone."""
+    slotting = Slotting.identity(single_block)
+    for case in range(6):
+        rng = np.random.default_rng(300 + case)
+        orders = random_wave(single_block, 9, rng)
+        problem, _ = prepare(single_block, slotting, orders, Cart(max_items=18))
+        open_ = np.ones(problem.size, dtype=bool)
+        open_[rng.choice(problem.size, 3, replace=False)] = False
+        idx = np.flatnonzero(open_).tolist()
+        tail = partition_tail(Pool(problem), open_)
+        assert tail is not None
+        assert sorted(i for g in tail for i in g) == idx
+        best, _ = optimal_batching(len(idx), _on(problem.fits, idx), _on(problem.batch_cost, idx))
+        assert problem.total([list(g) for g in tail]) == pytest.approx(best)
+
+
+def test_the_tail_waits_for_few_enough_batches(single_block: Layout) -> None:
+    """With more open orders than ``TAIL_ORDERS``, the dive goes on (None)."""
+    orders = random_wave(single_block, 30, np.random.default_rng(6))
+    problem = prepare(single_block, Slotting.identity(single_block), orders, Cart(max_items=40))[0]
+    assert partition_tail(Pool(problem), np.ones(problem.size, dtype=bool)) is None
+
+
+def _on(f, idx: list[int]):
+    """``f`` of a group of the orders ``idx`` given by their positions in ``idx``."""
+    return lambda g: f([idx[i] for i in g])
+
+
+def test_a_dive_over_a_pool_is_valid_and_reproducible(problem) -> None:
+    """``dive_over`` from a column generation's pool: every order once, every
+    batch fits, the given columns kept, equal seeds give equal batches."""
+    _, columns = ColumnGeneration(rounds=2).solve(problem)
+    first, kept = dive_over(problem, columns, rounds=2, dive_rounds=1, tries=1, seed=5)
+    again, _ = dive_over(problem, columns, rounds=2, dive_rounds=1, tries=1, seed=5)
+    assert first == again
+    assert sorted(i for g in first for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in first)
+    assert set(columns) <= set(kept)

@@ -12,7 +12,7 @@ import pytest
 from optimizer.batching import Cart, ColumnGeneration, Hybrid, batch_orders, prepare
 from optimizer.batching.columns import CompiledPricing, Pool, pair_savings
 from optimizer.batching.master import partition
-from optimizer.batching.pricing import enumerate_batches
+from optimizer.batching.pricing import best_partition, enumerate_batches
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from tests.conftest import random_wave
@@ -142,3 +142,22 @@ def test_highs_partition_over_every_batch_is_the_optimum(single_block: Layout) -
         assert found.proven
         assert sorted(i for j in found.chosen for i in cols[j]) == list(range(problem.size))
         assert costs[found.chosen].sum() == pytest.approx(best, abs=1e-6)
+
+
+def test_best_partition_over_every_batch_is_the_optimum(single_block: Layout) -> None:
+    """The dynamic programme over subsets partitions a small wave like the
+    enumeration: every order once, the enumerated optimum."""
+    slotting = Slotting.identity(single_block)
+    for case in range(5):
+        rng = np.random.default_rng(900 + case)
+        orders = random_wave(single_block, int(rng.integers(3, 10)), rng)
+        problem = prepare(single_block, slotting, orders, Cart(max_items=16))[0]
+        pool = Pool(problem)
+        ptr, val = enumerate_batches(pool.loads, pool.cap, 10_000)
+        cols = [tuple(val[ptr[b] : ptr[b + 1]].tolist()) for b in range(ptr.size - 1)]
+        masks = np.array([sum(1 << i for i in c) for c in cols], dtype=np.int64)
+        costs = np.array(problem.batch_costs(cols))
+        chosen = best_partition(problem.size, masks, costs).tolist()
+        best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
+        assert sorted(i for j in chosen for i in cols[j]) == list(range(problem.size))
+        assert costs[chosen].sum() == pytest.approx(best, abs=1e-6)
