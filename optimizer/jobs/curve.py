@@ -642,11 +642,10 @@ class Calibration:
         """
         lo, hi = bounds
         shape = {k: (shape or {}).get(k, 1.0) for k in raw}
-        base = shape
         fold = {k: (fold_shape or shape).get(k, 1.0) for k in raw}
         labels = [k for k in raw if math.isfinite(raw_se.get(k, math.inf)) and fold[k] > 0]
         if not labels:
-            factors = {k: min(hi, max(lo, base[k])) for k in raw}
+            factors = {k: min(hi, max(lo, shape[k])) for k in raw}
             return cls(dict(raw), dict(raw_se), shape, 1.0, 0.0, factors, dict.fromkeys(raw, 0.0),
                        apply_drift)  # fmt: skip
         resid = {k: raw[k] / fold[k] for k in labels}
@@ -662,8 +661,8 @@ class Calibration:
             tau2 = max(0.0, (q - (len(labels) - 1)) / scale_w) if scale_w > 0 else 0.0
         scale = drift if apply_drift else 1.0
         unknown = pooled_var + tau2 + (0.0 if apply_drift else (drift - 1.0) ** 2)
-        factors = {k: min(hi, max(lo, base[k] * scale)) for k in raw}
-        factor_se = {k: base[k] * math.sqrt(unknown) for k in raw}
+        factors = {k: min(hi, max(lo, shape[k] * scale)) for k in raw}
+        factor_se = {k: shape[k] * math.sqrt(unknown) for k in raw}
         return cls(dict(raw), dict(raw_se), shape, drift, math.sqrt(tau2), factors, factor_se,
                    apply_drift)  # fmt: skip
 
