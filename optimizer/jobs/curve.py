@@ -105,7 +105,6 @@ __all__ = [
     "selection_factors",
     "picks_per_day",
     "demand_forecast",
-    "demand_factors",
     "model_gains",
     "forecast_estimate",
     "measure_prefix",
@@ -842,68 +841,6 @@ def demand_forecast(
     weights, *_ = np.linalg.lstsq(rate[:, 1:], rate[:, 0], rcond=None)
     forecast = np.maximum(rate[:, :windows] @ weights, 0.0)
     return dict(zip(skus, forecast.tolist(), strict=True))
-
-
-def demand_factors(
-    layout: Layout,
-    current: Slotting,
-    plan: ReslotPlan,
-    orders: Mapping[str, Sequence[Order]],
-    forecast: Mapping[str, float] | None,
-    *,
-    shares: Sequence[float] = BUDGET_SHARES,
-    tours_per_day: float | None = None,
-    costs: SlotCosts | None = None,
-    oracle: DistanceOracle | None = None,
-) -> dict[str, float]:
-    """How much the moved SKUs' demand changes after the estimate's days, per budget point.
-
-    :func:`model_gains` prices each prefix of ``plan``'s moves twice: with
-    the ``forecast`` picks a day and with the picks a day of ``orders`` (the
-    days the expected saving is replayed on). The factor is the first over
-    the second: the expected saving, measured on ``orders``, scaled to the
-    demand the forecast sees.
-
-    Parameters
-    ----------
-    layout, current, plan
-        As :func:`budget_curve`.
-    orders
-        Day -> orders the expected saving is measured on.
-    forecast
-        SKU -> picks a day on the days after (:func:`demand_forecast`);
-        ``None``: no forecast, every factor 1.
-    shares
-        Budgets, as in :func:`budget_curve`.
-    tours_per_day
-        Tours a day, for the visits model (``None``: the picks model).
-    costs, oracle
-        Slot costs of the model; distances to reuse.
-
-    Returns
-    -------
-    dict
-        Point label -> factor (1.0 where the moves gain nothing on ``orders``).
-
-    Examples
-    --------
-    >>> from optimizer.orders import OrderLine
-    >>> from optimizer.slotting import DemandProfile, reslot
-    >>> layout = Layout.from_file("layouts/single_block.toml")
-    >>> days = {"d1": [Order("o1", (OrderLine("busy"),))]}
-    >>> current = Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"})
-    >>> plan = reslot(layout, DemandProfile.from_orders(days["d1"]), current)
-    >>> demand_factors(layout, current, plan, days, {"busy": 0.5}, shares=(1.0,))
-    {'100 %': 0.5, 'full': 0.5}
-    """
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
-    if forecast is None:
-        return dict.fromkeys(labels, 1.0)
-    now = model_gains(layout, current, plan, picks_per_day(orders), shares=shares,
-                      tours_per_day=tours_per_day, costs=costs, oracle=oracle)  # fmt: skip
-    ahead = model_gains(layout, current, plan, forecast, shares=shares,
-                        tours_per_day=tours_per_day, costs=costs, oracle=oracle)  # fmt: skip
-    return {k: ahead[k] / now[k] if now[k] > 0 else 1.0 for k in labels}
 
 
 def model_gains(

@@ -14,7 +14,6 @@ from optimizer.jobs.curve import (
     BudgetCurve,
     Calibration,
     budget_curve,
-    demand_factors,
     demand_forecast,
     forecast_estimate,
     holdout_calibration,
@@ -223,25 +222,22 @@ def test_demand_forecast_needs_enough_windows() -> None:
     assert demand_forecast(orders, windows=3) is None
 
 
-def test_demand_factors_are_the_forecast_over_the_estimates_demand(
+def test_picks_model_gains_scale_with_the_picks_a_day(
     single_block: Layout, drifting: History, start: Slotting
 ) -> None:
-    """A forecast equal to the estimate days' own picks a day gives factors of 1; twice
-    those picks, factors of 2; no forecast, factors of 1."""
+    """The picks model prices a move by its SKU's picks a day: twice the picks, twice
+    each budget point's gain (the demand factor of a forecast); one point per share
+    and the full plan."""
     days = drifting.window(*PROFILE).orders_by_day()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SlottingWarning)
         plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     own = picks_per_day(days)
-    same = demand_factors(single_block, start, plan, days, own, shares=SHARES)
-    double = demand_factors(single_block, start, plan, days, {k: 2 * v for k, v in own.items()},
-                            shares=SHARES)  # fmt: skip
-    assert list(same) == ["5 %", "20 %", "full"]
-    assert all(v == pytest.approx(1.0) for v in same.values())
-    assert all(v == pytest.approx(2.0) for v in double.values())
-    assert demand_factors(single_block, start, plan, days, None, shares=SHARES) == dict.fromkeys(
-        same, 1.0
-    )
+    once = model_gains(single_block, start, plan, own, shares=SHARES)
+    twice = model_gains(single_block, start, plan, {k: 2 * v for k, v in own.items()},
+                        shares=SHARES)  # fmt: skip
+    assert list(once) == ["5 %", "20 %", "full"]
+    assert all(once[k] > 0 and twice[k] == pytest.approx(2 * once[k]) for k in once)
 
 
 def test_expected_interval_holds_the_estimates_own_noise(
