@@ -412,7 +412,7 @@ def budget_curve(
     cuts = sorted({start, len(moves), *(step_prefix(moves, b) for b in budgets)})
     slottings = {_name(k): apply_moves(current, moves[:k]) for k in cuts}
     est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    labels = _point_labels(shares)
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
     own_se = {k: est.se[k] or 0.0 for k in ends}
     detail: dict[str, dict[str, float]] = {}
@@ -420,11 +420,9 @@ def budget_curve(
         gains = [model_gains(layout, current, plan, rates, shares=shares,
                              tours_per_day=est.tours, oracle=oracle)
                  for rates in (picks_per_day(estimate_orders), forecast)]  # fmt: skip
-        pooled = forecast_estimate({label: est.saved[k] for label, k in zip(labels, ends,
-                                                                            strict=True)},
-                                   {label: own_se[k] for label, k in zip(labels, ends,
-                                                                         strict=True)},
-                                   *gains)  # fmt: skip
+        replayed = {label: est.saved[k] for label, k in zip(labels, ends, strict=True)}
+        replayed_se = {label: own_se[k] for label, k in zip(labels, ends, strict=True)}
+        pooled = forecast_estimate(replayed, replayed_se, *gains)
         for label, k in zip(labels, ends, strict=True):  # two labels can share a cut
             est.saved[k], own_se[k] = pooled[label]["expected"], pooled[label]["expected_se"]
         detail = {label: {**d, "tours_per_day": est.tours} for label, d in pooled.items()}
@@ -445,8 +443,7 @@ def budget_curve(
     if replay_orders:
         rep = _saved(layout, replay_orders, slottings, start, cart, policy, oracle)
     points = []
-    for label, budget in zip(labels, [*budgets, None], strict=True):
-        k = len(moves) if budget is None else step_prefix(moves, budget)
+    for label, budget, k in zip(labels, [*budgets, None], ends, strict=True):
         points.append(_point(label, budget, k, calibrated, est.saved, rep, expected_se.get(k)))
     base_m = {"expected": est.base}
     excluded = {"expected": est.excluded}
@@ -738,7 +735,7 @@ def selection_factors(
     slot_of = {s.code: k for k, s in enumerate(layout.slots)}
     day_orders = [list(v) for v in orders.values()]
     real = _picks(o for day in day_orders for o in day)
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    labels = _point_labels(shares)
     inside = dict.fromkeys(labels, 0.0)
     outside = dict.fromkeys(labels, 0.0)
     rng = np.random.default_rng(seed)
@@ -896,7 +893,7 @@ def model_gains(
     >>> round(visits["full"] / picks["full"], 3)  # 2 (1 - e^-2) / 4
     0.432
     """
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    labels = _point_labels(shares)
     cost = slot_costs(layout, costs, oracle=oracle)
     slot_of = {s.code: k for k, s in enumerate(layout.slots)}
     moves = plan.moves
@@ -1051,6 +1048,11 @@ def replay_curve(
     return replace(curve, points=points, replay_window=Window.of(replay_orders),
                    base_m_per_day={**curve.base_m_per_day, "replayed": rep.base},
                    excluded={**curve.excluded, "replayed": rep.excluded})  # fmt: skip
+
+
+def _point_labels(shares: Sequence[float]) -> list[str]:
+    """The budget points' labels: one per share ("5 %"), then "full"."""
+    return [f"{100 * s:g} %" for s in shares] + ["full"]
 
 
 def _name(k: int) -> str:
