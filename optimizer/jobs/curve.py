@@ -826,13 +826,9 @@ def demand_forecast(
     width = len(labels) // (windows + 1) if width is None else width
     if windows < 1 or width < 1 or len(labels) < (windows + 1) * width:
         return None
-    skus = sorted({sku for day in orders.values() for o in day for sku in o.skus})
-    index = {s: k for k, s in enumerate(skus)}
-    counts = np.zeros((len(labels), len(skus)))
-    for d, label in enumerate(labels):
-        for o in orders[label]:
-            for sku in o.skus:
-                counts[d, index[sku]] += 1
+    per_day = [_picks(orders[label]) for label in labels]
+    skus = sorted({sku for day in per_day for sku in day})
+    counts = np.array([[day.get(sku, 0) for sku in skus] for day in per_day], dtype=np.float64)
     rate = np.stack([counts[len(labels) - (w + 1) * width : len(labels) - w * width].mean(0)
                      for w in range(windows + 1)], axis=1)  # fmt: skip
     weights, *_ = np.linalg.lstsq(rate[:, 1:], rate[:, 0], rcond=None)
@@ -915,7 +911,7 @@ def _visits(rate: float, tours: float | None) -> float:
 
 
 def _picks(orders: Iterable[Order]) -> dict[str, int]:
-    """SKU -> order lines."""
+    """SKU -> orders with a line of it (its picks: two lines of one order are one pick)."""
     out: dict[str, int] = {}
     for o in orders:
         for sku in o.skus:
