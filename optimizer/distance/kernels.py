@@ -34,6 +34,7 @@ from optimizer.distance.decompose import (
 from optimizer.distance.labels import label_distance
 
 __all__ = [
+    "node_vector",
     "first_outside",
     "junction_distance",
     "core_distance",
@@ -43,6 +44,26 @@ __all__ = [
     "rect_matrix",
     "pair_vector",
 ]
+
+
+_INT64 = np.dtype(np.int64)
+
+
+def node_vector(nodes: np.ndarray) -> np.ndarray:
+    """``nodes`` as the kernels take them: a contiguous int64 vector (the array
+    itself if it is one, so a hot caller pays no copy).
+
+    Examples
+    --------
+    >>> node_vector(np.array([[3, 1], [2, 0]], dtype=np.int32))
+    array([3, 1, 2, 0])
+    >>> v = np.arange(4)
+    >>> node_vector(v) is v
+    True
+    """
+    if type(nodes) is not np.ndarray or nodes.dtype is not _INT64 or nodes.strides != (8,):
+        nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1)
+    return nodes
 
 
 @jit
