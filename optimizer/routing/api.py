@@ -57,8 +57,9 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     column), so it runs there.
     """
     if method == "auto":
-        searches = _auto_searches(problem.layout, problem.nodes.size)
-        if searches or EXACT.supports(problem) is not None:
+        if _auto_prefers_local_search(problem.layout, problem.nodes.size) or (
+            EXACT.supports(problem) is not None
+        ):
             return LOCAL_SEARCH, problem
         return EXACT, problem
     router = ROUTERS.get(method)
@@ -74,7 +75,7 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     return router, problem
 
 
-def _auto_searches(layout: Layout, picks: int) -> bool:
+def _auto_prefers_local_search(layout: Layout, picks: int) -> bool:
     """True if ``"auto"`` runs the local search for ``picks`` pick nodes on
     ``layout`` wherever they are: the sweep does not take the layout (not
     parallel aisles, or more blocks than it takes), or Held-Karp is the
@@ -204,19 +205,33 @@ def route(
     oracle = oracle or DistanceOracle.for_layout(layout)
     if oracle.layout is not layout and oracle.layout.version != layout.version:
         raise PickoptError("the oracle was built for another layout")
-    if code_nodes.size <= _SORT_IN_KERNEL:
-        nodes = _sorted_distinct(code_nodes)
-    else:
-        nodes = np.array(sorted(set(code_nodes.tolist())), dtype=np.int64)
-    if nodes.size <= LOCAL_SEARCH.held_karp_max and (
-        method == LOCAL_SEARCH.name or (method == "auto" and _auto_searches(layout, nodes.size))
-    ):
+    nodes = _distinct_nodes(code_nodes)
+    if _runs_held_karp(layout, method, nodes.size):
         return _held_karp_route(layout, oracle, codes, code_nodes, nodes, start_depot, end_depot,
                                 time_limit)  # fmt: skip
     problem = RoutingProblem(layout, oracle, nodes, start_depot.node, end_depot.node,
                              time_limit, seed)  # fmt: skip
     name, tour = plan_tour(problem, method)
     return build_route(problem, tour, codes, name, start_depot.name, end_depot.name, code_nodes)
+
+
+def _distinct_nodes(code_nodes: np.ndarray) -> np.ndarray:
+    """The pick nodes sorted, each once: a compiled insertion sort for a route's
+    few, Python's sort of a set past ``_SORT_IN_KERNEL`` (the insertion sort is
+    quadratic)."""
+    if code_nodes.size <= _SORT_IN_KERNEL:
+        return _sorted_distinct(code_nodes)
+    return np.array(sorted(set(code_nodes.tolist())), dtype=np.int64)
+
+
+def _runs_held_karp(layout: Layout, method: str, picks: int) -> bool:
+    """True if ``method`` on ``picks`` distinct pick nodes of ``layout`` is the
+    local search's Held-Karp, which :func:`_held_karp_route` runs in one call."""
+    if picks > LOCAL_SEARCH.held_karp_max:
+        return False
+    return method == LOCAL_SEARCH.name or (
+        method == "auto" and _auto_prefers_local_search(layout, picks)
+    )
 
 
 def _held_karp_route(
