@@ -259,8 +259,9 @@ def test_expected_interval_holds_the_estimates_own_noise(
 def test_visits_model_counts_a_busy_skus_picks_on_one_tour_once(
     single_block: Layout, drifting: History, start: Slotting
 ) -> None:
-    """Without tours a day the model is the picks model; with them every prefix gains
-    less, and never more than the tours a day allow."""
+    """Without tours a day the model is the picks model; with T of them each SKU's picks
+    a day r count as T (1 - exp(-r / T)) visits, fewer than its picks, so the full plan
+    gains less."""
     days = drifting.window(*PROFILE).orders_by_day()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SlottingWarning)
@@ -268,12 +269,11 @@ def test_visits_model_counts_a_busy_skus_picks_on_one_tour_once(
     rates = picks_per_day(days)
     picks = model_gains(single_block, start, plan, rates, shares=SHARES)
     visits = model_gains(single_block, start, plan, rates, shares=SHARES, tours_per_day=3.0)
-    capped = {k: 3.0 for k in rates}
-    ceiling = model_gains(single_block, start, plan, capped, shares=SHARES)
+    as_visits = {k: 3.0 * (1.0 - math.exp(-r / 3.0)) for k, r in rates.items()}
+    by_visits = model_gains(single_block, start, plan, as_visits, shares=SHARES)
     assert picks["full"] > 0
     for k in picks:
-        assert visits[k] <= picks[k] + 1e-9
-        assert visits[k] <= max(picks[k], ceiling[k]) + 1e-9
+        assert visits[k] == pytest.approx(by_visits[k])
     assert visits["full"] < picks["full"]
 
 
