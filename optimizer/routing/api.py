@@ -12,6 +12,7 @@ from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Depot, Layout
+from optimizer.routing.arrays import sort_distinct
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 from optimizer.routing.exact import EXACT, MAX_BLOCKS
 from optimizer.routing.exact import warm_up as warm_exact
@@ -42,7 +43,6 @@ ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEAR
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
 _HELD_KARP_FROM_BLOCKS = 4  # auto: from here Held-Karp beats the sweep on few picks
 HELD_KARP_OVER_SWEEP = 11  # ... up to this many picks (the sweep costs ~80 µs on 4 blocks)
-_SORT_IN_KERNEL = 256  # picks up to which an insertion sort dedupes their nodes
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
@@ -216,12 +216,9 @@ def route(
 
 
 def _distinct_nodes(code_nodes: np.ndarray) -> np.ndarray:
-    """The pick nodes sorted, each once: a compiled insertion sort for a route's
-    few, Python's sort of a set past ``_SORT_IN_KERNEL`` (the insertion sort is
-    quadratic)."""
-    if code_nodes.size <= _SORT_IN_KERNEL:
-        return _sorted_distinct(code_nodes)
-    return np.array(sorted(set(code_nodes.tolist())), dtype=np.int64)
+    """The pick nodes sorted, each once (compiled: no list of Python ints between)."""
+    nodes = np.array(code_nodes, dtype=np.int64)
+    return nodes[: sort_distinct(nodes)]
 
 
 def _runs_held_karp(layout: Layout, method: str, picks: int) -> bool:
@@ -279,30 +276,6 @@ def _held_karp_stops(
     if length < 0.0:
         return path, length, path
     return _pick_order(path, code_nodes), length, path
-
-
-@jit
-def _sorted_distinct(values: np.ndarray) -> np.ndarray:
-    """``values`` sorted, each once: an insertion sort (binary search, then a
-    shift), as fast as Python's sort of a set at route sizes without its
-    list conversions, and numba compiles no ``np.unique`` for it."""
-    out = np.empty(values.size, dtype=np.int64)
-    m = 0
-    for v in values:
-        lo, hi = 0, m  # the first kept value >= v
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if out[mid] < v:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < m and out[lo] == v:
-            continue
-        for i in range(m, lo, -1):
-            out[i] = out[i - 1]
-        out[lo] = v
-        m += 1
-    return out[:m]
 
 
 @jit
