@@ -24,7 +24,7 @@ from optimizer.jobs.curve import (
 )
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
-from optimizer.slotting import SlottingWarning, assign, reslot
+from optimizer.slotting import ReslotPlan, SlottingWarning, assign, reslot
 from optimizer.synthetic import DemandDrift, History, generate_history
 
 CART = Cart(max_items=45)
@@ -43,6 +43,14 @@ def start(single_block: Layout, drifting: History) -> Slotting:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SlottingWarning)
         return assign(single_block, drifting.window(*PREVIOUS).profile(), "class-based")
+
+
+@pytest.fixture(scope="module")
+def plan(single_block: Layout, drifting: History, start: Slotting) -> ReslotPlan:
+    """The re-slot planned from the profile window, from ``start``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        return reslot(single_block, drifting.window(*PROFILE).profile(), start)
 
 
 def _curve(layout: Layout, h: History, current: Slotting, replay_days: tuple[int, int],
@@ -223,15 +231,12 @@ def test_demand_forecast_needs_enough_windows() -> None:
 
 
 def test_picks_model_gains_scale_with_the_picks_a_day(
-    single_block: Layout, drifting: History, start: Slotting
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
     """The picks model prices a move by its SKU's picks a day: twice the picks, twice
     each budget point's gain (the demand factor of a forecast); one point per share
     and the full plan."""
     days = drifting.window(*PROFILE).orders_by_day()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     own = picks_per_day(days)
     once = model_gains(single_block, start, plan, own, shares=SHARES)
     twice = model_gains(single_block, start, plan, {k: 2 * v for k, v in own.items()},
@@ -241,13 +246,10 @@ def test_picks_model_gains_scale_with_the_picks_a_day(
 
 
 def test_expected_interval_holds_the_estimates_own_noise(
-    single_block: Layout, drifting: History, start: Slotting
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
     """With a factor known exactly, the expected saving still has a standard error: the
     profile window's days are a sample."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     exact = Calibration.fit({"5 %": 1.0, "20 %": 1.0, "full": 1.0}, dict.fromkeys(
         ("5 %", "20 %", "full"), math.inf))  # fmt: skip
     curve = budget_curve(single_block, start, plan, drifting.window(*PROFILE).orders_by_day(),
@@ -257,15 +259,12 @@ def test_expected_interval_holds_the_estimates_own_noise(
 
 
 def test_visits_model_counts_a_busy_skus_picks_on_one_tour_once(
-    single_block: Layout, drifting: History, start: Slotting
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
     """Without tours a day the model is the picks model; with T of them each SKU's picks
     a day r count as T (1 - exp(-r / T)) visits, fewer than its picks, so the full plan
     gains less."""
     days = drifting.window(*PROFILE).orders_by_day()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     rates = picks_per_day(days)
     picks = model_gains(single_block, start, plan, rates, shares=SHARES)
     visits = model_gains(single_block, start, plan, rates, shares=SHARES, tours_per_day=3.0)
@@ -311,14 +310,11 @@ def test_forecast_estimate_follows_the_replays_where_the_model_is_wrong() -> Non
 
 
 def test_budget_curve_with_the_estimates_own_demand_as_forecast(
-    single_block: Layout, drifting: History, start: Slotting
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
     """A forecast equal to the estimate days' own picks a day: demand factors of 1, the
     direct estimate is the replay, and every point says how it was made."""
     days = drifting.window(*PROFILE).orders_by_day()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     curve = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES,
                          forecast=picks_per_day(days))  # fmt: skip
     plain = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES)
