@@ -520,13 +520,8 @@ def forecast_estimate(
                   "model_se": model * scale_rel}  # fmt: skip
     # The model's misfit beyond the replays' noise, on the ratio direct / model.
     fit = [k for k in out if out[k]["model"] > 0 and out[k]["direct_se"] > 0]
-    w = {k: (out[k]["model"] / out[k]["direct_se"]) ** 2 for k in fit}
-    misfit2 = 0.0
-    if len(fit) > 1:
-        q = sum(w[k] * (out[k]["direct"] / out[k]["model"] - 1.0) ** 2 for k in fit)
-        total = sum(w.values())
-        spread = total - sum(x * x for x in w.values()) / total
-        misfit2 = max(0.0, (q - (len(fit) - 1)) / spread) if spread > 0 else 0.0
+    weights = [(out[k]["model"] / out[k]["direct_se"]) ** 2 for k in fit]
+    misfit2 = _excess_variance(weights, [out[k]["direct"] / out[k]["model"] - 1.0 for k in fit])
     for d in out.values():
         model_var = d["model_se"] ** 2 + misfit2 * d["model"] ** 2
         if d["direct_se"] <= 0 or not math.isfinite(model_var) or d["model"] <= 0:
@@ -649,12 +644,8 @@ class Calibration:
         weight = {k: 1.0 / var[k] for k in labels}
         drift = sum(weight[k] * resid[k] for k in labels) / sum(weight.values())
         pooled_var = 1.0 / sum(weight.values())
-        tau2 = 0.0
-        if len(labels) > 1:  # DerSimonian-Laird: a wild, imprecise point barely counts
-            q = sum(weight[k] * (resid[k] - drift) ** 2 for k in labels)
-            total = sum(weight.values())
-            scale_w = total - sum(w * w for w in weight.values()) / total
-            tau2 = max(0.0, (q - (len(labels) - 1)) / scale_w) if scale_w > 0 else 0.0
+        # DerSimonian-Laird: a wild, imprecise point barely counts.
+        tau2 = _excess_variance([weight[k] for k in labels], [resid[k] - drift for k in labels])
         scale = drift if apply_drift else 1.0
         unknown = pooled_var + tau2 + (0.0 if apply_drift else (drift - 1.0) ** 2)
         factors = {k: min(hi, max(lo, shape[k] * scale)) for k in raw}
@@ -1044,6 +1035,18 @@ def replay_curve(
     return replace(curve, points=points, replay_window=Window.of(replay_orders),
                    base_m_per_day={**curve.base_m_per_day, "replayed": rep.base},
                    excluded={**curve.excluded, "replayed": rep.excluded})  # fmt: skip
+
+
+def _excess_variance(weights: Sequence[float], deviations: Sequence[float]) -> float:
+    """The variance between points beyond their own noise (DerSimonian-Laird's tau²),
+    from their inverse-variance weights and their deviations from the pooled value;
+    0 for fewer than two points."""
+    if len(weights) < 2:
+        return 0.0
+    q = sum(w * d**2 for w, d in zip(weights, deviations, strict=True))
+    total = sum(weights)
+    spread = total - sum(w * w for w in weights) / total
+    return max(0.0, (q - (len(weights) - 1)) / spread) if spread > 0 else 0.0
 
 
 def _point_labels(shares: Sequence[float]) -> list[str]:
