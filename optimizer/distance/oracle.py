@@ -182,8 +182,9 @@ class DistanceOracle:
 
     @property
     def kernel_args(self) -> tuple[Any, ...]:
-        """What the compiled queries take after their nodes, for callers that call
-        them from compiled code of their own:
+        """The arrays the compiled queries take after their nodes.
+
+        For callers that call the queries from compiled code of their own:
         :func:`~optimizer.distance.kernels.square_matrix` (and ``rect_matrix``,
         ``pair_vector``, ``node_distance``) take the first six,
         :func:`~optimizer.distance.walks.walk_kernel` all of them. The caller
