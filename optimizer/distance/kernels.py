@@ -73,6 +73,11 @@ def first_outside(nodes: np.ndarray, n: int) -> int:
     One compiled pass: the kernels read the node columns without bounds
     checks, so every query checks its nodes first, and for the few nodes of
     a route numpy's comparisons and reductions cost more than the query.
+
+    Examples
+    --------
+    >>> first_outside(np.array([0, 4, -1]), 4), first_outside(np.array([3, 0]), 4)
+    (1, -1)
     """
     for p in range(nodes.size):
         if nodes[p] < 0 or nodes[p] >= n:
