@@ -424,6 +424,20 @@ def held_karp_walk(
     Returns ``(waypoints, length, path)``: the nodes in visiting order, the
     walk's length and its node walk; a length of ``-1 - j`` (and empty
     arrays) if entry ``j`` of ``[start, *nodes, end]`` is not a node.
+
+    Examples
+    --------
+    Two picks from the depot and back, the 118 m that :func:`~optimizer.routing.route`
+    finds for them:
+
+    >>> from optimizer import DistanceOracle, Layout
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> nodes = np.unique(layout.nodes_of(["A01-B1-003-L-1", "A04-B1-040-R-1"]))
+    >>> depot = layout.depots[0].node
+    >>> oracle = DistanceOracle.for_layout(layout)
+    >>> waypoints, length, path = held_karp_walk(nodes, depot, depot, *oracle.kernel_args)
+    >>> length, sorted(waypoints[1:-1].tolist()) == nodes.tolist()
+    (118.0, True)
     """
     k = nodes.size
     rows = np.empty(k + 2, dtype=np.int64)
