@@ -756,7 +756,7 @@ def selection_factors(
 
 
 def picks_per_day(orders: Mapping[str, Sequence[Order]]) -> dict[str, float]:
-    """SKU -> order lines a day over the days of ``orders`` (day label -> orders).
+    """SKU -> picks a day (orders with a line of it) over the days of ``orders``.
 
     Examples
     --------
