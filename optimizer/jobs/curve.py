@@ -758,6 +758,8 @@ def selection_factors(
 def picks_per_day(orders: Mapping[str, Sequence[Order]]) -> dict[str, float]:
     """SKU -> picks a day (orders with a line of it) over the days of ``orders``.
 
+    ``orders`` maps each day's label to its orders.
+
     Examples
     --------
     >>> from optimizer.orders import OrderLine
