@@ -198,8 +198,8 @@ def curve_for(
     # Diagnostic only: the same estimate with the redrawn replay windows' own picks a day
     # as the forecast (what a perfect demand forecast would leave).
     truth = picks_per_day({f"{d}/{j}": o for j, w in enumerate(redrawn) for d, o in w.items()})
-    oracle = budget_curve(layout, current, plan, profile_days, None, CART, policy=REPLAY_POLICY,
-                          factors=cal, forecast=truth)  # fmt: skip
+    on_truth = budget_curve(layout, current, plan, profile_days, None, CART,
+                            policy=REPLAY_POLICY, factors=cal, forecast=truth)  # fmt: skip
     t0 = time.perf_counter()
     drawn = redrawn_points(layout, current, curve, redrawn)
     extra = {
@@ -207,8 +207,8 @@ def curve_for(
         "expected_before": {  # in-sample x selection: the estimate without a forecast
             label: round(d["replayed"] * cal.shape[label], 2) for label, d in curve.detail.items()
         },  # fmt: skip
-        "expected_oracle": {p.label: round(p.expected_m_per_day, 2) for p in oracle.points},
-        "oracle_demand": {k: round(d["demand"], 4) for k, d in oracle.detail.items()},
+        "expected_oracle": {p.label: round(p.expected_m_per_day, 2) for p in on_truth.points},
+        "oracle_demand": {k: round(d["demand"], 4) for k, d in on_truth.detail.items()},
         "factors": {
             p.label: round(cal.factors.get(p.label, float("nan")), 3) for p in curve.points
         },  # fmt: skip

@@ -34,6 +34,7 @@ from optimizer.distance.decompose import (
 from optimizer.distance.labels import label_distance
 
 __all__ = [
+    "node_vector",
     "first_outside",
     "junction_distance",
     "core_distance",
@@ -45,6 +46,26 @@ __all__ = [
 ]
 
 
+_INT64 = np.dtype(np.int64)
+
+
+def node_vector(nodes: np.ndarray) -> np.ndarray:
+    """``nodes`` as the kernels take them: a contiguous int64 vector (the array
+    itself if it is one, so a hot caller pays no copy).
+
+    Examples
+    --------
+    >>> node_vector(np.array([[3, 1], [2, 0]], dtype=np.int32))
+    array([3, 1, 2, 0])
+    >>> v = np.arange(4)
+    >>> node_vector(v) is v
+    True
+    """
+    if type(nodes) is not np.ndarray or nodes.dtype is not _INT64 or nodes.strides != (8,):
+        nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1)
+    return nodes
+
+
 @jit
 def first_outside(nodes: np.ndarray, n: int) -> int:
     """The index of the first entry of ``nodes`` outside ``0..n - 1``, or -1.
@@ -52,6 +73,11 @@ def first_outside(nodes: np.ndarray, n: int) -> int:
     One compiled pass: the kernels read the node columns without bounds
     checks, so every query checks its nodes first, and for the few nodes of
     a route numpy's comparisons and reductions cost more than the query.
+
+    Examples
+    --------
+    >>> first_outside(np.array([0, 4, -1]), 4), first_outside(np.array([3, 0]), 4)
+    (1, -1)
     """
     for p in range(nodes.size):
         if nodes[p] < 0 or nodes[p] >= n:

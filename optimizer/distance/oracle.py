@@ -25,7 +25,13 @@ from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from optimizer.distance.decompose import Decomposition, decompose
-from optimizer.distance.kernels import first_outside, pair_vector, rect_matrix, square_matrix
+from optimizer.distance.kernels import (
+    first_outside,
+    node_vector,
+    pair_vector,
+    rect_matrix,
+    square_matrix,
+)
 from optimizer.distance.labels import HubLabels
 from optimizer.distance.walks import walk_kernel, walk_tables
 from optimizer.errors import PickoptError
@@ -35,7 +41,6 @@ __all__ = ["DistanceOracle", "MAX_JUNCTIONS"]
 
 MAX_JUNCTIONS = 1024  # 1024^2 float64 = 8 MB; beyond it, hub labels
 SHARED_COUNT = 32  # oracles kept by ``DistanceOracle.for_layout``
-_INT64 = np.dtype(np.int64)
 
 
 class _SharedOracles:
@@ -177,8 +182,9 @@ class DistanceOracle:
 
     @property
     def kernel_args(self) -> tuple[Any, ...]:
-        """What the compiled queries take after their nodes, for callers that call
-        them from compiled code of their own:
+        """The arrays the compiled queries take after their nodes.
+
+        For callers that call the queries from compiled code of their own:
         :func:`~optimizer.distance.kernels.square_matrix` (and ``rect_matrix``,
         ``pair_vector``, ``node_distance``) take the first six,
         :func:`~optimizer.distance.walks.walk_kernel` all of them. The caller
@@ -205,14 +211,12 @@ class DistanceOracle:
     def _checked(self, nodes: Sequence[int] | np.ndarray) -> np.ndarray:
         """``nodes`` as a contiguous int64 vector (as given if it is one), each
         checked to be a node of the layout."""
-        arr = nodes
-        if type(arr) is not np.ndarray or arr.dtype is not _INT64 or arr.strides != (8,):
-            arr = np.asarray(nodes)
-            if arr.dtype.kind not in "iu":
-                if arr.size == 0:
-                    return arr.astype(np.int64)
-                raise PickoptError(f"node ids must be integers, got dtype {arr.dtype}")
-            arr = np.ascontiguousarray(arr, dtype=np.int64).ravel()
+        arr = nodes if type(nodes) is np.ndarray else np.asarray(nodes)
+        if arr.dtype.kind not in "iu":
+            if arr.size == 0:
+                return arr.astype(np.int64)
+            raise PickoptError(f"node ids must be integers, got dtype {arr.dtype}")
+        arr = node_vector(arr)
         bad = first_outside(arr, self.layout.n_nodes)
         if bad >= 0:
             raise PickoptError(

@@ -105,7 +105,6 @@ __all__ = [
     "selection_factors",
     "picks_per_day",
     "demand_forecast",
-    "demand_factors",
     "model_gains",
     "forecast_estimate",
     "measure_prefix",
@@ -413,7 +412,7 @@ def budget_curve(
     cuts = sorted({start, len(moves), *(step_prefix(moves, b) for b in budgets)})
     slottings = {_name(k): apply_moves(current, moves[:k]) for k in cuts}
     est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    labels = _point_labels(shares)
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
     own_se = {k: est.se[k] or 0.0 for k in ends}
     detail: dict[str, dict[str, float]] = {}
@@ -421,11 +420,9 @@ def budget_curve(
         gains = [model_gains(layout, current, plan, rates, shares=shares,
                              tours_per_day=est.tours, oracle=oracle)
                  for rates in (picks_per_day(estimate_orders), forecast)]  # fmt: skip
-        pooled = forecast_estimate({label: est.saved[k] for label, k in zip(labels, ends,
-                                                                            strict=True)},
-                                   {label: own_se[k] for label, k in zip(labels, ends,
-                                                                         strict=True)},
-                                   *gains)  # fmt: skip
+        replayed = {label: est.saved[k] for label, k in zip(labels, ends, strict=True)}
+        replayed_se = {label: own_se[k] for label, k in zip(labels, ends, strict=True)}
+        pooled = forecast_estimate(replayed, replayed_se, *gains)
         for label, k in zip(labels, ends, strict=True):  # two labels can share a cut
             est.saved[k], own_se[k] = pooled[label]["expected"], pooled[label]["expected_se"]
         detail = {label: {**d, "tours_per_day": est.tours} for label, d in pooled.items()}
@@ -446,8 +443,7 @@ def budget_curve(
     if replay_orders:
         rep = _saved(layout, replay_orders, slottings, start, cart, policy, oracle)
     points = []
-    for label, budget in zip(labels, [*budgets, None], strict=True):
-        k = len(moves) if budget is None else step_prefix(moves, budget)
+    for label, budget, k in zip(labels, [*budgets, None], ends, strict=True):
         points.append(_point(label, budget, k, calibrated, est.saved, rep, expected_se.get(k)))
     base_m = {"expected": est.base}
     excluded = {"expected": est.excluded}
@@ -524,13 +520,8 @@ def forecast_estimate(
                   "model_se": model * scale_rel}  # fmt: skip
     # The model's misfit beyond the replays' noise, on the ratio direct / model.
     fit = [k for k in out if out[k]["model"] > 0 and out[k]["direct_se"] > 0]
-    w = {k: (out[k]["model"] / out[k]["direct_se"]) ** 2 for k in fit}
-    misfit2 = 0.0
-    if len(fit) > 1:
-        q = sum(w[k] * (out[k]["direct"] / out[k]["model"] - 1.0) ** 2 for k in fit)
-        total = sum(w.values())
-        spread = total - sum(x * x for x in w.values()) / total
-        misfit2 = max(0.0, (q - (len(fit) - 1)) / spread) if spread > 0 else 0.0
+    weights = [(out[k]["model"] / out[k]["direct_se"]) ** 2 for k in fit]
+    misfit2 = _excess_variance(weights, [out[k]["direct"] / out[k]["model"] - 1.0 for k in fit])
     for d in out.values():
         model_var = d["model_se"] ** 2 + misfit2 * d["model"] ** 2
         if d["direct_se"] <= 0 or not math.isfinite(model_var) or d["model"] <= 0:
@@ -642,11 +633,10 @@ class Calibration:
         """
         lo, hi = bounds
         shape = {k: (shape or {}).get(k, 1.0) for k in raw}
-        base = shape
         fold = {k: (fold_shape or shape).get(k, 1.0) for k in raw}
         labels = [k for k in raw if math.isfinite(raw_se.get(k, math.inf)) and fold[k] > 0]
         if not labels:
-            factors = {k: min(hi, max(lo, base[k])) for k in raw}
+            factors = {k: min(hi, max(lo, shape[k])) for k in raw}
             return cls(dict(raw), dict(raw_se), shape, 1.0, 0.0, factors, dict.fromkeys(raw, 0.0),
                        apply_drift)  # fmt: skip
         resid = {k: raw[k] / fold[k] for k in labels}
@@ -654,16 +644,12 @@ class Calibration:
         weight = {k: 1.0 / var[k] for k in labels}
         drift = sum(weight[k] * resid[k] for k in labels) / sum(weight.values())
         pooled_var = 1.0 / sum(weight.values())
-        tau2 = 0.0
-        if len(labels) > 1:  # DerSimonian-Laird: a wild, imprecise point barely counts
-            q = sum(weight[k] * (resid[k] - drift) ** 2 for k in labels)
-            total = sum(weight.values())
-            scale_w = total - sum(w * w for w in weight.values()) / total
-            tau2 = max(0.0, (q - (len(labels) - 1)) / scale_w) if scale_w > 0 else 0.0
+        # DerSimonian-Laird: a wild, imprecise point barely counts.
+        tau2 = _excess_variance([weight[k] for k in labels], [resid[k] - drift for k in labels])
         scale = drift if apply_drift else 1.0
         unknown = pooled_var + tau2 + (0.0 if apply_drift else (drift - 1.0) ** 2)
-        factors = {k: min(hi, max(lo, base[k] * scale)) for k in raw}
-        factor_se = {k: base[k] * math.sqrt(unknown) for k in raw}
+        factors = {k: min(hi, max(lo, shape[k] * scale)) for k in raw}
+        factor_se = {k: shape[k] * math.sqrt(unknown) for k in raw}
         return cls(dict(raw), dict(raw_se), shape, drift, math.sqrt(tau2), factors, factor_se,
                    apply_drift)  # fmt: skip
 
@@ -740,7 +726,7 @@ def selection_factors(
     slot_of = {s.code: k for k, s in enumerate(layout.slots)}
     day_orders = [list(v) for v in orders.values()]
     real = _picks(o for day in day_orders for o in day)
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    labels = _point_labels(shares)
     inside = dict.fromkeys(labels, 0.0)
     outside = dict.fromkeys(labels, 0.0)
     rng = np.random.default_rng(seed)
@@ -770,7 +756,9 @@ def selection_factors(
 
 
 def picks_per_day(orders: Mapping[str, Sequence[Order]]) -> dict[str, float]:
-    """SKU -> order lines a day over the days of ``orders`` (day label -> orders).
+    """SKU -> picks a day (orders with a line of it) over the days of ``orders``.
+
+    ``orders`` maps each day's label to its orders.
 
     Examples
     --------
@@ -831,80 +819,14 @@ def demand_forecast(
     width = len(labels) // (windows + 1) if width is None else width
     if windows < 1 or width < 1 or len(labels) < (windows + 1) * width:
         return None
-    skus = sorted({sku for day in orders.values() for o in day for sku in o.skus})
-    index = {s: k for k, s in enumerate(skus)}
-    counts = np.zeros((len(labels), len(skus)))
-    for d, label in enumerate(labels):
-        for o in orders[label]:
-            for sku in o.skus:
-                counts[d, index[sku]] += 1
+    per_day = [_picks(orders[label]) for label in labels]
+    skus = sorted({sku for day in per_day for sku in day})
+    counts = np.array([[day.get(sku, 0) for sku in skus] for day in per_day], dtype=np.float64)
     rate = np.stack([counts[len(labels) - (w + 1) * width : len(labels) - w * width].mean(0)
                      for w in range(windows + 1)], axis=1)  # fmt: skip
     weights, *_ = np.linalg.lstsq(rate[:, 1:], rate[:, 0], rcond=None)
     forecast = np.maximum(rate[:, :windows] @ weights, 0.0)
     return dict(zip(skus, forecast.tolist(), strict=True))
-
-
-def demand_factors(
-    layout: Layout,
-    current: Slotting,
-    plan: ReslotPlan,
-    orders: Mapping[str, Sequence[Order]],
-    forecast: Mapping[str, float] | None,
-    *,
-    shares: Sequence[float] = BUDGET_SHARES,
-    tours_per_day: float | None = None,
-    costs: SlotCosts | None = None,
-    oracle: DistanceOracle | None = None,
-) -> dict[str, float]:
-    """How much the moved SKUs' demand changes after the estimate's days, per budget point.
-
-    :func:`model_gains` prices each prefix of ``plan``'s moves twice: with
-    the ``forecast`` picks a day and with the picks a day of ``orders`` (the
-    days the expected saving is replayed on). The factor is the first over
-    the second: the expected saving, measured on ``orders``, scaled to the
-    demand the forecast sees.
-
-    Parameters
-    ----------
-    layout, current, plan
-        As :func:`budget_curve`.
-    orders
-        Day -> orders the expected saving is measured on.
-    forecast
-        SKU -> picks a day on the days after (:func:`demand_forecast`);
-        ``None``: no forecast, every factor 1.
-    shares
-        Budgets, as in :func:`budget_curve`.
-    tours_per_day
-        Tours a day, for the visits model (``None``: the picks model).
-    costs, oracle
-        Slot costs of the model; distances to reuse.
-
-    Returns
-    -------
-    dict
-        Point label -> factor (1.0 where the moves gain nothing on ``orders``).
-
-    Examples
-    --------
-    >>> from optimizer.orders import OrderLine
-    >>> from optimizer.slotting import DemandProfile, reslot
-    >>> layout = Layout.from_file("layouts/single_block.toml")
-    >>> days = {"d1": [Order("o1", (OrderLine("busy"),))]}
-    >>> current = Slotting({"busy": "A10-B1-045-L-1", "rare": "A01-B1-001-L-1"})
-    >>> plan = reslot(layout, DemandProfile.from_orders(days["d1"]), current)
-    >>> demand_factors(layout, current, plan, days, {"busy": 0.5}, shares=(1.0,))
-    {'100 %': 0.5, 'full': 0.5}
-    """
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
-    if forecast is None:
-        return dict.fromkeys(labels, 1.0)
-    now = model_gains(layout, current, plan, picks_per_day(orders), shares=shares,
-                      tours_per_day=tours_per_day, costs=costs, oracle=oracle)  # fmt: skip
-    ahead = model_gains(layout, current, plan, forecast, shares=shares,
-                        tours_per_day=tours_per_day, costs=costs, oracle=oracle)  # fmt: skip
-    return {k: ahead[k] / now[k] if now[k] > 0 else 1.0 for k in labels}
 
 
 def model_gains(
@@ -960,7 +882,7 @@ def model_gains(
     >>> round(visits["full"] / picks["full"], 3)  # 2 (1 - e^-2) / 4
     0.432
     """
-    labels = [f"{100 * s:g} %" for s in shares] + ["full"]
+    labels = _point_labels(shares)
     cost = slot_costs(layout, costs, oracle=oracle)
     slot_of = {s.code: k for k, s in enumerate(layout.slots)}
     moves = plan.moves
@@ -982,7 +904,7 @@ def _visits(rate: float, tours: float | None) -> float:
 
 
 def _picks(orders: Iterable[Order]) -> dict[str, int]:
-    """SKU -> order lines."""
+    """SKU -> orders with a line of it (its picks: two lines of one order are one pick)."""
     out: dict[str, int] = {}
     for o in orders:
         for sku in o.skus:
@@ -1115,6 +1037,23 @@ def replay_curve(
     return replace(curve, points=points, replay_window=Window.of(replay_orders),
                    base_m_per_day={**curve.base_m_per_day, "replayed": rep.base},
                    excluded={**curve.excluded, "replayed": rep.excluded})  # fmt: skip
+
+
+def _excess_variance(weights: Sequence[float], deviations: Sequence[float]) -> float:
+    """The variance between points beyond their own noise (DerSimonian-Laird's tau²),
+    from their inverse-variance weights and their deviations from the pooled value;
+    0 for fewer than two points."""
+    if len(weights) < 2:
+        return 0.0
+    q = sum(w * d**2 for w, d in zip(weights, deviations, strict=True))
+    total = sum(weights)
+    spread = total - sum(w * w for w in weights) / total
+    return max(0.0, (q - (len(weights) - 1)) / spread) if spread > 0 else 0.0
+
+
+def _point_labels(shares: Sequence[float]) -> list[str]:
+    """The budget points' labels: one per share ("5 %"), then "full"."""
+    return [f"{100 * s:g} %" for s in shares] + ["full"]
 
 
 def _name(k: int) -> str:

@@ -320,10 +320,8 @@ def run_nightly(
                                           cover_days, seed, oracle),
                         costs=costs, oracle=oracle, seed=seed,
                     )  # fmt: skip
-                    forecast, fold_forecast = (
-                        _forecast(history, days, forecast_days, replay_orders, seed)
-                        for days in (estimate, fold[1])
-                    )  # fmt: skip
+                    forecast = _forecast(history, estimate, forecast_days, replay_orders, seed)
+                    fold_forecast = _forecast(history, fold[1], forecast_days, replay_orders, seed)
                     factors = holdout_calibration(layout, current, [fold], cart,
                                                   policy=wave_policy, oracle=oracle,
                                                   shape=shape,

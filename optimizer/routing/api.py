@@ -12,6 +12,7 @@ from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError, suggest
 from optimizer.layout import Depot, Layout
+from optimizer.routing.arrays import sort_distinct
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 from optimizer.routing.exact import EXACT, MAX_BLOCKS
 from optimizer.routing.exact import warm_up as warm_exact
@@ -42,7 +43,6 @@ ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEAR
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
 _HELD_KARP_FROM_BLOCKS = 4  # auto: from here Held-Karp beats the sweep on few picks
 HELD_KARP_OVER_SWEEP = 11  # ... up to this many picks (the sweep costs ~80 µs on 4 blocks)
-_SORT_IN_KERNEL = 256  # picks up to which an insertion sort dedupes their nodes
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
@@ -57,8 +57,9 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     column), so it runs there.
     """
     if method == "auto":
-        searches = _auto_searches(problem.layout, problem.nodes.size)
-        if searches or EXACT.supports(problem) is not None:
+        if _auto_prefers_local_search(problem.layout, problem.nodes.size) or (
+            EXACT.supports(problem) is not None
+        ):
             return LOCAL_SEARCH, problem
         return EXACT, problem
     router = ROUTERS.get(method)
@@ -74,7 +75,7 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     return router, problem
 
 
-def _auto_searches(layout: Layout, picks: int) -> bool:
+def _auto_prefers_local_search(layout: Layout, picks: int) -> bool:
     """True if ``"auto"`` runs the local search for ``picks`` pick nodes on
     ``layout`` wherever they are: the sweep does not take the layout (not
     parallel aisles, or more blocks than it takes), or Held-Karp is the
@@ -204,19 +205,30 @@ def route(
     oracle = oracle or DistanceOracle.for_layout(layout)
     if oracle.layout is not layout and oracle.layout.version != layout.version:
         raise PickoptError("the oracle was built for another layout")
-    if code_nodes.size <= _SORT_IN_KERNEL:
-        nodes = _sorted_distinct(code_nodes)
-    else:
-        nodes = np.array(sorted(set(code_nodes.tolist())), dtype=np.int64)
-    if nodes.size <= LOCAL_SEARCH.held_karp_max and (
-        method == LOCAL_SEARCH.name or (method == "auto" and _auto_searches(layout, nodes.size))
-    ):
+    nodes = _distinct_nodes(code_nodes)
+    if _runs_held_karp(layout, method, nodes.size):
         return _held_karp_route(layout, oracle, codes, code_nodes, nodes, start_depot, end_depot,
                                 time_limit)  # fmt: skip
     problem = RoutingProblem(layout, oracle, nodes, start_depot.node, end_depot.node,
                              time_limit, seed)  # fmt: skip
     name, tour = plan_tour(problem, method)
     return build_route(problem, tour, codes, name, start_depot.name, end_depot.name, code_nodes)
+
+
+def _distinct_nodes(code_nodes: np.ndarray) -> np.ndarray:
+    """The pick nodes sorted, each once (compiled: no list of Python ints between)."""
+    nodes = np.array(code_nodes, dtype=np.int64)
+    return nodes[: sort_distinct(nodes)]
+
+
+def _runs_held_karp(layout: Layout, method: str, picks: int) -> bool:
+    """True if ``method`` on ``picks`` distinct pick nodes of ``layout`` is the
+    local search's Held-Karp, which :func:`_held_karp_route` runs in one call."""
+    if picks > LOCAL_SEARCH.held_karp_max:
+        return False
+    return method == LOCAL_SEARCH.name or (
+        method == "auto" and _auto_prefers_local_search(layout, picks)
+    )
 
 
 def _held_karp_route(
@@ -264,30 +276,6 @@ def _held_karp_stops(
     if length < 0.0:
         return path, length, path
     return _pick_order(path, code_nodes), length, path
-
-
-@jit
-def _sorted_distinct(values: np.ndarray) -> np.ndarray:
-    """``values`` sorted, each once: an insertion sort (binary search, then a
-    shift), as fast as Python's sort of a set at route sizes without its
-    list conversions, and numba compiles no ``np.unique`` for it."""
-    out = np.empty(values.size, dtype=np.int64)
-    m = 0
-    for v in values:
-        lo, hi = 0, m  # the first kept value >= v
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if out[mid] < v:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < m and out[lo] == v:
-            continue
-        for i in range(m, lo, -1):
-            out[i] = out[i - 1]
-        out[lo] = v
-        m += 1
-    return out[:m]
 
 
 @jit

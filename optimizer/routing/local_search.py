@@ -90,7 +90,7 @@ from typing import Any
 import numpy as np
 
 from optimizer._jit import jit
-from optimizer.distance.kernels import first_outside, square_matrix
+from optimizer.distance.kernels import first_outside, node_vector, square_matrix
 from optimizer.distance.walks import walk_kernel
 from optimizer.errors import RoutingError
 from optimizer.routing.base import RoutingProblem, Tour
@@ -115,7 +115,6 @@ _CHUNK = 512  # kicks per kernel call between two looks at the safety clock
 TIME_CAP = 10.0  # seconds: the safety cap when the problem sets no time limit
 _RNG_MOD = 2147483647  # Park-Miller minimal standard generator (2^31 - 1)
 _RNG_MUL = 48271
-_INT64 = np.dtype(np.int64)
 
 
 # ---- kernels: helpers ------------------------------------------------------------------
@@ -425,6 +424,20 @@ def held_karp_walk(
     Returns ``(waypoints, length, path)``: the nodes in visiting order, the
     walk's length and its node walk; a length of ``-1 - j`` (and empty
     arrays) if entry ``j`` of ``[start, *nodes, end]`` is not a node.
+
+    Examples
+    --------
+    Two picks from the depot and back, the 118 m that :func:`~optimizer.routing.route`
+    finds for them:
+
+    >>> from optimizer import DistanceOracle, Layout
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> nodes = np.unique(layout.nodes_of(["A01-B1-003-L-1", "A04-B1-040-R-1"]))
+    >>> depot = layout.depots[0].node
+    >>> oracle = DistanceOracle.for_layout(layout)
+    >>> waypoints, length, path = held_karp_walk(nodes, depot, depot, *oracle.kernel_args)
+    >>> length, sorted(waypoints[1:-1].tolist()) == nodes.tolist()
+    (118.0, True)
     """
     k = nodes.size
     rows = np.empty(k + 2, dtype=np.int64)
@@ -914,9 +927,7 @@ class LocalSearchRouter:
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
         oracle = problem.oracle
         if k <= self.held_karp_max:  # no budget to work out; the walk comes along
-            nodes = problem.nodes
-            if nodes.dtype is not _INT64 or nodes.strides != (8,):
-                nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1)
+            nodes = node_vector(problem.nodes)
             start, end = int(problem.start), int(problem.end)
             visits, length, path = held_karp_walk(nodes, start, end, *oracle.kernel_args)
             if length < 0.0:

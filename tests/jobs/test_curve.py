@@ -14,7 +14,6 @@ from optimizer.jobs.curve import (
     BudgetCurve,
     Calibration,
     budget_curve,
-    demand_factors,
     demand_forecast,
     forecast_estimate,
     holdout_calibration,
@@ -25,7 +24,7 @@ from optimizer.jobs.curve import (
 )
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
-from optimizer.slotting import SlottingWarning, assign, reslot
+from optimizer.slotting import ReslotPlan, SlottingWarning, assign, reslot
 from optimizer.synthetic import DemandDrift, History, generate_history
 
 CART = Cart(max_items=45)
@@ -44,6 +43,14 @@ def start(single_block: Layout, drifting: History) -> Slotting:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SlottingWarning)
         return assign(single_block, drifting.window(*PREVIOUS).profile(), "class-based")
+
+
+@pytest.fixture(scope="module")
+def plan(single_block: Layout, drifting: History, start: Slotting) -> ReslotPlan:
+    """The re-slot planned from the profile window, from ``start``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        return reslot(single_block, drifting.window(*PROFILE).profile(), start)
 
 
 def _curve(layout: Layout, h: History, current: Slotting, replay_days: tuple[int, int],
@@ -223,35 +230,26 @@ def test_demand_forecast_needs_enough_windows() -> None:
     assert demand_forecast(orders, windows=3) is None
 
 
-def test_demand_factors_are_the_forecast_over_the_estimates_demand(
-    single_block: Layout, drifting: History, start: Slotting
+def test_picks_model_gains_scale_with_the_picks_a_day(
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
-    """A forecast equal to the estimate days' own picks a day gives factors of 1; twice
-    those picks, factors of 2; no forecast, factors of 1."""
+    """The picks model prices a move by its SKU's picks a day: twice the picks, twice
+    each budget point's gain (the demand factor of a forecast); one point per share
+    and the full plan."""
     days = drifting.window(*PROFILE).orders_by_day()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     own = picks_per_day(days)
-    same = demand_factors(single_block, start, plan, days, own, shares=SHARES)
-    double = demand_factors(single_block, start, plan, days, {k: 2 * v for k, v in own.items()},
-                            shares=SHARES)  # fmt: skip
-    assert list(same) == ["5 %", "20 %", "full"]
-    assert all(v == pytest.approx(1.0) for v in same.values())
-    assert all(v == pytest.approx(2.0) for v in double.values())
-    assert demand_factors(single_block, start, plan, days, None, shares=SHARES) == dict.fromkeys(
-        same, 1.0
-    )
+    once = model_gains(single_block, start, plan, own, shares=SHARES)
+    twice = model_gains(single_block, start, plan, {k: 2 * v for k, v in own.items()},
+                        shares=SHARES)  # fmt: skip
+    assert list(once) == ["5 %", "20 %", "full"]
+    assert all(once[k] > 0 and twice[k] == pytest.approx(2 * once[k]) for k in once)
 
 
 def test_expected_interval_holds_the_estimates_own_noise(
-    single_block: Layout, drifting: History, start: Slotting
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
     """With a factor known exactly, the expected saving still has a standard error: the
     profile window's days are a sample."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     exact = Calibration.fit({"5 %": 1.0, "20 %": 1.0, "full": 1.0}, dict.fromkeys(
         ("5 %", "20 %", "full"), math.inf))  # fmt: skip
     curve = budget_curve(single_block, start, plan, drifting.window(*PROFILE).orders_by_day(),
@@ -261,23 +259,20 @@ def test_expected_interval_holds_the_estimates_own_noise(
 
 
 def test_visits_model_counts_a_busy_skus_picks_on_one_tour_once(
-    single_block: Layout, drifting: History, start: Slotting
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
-    """Without tours a day the model is the picks model; with them every prefix gains
-    less, and never more than the tours a day allow."""
+    """Without tours a day the model is the picks model; with T of them each SKU's picks
+    a day r count as T (1 - exp(-r / T)) visits, fewer than its picks, so the full plan
+    gains less."""
     days = drifting.window(*PROFILE).orders_by_day()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     rates = picks_per_day(days)
     picks = model_gains(single_block, start, plan, rates, shares=SHARES)
     visits = model_gains(single_block, start, plan, rates, shares=SHARES, tours_per_day=3.0)
-    capped = {k: 3.0 for k in rates}
-    ceiling = model_gains(single_block, start, plan, capped, shares=SHARES)
+    as_visits = {k: 3.0 * (1.0 - math.exp(-r / 3.0)) for k, r in rates.items()}
+    by_visits = model_gains(single_block, start, plan, as_visits, shares=SHARES)
     assert picks["full"] > 0
     for k in picks:
-        assert visits[k] <= picks[k] + 1e-9
-        assert visits[k] <= max(picks[k], ceiling[k]) + 1e-9
+        assert visits[k] == pytest.approx(by_visits[k])
     assert visits["full"] < picks["full"]
 
 
@@ -315,14 +310,11 @@ def test_forecast_estimate_follows_the_replays_where_the_model_is_wrong() -> Non
 
 
 def test_budget_curve_with_the_estimates_own_demand_as_forecast(
-    single_block: Layout, drifting: History, start: Slotting
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
 ) -> None:
     """A forecast equal to the estimate days' own picks a day: demand factors of 1, the
     direct estimate is the replay, and every point says how it was made."""
     days = drifting.window(*PROFILE).orders_by_day()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SlottingWarning)
-        plan = reslot(single_block, drifting.window(*PROFILE).profile(), start)
     curve = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES,
                          forecast=picks_per_day(days))  # fmt: skip
     plain = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES)

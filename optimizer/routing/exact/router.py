@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from optimizer.distance.kernels import node_vector
 from optimizer.errors import RoutingError
 from optimizer.layout import Layout
 from optimizer.routing.base import RoutingProblem, Tour
@@ -22,15 +23,7 @@ from optimizer.routing.exact.sweep import (
 __all__ = ["EXACT", "ExactRouter", "MAX_BLOCKS", "warm_up"]
 
 MAX_BLOCKS = 4  # 5 blocks: tables past 4 GB to build (see optimizer.routing.exact)
-_INT64 = np.dtype(np.int64)
 _INF = float("inf")
-
-
-def _int64(nodes: np.ndarray) -> np.ndarray:
-    """``nodes`` as a contiguous int64 vector (without a copy if it is one)."""
-    if type(nodes) is not np.ndarray or nodes.dtype is not _INT64 or nodes.strides != (8,):
-        nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1)
-    return nodes
 
 
 _Prepared = tuple[str | None, Frame | None, tuple[np.ndarray, ...]]
@@ -98,7 +91,7 @@ class ExactRouter:
         reason, _, context = self._prepare(problem.layout, int(problem.start), int(problem.end))
         if reason is not None:
             return reason
-        nodes = _int64(problem.nodes)
+        nodes = node_vector(problem.nodes)
         bad = flat_picks(nodes, context[1])[1]
         if bad >= 0:
             return f"node {int(nodes[bad])} is not a pick node in an aisle"
@@ -129,7 +122,7 @@ class ExactRouter:
         reason, fr, context = self._prepare(layout, start, end)
         if fr is None:
             raise RoutingError(f"method 'exact' does not apply: {reason}")
-        nodes = _int64(problem.nodes)
+        nodes = node_vector(problem.nodes)
         if nodes.size == 0 and (start == end or fr.first == fr.last):
             # Nothing to pick: stay put, or walk the spurs between two depots
             # that share their attach node.
@@ -165,7 +158,7 @@ class ExactRouter:
             If the method does not apply to the layout or depots, or a node
             is not a pick node in an aisle.
         """
-        nodes = _int64(problem.nodes)
+        nodes = node_vector(problem.nodes)
         layout = problem.layout
         reason, _, context = self._prepare(layout, int(problem.start), int(problem.end))
         if reason is not None:

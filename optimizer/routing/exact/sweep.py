@@ -22,6 +22,7 @@ import numpy as np
 
 from optimizer._jit import jit
 from optimizer.layout import Layout
+from optimizer.routing.arrays import first_at_least, sort_distinct
 from optimizer.routing.exact.columns import flat_index, frame
 from optimizer.routing.exact.states import (
     BOTTOM,
@@ -291,32 +292,8 @@ def flat_picks(nodes: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, int]:
         if j > 0 and flat[j] <= flat[j - 1]:
             ordered = False
     if not ordered:
-        flat = flat[: _sort_distinct(flat)]
+        flat = flat[: sort_distinct(flat)]
     return flat, -1
-
-
-@jit
-def _sort_distinct(values: np.ndarray) -> int:
-    """Sort ``values`` in place (Shell sort) and move its distinct values to the
-    front; returns how many there are. A loop, not ``np.unique``: it compiles in
-    a fraction of the time, and picks arrive nearly sorted."""
-    k = values.size
-    gap = k // 2
-    while gap > 0:
-        for i in range(gap, k):
-            v = values[i]
-            j = i
-            while j >= gap and values[j - gap] > v:
-                values[j] = values[j - gap]
-                j -= gap
-            values[j] = v
-        gap //= 2
-    distinct = min(k, 1)
-    for i in range(1, k):
-        if values[i] != values[distinct - 1]:
-            values[distinct] = values[i]
-            distinct += 1
-    return distinct
 
 
 @jit
@@ -578,20 +555,6 @@ def _backtrack(
 
 
 @jit
-def _first_at_least(values: np.ndarray, x: int) -> int:
-    """The first position of sorted ``values`` holding ``x`` or more (a bisection
-    loop: ``np.searchsorted`` takes longer to compile than the whole walk)."""
-    lo, hi = 0, values.size
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if values[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@jit
 def _euler_walk(
     flat: np.ndarray,
     fi: np.ndarray,
@@ -625,7 +588,7 @@ def _euler_walk(
             if cfg == NONE:
                 continue
             seg = i * nb + b  # its picks: flat[q0:q1]
-            q0, q1 = _first_at_least(flat, seg * cells), _first_at_least(flat, (seg + 1) * cells)
+            q0, q1 = first_at_least(flat, seg * cells), first_at_least(flat, (seg + 1) * cells)
             n_chain = q1 - q0 + 2  # chain[0] lower end, chain[1:-1] picks, chain[-1] upper end
             a, z, times, cut = 0, n_chain - 1, 2, -1  # edges chain[e] - chain[e + 1], a <= e < z
             if cfg == PASS1:
