@@ -450,13 +450,9 @@ def why_small(v: dict[str, Any], draws: int) -> str:
         f"previous method) {counts('before')}; oracle (the replay windows' true demand) "
         f"{counts('oracle')}. The replay's own "
         f"standard error at 1 and 2 % over the {draws} redrawn windows, against the saving: "
-        f"{noise}. A saving of a few dozen metres a day is measured by the difference of two "
-        "re-batched replays whose daily difference varies by about 100 m (batching reacts "
-        "to any change of slotting), so the target itself is not known to ±15 % where its "
-        "standard error is near or above 15 %, and the in-sample estimate, 28 days of one "
-        "history, has a standard error of about 20 m/day at every budget (the ± SE column): "
-        "more redrawn windows and more estimate days (a measurement fix) are what those "
-        "points need; no demand model removes that noise, as the oracle column shows."
+        f"{noise}. Where that standard error is near or above 15 % the target itself is "
+        "not known to ±15 %; the *oracle* counts are what a perfect demand forecast "
+        "would reach, so points it misses are not a forecasting problem."
     )
 
 

@@ -29,8 +29,8 @@ finds over the budget points, whose single measurements are noisy.
 ``budget_curve(..., factors=calibration)`` scales the expected saving of
 each point by its selection factor and gives it an interval
 (:attr:`CurvePoint.expected_se`): the drift the backtest saw, and the
-replay's own noise (a day's saving moves by about 100 m whatever the
-budget, batching reacting to any change of slotting).
+replay's own noise (a day's saving varies from day to day whatever the
+budget, as batching reacts to any change of slotting).
 
 **Demand forecast.** The moves were chosen for SKUs whose demand rose, and
 part of a rise does not last. :func:`demand_forecast` forecasts each SKU's
@@ -429,7 +429,7 @@ def budget_curve(
     expected_se: dict[int, float] = {}
     if isinstance(factors, Calibration):
         # The factor's error and the estimate's own: the days of the profile window are
-        # a sample too (a day's saving at a small budget varies by about 100 m).
+        # a sample too, and a small budget's daily saving varies a lot around its mean.
         for label, k in zip(labels, ends, strict=True):
             f, f_se = factors.factors.get(label, 1.0), factors.factor_se.get(label, 0.0)
             expected_se[k] = math.hypot(est.saved[k] * f_se, f * own_se[k])
@@ -467,8 +467,9 @@ def forecast_estimate(
     - **direct**: the point's saving replayed on the estimate's days, times
       the demand factor ``ahead / now`` (the model's gain under the forecast
       over its gain under the estimate days' demand). Unbiased for that
-      demand, but a day's saving varies by about 100 m, so at small budgets
-      its standard error is a large share of it.
+      demand, but a day's saving varies from day to day by about as much
+      at every budget, so at small budgets its standard error is a large
+      share of it.
     - **model**: the model's gain under the forecast times one scale, the
       replayed saving summed over the points over the model's gain summed
       over them (metres of re-batched saving per model metre); its error is

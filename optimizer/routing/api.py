@@ -42,7 +42,7 @@ __all__ = [
 ROUTERS: dict[str, Router] = {r.name: r for r in (EXACT, *HEURISTICS, LOCAL_SEARCH, ORTOOLS)}
 METHODS: tuple[str, ...] = ("auto", *ROUTERS)
 _HELD_KARP_FROM_BLOCKS = 4  # auto: from here Held-Karp beats the sweep on few picks
-HELD_KARP_OVER_SWEEP = 11  # ... up to this many picks (the sweep costs ~80 µs on 4 blocks)
+HELD_KARP_OVER_SWEEP = 11  # ... up to this many picks (faster than the sweep on 4 blocks there)
 
 
 def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, RoutingProblem]:
