@@ -12,6 +12,8 @@ How it solves
    both ends to the middle. On a layout, the distance matrix, the DP and
    the node walk are one compiled call (:func:`held_karp_walk`): at such
    sizes the calls between them would cost as much as the DP.
+   :func:`plan_held_karp` runs it for the router and for ``route()``, which
+   gets the order of its picks along the walk from the same call.
 2. Otherwise two constructions, nearest neighbour and cheapest insertion,
    both over the matrix; the shorter is the start.
 3. Local search to a local optimum: 2-opt and Or-opt (segments of one to
