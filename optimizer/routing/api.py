@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 
-from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError, RoutingError, suggest
-from optimizer.layout import Depot, Layout
+from optimizer.layout import Layout
 from optimizer.routing.arrays import sort_distinct
 from optimizer.routing.base import Route, Router, RoutingProblem, Tour
 from optimizer.routing.exact import EXACT, MAX_BLOCKS
@@ -20,9 +18,8 @@ from optimizer.routing.heuristics import HEURISTICS
 from optimizer.routing.local_search import (
     HELD_KARP_MAX,
     LOCAL_SEARCH,
-    TIME_CAP,
-    held_karp_detail,
-    held_karp_walk,
+    pick_order,
+    plan_held_karp,
     solve_matrix,
 )
 from optimizer.routing.ortools_adapter import ORTOOLS
@@ -57,11 +54,10 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     column), so it runs there.
     """
     if method == "auto":
-        if _auto_prefers_local_search(problem.layout, problem.nodes.size) or (
-            EXACT.supports(problem) is not None
-        ):
-            return LOCAL_SEARCH, problem
-        return EXACT, problem
+        router = _auto_router(problem.layout, problem.nodes.size)
+        if router is None:
+            router = EXACT if EXACT.supports(problem) is None else LOCAL_SEARCH
+        return router, problem
     router = ROUTERS.get(method)
     if router is None:
         raise RoutingError(
@@ -75,15 +71,18 @@ def choose_router(problem: RoutingProblem, method: str) -> tuple[Router, Routing
     return router, problem
 
 
-def _auto_prefers_local_search(layout: Layout, picks: int) -> bool:
-    """True if ``"auto"`` runs the local search for ``picks`` pick nodes on
-    ``layout`` wherever they are: the sweep does not take the layout (not
-    parallel aisles, or more blocks than it takes), or Held-Karp is the
-    cheaper exact method there. False: it asks the sweep."""
+def _auto_router(layout: Layout, picks: int) -> Router | None:
+    """``"auto"``'s router for ``picks`` pick nodes on ``layout`` if these
+    decide it wherever the picks are: the local search where the sweep does
+    not take the layout (not parallel aisles, or more blocks than it takes)
+    or Held-Karp is the cheaper exact method. ``None``: the sweep, if it
+    takes the problem (its depots), else the local search."""
     geo = layout.aisles
     if geo is None or geo.n_blocks > MAX_BLOCKS:
-        return True
-    return geo.n_blocks >= _HELD_KARP_FROM_BLOCKS and picks <= HELD_KARP_OVER_SWEEP
+        return LOCAL_SEARCH
+    if geo.n_blocks >= _HELD_KARP_FROM_BLOCKS and picks <= HELD_KARP_OVER_SWEEP:
+        return LOCAL_SEARCH
+    return None
 
 
 def plan_tour(problem: RoutingProblem, method: str = "auto") -> tuple[str, Tour]:
@@ -206,9 +205,15 @@ def route(
     if oracle.layout is not layout and oracle.layout.version != layout.version:
         raise PickoptError("the oracle was built for another layout")
     nodes = _distinct_nodes(code_nodes)
-    if _runs_held_karp(layout, method, nodes.size):
-        return _held_karp_route(layout, oracle, codes, code_nodes, nodes, start_depot, end_depot,
-                                time_limit)  # fmt: skip
+    router = _auto_router(layout, nodes.size) if method == "auto" else ROUTERS.get(method)
+    if router is LOCAL_SEARCH and LOCAL_SEARCH.runs_held_karp(nodes.size):
+        # One compiled call for stops, length and walk: at ten picks a problem,
+        # a tour and build_route's calls would cost as much as the DP.
+        plan = plan_held_karp(oracle, nodes, start_depot.node, end_depot.node, time_limit,
+                              code_nodes)  # fmt: skip
+        return Route(_stops(codes, plan.order, LOCAL_SEARCH.name), plan.length,
+                     tuple(plan.path.tolist()), LOCAL_SEARCH.name, True, start_depot.name,
+                     end_depot.name, layout, plan.detail)  # fmt: skip
     problem = RoutingProblem(layout, oracle, nodes, start_depot.node, end_depot.node,
                              time_limit, seed)  # fmt: skip
     name, tour = plan_tour(problem, method)
@@ -221,107 +226,13 @@ def _distinct_nodes(code_nodes: np.ndarray) -> np.ndarray:
     return nodes[: sort_distinct(nodes)]
 
 
-def _runs_held_karp(layout: Layout, method: str, picks: int) -> bool:
-    """True if ``method`` on ``picks`` distinct pick nodes of ``layout`` is the
-    local search's Held-Karp, which :func:`_held_karp_route` runs in one call."""
-    if picks > LOCAL_SEARCH.held_karp_max:
-        return False
-    return method == LOCAL_SEARCH.name or (
-        method == "auto" and _auto_prefers_local_search(layout, picks)
-    )
-
-
-def _held_karp_route(
-    layout: Layout,
-    oracle: DistanceOracle,
-    codes: list[str],
-    code_nodes: np.ndarray,
-    nodes: np.ndarray,
-    start: Depot,
-    end: Depot,
-    time_limit: float | None,
-) -> Route:
-    """:func:`route` where the local search runs Held-Karp (few pick nodes):
-    the walk, length and detail of ``LOCAL_SEARCH.solve`` and the stops of
-    :func:`build_route`, from one compiled call (matrix, subset DP, node walk
-    and stop order) with no :class:`RoutingProblem` or :class:`Tour` between:
-    at ten picks the Python around the kernels costs as much as the DP."""
-    t0 = time.perf_counter()
-    order, length, path = _held_karp_stops(code_nodes, nodes, start.node, end.node,
-                                           *oracle.kernel_args)  # fmt: skip
-    if length < 0.0 or (order.size and order[0] < 0):  # the layout's own nodes: cannot happen
-        raise RoutingError(f"Held-Karp could not route picks {codes} on layout {layout.name!r}")
-    cap = TIME_CAP if time_limit is None else time_limit
-    detail = held_karp_detail(time.perf_counter() - t0, cap)
-    stops = tuple(dict.fromkeys([codes[i] for i in order.tolist()]))
-    return Route(stops, float(length), tuple(path.tolist()), LOCAL_SEARCH.name, True,
-                 start.name, end.name, layout, detail)  # fmt: skip
-
-
-@jit
-def _held_karp_stops(
-    code_nodes: np.ndarray, nodes: np.ndarray, start: int, end: int,
-    ints: np.ndarray, floats: np.ndarray, table: np.ndarray, at: Any, hub: Any, labels: Any,
-    seg_a: np.ndarray, inner_at: np.ndarray, inner: np.ndarray, jnode: np.ndarray,
-    hop_at: np.ndarray, hop_to: np.ndarray, hop_seg: np.ndarray, hop_length: np.ndarray,
-) -> tuple[np.ndarray, float, np.ndarray]:  # fmt: skip
-    """:func:`~optimizer.routing.local_search.held_karp_walk` through ``nodes``
-    (sorted, distinct) and the order of the picks ``code_nodes`` along its node
-    walk (:func:`_pick_order`): ``(order, length, path)``; a negative length if
-    a node is not one of the layout."""
-    _, length, path = held_karp_walk(
-        nodes, start, end, ints, floats, table, at, hub, labels,
-        seg_a, inner_at, inner, jnode, hop_at, hop_to, hop_seg, hop_length,
-    )  # fmt: skip
-    if length < 0.0:
-        return path, length, path
-    return _pick_order(path, code_nodes), length, path
-
-
-@jit
-def _pick_order(path: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """The indices of ``targets`` (nodes) sorted by the first step of ``path``
-    at each, ties in the order given; ``[-1 - j]`` if ``path`` misses
-    ``targets[j]``. One pass over the path, a binary search per step.
-
-    Plain loops rather than ``np.unique``/``np.argsort``/``np.searchsorted``:
-    numba compiles each of those on first use, seconds of a cold first route,
-    and an insertion sort of a pick list is as fast at route sizes.
-    """
-    n = targets.size
-    by_node = np.empty(n, dtype=np.int64)  # indices of targets, stably sorted by node
-    for j in range(n):
-        k = j
-        while k > 0 and targets[by_node[k - 1]] > targets[j]:
-            by_node[k] = by_node[k - 1]
-            k -= 1
-        by_node[k] = j
-    order = np.empty(n, dtype=np.int64)
-    placed = np.zeros(n, dtype=np.bool_)
-    done = 0
-    for step in range(path.size):
-        node = path[step]
-        lo, hi = 0, n  # the first sorted target >= node
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if targets[by_node[mid]] < node:
-                lo = mid + 1
-            else:
-                hi = mid
-        # The first visit places every target at this node, in the order given.
-        while lo < n and targets[by_node[lo]] == node and not placed[by_node[lo]]:
-            placed[by_node[lo]] = True
-            order[done] = by_node[lo]
-            done += 1
-            lo += 1
-    if done < n:
-        missed = np.empty(1, dtype=np.int64)
-        for j in range(n):
-            if not placed[j]:
-                missed[0] = -1 - j
-                break
-        return missed
-    return order
+def _stops(codes: list[str], order: np.ndarray, method: str) -> tuple[str, ...]:
+    """The bin codes in the :func:`pick_order` ``order`` of their pick nodes,
+    each once; a :class:`RoutingError` if the walk missed one."""
+    indices = order.tolist()
+    if indices and indices[0] < 0:
+        raise RoutingError(f"router {method!r} missed pick {codes[-1 - indices[0]]!r}")
+    return tuple(dict.fromkeys([codes[i] for i in indices]))
 
 
 def build_route(
@@ -346,10 +257,7 @@ def build_route(
     if code_nodes is None:
         code_nodes = problem.layout.nodes_of(codes)
     path = problem.oracle.walk_array(wp) if tour.path is None else tour.path
-    order = _pick_order(path, code_nodes).tolist()
-    if order and order[0] < 0:
-        raise RoutingError(f"router {method!r} missed pick {codes[-1 - order[0]]!r}")
-    stops = tuple(dict.fromkeys([codes[i] for i in order]))
+    stops = _stops(codes, pick_order(path, code_nodes), method)
     if tour.length is not None:
         distance = float(tour.length)
     else:

@@ -12,6 +12,8 @@ How it solves
    both ends to the middle. On a layout, the distance matrix, the DP and
    the node walk are one compiled call (:func:`held_karp_walk`): at such
    sizes the calls between them would cost as much as the DP.
+   :func:`plan_held_karp` runs it for the router and for ``route()``, which
+   gets the order of its picks along the walk from the same call.
 2. Otherwise two constructions, nearest neighbour and cheapest insertion,
    both over the matrix; the shorter is the start.
 3. Local search to a local optimum: 2-opt and Or-opt (segments of one to
@@ -85,11 +87,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from optimizer._jit import jit
+from optimizer.distance import DistanceOracle
 from optimizer.distance.kernels import first_outside, node_vector, square_matrix
 from optimizer.distance.walks import walk_kernel
 from optimizer.errors import RoutingError
@@ -102,7 +105,9 @@ __all__ = [
     "solve_matrix",
     "walk_length",
     "held_karp_walk",
-    "held_karp_detail",
+    "plan_held_karp",
+    "HeldKarpPlan",
+    "pick_order",
     "HELD_KARP_MAX",
     "NEIGHBOURS",
     "TIME_CAP",
@@ -459,6 +464,77 @@ def held_karp_walk(
     return waypoints, length, path
 
 
+@jit
+def pick_order(path: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The indices of ``targets`` (nodes) sorted by the first step of ``path``
+    at each, ties in the order given; ``[-1 - j]`` if ``path`` misses
+    ``targets[j]``. One pass over the path, a binary search per step.
+
+    Plain loops rather than ``np.unique``/``np.argsort``/``np.searchsorted``:
+    numba compiles each of those on first use, seconds of a cold first route,
+    and an insertion sort of a pick list is as fast at route sizes.
+
+    Examples
+    --------
+    >>> pick_order(np.array([0, 7, 3, 7, 5, 0]), np.array([5, 3, 7, 3]))
+    array([2, 1, 3, 0])
+    >>> pick_order(np.array([0, 7, 0]), np.array([7, 4]))
+    array([-2])
+    """
+    n = targets.size
+    by_node = np.empty(n, dtype=np.int64)  # indices of targets, stably sorted by node
+    for j in range(n):
+        k = j
+        while k > 0 and targets[by_node[k - 1]] > targets[j]:
+            by_node[k] = by_node[k - 1]
+            k -= 1
+        by_node[k] = j
+    order = np.empty(n, dtype=np.int64)
+    placed = np.zeros(n, dtype=np.bool_)
+    done = 0
+    for step in range(path.size):
+        node = path[step]
+        lo, hi = 0, n  # the first sorted target >= node
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if targets[by_node[mid]] < node:
+                lo = mid + 1
+            else:
+                hi = mid
+        # The first visit places every target at this node, in the order given.
+        while lo < n and targets[by_node[lo]] == node and not placed[by_node[lo]]:
+            placed[by_node[lo]] = True
+            order[done] = by_node[lo]
+            done += 1
+            lo += 1
+    if done < n:
+        missed = np.empty(1, dtype=np.int64)
+        for j in range(n):
+            if not placed[j]:
+                missed[0] = -1 - j
+                break
+        return missed
+    return order
+
+
+@jit
+def _held_karp_with_order(
+    nodes: np.ndarray, start: int, end: int, targets: np.ndarray,
+    ints: np.ndarray, floats: np.ndarray, table: np.ndarray, at: Any, hub: Any, labels: Any,
+    seg_a: np.ndarray, inner_at: np.ndarray, inner: np.ndarray, jnode: np.ndarray,
+    hop_at: np.ndarray, hop_to: np.ndarray, hop_seg: np.ndarray, hop_length: np.ndarray,
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:  # fmt: skip
+    """:func:`held_karp_walk` and the :func:`pick_order` of ``targets`` along
+    its node walk, in one compiled call: ``(waypoints, length, path, order)``."""
+    waypoints, length, path = held_karp_walk(
+        nodes, start, end, ints, floats, table, at, hub, labels,
+        seg_a, inner_at, inner, jnode, hop_at, hop_to, hop_seg, hop_length,
+    )  # fmt: skip
+    if length < 0.0:
+        return waypoints, length, path, path
+    return waypoints, length, path, pick_order(path, targets)
+
+
 # ---- kernels: local search ---------------------------------------------------------------
 @jit
 def _activate(node: int, queue: np.ndarray, queued: np.ndarray, size: int) -> int:
@@ -810,10 +886,81 @@ _HELD_KARP_DETAIL: dict[str, Any] = {"initial": "held-karp", "kicks": 0, "improv
                      "stopped_by": "held-karp", "optimal": True}  # fmt: skip
 
 
-def held_karp_detail(seconds: float, time_cap: float) -> dict[str, Any]:
-    """``Tour.detail`` of a walk Held-Karp planned in ``seconds``, with the
-    safety cap of ``time_cap`` seconds it never comes near."""
-    return {**_HELD_KARP_DETAIL, "seconds": round(seconds, 6), "time_cap_s": time_cap}
+class HeldKarpPlan(NamedTuple):
+    """The local search's walk where Held-Karp runs, as :func:`plan_held_karp` gives it."""
+
+    waypoints: np.ndarray
+    """The start, the pick nodes in visiting order, the end."""
+    length: float
+    """The walk's length in metres, optimal."""
+    path: np.ndarray
+    """The node walk through the waypoints."""
+    order: np.ndarray
+    """The indices of the targets in the order the walk first reaches them."""
+    detail: dict[str, Any]
+    """``Tour.detail``: how it ran, the seconds it took and the safety cap."""
+
+
+_NO_TARGETS = np.empty(0, dtype=np.int64)
+
+
+def plan_held_karp(
+    oracle: DistanceOracle,
+    nodes: np.ndarray,
+    start: int,
+    end: int,
+    time_limit: float | None = None,
+    targets: np.ndarray = _NO_TARGETS,
+) -> HeldKarpPlan:
+    """Held-Karp's walk from ``start`` through ``nodes`` to ``end`` on the
+    oracle's layout, and the order along it of ``targets``, from one compiled
+    call (matrix, subset DP, node walk and order): at ten picks the Python
+    between separate calls would cost as much as the DP.
+
+    This is :meth:`LocalSearchRouter.solve` where it runs Held-Karp, and
+    :func:`~optimizer.routing.route` calls it straight for its stops, without
+    a problem or a tour between.
+
+    Parameters
+    ----------
+    oracle
+        The layout's distance oracle.
+    nodes
+        The pick nodes, sorted and distinct (int64), at most :data:`HELD_KARP_MAX`.
+    start, end
+        The walk's ends (nodes).
+    time_limit
+        The problem's time limit; ``None`` stands for :data:`TIME_CAP`. Only
+        reported, as the safety cap: Held-Karp's work is fixed.
+    targets
+        Nodes to order by their first visit (the pick node of each bin code);
+        each one of ``nodes``; none by default.
+
+    Raises
+    ------
+    PickoptError
+        A node that is not one of the layout's.
+
+    Examples
+    --------
+    >>> from optimizer import DistanceOracle, Layout
+    >>> layout = Layout.from_file("layouts/single_block.toml")
+    >>> targets = layout.nodes_of(["A04-B1-040-R-1", "A01-B1-003-L-1"])
+    >>> depot = layout.depots[0].node
+    >>> oracle = DistanceOracle.for_layout(layout)
+    >>> plan = plan_held_karp(oracle, np.sort(targets), depot, depot, targets=targets)
+    >>> plan.length, plan.order.tolist(), plan.detail["stopped_by"]
+    (118.0, [1, 0], 'held-karp')
+    """
+    t0 = time.perf_counter()
+    cap = TIME_CAP if time_limit is None else time_limit
+    waypoints, length, path, order = _held_karp_with_order(nodes, start, end, targets,
+                                                           *oracle.kernel_args)  # fmt: skip
+    if length < 0.0:
+        oracle.matrix([start, *nodes.tolist(), end])  # raises, naming the node
+    seconds = round(time.perf_counter() - t0, 6)
+    detail = {**_HELD_KARP_DETAIL, "seconds": seconds, "time_cap_s": cap}
+    return HeldKarpPlan(waypoints, float(length), path, order, detail)
 
 
 def _solve(
@@ -913,6 +1060,11 @@ class LocalSearchRouter:
         """Always ``None``: the search only needs the distance matrix."""
         return None
 
+    def runs_held_karp(self, n_picks: int) -> bool:
+        """True if :meth:`solve` plans ``n_picks`` pick nodes (one or more) with
+        Held-Karp, :func:`plan_held_karp`, rather than the search."""
+        return n_picks <= self.held_karp_max
+
     def solve(self, problem: RoutingProblem) -> Tour:
         """Plan the walk: start depot, every pick node, end depot.
 
@@ -923,19 +1075,14 @@ class LocalSearchRouter:
         if k == 0:
             wp = [problem.start] if problem.closed else [problem.start, problem.end]
             return Tour(wp, optimal=True, detail={"stopped_by": "no-picks"})
+        if self.runs_held_karp(k):  # no budget to work out; the walk comes along
+            plan = plan_held_karp(problem.oracle, node_vector(problem.nodes), int(problem.start),
+                                  int(problem.end), problem.time_limit)  # fmt: skip
+            return Tour(plan.waypoints.tolist(), True, plan.detail, plan.length, plan.path)
         t0 = time.perf_counter()
         cap = TIME_CAP if problem.time_limit is None else problem.time_limit
-        oracle = problem.oracle
-        if k <= self.held_karp_max:  # no budget to work out; the walk comes along
-            nodes = node_vector(problem.nodes)
-            start, end = int(problem.start), int(problem.end)
-            visits, length, path = held_karp_walk(nodes, start, end, *oracle.kernel_args)
-            if length < 0.0:
-                oracle.matrix([start, *nodes.tolist(), end])  # raises, naming the node
-            detail = held_karp_detail(time.perf_counter() - t0, cap)
-            return Tour(visits.tolist(), True, detail, float(length), path)
         rows = np.concatenate(([problem.start], problem.nodes, [problem.end]))
-        dist = oracle.matrix(rows)
+        dist = problem.oracle.matrix(rows)
         kicks, patience = self.budget(k)
         walk, length, detail = _solve(dist, kicks, patience, problem.seed, cap, self.held_karp_max)
         detail["seconds"] = round(time.perf_counter() - t0, 6)

@@ -16,15 +16,17 @@ import numpy as np
 import pytest
 
 from optimizer.distance import DistanceOracle
-from optimizer.errors import RoutingError
+from optimizer.errors import PickoptError, RoutingError
 from optimizer.layout import Layout
 from optimizer.routing import METHODS, ROUTERS, RoutingProblem, local_search, route
-from optimizer.routing.api import HELD_KARP_OVER_SWEEP, build_route, plan_tour
+from optimizer.routing.api import HELD_KARP_OVER_SWEEP, build_route, choose_router, plan_tour
 from optimizer.routing.local_search import (
     HELD_KARP_MAX,
     LOCAL_SEARCH,
     LocalSearchRouter,
     held_karp_walk,
+    pick_order,
+    plan_held_karp,
     solve_matrix,
 )
 from tests import naive
@@ -93,6 +95,21 @@ def test_auto_on_four_blocks_takes_the_cheaper_exact_method() -> None:
         r = route(layout, codes)
         assert (r.method, r.optimal) == (expected, True)
         assert r.distance == pytest.approx(route(layout, codes, method="exact").distance)
+
+
+def test_auto_chooses_as_route_runs() -> None:
+    """``choose_router`` names the router whose method ``route()`` reports, on
+    both sides of the four-block switch and of Held-Karp's range, on three and
+    five blocks (both only routers) too."""
+    for blocks in (3, 4, 5):
+        layout = many_blocks(blocks=blocks)
+        oracle = DistanceOracle.for_layout(layout)
+        depot = layout.depots[0].node
+        for k in (1, HELD_KARP_OVER_SWEEP, HELD_KARP_OVER_SWEEP + 1, HELD_KARP_MAX + 1):
+            codes = random_codes(layout, k, 7 * k + blocks)
+            nodes = np.unique(layout.nodes_of(codes))
+            router, _ = choose_router(RoutingProblem(layout, oracle, nodes, depot, depot), "auto")
+            assert route(layout, codes, oracle=oracle).method == router.name
 
 
 def test_bad_parameters_are_refused() -> None:
@@ -220,6 +237,65 @@ def test_held_karp_walk_reports_a_node_outside_the_layout(layouts: dict[str, Lay
     nodes = np.array([int(layout.pick_nodes[0]), n + 3], dtype=np.int64)
     assert held_karp_walk(nodes, depot, depot, *oracle.kernel_args)[1] == -1.0 - 2
     assert held_karp_walk(nodes[:1], -1, depot, *oracle.kernel_args)[1] == -1.0
+
+
+def test_runs_held_karp_up_to_its_range() -> None:
+    """``runs_held_karp`` says where ``solve`` proves the optimum: up to
+    ``held_karp_max`` picks, and the search (not proven) from one more."""
+    router = LocalSearchRouter(held_karp_max=5)
+    layout = many_blocks()
+    oracle = DistanceOracle.for_layout(layout)
+    depot = layout.depots[0].node
+    for k in (1, 5, 6):
+        nodes = np.sort(np.random.default_rng(k).choice(layout.pick_nodes, k, replace=False))
+        tour = router.solve(RoutingProblem(layout, oracle, nodes, depot, depot))
+        assert router.runs_held_karp(k) == (k <= 5) == tour.optimal
+        assert (tour.detail["stopped_by"] == "held-karp") == (k <= 5)
+
+
+def test_plan_held_karp_orders_the_targets_by_their_first_visit(
+    layouts: dict[str, Layout],
+) -> None:
+    """``plan_held_karp``'s order lists the targets (repeated nodes among
+    them) by the first step of its node walk at each, ties in the order given;
+    its walk, length and detail are the router's tour's."""
+    layout = layouts["fishbone.json"]
+    oracle = DistanceOracle.for_layout(layout)
+    depot = layout.depots[0].node
+    rng = np.random.default_rng(3)
+    for k in (1, 4, HELD_KARP_MAX):
+        nodes = np.sort(rng.choice(layout.pick_nodes, k, replace=False)).astype(np.int64)
+        targets = rng.choice(nodes, 2 * k)
+        plan = plan_held_karp(oracle, nodes, depot, depot, 3.0, targets)
+        first = {node: step for step, node in reversed(list(enumerate(plan.path.tolist())))}
+        expected = sorted(range(targets.size), key=lambda j: (first[targets[j]], j))
+        assert plan.order.tolist() == expected
+        tour = LOCAL_SEARCH.solve(RoutingProblem(layout, oracle, nodes, depot, depot, 3.0))
+        assert plan.waypoints.tolist() == tour.waypoints and plan.length == tour.length
+        assert plan.path.tolist() == tour.path.tolist()
+        assert without_seconds(plan.detail) == without_seconds(tour.detail)
+        assert plan.detail["time_cap_s"] == 3.0
+
+
+def test_plan_held_karp_names_a_node_outside_the_layout(layouts: dict[str, Layout]) -> None:
+    """A node the layout does not have is refused by name, by ``plan_held_karp``
+    and by the router's ``solve`` alike."""
+    layout = layouts["fishbone.json"]
+    oracle = DistanceOracle.for_layout(layout)
+    depot, bad = layout.depots[0].node, layout.n_nodes + 3
+    nodes = np.array([int(layout.pick_nodes[0]), bad], dtype=np.int64)
+    with pytest.raises(PickoptError, match=f"node {bad} is not in layout"):
+        plan_held_karp(oracle, nodes, depot, depot)
+    with pytest.raises(PickoptError, match=f"node {bad} is not in layout"):
+        LOCAL_SEARCH.solve(RoutingProblem(layout, oracle, nodes, depot, depot))
+
+
+def test_pick_order_reports_a_missed_target() -> None:
+    """A target the path never reaches gives ``[-1 - j]`` for the first such
+    ``j``; no targets give an empty order."""
+    path = np.array([0, 4, 2, 4, 0], dtype=np.int64)
+    assert pick_order(path, np.array([2, 9, 4, 8], dtype=np.int64)).tolist() == [-2]
+    assert pick_order(path, np.empty(0, dtype=np.int64)).tolist() == []
 
 
 def test_route_of_few_picks_is_the_routers_route(layouts: dict[str, Layout]) -> None:
