@@ -110,18 +110,23 @@ def sources_stamp(package: Path = _PACKAGE) -> str:
     >>> len(sources_stamp())
     40
     """
+    return _stamp(package, sorted(package.rglob("*.py")))
+
+
+def _stamp(package: Path, sources: list[Path]) -> str:
     digest = hashlib.sha1()
-    for path in sorted(package.rglob("*.py")):
+    for path in sources:
         info = path.stat()
         digest.update(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def _cache_dirs(package: Path) -> list[Path]:
-    """The folders numba caches ``package``'s kernels in: each source folder's
-    ``__pycache__``, or its mirror under ``NUMBA_CACHE_DIR`` (named as numba's
-    user-provided locator names it: folder name and a hash of its path)."""
-    folders = sorted({path.parent for path in package.rglob("*.py")})
+def _cache_dirs(sources: list[Path]) -> list[Path]:
+    """The folders numba caches the kernels of ``sources`` in (top folder
+    first): each source folder's ``__pycache__``, or its mirror under
+    ``NUMBA_CACHE_DIR`` (named as numba's user-provided locator names it:
+    folder name and a hash of its path)."""
+    folders = sorted({path.parent for path in sources})
     root = numba_cache_dir()
     if root is None:
         return [folder / "__pycache__" for folder in folders]
@@ -138,8 +143,9 @@ def forget_stale_kernels(package: Path = _PACKAGE) -> bool:
     """
     if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
         return False
-    dirs = _cache_dirs(package)
-    stamp_file, stamp = dirs[0] / "pickopt-sources.stamp", sources_stamp(package)
+    sources = sorted(package.rglob("*.py"))  # listed once, for the stamp and the folders
+    dirs = _cache_dirs(sources)
+    stamp_file, stamp = dirs[0] / "pickopt-sources.stamp", _stamp(package, sources)
     try:
         if stamp_file.read_text() == stamp:
             return False

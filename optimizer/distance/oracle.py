@@ -180,7 +180,7 @@ class DistanceOracle:
             return (self._parts.ints, self._parts.floats, table, None, None, None)
         return (self._parts.ints, self._parts.floats, table, labels.at, labels.hub, labels.dist)
 
-    @property
+    @cached_property
     def kernel_args(self) -> tuple[Any, ...]:
         """The arrays the compiled queries take after their nodes.
 
@@ -191,10 +191,6 @@ class DistanceOracle:
         checks its nodes (``0 <= node < layout.n_nodes``, e.g. with
         :func:`~optimizer.distance.kernels.first_outside`): the kernels do not.
         """
-        return self._kernel_args
-
-    @cached_property
-    def _kernel_args(self) -> tuple[Any, ...]:
         return (*self._distances, *walk_tables(self._parts))
 
     @property
@@ -313,7 +309,7 @@ class DistanceOracle:
         pts = np.asarray(waypoints)
         if pts.dtype != np.int64 or pts.ndim != 1:
             pts = self._checked(pts)
-        path = walk_kernel(pts, *self._kernel_args)
+        path = walk_kernel(pts, *self.kernel_args)
         if path.size == 1 and path[0] < 0:
             self._checked(pts)  # raises, naming the node
         return path
