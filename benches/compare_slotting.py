@@ -101,6 +101,9 @@ CART = Cart(max_items=45)
 DRAWS = 24
 #: Bootstrap samples of the selection factors.
 BOOTSTRAP = 20
+#: Replays of the estimate days with their orders dealt afresh into the same days
+#: (``budget_curve(..., reshuffles=)``): the in-sample saving averaged over how the waves fall.
+RESHUFFLES = 4
 GOAL_CAPTURED, GOAL_ERROR_PCT = 0.70, 15.0
 #: Where a shift stops: a move must save 8 m a day (a 5-minute move then pays back in about
 #: 30 days at 48 m/min), or the labour budget of 240 minutes (half a night shift) is spent.
@@ -182,11 +185,13 @@ def curve_for(
     fold_forecast = demand_forecast(h.window(0, FOLD_PROFILE[1]).orders_by_day())
     t0 = time.perf_counter()
     cal = holdout_calibration(layout, current, [fold], CART, policy=REPLAY_POLICY, shape=shape,
-                              fold_shape=fold_shape, forecasts=[fold_forecast])  # fmt: skip
+                              fold_shape=fold_shape, forecasts=[fold_forecast],
+                              reshuffles=RESHUFFLES)  # fmt: skip
     backtest_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     curve = budget_curve(layout, current, plan, profile_days, h.window(*REPLAY).orders_by_day(),
-                         CART, policy=REPLAY_POLICY, factors=cal, forecast=forecast)  # fmt: skip
+                         CART, policy=REPLAY_POLICY, factors=cal, forecast=forecast,
+                         reshuffles=RESHUFFLES)  # fmt: skip
     replay_days = h.window(*REPLAY).orders_by_day()
     for label, k in zip(STOPS, (paying_steps(curve.moves, min_gain=MIN_GAIN),
                                 paying_steps(curve.moves, min_gain=-math.inf,
@@ -199,7 +204,8 @@ def curve_for(
     # as the forecast (what a perfect demand forecast would leave).
     truth = picks_per_day({f"{d}/{j}": o for j, w in enumerate(redrawn) for d, o in w.items()})
     on_truth = budget_curve(layout, current, plan, profile_days, None, CART,
-                            policy=REPLAY_POLICY, factors=cal, forecast=truth)  # fmt: skip
+                            policy=REPLAY_POLICY, factors=cal, forecast=truth,
+                            reshuffles=RESHUFFLES)  # fmt: skip
     t0 = time.perf_counter()
     drawn = redrawn_points(layout, current, curve, redrawn)
     extra = {

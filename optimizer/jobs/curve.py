@@ -113,6 +113,9 @@ __all__ = [
 
 #: Budgets of the curve, as shares of the SKUs moved.
 BUDGET_SHARES = (0.01, 0.02, 0.05, 0.10, 0.20)
+#: A rate band of :func:`demand_forecast` is fitted on its own with at least this many
+#: SKUs per weight.
+_MIN_BAND_FIT = 8
 
 
 @dataclass(frozen=True)
@@ -348,6 +351,8 @@ def budget_curve(
     oracle: DistanceOracle | None = None,
     factors: Mapping[str, float] | Calibration | None = None,
     forecast: Mapping[str, float] | None = None,
+    reshuffles: int = 0,
+    seed: int = 0,
 ) -> BudgetCurve:
     """Cut ``plan``'s move list at budgets of ``shares`` of the SKUs; measure each cut.
 
@@ -386,6 +391,16 @@ def budget_curve(
         scaled to the forecast demand and pooled with the visits model
         (:func:`forecast_estimate`); ``None``: the replay of
         ``estimate_orders`` as it is.
+    reshuffles
+        Replay the estimate days this many more times with their orders
+        dealt afresh into the same days (as many orders a day, seeded by
+        ``seed``): the same picks, other waves. The estimate is the mean
+        over these replays and the days as they came. A day's saving varies
+        by about as much at every budget, mostly by how batching happens to
+        group that day's orders, so a small budget's in-sample saving is
+        otherwise known only to a large share of itself.
+    seed
+        Seed of the reshuffles.
 
     Returns
     -------
@@ -395,10 +410,13 @@ def budget_curve(
     Raises
     ------
     PickoptError
-        For a share outside (0, 1], or no orders to estimate on.
+        For a share outside (0, 1], negative reshuffles, or no orders to
+        estimate on.
     """
     if any(not (0 < s <= 1) for s in shares):
         raise PickoptError(f"budget shares must be in (0, 1], got {list(shares)!r}")
+    if reshuffles < 0:
+        raise PickoptError(f"reshuffles must be at least 0, got {reshuffles}")
     if not estimate_orders:
         raise PickoptError("the budget curve needs orders of the profile window to estimate on")
     policy = policy or REPLAY_POLICY
@@ -411,7 +429,9 @@ def budget_curve(
     budgets = [int(math.floor(s * n)) for s in shares]
     cuts = sorted({start, len(moves), *(step_prefix(moves, b) for b in budgets)})
     slottings = {_name(k): apply_moves(current, moves[:k]) for k in cuts}
-    est = _saved(layout, estimate_orders, slottings, start, cart, policy, oracle)
+    rng = np.random.default_rng(seed)
+    days = [estimate_orders, *(_deal(estimate_orders, rng) for _ in range(reshuffles))]
+    est = _mean_saved([_saved(layout, d, slottings, start, cart, policy, oracle) for d in days])
     labels = _point_labels(shares)
     ends = [*(step_prefix(moves, b) for b in budgets), len(moves)]
     own_se = {k: est.se[k] or 0.0 for k in ends}
@@ -774,7 +794,11 @@ def picks_per_day(orders: Mapping[str, Sequence[Order]]) -> dict[str, float]:
 
 
 def demand_forecast(
-    orders: Mapping[str, Sequence[Order]], *, windows: int = 3, width: int | None = None
+    orders: Mapping[str, Sequence[Order]],
+    *,
+    windows: int = 3,
+    width: int | None = None,
+    bands: int = 4,
 ) -> dict[str, float] | None:
     """Each SKU's picks a day on the days after ``orders``, from its recent trend.
 
@@ -787,6 +811,14 @@ def demand_forecast(
     reverts. Rates in picks a day weight the fit toward the busy SKUs, the
     ones a move's gain depends on.
 
+    The SKUs are split into ``bands`` by their mean rate over the windows a
+    fit reads (equal numbers of SKUs with demand per band), and each band
+    gets its own weights: a slow SKU's fortnight is a handful of picks, so
+    its newest window is mostly noise and its fit spreads the weight over
+    older windows (an empirical-Bayes shrinkage toward its own past), while
+    a busy SKU's newest window is mostly signal. A band with too few SKUs
+    to fit uses the weights of all the SKUs.
+
     Parameters
     ----------
     orders
@@ -796,6 +828,8 @@ def demand_forecast(
         Windows the forecast reads.
     width
         Days per window; default as many as give ``windows + 1`` windows.
+    bands
+        Rate bands with their own weights (1: one fit for all the SKUs).
 
     Returns
     -------
@@ -825,9 +859,24 @@ def demand_forecast(
     counts = np.array([[day.get(sku, 0) for sku in skus] for day in per_day], dtype=np.float64)
     rate = np.stack([counts[len(labels) - (w + 1) * width : len(labels) - w * width].mean(0)
                      for w in range(windows + 1)], axis=1)  # fmt: skip
-    weights, *_ = np.linalg.lstsq(rate[:, 1:], rate[:, 0], rcond=None)
-    forecast = np.maximum(rate[:, :windows] @ weights, 0.0)
-    return dict(zip(skus, forecast.tolist(), strict=True))
+    fit_x, fit_y, ahead_x = rate[:, 1:], rate[:, 0], rate[:, :windows]
+    weights, *_ = np.linalg.lstsq(fit_x, fit_y, rcond=None)
+    forecast = ahead_x @ weights
+    # Band edges from the fit's rates: a SKU's band in the forecast is where its
+    # recent rates would have put it in the fit.
+    level = fit_x.mean(axis=1)
+    busy = level[level > 0]
+    if bands > 1 and busy.size:
+        edges = np.quantile(busy, np.linspace(0.0, 1.0, bands + 1)[1:-1])
+        fit_band = np.searchsorted(edges, level, side="right")
+        ahead_band = np.searchsorted(edges, ahead_x.mean(axis=1), side="right")
+        for b in range(bands):
+            rows = fit_band == b
+            if rows.sum() < _MIN_BAND_FIT * windows:
+                continue
+            band_weights, *_ = np.linalg.lstsq(fit_x[rows], fit_y[rows], rcond=None)
+            forecast[ahead_band == b] = ahead_x[ahead_band == b] @ band_weights
+    return dict(zip(skus, np.maximum(forecast, 0.0).tolist(), strict=True))
 
 
 def model_gains(
@@ -929,6 +978,8 @@ def holdout_calibration(
     fold_shape: Mapping[str, float] | None = None,
     apply_drift: bool = False,
     forecasts: Sequence[Mapping[str, float] | None] | None = None,
+    reshuffles: int = 0,
+    seed: int = 0,
 ) -> Calibration:
     """How much of its expected saving a re-slot keeps on the days after, per budget.
 
@@ -962,6 +1013,8 @@ def holdout_calibration(
     forecasts
         Per fold, its demand forecast (:func:`demand_forecast` of the days
         up to its cut); default none.
+    reshuffles, seed
+        Reshuffled replays of each fold's own days, as in :func:`budget_curve`.
 
     Returns
     -------
@@ -974,7 +1027,8 @@ def holdout_calibration(
     forecasts = forecasts or [None] * len(folds)
     for (plan, early, later), forecast in zip(folds, forecasts, strict=True):
         curve = budget_curve(layout, current, plan, early, later, cart, shares=shares,
-                             policy=policy, oracle=oracle, forecast=forecast)  # fmt: skip
+                             policy=policy, oracle=oracle, forecast=forecast,
+                             reshuffles=reshuffles, seed=seed)  # fmt: skip
         for p in curve.points:
             inside[p.label] = inside.get(p.label, 0.0) + p.expected_m_per_day
             held[p.label] = held.get(p.label, 0.0) + (p.replayed_m_per_day or 0.0)
@@ -1091,6 +1145,35 @@ def _saved(
         daily = [report.per_day[day][_name(start)] - report.per_day[day][name] for day in days]
         se[k] = statistics.stdev(daily) / math.sqrt(len(daily)) if len(daily) > 1 else None
     return _Saved(saved, base / n, report.excluded, se, report.tours[_name(start)] / n)
+
+
+def _deal(
+    orders: Mapping[str, Sequence[Order]], rng: np.random.Generator
+) -> dict[str, list[Order]]:
+    """The orders of all the days dealt at random into the same days, as many a day."""
+    pool = [o for day in orders.values() for o in day]
+    order = rng.permutation(len(pool)).tolist()
+    out, first = {}, 0
+    for label, day in orders.items():
+        out[label] = [pool[k] for k in order[first : first + len(day)]]
+        first += len(day)
+    return out
+
+
+def _mean_saved(replays: Sequence[_Saved]) -> _Saved:
+    """Replays of the same days' orders in other waves, averaged; the standard error
+    of the mean from theirs (the deals are taken as independent: they share the
+    orders, so this is the error of how the waves fell, not of which orders came);
+    the start's metres, exclusions and tours of the first (the days as they came)."""
+    first = replays[0]
+    n = len(replays)
+    if n == 1:
+        return first
+    saved = {k: math.fsum(r.saved[k] for r in replays) / n for k in first.saved}
+    se = {k: None if any(r.se[k] is None for r in replays)
+          else math.sqrt(math.fsum((r.se[k] or 0.0) ** 2 for r in replays)) / n
+          for k in first.se}  # fmt: skip
+    return _Saved(saved, first.base, first.excluded, se, first.tours)
 
 
 def _calibrate(

@@ -181,6 +181,7 @@ def run_nightly(
     move_cost: MoveCost | None = None,
     holdout_days: int | None = None,
     forecast_days: int = 56,
+    reshuffles: int = 4,
     pictures: bool = False,
     executor: Executor | None = None,
 ) -> NightlyResult:
@@ -254,6 +255,12 @@ def run_nightly(
         savings are then scaled to the forecast demand and pooled with the
         visits model (:func:`~optimizer.jobs.curve.forecast_estimate`); 0:
         no forecast.
+    reshuffles
+        The estimate days (and the backtest's) are also replayed this many
+        times with their orders dealt afresh into the same days, and the
+        expected savings are the mean (:func:`~optimizer.jobs.curve.budget_curve`):
+        how batching happens to group a day's orders otherwise moves a small
+        budget's estimate by a large share of itself.
     pictures
         Also write ``heatmap.png`` (picks per slot before and after) and,
         with a budget curve, ``curve.png``.
@@ -324,11 +331,13 @@ def run_nightly(
                     fold_forecast = _forecast(history, fold[1], forecast_days, replay_orders, seed)
                     factors = holdout_calibration(layout, current, [fold], cart,
                                                   policy=wave_policy, oracle=oracle,
-                                                  shape=shape,
-                                                  forecasts=[fold_forecast])  # fmt: skip
+                                                  shape=shape, forecasts=[fold_forecast],
+                                                  reshuffles=reshuffles,
+                                                  seed=seed)  # fmt: skip
             curve = budget_curve(layout, current, plan, estimate, test_orders or None, cart,
                                  in_sample=in_sample, policy=wave_policy, move_cost=move_cost,
-                                 oracle=oracle, factors=factors, forecast=forecast)  # fmt: skip
+                                 oracle=oracle, factors=factors, forecast=forecast,
+                                 reshuffles=reshuffles, seed=seed)  # fmt: skip
             plan, curve = _cut(layout, current, plan, curve, max_moves, min_gain, labour_minutes,
                                test_orders, cart, wave_policy, oracle)  # fmt: skip
             new = plan.slotting
