@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from optimizer.batching import Cart
+from optimizer.errors import PickoptError
 from optimizer.jobs.curve import (
     BudgetCurve,
     Calibration,
@@ -325,3 +326,66 @@ def test_budget_curve_with_the_estimates_own_demand_as_forecast(
         assert d["direct"] == pytest.approx(q.expected_m_per_day)
         assert d["tours_per_day"] > 0
         assert p.expected_m_per_day == pytest.approx(d["expected"])
+
+
+def test_demand_forecast_in_one_band_is_the_single_fit() -> None:
+    """``bands=1`` is one least-squares fit for all the SKUs: its weights, applied to
+    the newest windows, give the forecast."""
+    rates = 30.0 * (np.arange(1, 41) ** -1.0)
+    orders = _poisson_days(rates, 28, seed=5)
+    f = demand_forecast(orders, windows=3, width=7, bands=1)
+    assert f is not None
+    skus = sorted(f)
+    per_day = np.array([[sum(1 for o in orders[d] if o.lines[0].sku == s) for s in skus]
+                        for d in sorted(orders)], dtype=np.float64)  # fmt: skip
+    rate = np.stack([per_day[28 - 7 * (w + 1) : 28 - 7 * w].mean(0) for w in range(4)], axis=1)
+    weights, *_ = np.linalg.lstsq(rate[:, 1:], rate[:, 0], rcond=None)
+    expected = np.maximum(rate[:, :3] @ weights, 0.0)
+    assert [f[s] for s in skus] == pytest.approx(expected.tolist())
+
+
+def test_demand_forecast_bands_keep_slow_skus_apart_from_a_busy_trend() -> None:
+    """The busy SKUs' demand halves every two weeks while the slow ones stay put: one
+    fit for all carries the busy SKUs' fall over to the slow ones; a fit per rate band
+    forecasts the slow SKUs' total near their steady rate."""
+    days = np.arange(56)[:, None]
+    busy = 40.0 * (np.arange(1, 21) ** -1.0) * 0.5 ** (days / 14.0)
+    slow = np.full((56, 100), 0.4)
+    orders = _poisson_days(np.hstack([busy, slow]), 56, seed=2)
+    slow_skus = [f"s{i}" for i in range(20, 120)]
+    steady = 0.4 * len(slow_skus)
+
+    def slow_total(bands: int) -> float:
+        f = demand_forecast(orders, bands=bands)
+        assert f is not None
+        return sum(f.get(s, 0.0) for s in slow_skus)
+
+    one_fit, banded = slow_total(1), slow_total(4)
+    assert abs(banded - steady) < abs(one_fit - steady)
+    assert banded == pytest.approx(steady, rel=0.15)
+
+
+def test_reshuffled_estimate_is_less_noisy(
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
+) -> None:
+    """Replaying the estimate days again with their orders dealt afresh into the same
+    days narrows every point's in-sample standard error; the curve's points and moves
+    stay those of the plan."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    forecast = picks_per_day(days)
+    plain = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES,
+                         forecast=forecast)  # fmt: skip
+    dealt = budget_curve(single_block, start, plan, days, None, CART, shares=SHARES,
+                         forecast=forecast, reshuffles=3)  # fmt: skip
+    assert [p.length for p in dealt.points] == [p.length for p in plain.points]
+    for label, d in dealt.detail.items():
+        assert d["replayed_se"] < plain.detail[label]["replayed_se"]
+
+
+def test_negative_reshuffles_are_refused(
+    single_block: Layout, drifting: History, start: Slotting, plan: ReslotPlan
+) -> None:
+    """A negative number of reshuffles is an error naming it."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with pytest.raises(PickoptError, match="reshuffles"):
+        budget_curve(single_block, start, plan, days, None, CART, shares=SHARES, reshuffles=-1)
