@@ -327,6 +327,16 @@ def verdicts(runs: list[dict[str, Any]]) -> dict[str, Any]:
     errors_oracle: dict[int, dict[str, float | None]] = {}
     small: dict[int, dict[str, float]] = {}
     in_interval: dict[int, int] = {}
+    # A perfect estimate is off only by the target's own noise: the points it would have
+    # within the goal on average, and the chance that all are.
+    perfect: dict[int, dict[str, float]] = {}
+    for r in runs:
+        c = r["curves"][start]
+        chances = [2 * statistics.NormalDist().cdf(GOAL_ERROR_PCT / 100 * d["replayed_m_per_day"]
+                                                    / d["replayed_se"]) - 1
+                   if d["replayed_se"] > 0 and d["replayed_m_per_day"] > 0 else 0.0
+                   for d in (c["redrawn"][p["label"]] for p in _budget_points(c))]  # fmt: skip
+        perfect[r["seed"]] = {"points": sum(chances), "all": math.prod(chances)}
     for r in runs:
         c = r["curves"][start]
         pts = _budget_points(c)
@@ -376,6 +386,7 @@ def verdicts(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "error_pct_before": errors_before,
         "error_pct_oracle": errors_oracle,
         "redrawn_se_pct_small": small,
+        "perfect_within": perfect,
     }
 
 
@@ -458,7 +469,14 @@ def why_small(v: dict[str, Any], draws: int) -> str:
         f"standard error at 1 and 2 % over the {draws} redrawn windows, against the saving: "
         f"{noise}. Where that standard error is near or above 15 % the target itself is "
         "not known to ±15 %; the *oracle* counts are what a perfect demand forecast "
-        "would reach, so points it misses are not a forecasting problem."
+        "would reach, so points it misses are not a forecasting problem. A perfect estimate, "
+        "off only by the target's own noise, would have on average "
+        + "; ".join(
+            f"seed {seed}: {x['points']:.1f} points within ±15 % (all "
+            f"{len(BUDGET_SHARES) + 1}: {100 * x['all']:.0f} % likely)"
+            for seed, x in v["perfect_within"].items()
+        )  # fmt: skip
+        + "."
     )
 
 
@@ -545,11 +563,16 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str,
         "**How the expected saving is made** (`optimizer.jobs.curve.budget_curve` with a "
         "`Calibration` and a `forecast`), from days up to the end of the profile window only. "
         "*In-sample*: the plan's prefixes replayed on the profile window (28 days of this "
-        "history; its standard error, about 20 m/day at every budget, is in the column). "
+        f"history), and again on {RESHUFFLES} deals of its orders into the same days (the same "
+        "picks, other waves; `reshuffles`), averaged: how batching happens to group a day's "
+        "orders moves a day's saving by about as much at every budget, which the deals average "
+        "out (the ± SE column). "
         "*Demand*: every SKU's picks a day on the days after the window, forecast by "
         "`demand_forecast` from its rates in the last three 14-day windows (days 14-55), the "
         "weights fitted by least squares over the SKUs on the same history (days 42-55 "
-        "predicted from days 0-41): how much of a rise or a fall persists. Each prefix's moves "
+        "predicted from days 0-41), one fit per quarter of the SKUs by rate (a slow SKU's "
+        "fortnight is a few picks, mostly noise): how much of a rise or a fall persists. "
+        "Each prefix's moves "
         "are priced by the visits model (`model_gains`: a move gains the drop in slot cost "
         "times the tours a day that visit its SKU, T (1 - exp(-rate / T)) for T tours a day, so "
         "a best seller, on most tours anyway, gains less per pick) under the forecast and "
