@@ -52,7 +52,10 @@ Run: ``python benches/compare_slotting.py`` (about 12 minutes on 2
 CPUs at load 5; writes ``benches/results/slotting_budget.md`` and
 ``.json``); ``--seeds 4,5,6 --starts class --write`` runs a part and
 writes it to ``slotting_budget_seeds_4-5-6.md``; ``--pictures`` redraws the pictures and
-the report from the saved results. The earlier
+the report from the saved results. ``--reshuffles 4 --bands 4`` runs a variant of the
+estimate (:class:`Variant`: reshuffled in-sample replays, a banded demand forecast) and
+suffixes its result files (``slotting_budget_r4_b4.md``); the variant and why it is not
+the default: ``benches/results/slotting_calibration_slot2.md``. The earlier
 version of this script, the ceiling study of a 5 % budget from random
 storage (in sample), wrote ``benches/results/slotting_replay.md``.
 """
@@ -60,6 +63,7 @@ storage (in sample), wrote ``benches/results/slotting_replay.md``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -67,6 +71,7 @@ import platform
 import statistics
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +106,30 @@ CART = Cart(max_items=45)
 DRAWS = 24
 #: Bootstrap samples of the selection factors.
 BOOTSTRAP = 20
-#: Replays of the estimate days with their orders dealt afresh into the same days
-#: (``budget_curve(..., reshuffles=)``): the in-sample saving averaged over how the waves fall.
-RESHUFFLES = 4
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How the expected saving is estimated, where it can differ from the plan's default.
+
+    ``reshuffles``: replays of the estimate days with their orders dealt afresh into the
+    same days (``budget_curve(..., reshuffles=)``); ``bands``: rate bands of the demand
+    forecast's fit (``demand_forecast(..., bands=)``).
+    """
+
+    reshuffles: int = 0
+    bands: int = 1
+
+    def __post_init__(self) -> None:
+        if self.reshuffles < 0 or self.bands < 1:
+            raise ValueError(f"{self} not understood: reshuffles >= 0 and bands >= 1.")
+
+    @property
+    def suffix(self) -> str:
+        """The result files' suffix: none for the default."""
+        return "" if self == Variant() else f"_r{self.reshuffles}_b{self.bands}"
+
+
 GOAL_CAPTURED, GOAL_ERROR_PCT = 0.70, 15.0
 #: Where a shift stops: a move must save 8 m a day (a 5-minute move then pays back in about
 #: 30 days at 48 m/min), or the labour budget of 240 minutes (half a night shift) is spent.
@@ -155,7 +181,11 @@ def redrawn_points(
 
 
 def curve_for(
-    layout: Layout, h: History, current: Slotting, redrawn: list[dict[str, list[Any]]]
+    layout: Layout,
+    h: History,
+    current: Slotting,
+    redrawn: list[dict[str, list[Any]]],
+    variant: Variant = Variant(),
 ) -> tuple[BudgetCurve, dict[str, Any]]:
     """Plan, backtest and measure the curve from ``current``."""
     t0 = time.perf_counter()
@@ -181,17 +211,18 @@ def curve_for(
     # The demand forecasts: every day up to the end of the profile window (the fold's:
     # up to the end of its own days).
     profile_days = h.window(*PROFILE).orders_by_day()
-    forecast = demand_forecast(h.window(0, PROFILE[1]).orders_by_day())
-    fold_forecast = demand_forecast(h.window(0, FOLD_PROFILE[1]).orders_by_day())
+    forecast = demand_forecast(h.window(0, PROFILE[1]).orders_by_day(), bands=variant.bands)
+    fold_forecast = demand_forecast(h.window(0, FOLD_PROFILE[1]).orders_by_day(),
+                                    bands=variant.bands)  # fmt: skip
     t0 = time.perf_counter()
     cal = holdout_calibration(layout, current, [fold], CART, policy=REPLAY_POLICY, shape=shape,
                               fold_shape=fold_shape, forecasts=[fold_forecast],
-                              reshuffles=RESHUFFLES)  # fmt: skip
+                              reshuffles=variant.reshuffles)  # fmt: skip
     backtest_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     curve = budget_curve(layout, current, plan, profile_days, h.window(*REPLAY).orders_by_day(),
                          CART, policy=REPLAY_POLICY, factors=cal, forecast=forecast,
-                         reshuffles=RESHUFFLES)  # fmt: skip
+                         reshuffles=variant.reshuffles)  # fmt: skip
     replay_days = h.window(*REPLAY).orders_by_day()
     for label, k in zip(STOPS, (paying_steps(curve.moves, min_gain=MIN_GAIN),
                                 paying_steps(curve.moves, min_gain=-math.inf,
@@ -205,7 +236,7 @@ def curve_for(
     truth = picks_per_day({f"{d}/{j}": o for j, w in enumerate(redrawn) for d, o in w.items()})
     on_truth = budget_curve(layout, current, plan, profile_days, None, CART,
                             policy=REPLAY_POLICY, factors=cal, forecast=truth,
-                            reshuffles=RESHUFFLES)  # fmt: skip
+                            reshuffles=variant.reshuffles)  # fmt: skip
     t0 = time.perf_counter()
     drawn = redrawn_points(layout, current, curve, redrawn)
     extra = {
@@ -232,16 +263,17 @@ def curve_for(
     return curve, extra
 
 
-def run_seed(layout: Layout, seed: int, starts: tuple[str, ...], draws: int) -> dict[str, Any]:
+def run_seed(layout: Layout, seed: int, starts: tuple[str, ...], draws: int,
+             variant: Variant = Variant()) -> dict[str, Any]:  # fmt: skip
     """Every curve of one seed."""
     h = history(seed)
     redrawn = redrawn_replay_days(seed, draws)
     out: dict[str, Any] = {"seed": seed, "lines": h.n_lines, "orders": h.n_orders, "curves": {},
-                           "draws": draws}  # fmt: skip
+                           "draws": draws, "variant": dataclasses.asdict(variant)}  # fmt: skip
     for start, current in starting_slottings(layout, h, seed).items():
         if start not in starts:
             continue
-        curve, extra = curve_for(layout, h, current, redrawn)
+        curve, extra = curve_for(layout, h, current, redrawn, variant)
         out["curves"][start] = {**curve.to_dict(), **extra,
                                 "captured": {p.label: curve.captured(p.label)
                                              for p in curve.points}}  # fmt: skip
@@ -463,9 +495,9 @@ def why_small(v: dict[str, Any], draws: int) -> str:
                       for seed, e in v["redrawn_se_pct_small"].items())  # fmt: skip
     return (
         "**Why the small budgets miss.** Points within ±15 % of the redrawn replay (of "
-        f"{len(BUDGET_SHARES) + 1}), seed by seed: expected {counts('expected')}; before (the "
-        f"previous method) {counts('before')}; oracle (the replay windows' true demand) "
-        f"{counts('oracle')}. The replay's own "
+        f"{len(BUDGET_SHARES) + 1}), seed by seed: expected {counts('expected')}; before "
+        f"(in-sample × selection, no forecast) {counts('before')}; oracle (the replay windows' "
+        f"true demand) {counts('oracle')}. The replay's own "
         f"standard error at 1 and 2 % over the {draws} redrawn windows, against the saving: "
         f"{noise}. Where that standard error is near or above 15 % the target itself is "
         "not known to ±15 %; the *oracle* counts are what a perfect demand forecast "
@@ -480,11 +512,32 @@ def why_small(v: dict[str, Any], draws: int) -> str:
     )
 
 
+def _in_sample_text(variant: Variant) -> str:
+    if not variant.reshuffles:
+        return "history; its standard error is in the column). "
+    return (
+        f"history), and again on {variant.reshuffles} deals of its orders into the same days "
+        "(the same picks, other waves; `reshuffles`), averaged: how batching happens to group "
+        "a day's orders moves a day's saving by about as much at every budget, which the deals "
+        "average out (the ± SE column). "
+    )
+
+
+def _bands_text(variant: Variant) -> str:
+    if variant.bands == 1:
+        return ""
+    return (
+        f", one fit per {variant.bands} bands of the SKUs by rate (a slow SKU's fortnight is a "
+        "few picks, mostly noise)"
+    )
+
+
 def render(runs: list[dict[str, Any]], seconds: float, load: str,
            check: dict[str, Any] | None = None) -> str:  # fmt: skip
     """The Markdown report."""
     v = verdicts(runs)
     draws = runs[0].get("draws", DRAWS)
+    variant = Variant(**runs[0].get("variant", {}))
     cap = ", ".join(f"{100 * c:.0f} %" for c in v["captured_5pct"])
     n_points = len(BUDGET_SHARES) + 1
     errs = []
@@ -563,15 +616,13 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str,
         "**How the expected saving is made** (`optimizer.jobs.curve.budget_curve` with a "
         "`Calibration` and a `forecast`), from days up to the end of the profile window only. "
         "*In-sample*: the plan's prefixes replayed on the profile window (28 days of this "
-        f"history), and again on {RESHUFFLES} deals of its orders into the same days (the same "
-        "picks, other waves; `reshuffles`), averaged: how batching happens to group a day's "
-        "orders moves a day's saving by about as much at every budget, which the deals average "
-        "out (the ± SE column). "
-        "*Demand*: every SKU's picks a day on the days after the window, forecast by "
+        + _in_sample_text(variant)
+        + "*Demand*: every SKU's picks a day on the days after the window, forecast by "
         "`demand_forecast` from its rates in the last three 14-day windows (days 14-55), the "
         "weights fitted by least squares over the SKUs on the same history (days 42-55 "
-        "predicted from days 0-41), one fit per quarter of the SKUs by rate (a slow SKU's "
-        "fortnight is a few picks, mostly noise): how much of a rise or a fall persists. "
+        "predicted from days 0-41)"
+        + _bands_text(variant)
+        + ": how much of a rise or a fall persists. "
         "Each prefix's moves "
         "are priced by the visits model (`model_gains`: a move gains the drop in slot cost "
         "times the tours a day that visit its SKU, T (1 - exp(-rate / T)) for T tours a day, so "
@@ -587,7 +638,7 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str,
         f"window's days ({BOOTSTRAP} samples) plans the re-slot from each sample and prices "
         "its prefixes on the sample and on the real days. The backtest (a re-slot planned "
         "from days 14-41 with its own forecast, replayed on 42-55) widens the interval by the "
-        "drift it saw. *Before* is the previous method (in-sample × selection); *oracle* the "
+        "drift it saw. *Before* is in-sample × selection (no forecast); *oracle* the "
         "same estimate with the redrawn replay windows' own picks a day in place of the "
         "forecast (not available to a plan: what a perfect demand forecast would leave). The "
         "method was chosen after looking at seeds 1-6 (this report and "
@@ -610,7 +661,7 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str,
         "model); *demand* the forecast's factor; *direct* in-sample × demand; *model* the "
         "visits model under the forecast, scaled to the replays; *expected* direct and model "
         "pooled, times selection (what the plan reports; ± its SE: the pooled estimate's and "
-        "the backtest's drift); *before* in-sample × selection (the previous method); "
+        "the backtest's drift); *before* in-sample × selection (no forecast); "
         "*oracle demand* the expected saving with the replay windows' own demand as the "
         "forecast; *replayed, this history* the saving on the two weeks after; *replayed, "
         f"redrawn* the same over the {draws} redrawn replay windows, ± its standard error from "
@@ -692,51 +743,45 @@ def main() -> None:
     parser.add_argument(
         "--pictures",
         action="store_true",
-        help="redraw the pictures and the report from the saved results",
+        help="redraw the report (seeds 1-3: and the pictures) from the saved results",
     )
+    parser.add_argument(
+        "--reshuffles", type=int, default=0,
+        help="a variant: deals of the estimate days' orders (results get a suffix)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--bands", type=int, default=1,
+        help="a variant: rate bands of the demand forecast (results get a suffix)",
+    )  # fmt: skip
     args = parser.parse_args()
-    if args.pictures:
-        data = json.loads((OUT / "slotting_budget.json").read_text(encoding="utf-8"))
-        print("\n".join(map(str, pictures(data["runs"]))))
-        text = render(data["runs"], data["seconds"], data["load"], data.get("batching_check"))
-        (OUT / "slotting_budget.md").write_text(text, encoding="utf-8")
-        return
+    variant = Variant(args.reshuffles, args.bands)
     seeds = tuple(int(x) for x in args.seeds.split(","))
     starts = {"both": STARTS, "class": STARTS[:1], "random": STARTS[1:]}[args.starts]
+    part = "" if seeds == SEEDS else f"_seeds_{'-'.join(map(str, seeds))}"
+    stem = f"slotting_budget{part}{variant.suffix}"
+    if args.pictures:
+        data = json.loads((OUT / f"{stem}.json").read_text(encoding="utf-8"))
+        if stem == "slotting_budget":
+            print("\n".join(map(str, pictures(data["runs"]))))
+        text = render(data["runs"], data["seconds"], data["load"], data.get("batching_check"))
+        (OUT / f"{stem}.md").write_text(text, encoding="utf-8")
+        return
     full = seeds == SEEDS and starts == STARTS and args.draws == DRAWS
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     t0 = time.perf_counter()
     layout = Layout.from_file(LAYOUT)
-    runs = [run_seed(layout, seed, starts, args.draws) for seed in seeds]
+    runs = [run_seed(layout, seed, starts, args.draws, variant) for seed in seeds]
     check = batching_check(layout, seeds[0]) if full else None
     seconds = time.perf_counter() - t0
     text = render(runs, seconds, load, check)
-    if full:
+    if full or args.write:
         OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "slotting_budget.json").write_text(
-            json.dumps(
-                {
-                    "runs": runs,
-                    "verdicts": verdicts(runs),
-                    "batching_check": check,
-                    "load": load,
-                    "seconds": seconds,
-                },
-                indent=1,
-            )  # fmt: skip
-            + "\n",
-            encoding="utf-8",
-        )
-        (OUT / "slotting_budget.md").write_text(text, encoding="utf-8")
-        pictures(runs)
-    elif args.write:
-        stem = f"slotting_budget_seeds_{'-'.join(map(str, seeds))}"
-        (OUT / f"{stem}.json").write_text(
-            json.dumps({"runs": runs, "verdicts": verdicts(runs), "load": load,
-                        "seconds": seconds}, indent=1) + "\n",
-            encoding="utf-8",
-        )  # fmt: skip
+        saved = {"runs": runs, "verdicts": verdicts(runs), "batching_check": check, "load": load,
+                 "seconds": seconds}  # fmt: skip
+        (OUT / f"{stem}.json").write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
         (OUT / f"{stem}.md").write_text(text, encoding="utf-8")
+        if full and stem == "slotting_budget":
+            pictures(runs)
     print(text)
 
 

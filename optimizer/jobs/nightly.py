@@ -181,7 +181,7 @@ def run_nightly(
     move_cost: MoveCost | None = None,
     holdout_days: int | None = None,
     forecast_days: int = 56,
-    reshuffles: int = 4,
+    reshuffles: int = 0,
     pictures: bool = False,
     executor: Executor | None = None,
 ) -> NightlyResult:
