@@ -68,7 +68,7 @@ SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selectio
 EPS = 1e-9
 REDIVE_ROUNDS = 3  # pricing rounds over the joint pool before its dive (0: no dive)
 REDIVE_DIVE_ROUNDS = 1  # pricing rounds after each fixing of that dive
-SEARCHES = 2  # searches, each followed by a selection, sharing the iterations
+SEARCHES = 3  # searches, each followed by a selection, sharing the iterations
 GROW_PER_ORDER = 20  # columns added per order and round to the pool's relaxation
 SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
 
@@ -233,6 +233,7 @@ class Hybrid:
             problem, {members[m]: costs[m] for m in members}, rounds=REDIVE_ROUNDS,
             dive_rounds=REDIVE_DIVE_ROUNDS, tries=self.columns.tries,
             width=self.columns.width, seed=seed + 1, deadline=deadline, prices=prices,
+            cut_rounds=self.columns.cut_rounds,
         )  # fmt: skip
         for key, cost in columns.items():
             mask = mask_of(key)
