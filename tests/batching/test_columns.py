@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from optimizer.batching import Cart, ColumnGeneration, batch_orders, prepare
-from optimizer.batching.columns import Pool, dive_over, pair_savings, partition_tail, price
+from optimizer.batching.columns import (
+    CUTS_PER_ROUND,
+    Pool,
+    dive_over,
+    pair_savings,
+    partition_tail,
+    price,
+)
 from optimizer.batching.master import relax
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
@@ -103,7 +110,9 @@ def test_large_waves_are_split(single_block: Layout, monkeypatch: pytest.MonkeyP
     assert all(problem.fits(g) for g in result.groups)
 
 
-@pytest.mark.parametrize("bad", [{"rounds": -1}, {"beam": 0}, {"branch": 0}, {"work": 0.0}])
+@pytest.mark.parametrize(
+    "bad", [{"rounds": -1}, {"beam": 0}, {"branch": 0}, {"work": 0.0}, {"cut_rounds": -1}]
+)
 def test_bad_budgets_are_refused(bad: dict[str, float]) -> None:
     """Negative or empty budgets raise ValueError."""
     with pytest.raises(ValueError):
@@ -150,3 +159,14 @@ def test_a_dive_over_a_pool_is_valid_and_reproducible(problem) -> None:
     assert sorted(i for g in first for i in g) == list(range(problem.size))
     assert all(problem.fits(g) for g in first)
     assert set(columns) <= set(kept)
+
+
+def test_subset_row_cuts_keep_the_batching_valid_and_reproducible(problem) -> None:
+    """With cut rounds (compiled pricing) cuts are added, the batching covers
+    every order once within the cart, and equal seeds give equal batches."""
+    method = ColumnGeneration(rounds=4, dive_rounds=1, tries=1, cut_rounds=2)
+    first, again = method.run(problem, seed=2), method.run(problem, seed=2)
+    assert first.groups == again.groups
+    assert sorted(i for g in first.groups for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in first.groups)
+    assert 0 < int(first.detail["cuts"]) <= 2 * CUTS_PER_ROUND  # type: ignore[call-overload]
