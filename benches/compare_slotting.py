@@ -55,7 +55,10 @@ writes it to ``slotting_budget_seeds_4-5-6.md``; ``--pictures`` redraws the pict
 the report from the saved results. ``--reshuffles 4 --bands 4`` runs a variant of the
 estimate (:class:`Variant`: reshuffled in-sample replays, a banded demand forecast) and
 suffixes its result files (``slotting_budget_r4_b4.md``); the variant and why it is not
-the default: ``benches/results/slotting_calibration_slot2.md``. The earlier
+the default: ``benches/results/slotting_calibration_slot2.md``. ``--selection oob632``
+prices each bootstrap sample's plan out of bag (Efron's .632 estimator) instead of on all
+the real days (results ``slotting_budget_oob632.md``; measured in
+``benches/results/slotting_calibration_slot3.md``). The earlier
 version of this script, the ceiling study of a 5 % budget from random
 storage (in sample), wrote ``benches/results/slotting_replay.md``.
 """
