@@ -55,7 +55,10 @@ writes it to ``slotting_budget_seeds_4-5-6.md``; ``--pictures`` redraws the pict
 the report from the saved results. ``--reshuffles 4 --bands 4`` runs a variant of the
 estimate (:class:`Variant`: reshuffled in-sample replays, a banded demand forecast) and
 suffixes its result files (``slotting_budget_r4_b4.md``); the variant and why it is not
-the default: ``benches/results/slotting_calibration_slot2.md``. The earlier
+the default: ``benches/results/slotting_calibration_slot2.md``. ``--selection oob632``
+prices each bootstrap sample's plan out of bag (Efron's .632 estimator) instead of on all
+the real days (results ``slotting_budget_oob632.md``; measured in
+``benches/results/slotting_calibration_slot3.md``). The earlier
 version of this script, the ceiling study of a 5 % budget from random
 storage (in sample), wrote ``benches/results/slotting_replay.md``.
 """
@@ -80,6 +83,7 @@ from optimizer.jobs import REPLAY_POLICY
 from optimizer.jobs.curve import (
     BUDGET_SHARES,
     BudgetCurve,
+    SelectionMethod,
     budget_curve,
     demand_forecast,
     holdout_calibration,
@@ -106,6 +110,7 @@ CART = Cart(max_items=45)
 DRAWS = 24
 #: Bootstrap samples of the selection factors.
 BOOTSTRAP = 20
+SELECTIONS: tuple[SelectionMethod, ...] = ("bootstrap", "oob632", "oob")
 
 
 @dataclass(frozen=True)
@@ -114,20 +119,26 @@ class Variant:
 
     ``reshuffles``: replays of the estimate days with their orders dealt afresh into the
     same days (``budget_curve(..., reshuffles=)``); ``bands``: rate bands of the demand
-    forecast's fit (``demand_forecast(..., bands=)``).
+    forecast's fit (``demand_forecast(..., bands=)``); ``selection``: how the bootstrap
+    prices a sample's plan (``selection_factors(..., method=)``).
     """
 
     reshuffles: int = 0
     bands: int = 1
+    selection: SelectionMethod = "bootstrap"
 
     def __post_init__(self) -> None:
-        if self.reshuffles < 0 or self.bands < 1:
-            raise ValueError(f"{self} not understood: reshuffles >= 0 and bands >= 1.")
+        if self.reshuffles < 0 or self.bands < 1 or self.selection not in SELECTIONS:
+            raise ValueError(f"{self} not understood: reshuffles >= 0, bands >= 1 and a "
+                             f"selection of {', '.join(SELECTIONS)}.")  # fmt: skip
 
     @property
     def suffix(self) -> str:
         """The result files' suffix: none for the default."""
-        return "" if self == Variant() else f"_r{self.reshuffles}_b{self.bands}"
+        replay = (self.reshuffles, self.bands) != (0, 1)
+        return (f"_r{self.reshuffles}_b{self.bands}" if replay else "") + (
+            "" if self.selection == "bootstrap" else f"_{self.selection}"
+        )
 
 
 GOAL_CAPTURED, GOAL_ERROR_PCT = 0.70, 15.0
@@ -204,7 +215,8 @@ def curve_for(
         warnings.simplefilter("ignore", SlottingWarning)
         shape, fold_shape = (
             selection_factors(layout, current, h.window(*days).orders_by_day(),
-                              lambda p: reslot(layout, p, current), draws=BOOTSTRAP)
+                              lambda p: reslot(layout, p, current), draws=BOOTSTRAP,
+                              method=variant.selection)
             for days in (PROFILE, FOLD_PROFILE)
         )  # fmt: skip
     selection_s = time.perf_counter() - t0
@@ -523,6 +535,15 @@ def _in_sample_text(variant: Variant) -> str:
     )
 
 
+def _selection_text(variant: Variant) -> str:
+    return {
+        "bootstrap": "on the real days",
+        "oob": "on the days the sample left out (out of bag)",
+        "oob632": "on the days the sample left out, the factor being Efron's .632 estimate "
+        '0.368 + 0.632 × the out-of-bag one (`selection_factors(..., method="oob632")`)',
+    }[variant.selection]
+
+
 def _bands_text(variant: Variant) -> str:
     if variant.bands == 1:
         return ""
@@ -636,7 +657,9 @@ def render(runs: list[dict[str, Any]], seconds: float, load: str,
         "DerSimonian-Laird), and the *selection* factor scales the result: the moves were "
         f"chosen because they saved on those very days, partly by chance; a bootstrap of the "
         f"window's days ({BOOTSTRAP} samples) plans the re-slot from each sample and prices "
-        "its prefixes on the sample and on the real days. The backtest (a re-slot planned "
+        "its prefixes on the sample and "
+        + _selection_text(variant)
+        + ". The backtest (a re-slot planned "
         "from days 14-41 with its own forecast, replayed on 42-55) widens the interval by the "
         "drift it saw. *Before* is in-sample × selection (no forecast); *oracle* the "
         "same estimate with the redrawn replay windows' own picks a day in place of the "
@@ -753,8 +776,12 @@ def main() -> None:
         "--bands", type=int, default=1,
         help="a variant: rate bands of the demand forecast (results get a suffix)",
     )  # fmt: skip
+    parser.add_argument(
+        "--selection", choices=SELECTIONS, default="bootstrap",
+        help="a variant: how the bootstrap prices a sample's plan (results get a suffix)",
+    )  # fmt: skip
     args = parser.parse_args()
-    variant = Variant(args.reshuffles, args.bands)
+    variant = Variant(args.reshuffles, args.bands, args.selection)
     seeds = tuple(int(x) for x in args.seeds.split(","))
     starts = {"both": STARTS, "class": STARTS[:1], "random": STARTS[1:]}[args.starts]
     part = "" if seeds == SEEDS else f"_seeds_{'-'.join(map(str, seeds))}"

@@ -80,7 +80,7 @@ import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -104,6 +104,7 @@ from optimizer.waves import WavePolicy
 
 __all__ = [
     "BUDGET_SHARES",
+    "SelectionMethod",
     "Window",
     "CurvePoint",
     "BudgetCurve",
@@ -121,6 +122,10 @@ __all__ = [
 
 #: Budgets of the curve, as shares of the SKUs moved.
 BUDGET_SHARES = (0.01, 0.02, 0.05, 0.10, 0.20)
+#: How :func:`selection_factors` prices a bootstrap sample's plan (see there).
+SelectionMethod = Literal["bootstrap", "oob632", "oob"]
+#: The share of the days a bootstrap sample holds, for many days (1 - 1/e; Efron's .632).
+_IN_BAG = 1.0 - math.exp(-1.0)
 #: A rate band of :func:`demand_forecast` is fitted on its own with at least this many
 #: SKUs per weight.
 _MIN_BAND_FIT = 8
@@ -705,15 +710,29 @@ def selection_factors(
     seed: int = 0,
     costs: SlotCosts | None = None,
     oracle: DistanceOracle | None = None,
+    method: SelectionMethod = "bootstrap",
 ) -> dict[str, float]:
     """How much of its in-sample gain a re-slot keeps because its moves were not
     chosen by chance, per budget point (a bootstrap of the days).
 
     Each draw resamples the days of ``orders`` with replacement, plans the
     re-slot from the sample (``replan``), and prices its prefixes with the
-    picks model (picks a day times the drop in slot cost) twice: on the
-    sample's picks and on the real days' picks. The factor is the second
-    summed over the draws over the first.
+    picks model (picks a day times the drop in slot cost) on the sample's
+    picks and on other picks, per ``method``:
+
+    - ``"bootstrap"``: on all the real days' picks. The factor is that gain
+      summed over the draws over the sample's. The real days include the
+      days the sample drew (about 63 % of them), so this keeps part of the
+      chance the plan was chosen for.
+    - ``"oob"``: on the picks a day of the days the sample left out (out of
+      bag), as many days as the sample. A plan made from a sample sees
+      fewer distinct days than the plan itself, so this overstates its
+      selection.
+    - ``"oob632"``: Efron's .632 estimator, ``0.368 * 1 + 0.632 * oob``:
+      the in-sample gain and the out-of-bag gain weighted by how often a
+      day is out of and in a sample.
+
+    Draws that leave no day out count for ``"bootstrap"`` only.
 
     Parameters
     ----------
@@ -731,11 +750,18 @@ def selection_factors(
         Seed of the resampling.
     costs, oracle
         Slot costs of the picks model; distances to reuse.
+    method
+        Where the sample's plan is priced against its own picks (above).
 
     Returns
     -------
     dict
         Point label -> factor (1.0 where the sample's gain is not positive).
+
+    Raises
+    ------
+    PickoptError
+        For a method not listed.
 
     Examples
     --------
@@ -750,26 +776,39 @@ def selection_factors(
     >>> sorted(f), 0 < f["full"] <= 1.5
     (['50 %', 'full'], True)
     """
+    if method not in ("bootstrap", "oob632", "oob"):
+        raise PickoptError(f"selection method {method!r} not understood: "
+                           "'bootstrap', 'oob632' or 'oob'")  # fmt: skip
     oracle = oracle or DistanceOracle.for_layout(layout)
     cost = slot_costs(layout, costs, oracle=oracle)
     slot_of = {s.code: k for k, s in enumerate(layout.slots)}
     day_orders = [list(v) for v in orders.values()]
+    n_days = len(day_orders)
     real = _picks(o for day in day_orders for o in day)
     labels = _point_labels(shares)
+    # Gains summed over the draws: priced on the sample, on the real days, and (draws
+    # that left a day out only) on the sample again and on the days left out.
     inside = dict.fromkeys(labels, 0.0)
     outside = dict.fromkeys(labels, 0.0)
+    inside_oob = dict.fromkeys(labels, 0.0)
+    out_of_bag = dict.fromkeys(labels, 0.0)
     rng = np.random.default_rng(seed)
     first = dt.date(2000, 1, 1)
     for _ in range(draws):
         sample: list[Order] = []
         when: dict[str, dt.date] = {}
-        for j, d in enumerate(rng.integers(0, len(day_orders), len(day_orders)).tolist()):
+        picked = rng.integers(0, n_days, n_days).tolist()
+        for j, d in enumerate(picked):
             for o in day_orders[d]:
                 oid = f"{j}:{o.id}"
                 sample.append(Order(oid, o.lines))
                 when[oid] = first + dt.timedelta(days=j)
         plan = replan(DemandProfile.from_orders(sample, days=when))
         drawn = _picks(sample)
+        left_out = sorted(set(range(n_days)) - set(picked))
+        # The left-out days' picks, scaled to as many days as the sample holds.
+        oob = _picks(o for d in left_out for o in day_orders[d])
+        oob_scale = n_days / len(left_out) if left_out else 0.0
         moves = plan.moves
         start = step_prefix(moves, 0)
         n = len(apply_moves(current, moves[:start]))
@@ -781,7 +820,15 @@ def selection_factors(
                 drop = float(cost[slot_of[m.from_bin]] - cost[slot_of[m.to_bin]])
                 inside[label] += drawn.get(m.sku, 0) * drop
                 outside[label] += real.get(m.sku, 0) * drop
-    return {k: outside[k] / inside[k] if inside[k] > 0 else 1.0 for k in labels}
+                if left_out:
+                    inside_oob[label] += drawn.get(m.sku, 0) * drop
+                    out_of_bag[label] += oob.get(m.sku, 0) * oob_scale * drop
+    if method == "bootstrap":
+        return {k: outside[k] / inside[k] if inside[k] > 0 else 1.0 for k in labels}
+    f_oob = {k: out_of_bag[k] / inside_oob[k] if inside_oob[k] > 0 else 1.0 for k in labels}
+    if method == "oob":
+        return f_oob
+    return {k: (1.0 - _IN_BAG) + _IN_BAG * f for k, f in f_oob.items()}
 
 
 def picks_per_day(orders: Mapping[str, Sequence[Order]]) -> dict[str, float]:

@@ -25,7 +25,7 @@ from optimizer.jobs.curve import (
 )
 from optimizer.layout import Layout
 from optimizer.orders import Order, OrderLine, Slotting
-from optimizer.slotting import ReslotPlan, SlottingWarning, assign, reslot
+from optimizer.slotting import DemandProfile, ReslotPlan, SlottingWarning, assign, reslot
 from optimizer.synthetic import DemandDrift, History, generate_history
 
 CART = Cart(max_items=45)
@@ -389,3 +389,59 @@ def test_negative_reshuffles_are_refused(
     days = drifting.window(*PROFILE).orders_by_day()
     with pytest.raises(PickoptError, match="reshuffles"):
         budget_curve(single_block, start, plan, days, None, CART, shares=SHARES, reshuffles=-1)
+
+
+def _selection(layout: Layout, days: dict[str, list[Order]], current: Slotting, method: str,
+               draws: int = 8) -> dict[str, float]:  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        return selection_factors(layout, current, days, lambda p: reslot(layout, p, current),
+                                 shares=SHARES, draws=draws, method=method)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _random_start(layout: Layout, days: dict[str, list[Order]]) -> Slotting:
+    """The SKUs of ``days`` in random bins (a re-slot from there has moves to make)."""
+    profile = DemandProfile.from_orders([o for day in days.values() for o in day])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlottingWarning)
+        return assign(layout, profile, "random", seed=1)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_selection_methods_order_on_iid_days(single_block: Layout, seed: int) -> None:
+    """On i.i.d. days of many alike SKUs (chance decides which ones look busy), pricing
+    a sample's plan on the days it left out finds the most selection and the plain
+    bootstrap (whose real days include the sample's) the least at the budgets, where
+    chance picks the moves; the .632 estimate is 0.368 + 0.632 x the out-of-bag factor.
+    The full plan from random storage moves nearly every SKU, so chance decides little."""
+    days = _poisson_days(np.full(60, 0.6), 20, seed=seed)
+    start = _random_start(single_block, days)
+    plain, oob, mixed = (_selection(single_block, days, start, m)
+                         for m in ("bootstrap", "oob", "oob632"))  # fmt: skip
+    for label in ("5 %", "20 %"):
+        assert oob[label] < mixed[label] < plain[label] < 0.95
+    assert oob["full"] <= mixed["full"] <= 1.0 and plain["full"] <= 1.0
+    for label, f in oob.items():
+        assert mixed[label] == pytest.approx(1.0 - (1.0 - math.exp(-1.0)) * (1.0 - f))
+
+
+def test_selection_factors_are_one_when_every_day_is_alike(single_block: Layout) -> None:
+    """With the same orders every day a sample, its left-out days and the real days have
+    the same picks a day: no method finds selection (the out-of-bag picks are scaled to
+    the sample's number of days)."""
+    day = [Order(f"o{i}-{j}", (OrderLine(f"s{i}"),)) for i in range(30) for j in range(30 - i)]
+    days = {f"d{d}": [Order(f"{d}:{o.id}", o.lines) for o in day] for d in range(6)}
+    start = _random_start(single_block, days)
+    for method in ("bootstrap", "oob", "oob632"):
+        assert _selection(single_block, days, start, method) == pytest.approx(
+            dict.fromkeys(["5 %", "20 %", "full"], 1.0)
+        )
+
+
+def test_unknown_selection_method_is_refused(
+    single_block: Layout, drifting: History, start: Slotting
+) -> None:
+    """A method not listed is an error naming it."""
+    days = drifting.window(*PROFILE).orders_by_day()
+    with pytest.raises(PickoptError, match="jackknife"):
+        _selection(single_block, days, start, "jackknife", draws=1)
