@@ -29,6 +29,13 @@ Repair operators
     ``ALL_TARGETS`` batches, else the batches of its nearest orders, and a
     new batch of its own.
 
+Carts are a soft constraint of the search (strategic oscillation, as in
+Vidal et al. 2012): a repair may overfill a batch by up to ``MAX_EXCESS``
+carts at a penalty per cart of excess, raised after a segment in which
+fewer than ``FEASIBLE_SHARE`` of the repaired batchings fit, lowered
+otherwise. Only batchings that fit every cart become the best or feed the
+pool, so the result always fits.
+
 Operators are drawn with adaptive weights (Ropke & Pisinger 2006): a segment
 of ``SEGMENT`` iterations scores 33 for a new best, 9 for an improvement and
 13 for an accepted worsening. The loop runs in chunks of ``SEGMENT``
@@ -68,9 +75,13 @@ GREEDY, REGRET = 0, 1
 MAX_LOAD = 0.7  # the memo table stops taking entries when this full
 NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed, and by how much
 # Counters of the run (``state.count``).
-C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG = range(7)
-# Scalars of the run (``state.value``).
-V_TOTAL, V_BEST, V_TEMP, V_START_TEMP = range(4)
+C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG, C_FEASIBLE = range(8)
+# Scalars of the run (``state.value``): the tours' total, the best feasible total, the
+# temperatures, the overload (carts' excess, in carts) and its penalty (0: hard carts).
+V_TOTAL, V_BEST, V_TEMP, V_START_TEMP, V_OVER, V_PENALTY = range(6)
+FEASIBLE_SHARE = 0.5  # the penalty rises when fewer repaired batchings fit the carts
+PENALTY_UP, PENALTY_DOWN = 1.3, 0.85
+MAX_EXCESS = 0.05  # most a repair may overfill a cart by, in carts
 
 
 # ---- random numbers: numba's generator, seeded per segment by run_segment ----------
@@ -149,12 +160,41 @@ def _unlink(o: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
 
 
 @jit
+def _over(b: int, o: int, wave: tuple, sol: tuple) -> float:
+    """Excess of batch ``b`` plus order ``o`` (-1: none) over the cart, in carts."""
+    loads, cap, load = wave[2], wave[3], sol[5]
+    out = 0.0
+    for d in range(cap.size):
+        x = load[b, d] + (loads[o, d] if o >= 0 else 0.0) - cap[d]
+        if x > 0:
+            out += x / cap[d]
+    return out
+
+
+@jit
+def _all_fit(wave: tuple, sol: tuple, count: np.ndarray) -> bool:
+    """True if every open batch fits the cart (exactly, not by the summed excess)."""
+    perm = sol[9]
+    for t in range(count[C_ACTIVE]):  # noqa: SIM110 (a loop numba compiles)
+        if _over(perm[t], -1, wave, sol) > 0:
+            return False
+    return True
+
+
+@jit
 def _fits(b: int, o: int, wave: tuple, sol: tuple) -> bool:
     loads, cap, load = wave[2], wave[3], sol[5]
     for d in range(cap.size):  # noqa: SIM110 (a loop numba compiles)
         if load[b, d] + loads[o, d] > cap[d]:
             return False
     return True
+
+
+@jit
+def _may_join(b: int, o: int, soft: bool, wave: tuple, sol: tuple) -> bool:
+    """True if order ``o`` fits batch ``b``, or (``soft``) overfills it by at most
+    ``MAX_EXCESS`` carts."""
+    return _over(b, o, wave, sol) <= (MAX_EXCESS if soft else 0.0)
 
 
 # ---- the memo: batch objectives by member hash -------------------------------------
@@ -390,8 +430,11 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
     first = count[C_LOG]
     for t in range(k):
         o = removed[t]
-        _touch(batch_of[o], sol, log, count)
+        b = batch_of[o]
+        _touch(b, sol, log, count)
+        value[V_OVER] -= _over(b, -1, wave, sol)
         _unlink(o, wave, sol, count)
+        value[V_OVER] += _over(b, -1, wave, sol)
     for t in range(first, count[C_LOG]):
         b = lb[t]
         c, e = _cost(b, -1, -1, wave, sol, memo, scratch, count)
@@ -401,10 +444,10 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
 
 # ---- repair ------------------------------------------------------------------------
 @jit
-def _targets(o: int, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
+def _targets(o: int, soft: bool, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
              out: np.ndarray) -> int:  # fmt: skip
-    """Open batches that order ``o`` fits, into ``out``: all of them while there are
-    at most ``ALL_TARGETS``, else those of its nearest orders."""
+    """Open batches that order ``o`` fits (any, if ``soft``), into ``out``: all of them
+    while there are at most ``ALL_TARGETS``, else those of its nearest orders."""
     near = wave[4]
     batch_of, perm = sol[0], sol[9]
     seen = scratch[5]
@@ -412,7 +455,7 @@ def _targets(o: int, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
     if count[C_ACTIVE] <= ALL_TARGETS:
         for t in range(count[C_ACTIVE]):
             b = perm[t]
-            if _fits(b, o, wave, sol):
+            if _may_join(b, o, soft, wave, sol):
                 out[k] = b
                 k += 1
         return k
@@ -420,7 +463,7 @@ def _targets(o: int, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
     tag = seen[-1]
     for j in near[o]:
         b = batch_of[j]
-        if b >= 0 and seen[b] != tag and _fits(b, o, wave, sol):
+        if b >= 0 and seen[b] != tag and _may_join(b, o, soft, wave, sol):
             seen[b] = tag
             out[k] = b
             k += 1
@@ -435,9 +478,21 @@ def _insert(o: int, b: int, c: float, e: int, wave: tuple, sol: tuple, log: tupl
     if b < 0:
         b = perm[count[C_ACTIVE]]  # the first closed batch
     _touch(b, sol, log, count)
+    value[V_OVER] -= _over(b, -1, wave, sol)
     _link(o, b, wave, sol, count)
+    value[V_OVER] += _over(b, -1, wave, sol)
     value[V_TOTAL] += c - cost[b]
     cost[b], ent[b] = c, e
+
+
+@jit
+def _added(b: int, o: int, c: float, wave: tuple, sol: tuple, value: np.ndarray) -> float:
+    """What order ``o`` adds to batch ``b`` (objective ``c`` with it): walking, and
+    the penalty of the excess it adds over the cart."""
+    d = c - sol[6][b]
+    if value[V_PENALTY] > 0:
+        d += value[V_PENALTY] * (_over(b, o, wave, sol) - _over(b, -1, wave, sol))
+    return d
 
 
 @jit
@@ -450,7 +505,8 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
             log: tuple, count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Each removed order, in random order, into its cheapest batch."""
     alone = wave[6]
-    cost, perm = sol[6], sol[9]
+    perm = sol[9]
+    soft = value[V_PENALTY] > 0
     removed, cands = scratch[3], scratch[7]
     for t in range(k - 1, 0, -1):  # Fisher-Yates
         j = _below(t + 1)
@@ -458,10 +514,10 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     for t in range(k):
         o = removed[t]
         best, where, best_c, best_e = _noisy(alone[o], noise), -1, alone[o], -1
-        for j in range(_targets(o, wave, sol, scratch, count, cands)):
+        for j in range(_targets(o, soft, wave, sol, scratch, count, cands)):
             b = cands[j]
             c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-            d = _noisy(c - cost[b], noise)
+            d = _noisy(_added(b, o, c, wave, sol, value), noise)
             if d < best:
                 best, where, best_c, best_e = d, b, c, e
         if where < 0:
@@ -476,16 +532,17 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     differ most. Each order's options (``tb``, ``td``: batch and added cost,
     ``tc``, ``te``: objective and memo entry) change only where a batch did."""
     alone = wave[6]
-    cost, perm = sol[6], sol[9]
+    perm = sol[9]
+    soft = value[V_PENALTY] > 0
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
     for i in range(k):
         o = removed[i]
-        tn[i] = _targets(o, wave, sol, scratch, count, cands)
+        tn[i] = _targets(o, soft, wave, sol, scratch, count, cands)
         for j in range(tn[i]):
             b = cands[j]
             c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-            tb[i, j], td[i, j], tc[i, j], te[i, j] = b, c - cost[b], c, e
+            tb[i, j], td[i, j], tc[i, j], te[i, j] = b, _added(b, o, c, wave, sol, value), c, e
     left = k
     while left > 0:
         pick, pick_j, pick_regret = -1, -1, -np.inf
@@ -517,7 +574,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
             tc[pick, j], te[pick, j] = tc[left, j], te[left, j]
         for i in range(left):
             o = removed[i]
-            fits = _fits(b, o, wave, sol)
+            fits = _may_join(b, o, soft, wave, sol)
             at = -1
             for j in range(tn[i]):
                 if tb[i, j] == b:
@@ -533,7 +590,8 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                     at = tn[i]
                     tn[i] += 1
                 c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-                tb[i, at], td[i, at], tc[i, at], te[i, at] = b, c - cost[b], c, e
+                d = _added(b, o, c, wave, sol, value)
+                tb[i, at], td[i, at], tc[i, at], te[i, at] = b, d, c, e
 
 
 # ---- the loop ----------------------------------------------------------------------
@@ -595,7 +653,9 @@ def run_segment(
         di = _draw(ops[0, :N_DESTROY])
         ri = N_DESTROY + _draw(ops[0, N_DESTROY:])
         q = 2 + _below(q_max - 1)
-        before = value[V_TOTAL]
+        penalty = value[V_PENALTY]
+        before_tours, before_over = value[V_TOTAL], value[V_OVER]
+        before = before_tours + penalty * before_over
         k = _destroy(di, q, wave, sol, memo, scratch, count)
         _remove(k, wave, sol, memo, scratch, log, count, value)
         noise = NOISE if _uniform() < NOISE_SHARE else 0.0
@@ -603,10 +663,16 @@ def run_segment(
             _greedy(k, noise, wave, sol, memo, scratch, log, count, value)
         else:
             _regret(k, noise, wave, sol, memo, scratch, log, count, value)
-        after = value[V_TOTAL]
-        _mark_pool(after, sol, memo, count)
+        tours = value[V_TOTAL]
+        feasible = penalty == 0 or _all_fit(wave, sol, count)
+        if feasible:  # only batchings that fit the carts feed the pool
+            _mark_pool(tours, sol, memo, count)
+            count[C_FEASIBLE] += 1
+        # Annealing compares penalised totals: overfull batches cost their excess.
+        after = tours + penalty * value[V_OVER]
+        new_best = feasible and tours < value[V_BEST] - EPS
         score = 0.0
-        if after < value[V_BEST] - EPS:
+        if new_best:
             score = 33.0
         elif after < before - EPS:
             score = 9.0
@@ -615,22 +681,27 @@ def run_segment(
             if after > before + EPS:
                 score = 13.0
             _commit(wave, sol, log, count)
-            if after < value[V_BEST] - EPS:
-                value[V_BEST] = after
+            if new_best:
+                value[V_BEST] = tours
                 best_of[:] = sol[0]
-                trace[found, 0], trace[found, 1] = it, after
+                trace[found, 0], trace[found, 1] = it, tours
                 found += 1
         else:
             _undo(sol, log, count)
-            value[V_TOTAL] = before
+            value[V_TOTAL] = before_tours
+            value[V_OVER] = before_over
         for i in (di, ri):
             ops[1, i] += score
             ops[2, i] += 1
-        if it % SEGMENT == 0:  # adapt the weights
+        if it % SEGMENT == 0:  # adapt the weights and the penalty (Vidal et al. 2012)
             for i in range(N_OPERATORS):
                 if ops[2, i] > 0:
                     ops[0, i] = max(0.05, 0.8 * ops[0, i] + 0.2 * ops[1, i] / ops[2, i])
                 ops[1, i] = ops[2, i] = 0.0
+            if penalty > 0:
+                up = count[C_FEASIBLE] < FEASIBLE_SHARE * SEGMENT
+                value[V_PENALTY] = penalty * (PENALTY_UP if up else PENALTY_DOWN)
+            count[C_FEASIBLE] = 0
         value[V_TEMP] = value[V_START_TEMP] if it % period == 0 else temp * cooling
     return found, memo
 
