@@ -160,9 +160,8 @@ def _unlink(o: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
 
 
 @jit
-def _over(b: int, o: int, wave: tuple, sol: tuple) -> float:
+def _over(b: int, o: int, loads: np.ndarray, cap: np.ndarray, load: np.ndarray) -> float:
     """Excess of batch ``b`` plus order ``o`` (-1: none) over the cart, in carts."""
-    loads, cap, load = wave[2], wave[3], sol[5]
     out = 0.0
     for d in range(cap.size):
         x = load[b, d] + (loads[o, d] if o >= 0 else 0.0) - cap[d]
@@ -176,25 +175,20 @@ def _all_fit(wave: tuple, sol: tuple, count: np.ndarray) -> bool:
     """True if every open batch fits the cart (exactly, not by the summed excess)."""
     perm = sol[9]
     for t in range(count[C_ACTIVE]):  # noqa: SIM110 (a loop numba compiles)
-        if _over(perm[t], -1, wave, sol) > 0:
+        if _over(perm[t], -1, wave[2], wave[3], sol[5]) > 0:
             return False
     return True
 
 
 @jit
-def _fits(b: int, o: int, wave: tuple, sol: tuple) -> bool:
-    loads, cap, load = wave[2], wave[3], sol[5]
-    for d in range(cap.size):  # noqa: SIM110 (a loop numba compiles)
-        if load[b, d] + loads[o, d] > cap[d]:
-            return False
-    return True
+def _may_join(b: int, o: int, limit: float, loads: np.ndarray, cap: np.ndarray,
+              load: np.ndarray) -> bool:  # fmt: skip
+    """True if order ``o`` overfills batch ``b`` by at most ``limit`` carts (0: fits).
 
-
-@jit
-def _may_join(b: int, o: int, soft: bool, wave: tuple, sol: tuple) -> bool:
-    """True if order ``o`` fits batch ``b``, or (``soft``) overfills it by at most
-    ``MAX_EXCESS`` carts."""
-    return _over(b, o, wave, sol) <= (MAX_EXCESS if soft else 0.0)
+    Takes the arrays, not the ``wave`` and ``sol`` tuples: called for every open
+    batch of every removed order, a call that copies two tuples of arrays costs
+    more than the test."""
+    return _over(b, o, loads, cap, load) <= limit
 
 
 # ---- the memo: batch objectives by member hash -------------------------------------
@@ -432,9 +426,9 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
         o = removed[t]
         b = batch_of[o]
         _touch(b, sol, log, count)
-        value[V_OVER] -= _over(b, -1, wave, sol)
+        value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
         _unlink(o, wave, sol, count)
-        value[V_OVER] += _over(b, -1, wave, sol)
+        value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
     for t in range(first, count[C_LOG]):
         b = lb[t]
         c, e = _cost(b, -1, -1, wave, sol, memo, scratch, count)
@@ -448,14 +442,15 @@ def _targets(o: int, soft: bool, wave: tuple, sol: tuple, scratch: tuple, count:
              out: np.ndarray) -> int:  # fmt: skip
     """Open batches that order ``o`` fits (any, if ``soft``), into ``out``: all of them
     while there are at most ``ALL_TARGETS``, else those of its nearest orders."""
-    near = wave[4]
-    batch_of, perm = sol[0], sol[9]
+    near, loads, cap = wave[4], wave[2], wave[3]
+    batch_of, load, perm = sol[0], sol[5], sol[9]
+    limit = MAX_EXCESS if soft else 0.0
     seen = scratch[5]
     k = 0
     if count[C_ACTIVE] <= ALL_TARGETS:
         for t in range(count[C_ACTIVE]):
             b = perm[t]
-            if _may_join(b, o, soft, wave, sol):
+            if _may_join(b, o, limit, loads, cap, load):
                 out[k] = b
                 k += 1
         return k
@@ -463,7 +458,7 @@ def _targets(o: int, soft: bool, wave: tuple, sol: tuple, scratch: tuple, count:
     tag = seen[-1]
     for j in near[o]:
         b = batch_of[j]
-        if b >= 0 and seen[b] != tag and _may_join(b, o, soft, wave, sol):
+        if b >= 0 and seen[b] != tag and _may_join(b, o, limit, loads, cap, load):
             seen[b] = tag
             out[k] = b
             k += 1
@@ -478,9 +473,9 @@ def _insert(o: int, b: int, c: float, e: int, wave: tuple, sol: tuple, log: tupl
     if b < 0:
         b = perm[count[C_ACTIVE]]  # the first closed batch
     _touch(b, sol, log, count)
-    value[V_OVER] -= _over(b, -1, wave, sol)
+    value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
     _link(o, b, wave, sol, count)
-    value[V_OVER] += _over(b, -1, wave, sol)
+    value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
     value[V_TOTAL] += c - cost[b]
     cost[b], ent[b] = c, e
 
@@ -491,7 +486,8 @@ def _added(b: int, o: int, c: float, wave: tuple, sol: tuple, value: np.ndarray)
     the penalty of the excess it adds over the cart."""
     d = c - sol[6][b]
     if value[V_PENALTY] > 0:
-        d += value[V_PENALTY] * (_over(b, o, wave, sol) - _over(b, -1, wave, sol))
+        loads, cap, load = wave[2], wave[3], sol[5]
+        d += value[V_PENALTY] * (_over(b, o, loads, cap, load) - _over(b, -1, loads, cap, load))
     return d
 
 
@@ -532,8 +528,9 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     differ most. Each order's options (``tb``, ``td``: batch and added cost,
     ``tc``, ``te``: objective and memo entry) change only where a batch did."""
     alone = wave[6]
-    perm = sol[9]
+    loads, cap, load, perm = wave[2], wave[3], sol[5], sol[9]
     soft = value[V_PENALTY] > 0
+    limit = MAX_EXCESS if soft else 0.0
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
     for i in range(k):
@@ -574,7 +571,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
             tc[pick, j], te[pick, j] = tc[left, j], te[left, j]
         for i in range(left):
             o = removed[i]
-            fits = _may_join(b, o, soft, wave, sol)
+            fits = _may_join(b, o, limit, loads, cap, load)
             at = -1
             for j in range(tn[i]):
                 if tb[i, j] == b:
