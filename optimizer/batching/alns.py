@@ -53,6 +53,7 @@ from optimizer.batching.alns_kernels import (
     N_OPERATORS,
     SEGMENT,
     V_BEST,
+    V_EXCESS,
     V_PENALTY,
     V_START_TEMP,
     V_TEMP,
@@ -99,6 +100,7 @@ ZOBRIST_SEED = 20_180_601  # the orders' hash keys: fixed, so hashes never depen
 # Repair may overfill a cart at this many mean batch costs per cart of excess (0: never);
 # the weight then adapts so that about half the repaired batchings fit.
 PENALTY = 1.0
+MAX_EXCESS = 0.05  # most a repair may overfill one cart by, in carts
 MEMO_BITS = 14  # the compiled memo's first table: 2^14 batches
 
 
@@ -419,7 +421,7 @@ class _CompiledState:
 
     def __init__(
         self, problem: BatchingProblem, wave: CompiledWave, start: list[list[int]],
-        max_removed: int, start_temperature: float, penalty: float,
+        max_removed: int, start_temperature: float, penalty: float, max_excess: float,
     ) -> None:  # fmt: skip
         n, dims = problem.size, wave.cap.size
         near = neighbours(problem, NEAR)
@@ -485,7 +487,7 @@ class _CompiledState:
         self.ops = np.zeros((3, N_OPERATORS))
         self.ops[0] = 1.0
         self.count = np.zeros(8, dtype=np.int64)
-        self.value = np.zeros(6)
+        self.value = np.zeros(7)
         self.trace = np.zeros((SEGMENT, 2))
         batch = np.empty(n, dtype=np.int64)
         for k, g in enumerate(start):
@@ -497,6 +499,7 @@ class _CompiledState:
         self.value[V_TEMP] = self.value[V_START_TEMP] = max(t0, EPS)
         # Metres per cart of excess, relative to one batch's cost as the temperature.
         self.value[V_PENALTY] = penalty * self.value[V_TOTAL] / max(len(start), 1)
+        self.value[V_EXCESS] = max_excess
 
     def run(self, seed: int, iterations: int) -> int:
         """``iterations`` more rounds; returns how many new bests ``trace`` holds."""
@@ -519,6 +522,7 @@ def compiled_search(
     start_temperature: float = 0.05,
     pool_size: int = POOL_SIZE,
     penalty: float = PENALTY,
+    max_excess: float = MAX_EXCESS,
 ) -> Search:
     """:func:`search` in compiled loops (:mod:`optimizer.batching.alns_kernels`).
 
@@ -535,13 +539,17 @@ def compiled_search(
     penalty
         Metres per cart of excess a repair pays to overfill a batch, in mean batch
         costs of the start (it adapts from there; 0: carts are hard).
+    max_excess
+        Most a repair may overfill one cart by, in carts.
 
     Returns
     -------
     Search
         The best batching, the pool, and the tours routed (``scored``).
     """
-    state = _CompiledState(problem, wave, start, max_removed, start_temperature, penalty)
+    state = _CompiledState(
+        problem, wave, start, max_removed, start_temperature, penalty, max_excess
+    )
     trace = [(0, time.perf_counter(), float(state.value[V_BEST]))]
     done, timed_out = 0, False
     while done < iterations and problem.size > 1:

@@ -30,8 +30,8 @@ Repair operators
     new batch of its own.
 
 Carts are a soft constraint of the search (strategic oscillation, as in
-Vidal et al. 2012): a repair may overfill a batch by up to ``MAX_EXCESS``
-carts at a penalty per cart of excess, raised after a segment in which
+Vidal et al. 2012): a repair may overfill a batch by up to a set share of a
+cart (``state.value[V_EXCESS]``) at a penalty per cart of excess, raised after a segment in which
 fewer than ``FEASIBLE_SHARE`` of the repaired batchings fit, lowered
 otherwise. Only batchings that fit every cart become the best or feed the
 pool, so the result always fits.
@@ -58,6 +58,8 @@ __all__ = [
     "V_BEST",
     "V_TEMP",
     "V_START_TEMP",
+    "V_PENALTY",
+    "V_EXCESS",
     "ALL_TARGETS",
     "N_OPERATORS",
     "new_state",
@@ -77,11 +79,11 @@ NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed,
 # Counters of the run (``state.count``).
 C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG, C_FEASIBLE = range(8)
 # Scalars of the run (``state.value``): the tours' total, the best feasible total, the
-# temperatures, the overload (carts' excess, in carts) and its penalty (0: hard carts).
-V_TOTAL, V_BEST, V_TEMP, V_START_TEMP, V_OVER, V_PENALTY = range(6)
+# temperatures, the overload (carts' excess, in carts), its penalty (0: hard carts) and
+# the most a repair may overfill one cart by (in carts).
+V_TOTAL, V_BEST, V_TEMP, V_START_TEMP, V_OVER, V_PENALTY, V_EXCESS = range(7)
 FEASIBLE_SHARE = 0.5  # the penalty rises when fewer repaired batchings fit the carts
 PENALTY_UP, PENALTY_DOWN = 1.3, 0.85
-MAX_EXCESS = 0.05  # most a repair may overfill a cart by, in carts
 
 
 # ---- random numbers: numba's generator, seeded per segment by run_segment ----------
@@ -438,13 +440,13 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
 
 # ---- repair ------------------------------------------------------------------------
 @jit
-def _targets(o: int, soft: bool, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
+def _targets(o: int, limit: float, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
              out: np.ndarray) -> int:  # fmt: skip
-    """Open batches that order ``o`` fits (any, if ``soft``), into ``out``: all of them
-    while there are at most ``ALL_TARGETS``, else those of its nearest orders."""
+    """Open batches that order ``o`` overfills by at most ``limit`` carts (0: fits), into
+    ``out``: all of them while there are at most ``ALL_TARGETS``, else those of its
+    nearest orders."""
     near, loads, cap = wave[4], wave[2], wave[3]
     batch_of, load, perm = sol[0], sol[5], sol[9]
-    limit = MAX_EXCESS if soft else 0.0
     seen = scratch[5]
     k = 0
     if count[C_ACTIVE] <= ALL_TARGETS:
@@ -502,7 +504,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     """Each removed order, in random order, into its cheapest batch."""
     alone = wave[6]
     perm = sol[9]
-    soft = value[V_PENALTY] > 0
+    limit = value[V_EXCESS] if value[V_PENALTY] > 0 else 0.0
     removed, cands = scratch[3], scratch[7]
     for t in range(k - 1, 0, -1):  # Fisher-Yates
         j = _below(t + 1)
@@ -510,7 +512,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     for t in range(k):
         o = removed[t]
         best, where, best_c, best_e = _noisy(alone[o], noise), -1, alone[o], -1
-        for j in range(_targets(o, soft, wave, sol, scratch, count, cands)):
+        for j in range(_targets(o, limit, wave, sol, scratch, count, cands)):
             b = cands[j]
             c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
             d = _noisy(_added(b, o, c, wave, sol, value), noise)
@@ -529,13 +531,12 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     ``tc``, ``te``: objective and memo entry) change only where a batch did."""
     alone = wave[6]
     loads, cap, load, perm = wave[2], wave[3], sol[5], sol[9]
-    soft = value[V_PENALTY] > 0
-    limit = MAX_EXCESS if soft else 0.0
+    limit = value[V_EXCESS] if value[V_PENALTY] > 0 else 0.0
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
     for i in range(k):
         o = removed[i]
-        tn[i] = _targets(o, soft, wave, sol, scratch, count, cands)
+        tn[i] = _targets(o, limit, wave, sol, scratch, count, cands)
         for j in range(tn[i]):
             b = cands[j]
             c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
