@@ -483,13 +483,14 @@ def _insert(o: int, b: int, c: float, e: int, wave: tuple, sol: tuple, log: tupl
 
 
 @jit
-def _added(b: int, o: int, c: float, wave: tuple, sol: tuple, value: np.ndarray) -> float:
+def _added(b: int, o: int, c: float, cost: np.ndarray, penalty: float, loads: np.ndarray,
+           cap: np.ndarray, load: np.ndarray) -> float:  # fmt: skip
     """What order ``o`` adds to batch ``b`` (objective ``c`` with it): walking, and
-    the penalty of the excess it adds over the cart."""
-    d = c - sol[6][b]
-    if value[V_PENALTY] > 0:
-        loads, cap, load = wave[2], wave[3], sol[5]
-        d += value[V_PENALTY] * (_over(b, o, loads, cap, load) - _over(b, -1, loads, cap, load))
+    ``penalty`` per cart of the excess it adds over the cart (arrays, not the tuples:
+    see :func:`_may_join`)."""
+    d = c - cost[b]
+    if penalty > 0:
+        d += penalty * (_over(b, o, loads, cap, load) - _over(b, -1, loads, cap, load))
     return d
 
 
@@ -502,9 +503,10 @@ def _noisy(d: float, noise: float) -> float:
 def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
             log: tuple, count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Each removed order, in random order, into its cheapest batch."""
-    alone = wave[6]
-    perm = sol[9]
-    limit = value[V_EXCESS] if value[V_PENALTY] > 0 else 0.0
+    alone, loads, cap = wave[6], wave[2], wave[3]
+    load, cost, perm = sol[5], sol[6], sol[9]
+    penalty = value[V_PENALTY]
+    limit = value[V_EXCESS] if penalty > 0 else 0.0
     removed, cands = scratch[3], scratch[7]
     for t in range(k - 1, 0, -1):  # Fisher-Yates
         j = _below(t + 1)
@@ -515,7 +517,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         for j in range(_targets(o, limit, wave, sol, scratch, count, cands)):
             b = cands[j]
             c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-            d = _noisy(_added(b, o, c, wave, sol, value), noise)
+            d = _noisy(_added(b, o, c, cost, penalty, loads, cap, load), noise)
             if d < best:
                 best, where, best_c, best_e = d, b, c, e
         if where < 0:
@@ -529,9 +531,10 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     """Regret-2: repeatedly insert the order whose best and second-best batches
     differ most. Each order's options (``tb``, ``td``: batch and added cost,
     ``tc``, ``te``: objective and memo entry) change only where a batch did."""
-    alone = wave[6]
-    loads, cap, load, perm = wave[2], wave[3], sol[5], sol[9]
-    limit = value[V_EXCESS] if value[V_PENALTY] > 0 else 0.0
+    alone, loads, cap = wave[6], wave[2], wave[3]
+    load, cost, perm = sol[5], sol[6], sol[9]
+    penalty = value[V_PENALTY]
+    limit = value[V_EXCESS] if penalty > 0 else 0.0
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
     for i in range(k):
@@ -540,7 +543,8 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         for j in range(tn[i]):
             b = cands[j]
             c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-            tb[i, j], td[i, j], tc[i, j], te[i, j] = b, _added(b, o, c, wave, sol, value), c, e
+            d = _added(b, o, c, cost, penalty, loads, cap, load)
+            tb[i, j], td[i, j], tc[i, j], te[i, j] = b, d, c, e
     left = k
     while left > 0:
         pick, pick_j, pick_regret = -1, -1, -np.inf
@@ -588,7 +592,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                     at = tn[i]
                     tn[i] += 1
                 c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-                d = _added(b, o, c, wave, sol, value)
+                d = _added(b, o, c, cost, penalty, loads, cap, load)
                 tb[i, at], td[i, at], tc[i, at], te[i, at] = b, d, c, e
 
 
