@@ -77,6 +77,7 @@ GREEDY, REGRET = 0, 1
 MAX_LOAD = 0.7  # the memo table stops taking entries when this full
 NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed, and by how much
 # Counters of the run (``state.count``).
+# (C_LOOKUPS counts the full look-ups of _cost; the repairs first try _known.)
 C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG, C_FEASIBLE = range(8)
 # Scalars of the run (``state.value``): the tours' total, the best feasible total, the
 # temperatures, the overload (carts' excess, in carts), its penalty (0: hard carts) and
@@ -244,6 +245,32 @@ def _cost(b: int, add: int, skip: int, wave: tuple, sol: tuple, memo: tuple,
     count[C_STORED] = stored + k
     count[C_ENTRIES] += 1
     return c, int(e)
+
+
+@jit
+def _known(b: int, o: int, batch_of: np.ndarray, size: np.ndarray, hsh: np.ndarray,
+           zob: np.ndarray, mkey: np.ndarray, mval: np.ndarray, moff: np.ndarray,
+           mcnt: np.ndarray, store: np.ndarray) -> tuple[float, int]:  # fmt: skip
+    """Objective and memo entry of batch ``b`` plus order ``o`` if the memo holds it,
+    else ``(0, -1)``: the repairs' look-up, ~50 a round. It takes the few arrays it
+    reads: a kernel call costs two atomic reference counts per array it is given,
+    and :func:`_cost` is given ~40."""
+    want = size[b] + 1
+    h = hsh[b] ^ zob[o]
+    mask = mkey.size - 1
+    e = np.int64(h & np.uint64(mask))
+    while mkey[e] != 0:
+        if mkey[e] == h and mcnt[e] == want:
+            hit = True
+            for t in range(moff[e], moff[e] + want):
+                j = store[t]
+                if j != o and batch_of[j] != b:
+                    hit = False
+                    break
+            if hit:
+                return mval[e], int(e)
+        e = (e + 1) & mask
+    return 0.0, -1
 
 
 @jit
@@ -503,7 +530,9 @@ def _noisy(d: float, noise: float) -> float:
 def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
             log: tuple, count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Each removed order, in random order, into its cheapest batch."""
-    alone, loads, cap = wave[6], wave[2], wave[3]
+    alone, loads, cap, zob = wave[6], wave[2], wave[3], wave[5]
+    mkey, mval, moff, mcnt, store = memo[0], memo[1], memo[2], memo[3], memo[5]
+    batch_of, size, hsh = sol[0], sol[4], sol[7]
     load, cost, perm = sol[5], sol[6], sol[9]
     penalty = value[V_PENALTY]
     limit = value[V_EXCESS] if penalty > 0 else 0.0
@@ -516,7 +545,9 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         best, where, best_c, best_e = _noisy(alone[o], noise), -1, alone[o], -1
         for j in range(_targets(o, limit, wave, sol, scratch, count, cands)):
             b = cands[j]
-            c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
+            c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            if e < 0:
+                c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
             d = _noisy(_added(b, o, c, cost, penalty, loads, cap, load), noise)
             if d < best:
                 best, where, best_c, best_e = d, b, c, e
@@ -531,7 +562,9 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     """Regret-2: repeatedly insert the order whose best and second-best batches
     differ most. Each order's options (``tb``, ``td``: batch and added cost,
     ``tc``, ``te``: objective and memo entry) change only where a batch did."""
-    alone, loads, cap = wave[6], wave[2], wave[3]
+    alone, loads, cap, zob = wave[6], wave[2], wave[3], wave[5]
+    mkey, mval, moff, mcnt, store = memo[0], memo[1], memo[2], memo[3], memo[5]
+    batch_of, size, hsh = sol[0], sol[4], sol[7]
     load, cost, perm = sol[5], sol[6], sol[9]
     penalty = value[V_PENALTY]
     limit = value[V_EXCESS] if penalty > 0 else 0.0
@@ -542,7 +575,9 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         tn[i] = _targets(o, limit, wave, sol, scratch, count, cands)
         for j in range(tn[i]):
             b = cands[j]
-            c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
+            c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            if e < 0:
+                c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
             d = _added(b, o, c, cost, penalty, loads, cap, load)
             tb[i, j], td[i, j], tc[i, j], te[i, j] = b, d, c, e
     left = k
@@ -591,7 +626,9 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                 if at < 0:
                     at = tn[i]
                     tn[i] += 1
-                c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
+                c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+                if e < 0:
+                    c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
                 d = _added(b, o, c, cost, penalty, loads, cap, load)
                 tb[i, at], td[i, at], tc[i, at], te[i, at] = b, d, c, e
 
