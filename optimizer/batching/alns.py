@@ -86,8 +86,8 @@ __all__ = [
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
-DEFAULT_ITERATIONS = 21_250  # the budget of "auto": compiled rounds, on waves of
-ITERATIONS_PER_ORDER = 340  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
+DEFAULT_ITERATIONS = 23_750  # the budget of "auto": compiled rounds, on waves of
+ITERATIONS_PER_ORDER = 380  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
@@ -111,7 +111,7 @@ def default_iterations(n_orders: int) -> int:
     Examples
     --------
     >>> default_iterations(10), default_iterations(1_000)
-    (3400, 21250)
+    (3800, 23750)
     """
     return min(DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER * n_orders)
 
