@@ -74,6 +74,7 @@ from optimizer.batching.columns import QUALITY as COLUMNS_QUALITY
 from optimizer.batching.columns import call_kernels
 from optimizer.batching.hybrid import QUALITY_ITERATIONS as HYBRID_QUALITY_ITERATIONS
 from optimizer.batching.hybrid import QUALITY_SELECTION as HYBRID_QUALITY_SELECTION
+from optimizer.batching.savings import COMPILED_FROM
 from optimizer.distance import DistanceOracle
 from optimizer.errors import PickoptError
 from optimizer.io import read_henn, read_hessler_irnich_batching
@@ -217,6 +218,9 @@ def warm_up() -> None:
     problem, _ = prepare(layout, slotting, orders, cart)
     for method in ("fcfs", "seed", "savings", "local-search"):
         solve(problem, method)
+    # Savings runs in compiled loops above COMPILED_FROM orders (auto's start too):
+    # compiled here, not in the first such instance's time.
+    solve(prepare(*henn_instance(COMPILED_FROM + 10, 45, "abc", seed=0))[0], "savings")
     ALNS(iterations=50).run(fresh(problem))
     ColumnGeneration(rounds=2).run(fresh(problem))
     ColumnGeneration(rounds=2, dive_rounds=1, tries=1).run(fresh(problem))

@@ -53,6 +53,8 @@ from optimizer.batching.alns_kernels import (
     N_OPERATORS,
     SEGMENT,
     V_BEST,
+    V_EXCESS,
+    V_PENALTY,
     V_START_TEMP,
     V_TEMP,
     V_TOTAL,
@@ -84,8 +86,8 @@ __all__ = [
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
-DEFAULT_ITERATIONS = 25_000  # the budget of "auto": compiled rounds, on waves of
-ITERATIONS_PER_ORDER = 400  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
+DEFAULT_ITERATIONS = 23_750  # the budget of "auto": compiled rounds, on waves of
+ITERATIONS_PER_ORDER = 380  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
@@ -95,6 +97,10 @@ SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selectio
 SEED_START_ITERATIONS = 200
 POOL_SIZE = 1_000  # columns the compiled search hands to the selection
 ZOBRIST_SEED = 20_180_601  # the orders' hash keys: fixed, so hashes never depend on the seed
+# Repair may overfill a cart at this many mean batch costs per cart of excess (0: never);
+# the weight then adapts so that about half the repaired batchings fit.
+PENALTY = 1.0
+MAX_EXCESS = 0.05  # most a repair may overfill one cart by, in carts
 MEMO_BITS = 14  # the compiled memo's first table: 2^14 batches
 
 
@@ -105,7 +111,7 @@ def default_iterations(n_orders: int) -> int:
     Examples
     --------
     >>> default_iterations(10), default_iterations(1_000)
-    (4000, 25000)
+    (3800, 23750)
     """
     return min(DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER * n_orders)
 
@@ -415,7 +421,7 @@ class _CompiledState:
 
     def __init__(
         self, problem: BatchingProblem, wave: CompiledWave, start: list[list[int]],
-        max_removed: int, start_temperature: float,
+        max_removed: int, start_temperature: float, penalty: float, max_excess: float,
     ) -> None:  # fmt: skip
         n, dims = problem.size, wave.cap.size
         near = neighbours(problem, NEAR)
@@ -480,8 +486,8 @@ class _CompiledState:
         self.max_removed = max_removed
         self.ops = np.zeros((3, N_OPERATORS))
         self.ops[0] = 1.0
-        self.count = np.zeros(7, dtype=np.int64)
-        self.value = np.zeros(4)
+        self.count = np.zeros(8, dtype=np.int64)
+        self.value = np.zeros(7)
         self.trace = np.zeros((SEGMENT, 2))
         batch = np.empty(n, dtype=np.int64)
         for k, g in enumerate(start):
@@ -491,6 +497,9 @@ class _CompiledState:
         # Relative to one batch, not the total, as in :func:`search`.
         t0 = start_temperature * self.value[V_TOTAL] / max(len(start), 1) / math.log(2)
         self.value[V_TEMP] = self.value[V_START_TEMP] = max(t0, EPS)
+        # Metres per cart of excess, relative to one batch's cost as the temperature.
+        self.value[V_PENALTY] = penalty * self.value[V_TOTAL] / max(len(start), 1)
+        self.value[V_EXCESS] = max_excess
 
     def run(self, seed: int, iterations: int) -> int:
         """``iterations`` more rounds; returns how many new bests ``trace`` holds."""
@@ -512,6 +521,8 @@ def compiled_search(
     max_removed: int = 12,
     start_temperature: float = 0.05,
     pool_size: int = POOL_SIZE,
+    penalty: float = PENALTY,
+    max_excess: float = MAX_EXCESS,
 ) -> Search:
     """:func:`search` in compiled loops (:mod:`optimizer.batching.alns_kernels`).
 
@@ -525,13 +536,20 @@ def compiled_search(
         iterations.
     pool_size
         Most batches in the pool: those of the best batchings repaired.
+    penalty
+        Metres per cart of excess a repair pays to overfill a batch, in mean batch
+        costs of the start (it adapts from there; 0: carts are hard).
+    max_excess
+        Most a repair may overfill one cart by, in carts.
 
     Returns
     -------
     Search
         The best batching, the pool, and the tours routed (``scored``).
     """
-    state = _CompiledState(problem, wave, start, max_removed, start_temperature)
+    state = _CompiledState(
+        problem, wave, start, max_removed, start_temperature, penalty, max_excess
+    )
     trace = [(0, time.perf_counter(), float(state.value[V_BEST]))]
     done, timed_out = 0, False
     while done < iterations and problem.size > 1:

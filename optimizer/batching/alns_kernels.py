@@ -29,6 +29,13 @@ Repair operators
     ``ALL_TARGETS`` batches, else the batches of its nearest orders, and a
     new batch of its own.
 
+Carts are a soft constraint of the search (strategic oscillation, as in
+Vidal et al. 2012): a repair may overfill a batch by up to a set share of a
+cart (``state.value[V_EXCESS]``) at a penalty per cart of excess, raised after a segment in which
+fewer than ``FEASIBLE_SHARE`` of the repaired batchings fit, lowered
+otherwise. Only batchings that fit every cart become the best or feed the
+pool, so the result always fits.
+
 Operators are drawn with adaptive weights (Ropke & Pisinger 2006): a segment
 of ``SEGMENT`` iterations scores 33 for a new best, 9 for an improvement and
 13 for an accepted worsening. The loop runs in chunks of ``SEGMENT``
@@ -51,6 +58,8 @@ __all__ = [
     "V_BEST",
     "V_TEMP",
     "V_START_TEMP",
+    "V_PENALTY",
+    "V_EXCESS",
     "ALL_TARGETS",
     "N_OPERATORS",
     "new_state",
@@ -68,9 +77,14 @@ GREEDY, REGRET = 0, 1
 MAX_LOAD = 0.7  # the memo table stops taking entries when this full
 NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed, and by how much
 # Counters of the run (``state.count``).
-C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG = range(7)
-# Scalars of the run (``state.value``).
-V_TOTAL, V_BEST, V_TEMP, V_START_TEMP = range(4)
+# (C_LOOKUPS counts the full look-ups of _cost; the repairs first try _known.)
+C_ACTIVE, C_ENTRIES, C_STORED, C_EVALS, C_LOOKUPS, C_ITER, C_LOG, C_FEASIBLE = range(8)
+# Scalars of the run (``state.value``): the tours' total, the best feasible total, the
+# temperatures, the overload (carts' excess, in carts), its penalty (0: hard carts) and
+# the most a repair may overfill one cart by (in carts).
+V_TOTAL, V_BEST, V_TEMP, V_START_TEMP, V_OVER, V_PENALTY, V_EXCESS = range(7)
+FEASIBLE_SHARE = 0.5  # the penalty rises when fewer repaired batchings fit the carts
+PENALTY_UP, PENALTY_DOWN = 1.3, 0.85
 
 
 # ---- random numbers: numba's generator, seeded per segment by run_segment ----------
@@ -149,12 +163,35 @@ def _unlink(o: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
 
 
 @jit
-def _fits(b: int, o: int, wave: tuple, sol: tuple) -> bool:
-    loads, cap, load = wave[2], wave[3], sol[5]
-    for d in range(cap.size):  # noqa: SIM110 (a loop numba compiles)
-        if load[b, d] + loads[o, d] > cap[d]:
+def _over(b: int, o: int, loads: np.ndarray, cap: np.ndarray, load: np.ndarray) -> float:
+    """Excess of batch ``b`` plus order ``o`` (-1: none) over the cart, in carts."""
+    out = 0.0
+    for d in range(cap.size):
+        x = load[b, d] + (loads[o, d] if o >= 0 else 0.0) - cap[d]
+        if x > 0:
+            out += x / cap[d]
+    return out
+
+
+@jit
+def _all_fit(wave: tuple, sol: tuple, count: np.ndarray) -> bool:
+    """True if every open batch fits the cart (exactly, not by the summed excess)."""
+    perm = sol[9]
+    for t in range(count[C_ACTIVE]):  # noqa: SIM110 (a loop numba compiles)
+        if _over(perm[t], -1, wave[2], wave[3], sol[5]) > 0:
             return False
     return True
+
+
+@jit
+def _may_join(b: int, o: int, limit: float, loads: np.ndarray, cap: np.ndarray,
+              load: np.ndarray) -> bool:  # fmt: skip
+    """True if order ``o`` overfills batch ``b`` by at most ``limit`` carts (0: fits).
+
+    Takes the arrays, not the ``wave`` and ``sol`` tuples: called for every open
+    batch of every removed order, a call that copies two tuples of arrays costs
+    more than the test."""
+    return _over(b, o, loads, cap, load) <= limit
 
 
 # ---- the memo: batch objectives by member hash -------------------------------------
@@ -208,6 +245,32 @@ def _cost(b: int, add: int, skip: int, wave: tuple, sol: tuple, memo: tuple,
     count[C_STORED] = stored + k
     count[C_ENTRIES] += 1
     return c, int(e)
+
+
+@jit
+def _known(b: int, o: int, batch_of: np.ndarray, size: np.ndarray, hsh: np.ndarray,
+           zob: np.ndarray, mkey: np.ndarray, mval: np.ndarray, moff: np.ndarray,
+           mcnt: np.ndarray, store: np.ndarray) -> tuple[float, int]:  # fmt: skip
+    """Objective and memo entry of batch ``b`` plus order ``o`` if the memo holds it,
+    else ``(0, -1)``: the repairs' look-up, ~50 a round. It takes the few arrays it
+    reads: a kernel call costs two atomic reference counts per array it is given,
+    and :func:`_cost` is given ~40."""
+    want = size[b] + 1
+    h = hsh[b] ^ zob[o]
+    mask = mkey.size - 1
+    e = np.int64(h & np.uint64(mask))
+    while mkey[e] != 0:
+        if mkey[e] == h and mcnt[e] == want:
+            hit = True
+            for t in range(moff[e], moff[e] + want):
+                j = store[t]
+                if j != o and batch_of[j] != b:
+                    hit = False
+                    break
+            if hit:
+                return mval[e], int(e)
+        e = (e + 1) & mask
+    return 0.0, -1
 
 
 @jit
@@ -390,8 +453,11 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
     first = count[C_LOG]
     for t in range(k):
         o = removed[t]
-        _touch(batch_of[o], sol, log, count)
+        b = batch_of[o]
+        _touch(b, sol, log, count)
+        value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
         _unlink(o, wave, sol, count)
+        value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
     for t in range(first, count[C_LOG]):
         b = lb[t]
         c, e = _cost(b, -1, -1, wave, sol, memo, scratch, count)
@@ -401,18 +467,19 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
 
 # ---- repair ------------------------------------------------------------------------
 @jit
-def _targets(o: int, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
+def _targets(o: int, limit: float, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
              out: np.ndarray) -> int:  # fmt: skip
-    """Open batches that order ``o`` fits, into ``out``: all of them while there are
-    at most ``ALL_TARGETS``, else those of its nearest orders."""
-    near = wave[4]
-    batch_of, perm = sol[0], sol[9]
+    """Open batches that order ``o`` overfills by at most ``limit`` carts (0: fits), into
+    ``out``: all of them while there are at most ``ALL_TARGETS``, else those of its
+    nearest orders."""
+    near, loads, cap = wave[4], wave[2], wave[3]
+    batch_of, load, perm = sol[0], sol[5], sol[9]
     seen = scratch[5]
     k = 0
     if count[C_ACTIVE] <= ALL_TARGETS:
         for t in range(count[C_ACTIVE]):
             b = perm[t]
-            if _fits(b, o, wave, sol):
+            if _may_join(b, o, limit, loads, cap, load):
                 out[k] = b
                 k += 1
         return k
@@ -420,7 +487,7 @@ def _targets(o: int, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
     tag = seen[-1]
     for j in near[o]:
         b = batch_of[j]
-        if b >= 0 and seen[b] != tag and _fits(b, o, wave, sol):
+        if b >= 0 and seen[b] != tag and _may_join(b, o, limit, loads, cap, load):
             seen[b] = tag
             out[k] = b
             k += 1
@@ -435,9 +502,23 @@ def _insert(o: int, b: int, c: float, e: int, wave: tuple, sol: tuple, log: tupl
     if b < 0:
         b = perm[count[C_ACTIVE]]  # the first closed batch
     _touch(b, sol, log, count)
+    value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
     _link(o, b, wave, sol, count)
+    value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
     value[V_TOTAL] += c - cost[b]
     cost[b], ent[b] = c, e
+
+
+@jit
+def _added(b: int, o: int, c: float, cost: np.ndarray, penalty: float, loads: np.ndarray,
+           cap: np.ndarray, load: np.ndarray) -> float:  # fmt: skip
+    """What order ``o`` adds to batch ``b`` (objective ``c`` with it): walking, and
+    ``penalty`` per cart of the excess it adds over the cart (arrays, not the tuples:
+    see :func:`_may_join`)."""
+    d = c - cost[b]
+    if penalty > 0:
+        d += penalty * (_over(b, o, loads, cap, load) - _over(b, -1, loads, cap, load))
+    return d
 
 
 @jit
@@ -449,8 +530,12 @@ def _noisy(d: float, noise: float) -> float:
 def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
             log: tuple, count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Each removed order, in random order, into its cheapest batch."""
-    alone = wave[6]
-    cost, perm = sol[6], sol[9]
+    alone, loads, cap, zob = wave[6], wave[2], wave[3], wave[5]
+    mkey, mval, moff, mcnt, store = memo[0], memo[1], memo[2], memo[3], memo[5]
+    batch_of, size, hsh = sol[0], sol[4], sol[7]
+    load, cost, perm = sol[5], sol[6], sol[9]
+    penalty = value[V_PENALTY]
+    limit = value[V_EXCESS] if penalty > 0 else 0.0
     removed, cands = scratch[3], scratch[7]
     for t in range(k - 1, 0, -1):  # Fisher-Yates
         j = _below(t + 1)
@@ -458,10 +543,12 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     for t in range(k):
         o = removed[t]
         best, where, best_c, best_e = _noisy(alone[o], noise), -1, alone[o], -1
-        for j in range(_targets(o, wave, sol, scratch, count, cands)):
+        for j in range(_targets(o, limit, wave, sol, scratch, count, cands)):
             b = cands[j]
-            c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-            d = _noisy(c - cost[b], noise)
+            c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            if e < 0:
+                c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
+            d = _noisy(_added(b, o, c, cost, penalty, loads, cap, load), noise)
             if d < best:
                 best, where, best_c, best_e = d, b, c, e
         if where < 0:
@@ -475,17 +562,24 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     """Regret-2: repeatedly insert the order whose best and second-best batches
     differ most. Each order's options (``tb``, ``td``: batch and added cost,
     ``tc``, ``te``: objective and memo entry) change only where a batch did."""
-    alone = wave[6]
-    cost, perm = sol[6], sol[9]
+    alone, loads, cap, zob = wave[6], wave[2], wave[3], wave[5]
+    mkey, mval, moff, mcnt, store = memo[0], memo[1], memo[2], memo[3], memo[5]
+    batch_of, size, hsh = sol[0], sol[4], sol[7]
+    load, cost, perm = sol[5], sol[6], sol[9]
+    penalty = value[V_PENALTY]
+    limit = value[V_EXCESS] if penalty > 0 else 0.0
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
     for i in range(k):
         o = removed[i]
-        tn[i] = _targets(o, wave, sol, scratch, count, cands)
+        tn[i] = _targets(o, limit, wave, sol, scratch, count, cands)
         for j in range(tn[i]):
             b = cands[j]
-            c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-            tb[i, j], td[i, j], tc[i, j], te[i, j] = b, c - cost[b], c, e
+            c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            if e < 0:
+                c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
+            d = _added(b, o, c, cost, penalty, loads, cap, load)
+            tb[i, j], td[i, j], tc[i, j], te[i, j] = b, d, c, e
     left = k
     while left > 0:
         pick, pick_j, pick_regret = -1, -1, -np.inf
@@ -517,7 +611,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
             tc[pick, j], te[pick, j] = tc[left, j], te[left, j]
         for i in range(left):
             o = removed[i]
-            fits = _fits(b, o, wave, sol)
+            fits = _may_join(b, o, limit, loads, cap, load)
             at = -1
             for j in range(tn[i]):
                 if tb[i, j] == b:
@@ -532,8 +626,11 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                 if at < 0:
                     at = tn[i]
                     tn[i] += 1
-                c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
-                tb[i, at], td[i, at], tc[i, at], te[i, at] = b, c - cost[b], c, e
+                c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+                if e < 0:
+                    c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
+                d = _added(b, o, c, cost, penalty, loads, cap, load)
+                tb[i, at], td[i, at], tc[i, at], te[i, at] = b, d, c, e
 
 
 # ---- the loop ----------------------------------------------------------------------
@@ -595,7 +692,9 @@ def run_segment(
         di = _draw(ops[0, :N_DESTROY])
         ri = N_DESTROY + _draw(ops[0, N_DESTROY:])
         q = 2 + _below(q_max - 1)
-        before = value[V_TOTAL]
+        penalty = value[V_PENALTY]
+        before_tours, before_over = value[V_TOTAL], value[V_OVER]
+        before = before_tours + penalty * before_over
         k = _destroy(di, q, wave, sol, memo, scratch, count)
         _remove(k, wave, sol, memo, scratch, log, count, value)
         noise = NOISE if _uniform() < NOISE_SHARE else 0.0
@@ -603,10 +702,16 @@ def run_segment(
             _greedy(k, noise, wave, sol, memo, scratch, log, count, value)
         else:
             _regret(k, noise, wave, sol, memo, scratch, log, count, value)
-        after = value[V_TOTAL]
-        _mark_pool(after, sol, memo, count)
+        tours = value[V_TOTAL]
+        feasible = penalty == 0 or _all_fit(wave, sol, count)
+        if feasible:  # only batchings that fit the carts feed the pool
+            _mark_pool(tours, sol, memo, count)
+            count[C_FEASIBLE] += 1
+        # Annealing compares penalised totals: overfull batches cost their excess.
+        after = tours + penalty * value[V_OVER]
+        new_best = feasible and tours < value[V_BEST] - EPS
         score = 0.0
-        if after < value[V_BEST] - EPS:
+        if new_best:
             score = 33.0
         elif after < before - EPS:
             score = 9.0
@@ -615,22 +720,27 @@ def run_segment(
             if after > before + EPS:
                 score = 13.0
             _commit(wave, sol, log, count)
-            if after < value[V_BEST] - EPS:
-                value[V_BEST] = after
+            if new_best:
+                value[V_BEST] = tours
                 best_of[:] = sol[0]
-                trace[found, 0], trace[found, 1] = it, after
+                trace[found, 0], trace[found, 1] = it, tours
                 found += 1
         else:
             _undo(sol, log, count)
-            value[V_TOTAL] = before
+            value[V_TOTAL] = before_tours
+            value[V_OVER] = before_over
         for i in (di, ri):
             ops[1, i] += score
             ops[2, i] += 1
-        if it % SEGMENT == 0:  # adapt the weights
+        if it % SEGMENT == 0:  # adapt the weights and the penalty (Vidal et al. 2012)
             for i in range(N_OPERATORS):
                 if ops[2, i] > 0:
                     ops[0, i] = max(0.05, 0.8 * ops[0, i] + 0.2 * ops[1, i] / ops[2, i])
                 ops[1, i] = ops[2, i] = 0.0
+            if penalty > 0:
+                up = count[C_FEASIBLE] < FEASIBLE_SHARE * SEGMENT
+                value[V_PENALTY] = penalty * (PENALTY_UP if up else PENALTY_DOWN)
+            count[C_FEASIBLE] = 0
         value[V_TEMP] = value[V_START_TEMP] if it % period == 0 else temp * cooling
     return found, memo
 

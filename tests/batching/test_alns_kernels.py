@@ -121,3 +121,21 @@ def test_tours_scored_one_by_one_run_the_python_search(layouts: dict[str, Layout
                           effort=30, scoring="nearest")  # fmt: skip
     assert result.detail["compiled"] is False and result.detail["iterations"] == 30
     assert sorted(o.id for b in result.batches for o in b.orders) == sorted(o.id for o in orders)
+
+
+def test_soft_carts_still_return_batches_within_the_cart(problem) -> None:
+    """With overfilling allowed during the search (a fifth of a cart, a cheap penalty),
+    the best batching and every pool column still fit the cart."""
+    found = compiled_search(problem, CompiledWave.of(problem), singletons(problem.size), 600,
+                            seed=3, penalty=0.1, max_excess=0.2)  # fmt: skip
+    assert sorted(i for g in found.groups for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in found.groups)
+    assert all(problem.fits(list(m)) for m in found.pool.members.values())
+
+
+def test_hard_carts_are_the_soft_search_at_penalty_zero(problem) -> None:
+    """``penalty=0`` never lets a repair overfill: ``max_excess`` then changes nothing."""
+    wave, start = CompiledWave.of(problem), singletons(problem.size)
+    runs = [compiled_search(problem, wave, start, 300, seed=4, penalty=0.0, max_excess=x).groups
+            for x in (0.0, 0.3)]  # fmt: skip
+    assert runs[0] == runs[1]
