@@ -58,7 +58,9 @@ suffixes its result files (``slotting_budget_r4_b4.md``); the variant and why it
 the default: ``benches/results/slotting_calibration_slot2.md``. ``--selection oob632``
 prices each bootstrap sample's plan out of bag (Efron's .632 estimator) instead of on all
 the real days (results ``slotting_budget_oob632.md``; measured in
-``benches/results/slotting_calibration_slot3.md``). The earlier
+``benches/results/slotting_calibration_slot3.md``); ``--selection half`` by half-sampling,
+the m-out-of-n bootstrap (results ``slotting_budget_half.md``; measured in
+``benches/results/slotting_calibration_slot4.md``). The earlier
 version of this script, the ceiling study of a 5 % budget from random
 storage (in sample), wrote ``benches/results/slotting_replay.md``.
 """
@@ -110,7 +112,7 @@ CART = Cart(max_items=45)
 DRAWS = 24
 #: Bootstrap samples of the selection factors.
 BOOTSTRAP = 20
-SELECTIONS: tuple[SelectionMethod, ...] = ("bootstrap", "oob632", "oob")
+SELECTIONS: tuple[SelectionMethod, ...] = ("bootstrap", "oob632", "oob", "half")
 
 
 @dataclass(frozen=True)
@@ -541,6 +543,9 @@ def _selection_text(variant: Variant) -> str:
         "oob": "on the days the sample left out (out of bag)",
         "oob632": "on the days the sample left out, the factor being Efron's .632 estimate "
         '0.368 + 0.632 × the out-of-bag one (`selection_factors(..., method="oob632")`)',
+        "half": "by half-sampling: plans from half the days drawn without replacement, priced "
+        "on those days and on all the real days, the optimism scaled by m / n = 1/2 "
+        '(the m-out-of-n bootstrap, `selection_factors(..., method="half")`)',
     }[variant.selection]
 
 

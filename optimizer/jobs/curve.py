@@ -123,7 +123,7 @@ __all__ = [
 #: Budgets of the curve, as shares of the SKUs moved.
 BUDGET_SHARES = (0.01, 0.02, 0.05, 0.10, 0.20)
 #: How :func:`selection_factors` prices a bootstrap sample's plan (see there).
-SelectionMethod = Literal["bootstrap", "oob632", "oob"]
+SelectionMethod = Literal["bootstrap", "oob632", "oob", "half"]
 #: The share of the days a bootstrap sample holds, for many days (1 - 1/e; Efron's .632).
 _IN_BAG = 1.0 - math.exp(-1.0)
 #: A rate band of :func:`demand_forecast` is fitted on its own with at least this many
@@ -731,6 +731,14 @@ def selection_factors(
     - ``"oob632"``: Efron's .632 estimator, ``0.368 * 1 + 0.632 * oob``:
       the in-sample gain and the out-of-bag gain weighted by how often a
       day is out of and in a sample.
+    - ``"half"``: the m-out-of-n bootstrap (Bickel, Götze & van Zwet 1997) with
+      half-sampling, m = n // 2 days drawn without replacement. The sample's
+      plan is priced on its m days (as picks over n days) and on all n real
+      days, and that optimism is scaled by m / n, since a selection's
+      optimism shrinks like 1 / m: the factor is ``1 - m / n * (1 - f_m)``.
+      Where the plan picks among near-ties, the n-out-of-n bootstrap
+      overstates the optimism; a smaller m is the textbook remedy. m is fixed
+      a priori, not fitted. Needs at least two days.
 
     Draws that leave no day out count for ``"bootstrap"`` only.
 
@@ -776,9 +784,9 @@ def selection_factors(
     >>> sorted(f), 0 < f["full"] <= 1.5
     (['50 %', 'full'], True)
     """
-    if method not in ("bootstrap", "oob632", "oob"):
+    if method not in ("bootstrap", "oob632", "oob", "half"):
         raise PickoptError(f"selection method {method!r} not understood: "
-                           "'bootstrap', 'oob632' or 'oob'")  # fmt: skip
+                           "'bootstrap', 'oob632', 'oob' or 'half'")  # fmt: skip
     oracle = oracle or DistanceOracle.for_layout(layout)
     cost = slot_costs(layout, costs, oracle=oracle)
     slot_of = {s.code: k for k, s in enumerate(layout.slots)}
@@ -794,10 +802,18 @@ def selection_factors(
     out_of_bag = dict.fromkeys(labels, 0.0)
     rng = np.random.default_rng(seed)
     first = dt.date(2000, 1, 1)
+    half = method == "half"
+    m_days = n_days // 2
+    if half and m_days < 1:
+        raise PickoptError("half-sampling needs at least two days")
     for _ in range(draws):
         sample: list[Order] = []
         when: dict[str, dt.date] = {}
-        picked = rng.integers(0, n_days, n_days).tolist()
+        picked = (
+            rng.choice(n_days, m_days, replace=False).tolist()
+            if half
+            else rng.integers(0, n_days, n_days).tolist()
+        )
         for j, d in enumerate(picked):
             for o in day_orders[d]:
                 oid = f"{j}:{o.id}"
@@ -805,6 +821,8 @@ def selection_factors(
                 when[oid] = first + dt.timedelta(days=j)
         plan = replan(DemandProfile.from_orders(sample, days=when))
         drawn = _picks(sample)
+        # The sample's picks on the scale of the n real days.
+        in_scale = n_days / len(picked)
         left_out = sorted(set(range(n_days)) - set(picked))
         # The left-out days' picks, scaled to as many days as the sample holds.
         oob = _picks(o for d in left_out for o in day_orders[d])
@@ -818,13 +836,16 @@ def selection_factors(
                 if not m.from_bin:
                     continue
                 drop = float(cost[slot_of[m.from_bin]] - cost[slot_of[m.to_bin]])
-                inside[label] += drawn.get(m.sku, 0) * drop
+                inside[label] += drawn.get(m.sku, 0) * in_scale * drop
                 outside[label] += real.get(m.sku, 0) * drop
                 if left_out:
                     inside_oob[label] += drawn.get(m.sku, 0) * drop
                     out_of_bag[label] += oob.get(m.sku, 0) * oob_scale * drop
+    f_all = {k: outside[k] / inside[k] if inside[k] > 0 else 1.0 for k in labels}
     if method == "bootstrap":
-        return {k: outside[k] / inside[k] if inside[k] > 0 else 1.0 for k in labels}
+        return f_all
+    if half:
+        return {k: 1.0 - m_days / n_days * (1.0 - f) for k, f in f_all.items()}
     f_oob = {k: out_of_bag[k] / inside_oob[k] if inside_oob[k] > 0 else 1.0 for k in labels}
     if method == "oob":
         return f_oob

@@ -425,14 +425,36 @@ def test_selection_methods_order_on_iid_days(single_block: Layout, seed: int) ->
         assert mixed[label] == pytest.approx(1.0 - (1.0 - math.exp(-1.0)) * (1.0 - f))
 
 
+@pytest.mark.parametrize("seed", [7, 8])
+def test_half_sampling_corrects_less_than_the_bootstrap_on_iid_days(
+    single_block: Layout, seed: int
+) -> None:
+    """On i.i.d. days of alike SKUs a half-sample's plan chases more chance than a
+    bootstrap sample's, but scaled by m / n = 1/2 its optimism is the smaller: the
+    half-sampling factor lies between the plain bootstrap's and 1 at the budgets."""
+    days = _poisson_days(np.full(60, 0.6), 20, seed=seed)
+    start = _random_start(single_block, days)
+    plain, half = (_selection(single_block, days, start, m) for m in ("bootstrap", "half"))
+    for label in ("5 %", "20 %"):
+        assert plain[label] < half[label] < 0.97
+
+
+def test_half_sampling_needs_two_days(single_block: Layout) -> None:
+    """One day cannot be halved: an error naming the method."""
+    days = {"d0": [Order("o1", (OrderLine("s1"),)), Order("o2", (OrderLine("s2"),))]}
+    start = _random_start(single_block, days)
+    with pytest.raises(PickoptError, match="half-sampling"):
+        _selection(single_block, days, start, "half")
+
+
 def test_selection_factors_are_one_when_every_day_is_alike(single_block: Layout) -> None:
     """With the same orders every day a sample, its left-out days and the real days have
     the same picks a day: no method finds selection (the out-of-bag picks are scaled to
-    the sample's number of days)."""
+    the sample's number of days, a half-sample's picks to the real days' number)."""
     day = [Order(f"o{i}-{j}", (OrderLine(f"s{i}"),)) for i in range(30) for j in range(30 - i)]
     days = {f"d{d}": [Order(f"{d}:{o.id}", o.lines) for o in day] for d in range(6)}
     start = _random_start(single_block, days)
-    for method in ("bootstrap", "oob", "oob632"):
+    for method in ("bootstrap", "oob", "oob632", "half"):
         assert _selection(single_block, days, start, method) == pytest.approx(
             dict.fromkeys(["5 %", "20 %", "full"], 1.0)
         )
