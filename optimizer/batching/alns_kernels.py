@@ -121,9 +121,10 @@ def _deactivate(b: int, perm: np.ndarray, ppos: np.ndarray, count: np.ndarray) -
 
 
 @jit
-def _link(o: int, b: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
-    """Order ``o`` into batch ``b``: list, load and hash."""
-    loads, zob = wave[2], wave[5]
+def _link(o: int, b: int, loads: np.ndarray, zob: np.ndarray, sol: tuple,
+          count: np.ndarray) -> None:  # fmt: skip
+    """Order ``o`` into batch ``b``: list, load and hash (given the two arrays of the
+    wave it reads, not the wave: see :func:`_may_join`)."""
     batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
     prv[o] = -1
     nxt[o] = head[b]
@@ -140,9 +141,8 @@ def _link(o: int, b: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
 
 
 @jit
-def _unlink(o: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
+def _unlink(o: int, loads: np.ndarray, zob: np.ndarray, sol: tuple, count: np.ndarray) -> None:
     """Order ``o`` out of its batch: list, load and hash (its cost is stale after)."""
-    loads, zob = wave[2], wave[5]
     batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
     b = batch_of[o]
     if prv[o] >= 0:
@@ -459,8 +459,8 @@ def _destroy(op: int, q: int, wave: tuple, sol: tuple, memo: tuple, scratch: tup
 def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: tuple,
             count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Take ``removed[:k]`` out of their batches and score what is left of them."""
-    zob = wave[5]
-    batch_of, size, cost, hsh, ent = sol[0], sol[4], sol[6], sol[7], sol[8]
+    loads, cap, zob = wave[2], wave[3], wave[5]
+    batch_of, size, load, cost, hsh, ent = sol[0], sol[4], sol[5], sol[6], sol[7], sol[8]
     mkey, mval, moff, mcnt, store = memo[0], memo[1], memo[2], memo[3], memo[5]
     removed = scratch[3]
     lb = log[1]
@@ -469,9 +469,9 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
         o = removed[t]
         b = batch_of[o]
         _touch(b, sol, log, count)
-        value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
-        _unlink(o, wave, sol, count)
-        value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
+        value[V_OVER] -= _over(b, -1, loads, cap, load)
+        _unlink(o, loads, zob, sol, count)
+        value[V_OVER] += _over(b, -1, loads, cap, load)
     for t in range(first, count[C_LOG]):
         b = lb[t]
         c, e = _known(b, -1, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
@@ -510,16 +510,18 @@ def _targets(o: int, limit: float, active: int, near: np.ndarray, loads: np.ndar
 
 
 @jit
-def _insert(o: int, b: int, c: float, e: int, wave: tuple, sol: tuple, log: tuple,
-            count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
-    """Order ``o`` into batch ``b`` (-1: a new one), whose objective becomes ``c``."""
-    cost, ent, perm = sol[6], sol[8], sol[9]
+def _insert(o: int, b: int, c: float, e: int, loads: np.ndarray, cap: np.ndarray,
+            zob: np.ndarray, sol: tuple, log: tuple, count: np.ndarray,
+            value: np.ndarray) -> None:  # fmt: skip
+    """Order ``o`` into batch ``b`` (-1: a new one), whose objective becomes ``c``
+    (the wave's arrays it reads, not the wave: called for every removed order)."""
+    load, cost, ent, perm = sol[5], sol[6], sol[8], sol[9]
     if b < 0:
         b = perm[count[C_ACTIVE]]  # the first closed batch
     _touch(b, sol, log, count)
-    value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
-    _link(o, b, wave, sol, count)
-    value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
+    value[V_OVER] -= _over(b, -1, loads, cap, load)
+    _link(o, b, loads, zob, sol, count)
+    value[V_OVER] += _over(b, -1, loads, cap, load)
     value[V_TOTAL] += c - cost[b]
     cost[b], ent[b] = c, e
 
@@ -570,7 +572,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                 best, where, best_c, best_e = d, b, c, e
         if where < 0:
             best_e = _cost(perm[count[C_ACTIVE]], o, -1, wave, sol, memo, scratch, count)[1]
-        _insert(o, where, best_c, best_e, wave, sol, log, count, value)
+        _insert(o, where, best_c, best_e, loads, cap, zob, sol, log, count, value)
 
 
 @jit
@@ -620,7 +622,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         else:
             b = perm[count[C_ACTIVE]]
             c, e = alone[o], _cost(b, o, -1, wave, sol, memo, scratch, count)[1]
-        _insert(o, b, c, e, wave, sol, log, count, value)
+        _insert(o, b, c, e, loads, cap, zob, sol, log, count, value)
         # The last row moves into the picked one's place.
         left -= 1
         removed[pick], removed[left] = removed[left], o
@@ -776,7 +778,7 @@ def new_state(wave: tuple, sol: tuple, memo: tuple, scratch: tuple, start: np.nd
     for o in range(n):  # every order alone first: the singletons' memo entries
         alone[o] = _cost(o, o, -1, wave, sol, memo, scratch, count)[0]
     for o in range(n - 1, -1, -1):  # linked lists in input order
-        _link(o, start[o], wave, sol, count)
+        _link(o, start[o], wave[2], wave[5], sol, count)
     total = 0.0
     for b in range(n):
         if sol[4][b] > 0:
