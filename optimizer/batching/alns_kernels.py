@@ -121,9 +121,10 @@ def _deactivate(b: int, perm: np.ndarray, ppos: np.ndarray, count: np.ndarray) -
 
 
 @jit
-def _link(o: int, b: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
-    """Order ``o`` into batch ``b``: list, load and hash."""
-    loads, zob = wave[2], wave[5]
+def _link(o: int, b: int, loads: np.ndarray, zob: np.ndarray, sol: tuple,
+          count: np.ndarray) -> None:  # fmt: skip
+    """Order ``o`` into batch ``b``: list, load and hash (given the two arrays of the
+    wave it reads, not the wave: see :func:`_may_join`)."""
     batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
     prv[o] = -1
     nxt[o] = head[b]
@@ -140,9 +141,8 @@ def _link(o: int, b: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
 
 
 @jit
-def _unlink(o: int, wave: tuple, sol: tuple, count: np.ndarray) -> None:
+def _unlink(o: int, loads: np.ndarray, zob: np.ndarray, sol: tuple, count: np.ndarray) -> None:
     """Order ``o`` out of its batch: list, load and hash (its cost is stale after)."""
-    loads, zob = wave[2], wave[5]
     batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
     b = batch_of[o]
     if prv[o] >= 0:
@@ -248,15 +248,23 @@ def _cost(b: int, add: int, skip: int, wave: tuple, sol: tuple, memo: tuple,
 
 
 @jit
-def _known(b: int, o: int, batch_of: np.ndarray, size: np.ndarray, hsh: np.ndarray,
-           zob: np.ndarray, mkey: np.ndarray, mval: np.ndarray, moff: np.ndarray,
-           mcnt: np.ndarray, store: np.ndarray) -> tuple[float, int]:  # fmt: skip
-    """Objective and memo entry of batch ``b`` plus order ``o`` if the memo holds it,
-    else ``(0, -1)``: the repairs' look-up, ~50 a round. It takes the few arrays it
-    reads: a kernel call costs two atomic reference counts per array it is given,
-    and :func:`_cost` is given ~40."""
-    want = size[b] + 1
-    h = hsh[b] ^ zob[o]
+def _known(b: int, add: int, skip: int, batch_of: np.ndarray, size: np.ndarray,
+           hsh: np.ndarray, zob: np.ndarray, mkey: np.ndarray, mval: np.ndarray,
+           moff: np.ndarray, mcnt: np.ndarray,
+           store: np.ndarray) -> tuple[float, int]:  # fmt: skip
+    """Objective and memo entry of batch ``b`` plus order ``add`` minus order ``skip``
+    (-1: none) if the memo holds it, else ``(0, -1)``: the look-up of the repairs
+    (~50 a round), the removals and the ``worst`` destroy, tried before the full
+    :func:`_cost`. It takes the few arrays it reads: a kernel call costs two atomic
+    reference counts per array it is given, and :func:`_cost` is given ~40."""
+    want = size[b] + (1 if add >= 0 else 0) - (1 if skip >= 0 else 0)
+    if want == 0:
+        return 0.0, -1
+    h = hsh[b]
+    if add >= 0:
+        h ^= zob[add]
+    if skip >= 0:
+        h ^= zob[skip]
     mask = mkey.size - 1
     e = np.int64(h & np.uint64(mask))
     while mkey[e] != 0:
@@ -264,7 +272,7 @@ def _known(b: int, o: int, batch_of: np.ndarray, size: np.ndarray, hsh: np.ndarr
             hit = True
             for t in range(moff[e], moff[e] + want):
                 j = store[t]
-                if j != o and batch_of[j] != b:
+                if j != add and (j == skip or batch_of[j] != b):
                     hit = False
                     break
             if hit:
@@ -394,8 +402,9 @@ def _take(o: int, out: np.ndarray, k: int, seen: np.ndarray, tag: int) -> int:
 def _destroy(op: int, q: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
              count: np.ndarray) -> int:  # fmt: skip
     """Choose up to ``q`` orders to remove into ``scratch`` removed list; their count."""
-    near = wave[4]
-    batch_of, nxt, head, cost = sol[0], sol[2], sol[3], sol[6]
+    near, zob = wave[4], wave[5]
+    batch_of, nxt, head, size, cost, hsh = sol[0], sol[2], sol[3], sol[4], sol[6], sol[7]
+    mkey, mval, moff, mcnt, store = memo[0], memo[1], memo[2], memo[3], memo[5]
     removed, seen, saving = scratch[3], scratch[4], scratch[6]
     n = batch_of.size
     seen[-1] += 1
@@ -433,7 +442,10 @@ def _destroy(op: int, q: int, wave: tuple, sol: tuple, memo: tuple, scratch: tup
         for t in range(m):
             o = removed[t]
             b = batch_of[o]
-            saving[t] = cost[b] - _cost(b, -1, o, wave, sol, memo, scratch, count)[0]
+            c, e = _known(b, -1, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            if e < 0:
+                c = _cost(b, -1, o, wave, sol, memo, scratch, count)[0]
+            saving[t] = cost[b] - c
         keep = np.argsort(-saving[:m], kind="mergesort")[:q]
         picked = scratch[13]
         for t in range(keep.size):
@@ -447,7 +459,9 @@ def _destroy(op: int, q: int, wave: tuple, sol: tuple, memo: tuple, scratch: tup
 def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: tuple,
             count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Take ``removed[:k]`` out of their batches and score what is left of them."""
-    batch_of, cost, ent = sol[0], sol[6], sol[8]
+    loads, cap, zob = wave[2], wave[3], wave[5]
+    batch_of, size, load, cost, hsh, ent = sol[0], sol[4], sol[5], sol[6], sol[7], sol[8]
+    mkey, mval, moff, mcnt, store = memo[0], memo[1], memo[2], memo[3], memo[5]
     removed = scratch[3]
     lb = log[1]
     first = count[C_LOG]
@@ -455,29 +469,30 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
         o = removed[t]
         b = batch_of[o]
         _touch(b, sol, log, count)
-        value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
-        _unlink(o, wave, sol, count)
-        value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
+        value[V_OVER] -= _over(b, -1, loads, cap, load)
+        _unlink(o, loads, zob, sol, count)
+        value[V_OVER] += _over(b, -1, loads, cap, load)
     for t in range(first, count[C_LOG]):
         b = lb[t]
-        c, e = _cost(b, -1, -1, wave, sol, memo, scratch, count)
+        c, e = _known(b, -1, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+        if e < 0:
+            c, e = _cost(b, -1, -1, wave, sol, memo, scratch, count)
         value[V_TOTAL] += c - cost[b]
         cost[b], ent[b] = c, e  # an empty batch: 0 and no entry
 
 
 # ---- repair ------------------------------------------------------------------------
 @jit
-def _targets(o: int, limit: float, wave: tuple, sol: tuple, scratch: tuple, count: np.ndarray,
-             out: np.ndarray) -> int:  # fmt: skip
-    """Open batches that order ``o`` overfills by at most ``limit`` carts (0: fits), into
-    ``out``: all of them while there are at most ``ALL_TARGETS``, else those of its
-    nearest orders."""
-    near, loads, cap = wave[4], wave[2], wave[3]
-    batch_of, load, perm = sol[0], sol[5], sol[9]
-    seen = scratch[5]
+def _targets(o: int, limit: float, active: int, near: np.ndarray, loads: np.ndarray,
+             cap: np.ndarray, batch_of: np.ndarray, load: np.ndarray, perm: np.ndarray,
+             seen: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
+    """Open batches (``active`` of them) that order ``o`` overfills by at most ``limit``
+    carts (0: fits), into ``out``: all of them while there are at most ``ALL_TARGETS``,
+    else those of its nearest orders. Arrays, not the tuples (see :func:`_may_join`):
+    called for every removed order."""
     k = 0
-    if count[C_ACTIVE] <= ALL_TARGETS:
-        for t in range(count[C_ACTIVE]):
+    if active <= ALL_TARGETS:
+        for t in range(active):
             b = perm[t]
             if _may_join(b, o, limit, loads, cap, load):
                 out[k] = b
@@ -495,16 +510,18 @@ def _targets(o: int, limit: float, wave: tuple, sol: tuple, scratch: tuple, coun
 
 
 @jit
-def _insert(o: int, b: int, c: float, e: int, wave: tuple, sol: tuple, log: tuple,
-            count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
-    """Order ``o`` into batch ``b`` (-1: a new one), whose objective becomes ``c``."""
-    cost, ent, perm = sol[6], sol[8], sol[9]
+def _insert(o: int, b: int, c: float, e: int, loads: np.ndarray, cap: np.ndarray,
+            zob: np.ndarray, sol: tuple, log: tuple, count: np.ndarray,
+            value: np.ndarray) -> None:  # fmt: skip
+    """Order ``o`` into batch ``b`` (-1: a new one), whose objective becomes ``c``
+    (the wave's arrays it reads, not the wave: called for every removed order)."""
+    load, cost, ent, perm = sol[5], sol[6], sol[8], sol[9]
     if b < 0:
         b = perm[count[C_ACTIVE]]  # the first closed batch
     _touch(b, sol, log, count)
-    value[V_OVER] -= _over(b, -1, wave[2], wave[3], sol[5])
-    _link(o, b, wave, sol, count)
-    value[V_OVER] += _over(b, -1, wave[2], wave[3], sol[5])
+    value[V_OVER] -= _over(b, -1, loads, cap, load)
+    _link(o, b, loads, zob, sol, count)
+    value[V_OVER] += _over(b, -1, loads, cap, load)
     value[V_TOTAL] += c - cost[b]
     cost[b], ent[b] = c, e
 
@@ -536,16 +553,18 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     load, cost, perm = sol[5], sol[6], sol[9]
     penalty = value[V_PENALTY]
     limit = value[V_EXCESS] if penalty > 0 else 0.0
-    removed, cands = scratch[3], scratch[7]
+    near, removed, seen, cands = wave[4], scratch[3], scratch[5], scratch[7]
     for t in range(k - 1, 0, -1):  # Fisher-Yates
         j = _below(t + 1)
         removed[t], removed[j] = removed[j], removed[t]
     for t in range(k):
         o = removed[t]
         best, where, best_c, best_e = _noisy(alone[o], noise), -1, alone[o], -1
-        for j in range(_targets(o, limit, wave, sol, scratch, count, cands)):
+        n_targets = _targets(o, limit, count[C_ACTIVE], near, loads, cap, batch_of, load, perm,
+                             seen, cands)  # fmt: skip
+        for j in range(n_targets):
             b = cands[j]
-            c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            c, e = _known(b, o, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
             if e < 0:
                 c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
             d = _noisy(_added(b, o, c, cost, penalty, loads, cap, load), noise)
@@ -553,7 +572,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                 best, where, best_c, best_e = d, b, c, e
         if where < 0:
             best_e = _cost(perm[count[C_ACTIVE]], o, -1, wave, sol, memo, scratch, count)[1]
-        _insert(o, where, best_c, best_e, wave, sol, log, count, value)
+        _insert(o, where, best_c, best_e, loads, cap, zob, sol, log, count, value)
 
 
 @jit
@@ -568,14 +587,16 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     load, cost, perm = sol[5], sol[6], sol[9]
     penalty = value[V_PENALTY]
     limit = value[V_EXCESS] if penalty > 0 else 0.0
+    near, seen = wave[4], scratch[5]
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
     for i in range(k):
         o = removed[i]
-        tn[i] = _targets(o, limit, wave, sol, scratch, count, cands)
+        tn[i] = _targets(o, limit, count[C_ACTIVE], near, loads, cap, batch_of, load, perm, seen,
+                         cands)  # fmt: skip
         for j in range(tn[i]):
             b = cands[j]
-            c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            c, e = _known(b, o, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
             if e < 0:
                 c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
             d = _added(b, o, c, cost, penalty, loads, cap, load)
@@ -601,7 +622,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         else:
             b = perm[count[C_ACTIVE]]
             c, e = alone[o], _cost(b, o, -1, wave, sol, memo, scratch, count)[1]
-        _insert(o, b, c, e, wave, sol, log, count, value)
+        _insert(o, b, c, e, loads, cap, zob, sol, log, count, value)
         # The last row moves into the picked one's place.
         left -= 1
         removed[pick], removed[left] = removed[left], o
@@ -626,7 +647,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                 if at < 0:
                     at = tn[i]
                     tn[i] += 1
-                c, e = _known(b, o, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+                c, e = _known(b, o, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
                 if e < 0:
                     c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
                 d = _added(b, o, c, cost, penalty, loads, cap, load)
@@ -757,7 +778,7 @@ def new_state(wave: tuple, sol: tuple, memo: tuple, scratch: tuple, start: np.nd
     for o in range(n):  # every order alone first: the singletons' memo entries
         alone[o] = _cost(o, o, -1, wave, sol, memo, scratch, count)[0]
     for o in range(n - 1, -1, -1):  # linked lists in input order
-        _link(o, start[o], wave, sol, count)
+        _link(o, start[o], wave[2], wave[5], sol, count)
     total = 0.0
     for b in range(n):
         if sol[4][b] > 0:
