@@ -582,12 +582,14 @@ def run_search(
     *,
     seed: int,
     deadline: float,
+    max_excess: float = MAX_EXCESS,
 ) -> Search:
     """:func:`compiled_search` where ``wave`` is given (a compiled kernel scores
     the batches: ``CompiledWave.of(problem, estimate=True)``), else the Python
-    :func:`search`."""
+    :func:`search` (hard carts: ``max_excess`` is the compiled search's)."""
     if wave is not None:
-        return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline)
+        return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline,
+                               max_excess=max_excess)  # fmt: skip
     return search(problem, start, iterations, seed=seed, deadline=deadline)
 
 

@@ -73,6 +73,7 @@ EPS = 1e-9
 REDIVE_ROUNDS = 3  # pricing rounds over the joint pool before its dive (0: no dive)
 REDIVE_DIVE_ROUNDS = 1  # pricing rounds after each fixing of that dive
 SEARCHES = 3  # searches, each followed by a selection, sharing the iterations
+SEARCH_EXCESS = 0.0  # the searches keep carts hard (soft carts: see below)
 GROW_PER_ORDER = 20  # columns added per order and round to the pool's relaxation
 SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
 
@@ -280,7 +281,8 @@ class Hybrid:
         searches = max(1, min(SEARCHES, iterations))
         for k in range(searches):
             share = iterations // searches + (k < iterations % searches)
-            found = run_search(problem, wave, groups, share, seed=seed + k, deadline=deadline)
+            found = run_search(problem, wave, groups, share, seed=seed + k, deadline=deadline,
+                               max_excess=SEARCH_EXCESS)  # fmt: skip
             trace += [(offset + done + i, t - t0, d) for i, t, d in found.trace[1:]
                       if d < trace[-1][2] - EPS]  # fmt: skip
             done += found.iterations
