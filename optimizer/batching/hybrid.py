@@ -73,11 +73,12 @@ EPS = 1e-9
 REDIVE_ROUNDS = 3  # pricing rounds over the joint pool before its dive (0: no dive)
 REDIVE_DIVE_ROUNDS = 1  # pricing rounds after each fixing of that dive
 # Searches, each followed by a selection, sharing the iterations. A third one
-# measured 0.30 % against 0.33 % on abc1+ran1 but 10.55 s on the slowest
-# instance, over the quality setting's 10 s (benches/results/batching_final.md).
+# measured 0.30 % against 0.33 % on abc1+ran1, but 9.8-10.6 s on the slowest
+# instance, too close to the quality setting's 10 s
+# (benches/results/batching_quality_hard.md, batching_quality_3searches.md).
 SEARCHES = 2
-# The searches keep carts hard: with auto's soft carts the quality setting
-# measured 0.33 % / 1.35 % worst against 0.30 % / 0.84 % (batching_quality_hard.md).
+# The searches keep carts hard: with auto's soft carts the quality setting with
+# three searches measured 0.33 % / 1.35 % worst against 0.30 % / 0.84 %.
 SEARCH_EXCESS = 0.0
 GROW_PER_ORDER = 20  # columns added per order and round to the pool's relaxation
 SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
