@@ -794,8 +794,9 @@ def selection_factors(
     n_days = len(day_orders)
     real = _picks(o for day in day_orders for o in day)
     labels = _point_labels(shares)
-    # Gains summed over the draws: priced on the sample, on the real days, and (draws
-    # that left a day out only) on the sample again and on the days left out.
+    # Gains summed over the draws: priced on the sample, on the real days, and (the
+    # out-of-bag methods, draws that left a day out) on the sample again and on the
+    # days left out.
     inside = dict.fromkeys(labels, 0.0)
     outside = dict.fromkeys(labels, 0.0)
     inside_oob = dict.fromkeys(labels, 0.0)
@@ -803,6 +804,7 @@ def selection_factors(
     rng = np.random.default_rng(seed)
     first = dt.date(2000, 1, 1)
     half = method == "half"
+    out_of_bag_method = method in ("oob", "oob632")
     m_days = n_days // 2
     if half and m_days < 1:
         raise PickoptError("half-sampling needs at least two days")
@@ -823,8 +825,9 @@ def selection_factors(
         drawn = _picks(sample)
         # The sample's picks on the scale of the n real days.
         in_scale = n_days / len(picked)
-        left_out = sorted(set(range(n_days)) - set(picked))
-        # The left-out days' picks, scaled to as many days as the sample holds.
+        # The left-out days (only the out-of-bag methods price on them) and their
+        # picks, scaled to as many days as the sample holds.
+        left_out = sorted(set(range(n_days)) - set(picked)) if out_of_bag_method else []
         oob = _picks(o for d in left_out for o in day_orders[d])
         oob_scale = n_days / len(left_out) if left_out else 0.0
         moves = plan.moves
