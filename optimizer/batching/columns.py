@@ -362,7 +362,8 @@ def generate(
             pool.keep(members)
         active = list(pool.columns)
     lp, active, center = cg.rounds(active, open_, center, rounds)
-    uncut = cg.relax(active, open_, perturb=0.0).value
+    # The bound before the cuts, for the detail (without cuts it is the bound below).
+    uncut = cg.relax(active, open_, perturb=0.0).value if cut_rounds else math.nan
     lp, active, center = cg.cut_rounds(lp, active, open_, center, cut_rounds)
     exact = cg.relax(active, open_, perturb=0.0)  # the bound, unperturbed
     relaxation, root = exact.value, exact.duals
