@@ -472,6 +472,8 @@ class _CompiledState:
             np.zeros((q, width), dtype=np.int64),  # memo entries
             np.zeros(q, dtype=np.int64),  # and number of options
             np.zeros(n, dtype=np.int64),  # worst removals
+            np.zeros(max(n, width)),  # objectives found in the memo by _known_pairs,
+            np.zeros(max(n, width), dtype=np.int64),  # and their entries
         )
         self.log = (
             np.zeros(n, dtype=np.int64),  # iteration that last touched each batch

@@ -282,6 +282,39 @@ def _known(b: int, add: int, skip: int, batch_of: np.ndarray, size: np.ndarray,
 
 
 @jit
+def _known_pairs(bs: np.ndarray, sb: int, adds: np.ndarray, sa: int, m: int, batch_of: np.ndarray,
+                 size: np.ndarray, hsh: np.ndarray, zob: np.ndarray, mkey: np.ndarray,
+                 mval: np.ndarray, moff: np.ndarray, mcnt: np.ndarray, store: np.ndarray,
+                 out_c: np.ndarray, out_e: np.ndarray) -> None:  # fmt: skip
+    """:func:`_known` of batch ``bs[j * sb]`` plus order ``adds[j * sa]`` for each
+    ``j < m``, into ``out_c[j]``, ``out_e[j]`` (``(0, -1)`` if the memo does not hold
+    it); a stride ``sb`` or ``sa`` of 0 repeats one batch or order.
+
+    One call for all the batches a repair weighs for an order (or all the orders it
+    weighs for a batch): numba counts a reference up and down (two atomic operations)
+    for every array a kernel is given, which costs ~20 times the probe itself."""
+    mask = mkey.size - 1
+    for j in range(m):
+        b, add = bs[j * sb], adds[j * sa]
+        out_c[j], out_e[j] = 0.0, -1
+        want = size[b] + 1
+        h = hsh[b] ^ zob[add]
+        e = np.int64(h & np.uint64(mask))
+        while mkey[e] != 0:
+            if mkey[e] == h and mcnt[e] == want:
+                hit = True
+                for t in range(moff[e], moff[e] + want):
+                    o = store[t]
+                    if o != add and batch_of[o] != b:
+                        hit = False
+                        break
+                if hit:
+                    out_c[j], out_e[j] = mval[e], e
+                    break
+            e = (e + 1) & mask
+
+
+@jit
 def _grow(memo: tuple, ent: np.ndarray, count: np.ndarray) -> tuple:
     """The memo in a table twice as large once it is half full (and its member store
     once half used); ``ent`` follows the entries to their new slots."""
@@ -554,6 +587,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     penalty = value[V_PENALTY]
     limit = value[V_EXCESS] if penalty > 0 else 0.0
     near, removed, seen, cands = wave[4], scratch[3], scratch[5], scratch[7]
+    kc, ke = scratch[14], scratch[15]
     for t in range(k - 1, 0, -1):  # Fisher-Yates
         j = _below(t + 1)
         removed[t], removed[j] = removed[j], removed[t]
@@ -562,10 +596,12 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         best, where, best_c, best_e = _noisy(alone[o], noise), -1, alone[o], -1
         n_targets = _targets(o, limit, count[C_ACTIVE], near, loads, cap, batch_of, load, perm,
                              seen, cands)  # fmt: skip
+        _known_pairs(cands, 1, removed[t:], 0, n_targets, batch_of, size, hsh, zob, mkey,
+                     mval, moff, mcnt, store, kc, ke)  # fmt: skip
         for j in range(n_targets):
             b = cands[j]
-            c, e = _known(b, o, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
-            if e < 0:
+            c, e = kc[j], ke[j]
+            if e < 0:  # a batch scored here is not one another target asks for
                 c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
             d = _noisy(_added(b, o, c, cost, penalty, loads, cap, load), noise)
             if d < best:
@@ -590,13 +626,16 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     near, seen = wave[4], scratch[5]
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
+    kc, ke = scratch[14], scratch[15]
     for i in range(k):
         o = removed[i]
         tn[i] = _targets(o, limit, count[C_ACTIVE], near, loads, cap, batch_of, load, perm, seen,
                          cands)  # fmt: skip
+        _known_pairs(cands, 1, removed[i:], 0, tn[i], batch_of, size, hsh, zob, mkey, mval,
+                     moff, mcnt, store, kc, ke)  # fmt: skip
         for j in range(tn[i]):
             b = cands[j]
-            c, e = _known(b, o, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+            c, e = kc[j], ke[j]
             if e < 0:
                 c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
             d = _added(b, o, c, cost, penalty, loads, cap, load)
@@ -630,6 +669,9 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         for j in range(tn[left]):
             tb[pick, j], td[pick, j] = tb[left, j], td[left, j]
             tc[pick, j], te[pick, j] = tc[left, j], te[left, j]
+        # Every left order into b, looked up at once (those that do not fit unused).
+        _known_pairs(batch_of[o:], 0, removed, 1, left, batch_of, size, hsh, zob, mkey, mval,
+                     moff, mcnt, store, kc, ke)  # fmt: skip
         for i in range(left):
             o = removed[i]
             fits = _may_join(b, o, limit, loads, cap, load)
@@ -647,7 +689,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
                 if at < 0:
                     at = tn[i]
                     tn[i] += 1
-                c, e = _known(b, o, -1, batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+                c, e = kc[i], ke[i]
                 if e < 0:
                     c, e = _cost(b, o, -1, wave, sol, memo, scratch, count)
                 d = _added(b, o, c, cost, penalty, loads, cap, load)
