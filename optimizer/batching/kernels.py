@@ -3,9 +3,10 @@
 Orders are held as CSR arrays (``ptr``, ``idx``: the distinct pick nodes of
 order ``o`` are ``idx[ptr[o]:ptr[o + 1]]``), so a batch is scored without
 building Python sets or tuples: its distinct nodes are collected with a
-stamp per node, sorted (the kernel's fast input) and measured. The values
+stamp per node and measured (on the exact DP's layouts without sorting the
+nodes: :func:`~optimizer.routing.scoring.unsorted_tour_length`). The values
 equal :meth:`~optimizer.batching.problem.BatchingProblem.batch_cost` to the
-last bit: the same kernel on the same sorted node set.
+last bit: the same kernel on the same node set.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from optimizer._jit import jit
-from optimizer.routing.scoring import tour_length_kernel
+from optimizer.routing.scoring import unsorted_tour_length
 
 __all__ = [
     "objective",
@@ -62,7 +63,7 @@ def objective(
                 mark[v] = tag
                 buf[k] = v
                 k += 1
-    return tour_length_kernel(np.sort(buf[:k]), tab, fi, ff) + penalty
+    return unsorted_tour_length(buf, k, tab, fi, ff) + penalty
 
 
 @jit

@@ -47,7 +47,7 @@ import numpy as np
 
 from optimizer._jit import jit
 from optimizer.distance import DistanceOracle
-from optimizer.routing.exact.sweep import kernel_inputs, length_kernel
+from optimizer.routing.exact.sweep import kernel_inputs, length_kernel, unsorted_length
 from optimizer.routing.local_search import walk_length
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "matrix_form",
     "clear_memos",
     "tour_length_kernel",
+    "unsorted_tour_length",
     "warm_up",
 ]
 
@@ -276,3 +277,17 @@ def tour_length_kernel(
     if fi[0] < 0:
         return _matrix_length(nodes, fi, ff)
     return length_kernel(nodes, tab, fi, ff)
+
+
+@jit
+def unsorted_tour_length(
+    nodes: np.ndarray, k: int, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray
+) -> float:
+    """:func:`tour_length_kernel` of the distinct ``nodes[:k]`` in any order, which it
+    may overwrite: on the exact DP's inputs without sorting them (the DP sorts their
+    flat indices instead) nor allocating, else of them sorted. The same length."""
+    if fi[0] >= 0:
+        length = unsorted_length(nodes, k, tab, fi, ff)
+        if not np.isnan(length):
+            return length
+    return tour_length_kernel(np.sort(nodes[:k]), tab, fi, ff)

@@ -40,6 +40,8 @@ __all__ = [
     "kernel_inputs",
     "flat_picks",
     "length_kernel",
+    "flat_length",
+    "unsorted_length",
     "route_kernel",
     "warm_tables",
 ]
@@ -340,18 +342,17 @@ def _sweep(
     u_pass1, u_pass2, u_bottom = np.uint64(PASS1), np.uint64(PASS2), np.uint64(BOTTOM)
     u_top, u_gap = np.uint64(TOP), np.uint64(GAP)
     inf = np.inf
-    first_pick = np.empty(n_aisles + 1, dtype=np.int64)  # of each aisle in ``flat``
+    # One allocation per type: what the sweep needs, then what it keeps (rows for
+    # every column from lo to hi: only those swept are used).
+    max_cols = hi - lo + 1 if keep else 0
+    n_rows = max_cols * (nb + 1) + 1 if keep else 0
+    ibuf = np.empty(n_aisles + 1 + 4 * n_rows + max_cols, dtype=np.int64)
+    first_pick = ibuf[: n_aisles + 1]  # of each aisle in ``flat``
     j = 0
     for i in range(n_aisles + 1):
         while j < k and flat[j] < i * per_aisle:
             j += 1
         first_pick[i] = j
-    max_cols = 0  # the columns swept: none skipped (see below) between lo and hi
-    for col in range(lo, hi + 1 if keep else lo):
-        if not (fi[sl + col] and first_pick[fi[ca + col]] == first_pick[fi[ca + col] + 1]):
-            max_cols += 1
-    n_rows = max_cols * (nb + 1) + 1 if keep else 0
-    # One allocation per type: what the sweep needs, then what it keeps.
     buf = np.empty(2 * n_states + N_CONFIGS + n_rows * (n_kept + N_CONFIGS))
     buf[: 2 * n_states] = inf
     val, nval = buf[:n_states], buf[n_states : 2 * n_states]
@@ -360,9 +361,9 @@ def _sweep(
     at = 2 * n_states + N_CONFIGS
     hist = buf[at : at + n_rows * n_kept].reshape((n_rows, n_kept))
     steps = buf[at + n_rows * n_kept :].reshape((n_rows, N_CONFIGS))
-    ibuf = np.empty(4 * n_rows + max_cols, dtype=np.int64)
-    span = ibuf[: 4 * n_rows].reshape((n_rows, 4))
-    cols = ibuf[4 * n_rows :]
+    at = n_aisles + 1
+    span = ibuf[at : at + 4 * n_rows].reshape((n_rows, 4))
+    cols = ibuf[at + 4 * n_rows :]
     val[tab[_K_EMPTY]] = 0.0
     phase = tab[_K_PHASES]
     s0, s1 = np.int64(tab[phase]), np.int64(tab[phase + 1])  # the classes of the phase
@@ -487,6 +488,12 @@ def length_kernel(nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.nda
     flat, bad = flat_picks(nodes, fi)
     if bad >= 0:
         return -1.0 - bad
+    return flat_length(flat, tab, fi, ff)
+
+
+@jit
+def flat_length(flat: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.ndarray) -> float:
+    """:func:`length_kernel` of the picks given as sorted distinct flat indices."""
     if flat.size == 0 and fi[_F_CLOSED]:
         return 0.0
     if flat.size == 0 and fi[_F_SAME]:
@@ -494,6 +501,26 @@ def length_kernel(nodes: np.ndarray, tab: np.ndarray, fi: np.ndarray, ff: np.nda
     # np.bool_, not a literal False: the route's sweep (called with a bool from
     # Python) then serves here too, instead of a second compile for the literal.
     return _sweep(flat, tab, fi, ff, np.bool_(False))[0] + ff[_G_SPUR]
+
+
+@jit
+def unsorted_length(nodes: np.ndarray, k: int, tab: np.ndarray, fi: np.ndarray,
+                    ff: np.ndarray) -> float:  # fmt: skip
+    """:func:`length_kernel` of the distinct nodes ``nodes[:k]`` in any order, which it
+    overwrites (with their flat indices, sorted); NaN, and ``nodes`` untouched, if one
+    is not a pick node in an aisle (:func:`length_kernel` then says which).
+
+    The batching's scoring path: no array allocated and one sort (of the flat
+    indices) instead of two; the same flat indices, so the same length."""
+    n_nodes, fx = fi[_F_NODES], _F_HEAD + 4 * fi[_F_NCOL] + fi[_F_AISLES]
+    for j in range(k):
+        node = nodes[j]
+        if node < 0 or node >= n_nodes or fi[fx + node] < 0:
+            return np.nan
+    for j in range(k):
+        nodes[j] = fi[fx + nodes[j]]
+    flat = nodes[:k]
+    return flat_length(flat[: sort_distinct(flat)], tab, fi, ff)
 
 
 @jit
