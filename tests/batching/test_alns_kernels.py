@@ -139,3 +139,34 @@ def test_hard_carts_are_the_soft_search_at_penalty_zero(problem) -> None:
     runs = [compiled_search(problem, wave, start, 300, seed=4, penalty=0.0, max_excess=x).groups
             for x in (0.0, 0.3)]  # fmt: skip
     assert runs[0] == runs[1]
+
+
+def test_lookups_at_once_find_what_one_by_one_finds(problem) -> None:
+    """:func:`_known_pairs` (the repairs' look-up of many batches for one order, or
+    many orders for one batch) finds the objectives and entries :func:`_known` finds,
+    hits and misses alike."""
+    from optimizer.batching.alns_kernels import _known, _known_pairs
+
+    state = alns_module._CompiledState(problem, CompiledWave.of(problem),
+                                       singletons(problem.size), 12, 0.05, 1.0, 0.05)  # fmt: skip
+    state.run(seed=4, iterations=300)
+    zob = state.wave[5]
+    batch_of, size, hsh, perm = state.sol[0], state.sol[4], state.sol[7], state.sol[9]
+    mkey, mval, moff, mcnt, _, store = state.memo
+    arrays = (batch_of, size, hsh, zob, mkey, mval, moff, mcnt, store)
+    batches = np.unique(batch_of)
+    out_c, out_e = np.zeros(problem.size), np.zeros(problem.size, dtype=np.int64)
+    hits = 0
+    for o in range(problem.size):
+        targets = batches[batches != batch_of[o]]
+        _known_pairs(targets, 1, np.array([o]), 0, targets.size, *arrays, out_c, out_e)
+        for j, b in enumerate(targets.tolist()):
+            assert (out_c[j], out_e[j]) == _known(b, o, -1, *arrays)
+            hits += out_e[j] >= 0
+    assert 0 < hits < problem.size * batches.size  # both kinds were asked
+    orders = np.arange(problem.size)
+    b = int(perm[0])
+    _known_pairs(np.array([b]), 0, orders, 1, orders.size, *arrays, out_c, out_e)
+    for o in range(problem.size):
+        if batch_of[o] != b:
+            assert (out_c[o], out_e[o]) == _known(b, o, -1, *arrays)

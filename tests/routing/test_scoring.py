@@ -20,6 +20,7 @@ from optimizer.routing.scoring import (
     matrix_form,
     scoring_inputs,
     tour_length_kernel,
+    unsorted_tour_length,
 )
 from tests import naive
 
@@ -91,6 +92,31 @@ def test_exact_inputs_give_the_dp_optimum(single_block: Layout) -> None:
         nodes = _picks(single_block, 3 + 3 * seed, seed)
         expected = EXACT.length(RoutingProblem(single_block, oracle, nodes, depot, depot))
         assert tour_length_kernel(nodes, *inputs) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("name", "exact"),
+    [("single_block.toml", True), ("two_block.toml", True), ("multi_block_large.toml", True),
+     ("fishbone.json", False)],
+)  # fmt: skip
+def test_unsorted_nodes_give_the_kernels_length_to_the_bit(
+    layouts: dict[str, Layout], name: str, exact: bool
+) -> None:
+    """The batching's path (nodes in any order, sorted by flat index on the DP's
+    layouts) returns exactly what the kernel returns on the sorted nodes; a node
+    that is no pick node is named by its place among the sorted ones, as there."""
+    layout = layouts[name]
+    oracle = DistanceOracle.for_layout(layout)
+    depot = layout.depot().node
+    inputs = scoring_inputs(oracle, depot, depot, None if exact else ESTIMATE)
+    assert inputs is not None and (inputs[1][0] > 0) == exact
+    rng = np.random.default_rng(5)
+    for seed in range(25):
+        nodes = _picks(layout, 1 + 3 * seed % 40, seed)
+        if seed % 5 == 4:
+            nodes = np.sort(np.append(nodes, depot))  # no pick node: -1 - its place
+        buf = np.append(rng.permutation(nodes), rng.integers(0, 9, 3))
+        assert unsorted_tour_length(buf, nodes.size, *inputs) == tour_length_kernel(nodes, *inputs)
 
 
 def test_a_node_without_slots_is_named(layouts: dict[str, Layout]) -> None:
