@@ -58,7 +58,6 @@ from optimizer.batching.alns_kernels import (
     V_START_TEMP,
     V_TEMP,
     V_TOTAL,
-    load_batching,
     new_state,
     pool_columns,
     run_segment,
@@ -91,9 +90,6 @@ DEFAULT_ITERATIONS = 23_750  # the budget of "auto": compiled rounds, on waves o
 ITERATIONS_PER_ORDER = 380  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
-RESTARTS = 0  # times the compiled search starts again from its best batching, improved by
-RESTART_WORK = 0.0  # a selection over the pool so far with this CP-SAT work, and
-RESTART_POLISH = False  # a descent
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
 # Below this many iterations the search starts from savings alone: seed batching
@@ -505,35 +501,6 @@ class _CompiledState:
         self.value[V_PENALTY] = penalty * self.value[V_TOTAL] / max(len(start), 1)
         self.value[V_EXCESS] = max_excess
 
-    def restart(self, groups: list[list[int]]) -> bool:
-        """Continue the search from the batching ``groups`` (which fits the carts),
-        keeping the memo, the operators' weights and the temperature; True if it
-        is a new best."""
-        batch = np.empty(self.best_of.size, dtype=np.int64)
-        for k, g in enumerate(groups):
-            batch[g] = k
-        load_batching(self.wave, self.sol, self.memo, self.scratch, batch, self.count,
-                      self.value)  # fmt: skip
-        if self.value[V_TOTAL] < self.value[V_BEST] - EPS:
-            self.value[V_BEST] = self.value[V_TOTAL]
-            self.best_of[:] = self.sol[0]
-            return True
-        return False
-
-    def pool(self, problem: BatchingProblem, size: int) -> Pool:
-        """The ``size`` batches of the best batchings repaired so far, and the best
-        batching's (the selection's hint, in the pool even where the memo was full)."""
-        pool = Pool(problem)
-        ptr, members, costs = pool_columns(self.memo, size)
-        for j, c in enumerate(costs.tolist()):
-            batch = members[ptr[j] : ptr[j + 1]].tolist()
-            pool.cost[mask_of(batch)] = c
-            pool.keep(mask_of(batch), batch)
-        for g in _groups(self.best_of):
-            pool(mask_of(g), g)
-            pool.keep(mask_of(g), g)
-        return pool
-
     def run(self, seed: int, iterations: int) -> int:
         """``iterations`` more rounds; returns how many new bests ``trace`` holds."""
         found, self.memo = run_segment(self.wave, self.sol, self.memo, self.scratch, self.log,
@@ -556,8 +523,6 @@ def compiled_search(
     pool_size: int = POOL_SIZE,
     penalty: float = PENALTY,
     max_excess: float = MAX_EXCESS,
-    restarts: int = 0,
-    between: Callable[[list[list[int]], Pool], list[list[int]]] | None = None,
 ) -> Search:
     """:func:`search` in compiled loops (:mod:`optimizer.batching.alns_kernels`).
 
@@ -576,13 +541,6 @@ def compiled_search(
         costs of the start (it adapts from there; 0: carts are hard).
     max_excess
         Most a repair may overfill one cart by, in carts.
-    restarts
-        Times the search starts again, at even shares of the iterations (whole
-        segments), from its best batching after ``between``, keeping the memo.
-    between
-        What a restart does to the best batching, given the pool so far (e.g. a
-        selection and a descent); it must return a batching that fits the carts.
-        ``None``: the search goes back to its best batching.
 
     Returns
     -------
@@ -593,11 +551,6 @@ def compiled_search(
         problem, wave, start, max_removed, start_temperature, penalty, max_excess
     )
     trace = [(0, time.perf_counter(), float(state.value[V_BEST]))]
-    # Restart points on whole segments: the random numbers of a segment depend on
-    # its number only, so the search between restarts is the same one.
-    segments = -(-iterations // SEGMENT)
-    marks = {SEGMENT * (segments * (r + 1) // (restarts + 1)) for r in range(max(restarts, 0))}
-    marks -= {0}
     done, timed_out = 0, False
     while done < iterations and problem.size > 1:
         if time.perf_counter() > deadline:
@@ -608,14 +561,16 @@ def compiled_search(
         now = time.perf_counter()
         trace += [(int(i), now, float(v)) for i, v in state.trace[:new].tolist()]
         done += chunk
-        if done in marks and done < iterations:
-            groups = _groups(state.best_of)
-            if between is not None:
-                groups = between(groups, state.pool(problem, pool_size))
-            if state.restart(groups):
-                trace.append((done, time.perf_counter(), float(state.value[V_BEST])))
     best = _groups(state.best_of) if done else start
-    pool = state.pool(problem, pool_size)
+    pool = Pool(problem)
+    ptr, members, costs = pool_columns(state.memo, pool_size)
+    for j, c in enumerate(costs.tolist()):
+        batch = members[ptr[j] : ptr[j + 1]].tolist()
+        pool.cost[mask_of(batch)] = c
+        pool.keep(mask_of(batch), batch)
+    for g in best:  # the selection's hint, in the pool even where the memo was full
+        pool(mask_of(g), g)
+        pool.keep(mask_of(g), g)
     return Search(best, pool, done, timed_out, trace, int(state.count[C_EVALS]))
 
 
@@ -628,17 +583,13 @@ def run_search(
     seed: int,
     deadline: float,
     max_excess: float = MAX_EXCESS,
-    restarts: int = 0,
-    between: Callable[[list[list[int]], Pool], list[list[int]]] | None = None,
 ) -> Search:
     """:func:`compiled_search` where ``wave`` is given (a compiled kernel scores
     the batches: ``CompiledWave.of(problem, estimate=True)``), else the Python
-    :func:`search` (hard carts: ``max_excess``, ``restarts`` and ``between`` are the
-    compiled search's)."""
+    :func:`search` (hard carts: ``max_excess`` is the compiled search's)."""
     if wave is not None:
         return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline,
-                               max_excess=max_excess, restarts=restarts,
-                               between=between)  # fmt: skip
+                               max_excess=max_excess)  # fmt: skip
     return search(problem, start, iterations, seed=seed, deadline=deadline)
 
 
@@ -775,14 +726,6 @@ class ALNS:
         the exact DP scores batches, else ``PYTHON_ITERATIONS``.
     selection_work
         CP-SAT deterministic time for the selection; 0 skips it.
-    restarts
-        Times the compiled search starts again from its best batching, at even
-        shares of ``iterations``, keeping its memo (0: one run).
-    restart_work
-        CP-SAT deterministic time of a selection over the pool so far before
-        each restart (0: none).
-    restart_polish
-        True: a descent of moves, swaps and re-splits before each restart.
 
     Notes
     -----
@@ -813,30 +756,18 @@ class ALNS:
     name = "alns"
 
     def __init__(
-        self,
-        iterations: int | None = None,
-        selection_work: float = SELECTION_WORK,
-        restarts: int = RESTARTS,
-        restart_work: float = RESTART_WORK,
-        restart_polish: bool = RESTART_POLISH,
+        self, iterations: int | None = None, selection_work: float = SELECTION_WORK
     ) -> None:
         if iterations is not None and iterations < 0:
             raise ValueError("iterations < 0 not understood.")
         if not selection_work >= 0:
             raise ValueError("selection_work < 0 not understood.")
-        if restarts < 0 or not restart_work >= 0:
-            raise ValueError("restarts or restart_work < 0 not understood.")
         self.iterations = iterations
         self.selection_work = selection_work
-        self.restarts = restarts
-        self.restart_work = restart_work
-        self.restart_polish = restart_polish
 
     def with_effort(self, effort: int) -> ALNS:
         """The same search for ``effort`` iterations."""
-        return ALNS(iterations=effort, selection_work=self.selection_work,
-                    restarts=self.restarts, restart_work=self.restart_work,
-                    restart_polish=self.restart_polish)  # fmt: skip
+        return ALNS(iterations=effort, selection_work=self.selection_work)
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
@@ -854,19 +785,7 @@ class ALNS:
         start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
         deadline = t0 + SEARCH_SHARE * (end - t0)
-
-        def between(groups: list[list[int]], pool: Pool) -> list[list[int]]:
-            # A restart selects over the pool so far and descends from the choice.
-            left = deadline - time.perf_counter()
-            if self.restart_work > 0 and left > 0:
-                groups = pool.select(groups, work=self.restart_work, seed=seed,
-                                     time_limit=None if math.isinf(left) else left)[0]  # fmt: skip
-            if self.restart_polish:
-                groups = polish(problem, groups, deadline)[0]
-            return groups
-
-        found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline,
-                           restarts=self.restarts, between=between)  # fmt: skip
+        found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline)
         pool = found.pool
         detail: Detail = {
             "iterations": found.iterations,

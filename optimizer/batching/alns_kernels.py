@@ -63,7 +63,6 @@ __all__ = [
     "ALL_TARGETS",
     "N_OPERATORS",
     "new_state",
-    "load_batching",
     "run_segment",
     "pool_columns",
 ]
@@ -772,45 +771,20 @@ def new_state(wave: tuple, sol: tuple, memo: tuple, scratch: tuple, start: np.nd
               count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Fill the batching arrays from ``start`` (batch of each order) and score it."""
     alone = wave[6]
-    for o in range(start.size):  # every order alone first: the singletons' memo entries
-        alone[o] = _cost(o, o, -1, wave, sol, memo, scratch, count)[0]
-    load_batching(wave, sol, memo, scratch, start, count, value)
-    value[V_BEST] = value[V_TOTAL]
-
-
-@jit
-def load_batching(wave: tuple, sol: tuple, memo: tuple, scratch: tuple, start: np.ndarray,
-                  count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
-    """Replace the current batching by ``start`` (batch of each order, ``0 .. n - 1``)
-    and score it, keeping the memo: a restart of the search from another batching.
-    The best batching (``value[V_BEST]``, the caller's ``best_of``) is left alone."""
-    batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
+    cost, ent, perm, ppos = sol[6], sol[8], sol[9], sol[10]
     n = start.size
-    batch_of[:] = -1
-    prv[:] = -1
-    nxt[:] = -1
-    head[:] = -1
-    size[:] = 0
-    load[:, :] = 0.0
-    cost[:] = 0.0
-    hsh[:] = 0
-    ent[:] = -1
-    count[C_ACTIVE] = 0
-    count[C_LOG] = 0
     for b in range(n):
         perm[b], ppos[b] = b, b
+    for o in range(n):  # every order alone first: the singletons' memo entries
+        alone[o] = _cost(o, o, -1, wave, sol, memo, scratch, count)[0]
     for o in range(n - 1, -1, -1):  # linked lists in input order
         _link(o, start[o], wave[2], wave[5], sol, count)
-    total, over = 0.0, 0.0
+    total = 0.0
     for b in range(n):
-        if size[b] > 0:
+        if sol[4][b] > 0:
             cost[b], ent[b] = _cost(b, -1, -1, wave, sol, memo, scratch, count)
             total += cost[b]
-            over += _over(b, -1, wave[2], wave[3], load)
-    value[V_TOTAL] = total
-    value[V_OVER] = over
-    if over <= 0:  # a batching that fits the carts feeds the pool, as a repaired one
-        _mark_pool(total, sol, memo, count)
+    value[V_TOTAL] = value[V_BEST] = total
 
 
 @jit
