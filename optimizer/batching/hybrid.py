@@ -72,7 +72,11 @@ SEARCH_SHARE = 0.8  # of a time cap, where the search must stop for the selectio
 EPS = 1e-9
 REDIVE_ROUNDS = 3  # pricing rounds over the joint pool before its dive (0: no dive)
 REDIVE_DIVE_ROUNDS = 1  # pricing rounds after each fixing of that dive
-REDIVE_DIVES = 1  # dives from that relaxation, each fixing first another of its columns
+# Dives from that relaxation, each but the first fixing first another of its
+# fractional columns. Three measured 0.325 % against 0.333 % on abc1+ran1 and
+# -0.016 % on abc2+ran2 (seed 0), for about a fifth more CPU and over 10 s on
+# the slowest instance (benches/results/batching_branch.md): one.
+REDIVE_DIVES = 1
 # Searches, each followed by a selection, sharing the iterations. A third one
 # measured 0.30 % against 0.33 % on abc1+ran1, but 9.8-10.6 s on the slowest
 # instance, too close to the quality setting's 10 s
