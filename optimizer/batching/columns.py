@@ -494,6 +494,7 @@ def dive_over(
     deadline: float = math.inf,
     prices: np.ndarray | None = None,
     cut_rounds: int = 0,
+    dives: int = 1,
 ) -> tuple[list[list[int]], dict[tuple[int, ...], float]]:
     """A dive (compiled pricing) from the relaxation over ``columns`` (sorted
     order indices -> cost, e.g. the pool of a search): ``rounds`` pricing
@@ -501,7 +502,9 @@ def dive_over(
     has grown prices closer to the relaxation's optimum than the column
     generation alone, and the dive from it lands closer to the optimum.
     ``prices`` (duals of an earlier relaxation over much the same pool)
-    start its first relaxation.
+    start its first relaxation. ``dives`` > 1 dives that many times from
+    the same relaxation, each but the first fixing first another fractional
+    column of it (:func:`dive_candidates`), and keeps the best.
 
     Returns
     -------
@@ -532,8 +535,46 @@ def dive_over(
     active = list(dict.fromkeys([keys[j] for j in keep] + [(i,) for i in range(n)]))
     lp, active, center = cg.rounds(active, open_, first.duals, rounds)
     lp, active, center = cg.cut_rounds(lp, active, open_, center, cut_rounds)
-    groups = [list(g) for g in _dive(cg, lp, active, center, dive_rounds)]
+    groups = [list(g) for g in _dives(cg, lp, active, center, dive_rounds, dives)]
     return groups, pool.columns
+
+
+def dive_candidates(lp: Relaxation, active: list[tuple[int, ...]], dives: int) -> list[int]:
+    """The columns the first fixings of ``dives`` dives start from: the
+    relaxation's columns, most taken first, none twice; a column it takes
+    whole is in every partition near the relaxation, so only fractional
+    ones (after the first, the plain dive's own) open other dives."""
+    order = np.lexsort((np.arange(len(active)), -lp.x)).tolist()
+    first = [order[0]] if order and lp.x[order[0]] > EPS else []
+    rest = [j for j in order if EPS < lp.x[j] < 1 - EPS and j not in first]
+    return (first + rest)[:dives]
+
+
+def _dives(
+    cg: _Generation,
+    lp: Relaxation,
+    active: list[tuple[int, ...]],
+    center: np.ndarray,
+    rounds: int,
+    dives: int,
+) -> list[tuple[int, ...]]:
+    """The best of ``dives`` dives from the relaxation ``lp`` over ``active``:
+    the plain dive (:func:`_dive`), then dives that fix first another
+    fractional column of the relaxation (:func:`dive_candidates`, a limited
+    discrepancy at the root: where the plain dive's first fixings go wrong,
+    no later step repairs them). They share the pool: each dive's columns
+    price the next."""
+    best: list[tuple[int, ...]] | None = None
+    problem = cg.pool.problem
+    for j in dive_candidates(lp, active, max(1, dives)):
+        if best is not None and cg.timed_out:
+            break
+        dived = _dive(cg, lp, list(active), center, rounds, first=active[j] if best else None)
+        if best is None or problem.total(dived) < problem.total(best) - EPS:
+            best = dived
+    if best is None:  # an empty relaxation: nothing to fix
+        best = _dive(cg, lp, list(active), center, rounds)
+    return best
 
 
 def _dive(
@@ -542,16 +583,24 @@ def _dive(
     active: list[tuple[int, ...]],
     center: np.ndarray,
     rounds: int,
+    first: tuple[int, ...] | None = None,
 ) -> list[tuple[int, ...]]:
     """One dive from the relaxation ``lp`` over ``active``: fix the batch
     the relaxation takes most (and others it takes whole), price ``rounds``
     rounds for the orders left, repeat; the last orders, once few enough,
-    are partitioned exactly (:func:`partition_tail`). Returns the batches
-    fixed (singletons for orders a time cap left open)."""
+    are partitioned exactly (:func:`partition_tail`). With ``first``, that
+    batch alone is the first fixing. Returns the batches fixed (singletons
+    for orders a time cap left open)."""
     pool = cg.pool
     n = pool.problem.size
     open_ = np.ones(n, dtype=bool)
     fixed: list[tuple[int, ...]] = []
+    if first is not None:
+        fixed.append(first)
+        open_[list(first)] = False
+        active = [m for m in active if open_[list(m)].all()]
+        if open_.any():
+            lp, active, center = cg.rounds(active, open_, center, rounds)
     while open_.any() and not cg.timed_out:
         tail = partition_tail(pool, open_)
         if tail is not None:

@@ -9,12 +9,13 @@ from optimizer.batching import Cart, ColumnGeneration, batch_orders, prepare
 from optimizer.batching.columns import (
     CUTS_PER_ROUND,
     Pool,
+    dive_candidates,
     dive_over,
     pair_savings,
     partition_tail,
     price,
 )
-from optimizer.batching.master import relax
+from optimizer.batching.master import Relaxation, relax
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from tests.conftest import random_wave
@@ -158,6 +159,32 @@ def test_a_dive_over_a_pool_is_valid_and_reproducible(problem) -> None:
     assert first == again
     assert sorted(i for g in first for i in g) == list(range(problem.size))
     assert all(problem.fits(g) for g in first)
+    assert set(columns) <= set(kept)
+
+
+def test_dive_candidates_are_the_first_column_then_fractional_ones() -> None:
+    """The plain dive's first column, then the fractional columns most taken
+    first (ties by position); whole and unused columns open no dive."""
+    lp = Relaxation(0.0, np.zeros(3), np.array([0.5, 1.0, 0.0, 0.3, 0.5, 1.0]))
+    active = [(0,), (1,), (2,), (0, 2), (0, 1), (2,)]
+    assert dive_candidates(lp, active, 10) == [1, 0, 4, 3]
+    assert dive_candidates(lp, active, 2) == [1, 0]
+    empty = Relaxation(0.0, np.zeros(1), np.zeros(2))
+    assert dive_candidates(empty, [(0,), (0,)], 3) == []
+
+
+def test_more_dives_are_valid_reproducible_and_never_worse(problem) -> None:
+    """``dive_over`` with several dives: every order once, every batch fits,
+    equal seeds give equal batches, and the best of them is at most the
+    plain dive (its first)."""
+    _, columns = ColumnGeneration(rounds=2).solve(problem)
+    one, _ = dive_over(problem, columns, rounds=2, dive_rounds=1, tries=1, seed=5)
+    many, kept = dive_over(problem, columns, rounds=2, dive_rounds=1, tries=1, seed=5, dives=3)
+    again, _ = dive_over(problem, columns, rounds=2, dive_rounds=1, tries=1, seed=5, dives=3)
+    assert many == again
+    assert sorted(i for g in many for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in many)
+    assert problem.total(many) <= problem.total(one) + 1e-6
     assert set(columns) <= set(kept)
 
 

@@ -50,6 +50,16 @@ def test_never_worse_than_the_column_generation(problem) -> None:
     assert result.detail["columns_rounds"] >= 1 and result.detail["iterations"] == 150
 
 
+def test_never_worse_than_its_dive_over_the_joint_pool(problem) -> None:
+    """With the compiled pricing, the first selection is followed by a dive
+    over the joint pool; the next search starts from the better of the two,
+    so the result is at most the dive it reports."""
+    method = Hybrid(ColumnGeneration(rounds=2, dive_rounds=1, tries=1), iterations=150)
+    result = method.run(problem, seed=1)
+    assert problem.total(result.groups) <= float(result.detail["redive_total"]) + 1e-6
+    assert sorted(i for g in result.groups for i in g) == list(range(problem.size))
+
+
 def test_solve_returns_the_pool_with_costs(problem) -> None:
     """``ColumnGeneration.solve`` gives every column with its batch cost, and
     the chosen batches are among them."""
