@@ -102,6 +102,15 @@ ZOBRIST_SEED = 20_180_601  # the orders' hash keys: fixed, so hashes never depen
 PENALTY = 1.0
 MAX_EXCESS = 0.05  # most a repair may overfill one cart by, in carts
 MEMO_BITS = 14  # the compiled memo's first table: 2^14 batches
+# Experiment knobs of the compiled search's acceptance (helper `accept`).
+ACCEPT = 0  # 0 annealing, 1 record-to-record, 2 threshold
+RESTORE = False  # back to the best batching at each reheat
+CYCLES = 0  # cooling cycles over the budget (0: one every COOLING rounds)
+FINAL_TEMPERATURE = 0.01  # of the start temperature, at the end of a cycle
+START_TEMPERATURE = 0.05
+LATE_LENGTH = 500  # late acceptance's history
+MAX_REMOVED = 12
+REMOVED_PER_BATCH = 0.0  # max removed = this many times the mean orders per batch (0: off)
 
 
 def default_iterations(n_orders: int) -> int:
@@ -484,6 +493,7 @@ class _CompiledState:
             np.zeros(n, dtype=np.int64),  # memo entries
         )
         self.max_removed = max_removed
+        self.cooling, self.period = FINAL_TEMPERATURE ** (1 / COOLING), COOLING
         self.ops = np.zeros((3, N_OPERATORS))
         self.ops[0] = 1.0
         self.count = np.zeros(8, dtype=np.int64)
@@ -500,13 +510,15 @@ class _CompiledState:
         # Metres per cart of excess, relative to one batch's cost as the temperature.
         self.value[V_PENALTY] = penalty * self.value[V_TOTAL] / max(len(start), 1)
         self.value[V_EXCESS] = max_excess
+        self.history = np.full(max(1, LATE_LENGTH), self.value[V_TOTAL])
 
     def run(self, seed: int, iterations: int) -> int:
         """``iterations`` more rounds; returns how many new bests ``trace`` holds."""
         found, self.memo = run_segment(self.wave, self.sol, self.memo, self.scratch, self.log,
                                        self.ops, self.best_of, self.count, self.value,
                                        self.trace, seed, iterations, self.max_removed,
-                                       0.01 ** (1 / COOLING), COOLING)  # fmt: skip
+                                       self.cooling, self.period, ACCEPT,
+                                       RESTORE, self.history)  # fmt: skip
         return int(found)
 
 
@@ -518,8 +530,8 @@ def compiled_search(
     *,
     seed: int = 0,
     deadline: float = math.inf,
-    max_removed: int = 12,
-    start_temperature: float = 0.05,
+    max_removed: int | None = None,
+    start_temperature: float | None = None,
     pool_size: int = POOL_SIZE,
     penalty: float = PENALTY,
     max_excess: float = MAX_EXCESS,
@@ -547,9 +559,21 @@ def compiled_search(
     Search
         The best batching, the pool, and the tours routed (``scored``).
     """
+    if start_temperature is None:
+        start_temperature = START_TEMPERATURE
+    if max_removed is None:
+        max_removed = MAX_REMOVED
+        if REMOVED_PER_BATCH > 0:
+            per = problem.size / max(len(start), 1)
+            max_removed = max(4, min(2 * MAX_REMOVED, round(REMOVED_PER_BATCH * per)))
     state = _CompiledState(
         problem, wave, start, max_removed, start_temperature, penalty, max_excess
     )
+    if CYCLES > 0:
+        state.period = max(1, math.ceil(iterations / CYCLES))
+    else:
+        state.period = COOLING
+    state.cooling = FINAL_TEMPERATURE ** (1 / state.period)
     trace = [(0, time.perf_counter(), float(state.value[V_BEST]))]
     done, timed_out = 0, False
     while done < iterations and problem.size > 1:
