@@ -5,7 +5,9 @@ Each iteration *destroys* part of the batching (removes some orders) and
 ruin-and-recreate of Ropke & Pisinger (2006) as Žulj, Kramer & Schneider
 (2018) use it for order batching. Operators are drawn with adaptive weights:
 those that found new best, better or accepted batchings are drawn more often.
-A simulated-annealing rule accepts some worse batchings early on.
+A worse batching is accepted early in each cooling cycle: by simulated annealing, or in
+the compiled search of ``"auto"`` by threshold accepting (any worsening up to the
+temperature, Dueck & Scheuer 1990).
 
 Destroy operators
     ``random`` (any orders), ``related`` (an order and its nearest orders by
@@ -49,9 +51,11 @@ import numpy as np
 
 from optimizer.batching.alns_kernels import (
     ALL_TARGETS,
+    ANNEAL,
     C_EVALS,
     N_OPERATORS,
     SEGMENT,
+    THRESHOLD,
     V_BEST,
     V_EXCESS,
     V_PENALTY,
@@ -91,6 +95,11 @@ ITERATIONS_PER_ORDER = 380  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders o
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
+# The compiled search of "auto" accepts worse batchings by threshold (any worsening up to
+# the temperature), not by annealing: over 3 seeds on W5A, 0.774 % mean gap on abc1+ran1
+# against 0.811 % (worst 3.27 % against 3.05 %) and 0.05 % less on abc2+ran2, at no more
+# CPU (benches/results/batching_accept.md). Hybrid keeps annealing (not measured).
+ACCEPT = THRESHOLD
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
 # Below this many iterations the search starts from savings alone: seed batching
 # would cost more than the few iterations it precedes (the service's small budgets).
@@ -102,15 +111,6 @@ ZOBRIST_SEED = 20_180_601  # the orders' hash keys: fixed, so hashes never depen
 PENALTY = 1.0
 MAX_EXCESS = 0.05  # most a repair may overfill one cart by, in carts
 MEMO_BITS = 14  # the compiled memo's first table: 2^14 batches
-# Experiment knobs of the compiled search's acceptance (helper `accept`).
-ACCEPT = 0  # 0 annealing, 1 record-to-record, 2 threshold
-RESTORE = False  # back to the best batching at each reheat
-CYCLES = 0  # cooling cycles over the budget (0: one every COOLING rounds)
-FINAL_TEMPERATURE = 0.01  # of the start temperature, at the end of a cycle
-START_TEMPERATURE = 0.05
-LATE_LENGTH = 500  # late acceptance's history
-MAX_REMOVED = 12
-REMOVED_PER_BATCH = 0.0  # max removed = this many times the mean orders per batch (0: off)
 
 
 def default_iterations(n_orders: int) -> int:
@@ -431,6 +431,7 @@ class _CompiledState:
     def __init__(
         self, problem: BatchingProblem, wave: CompiledWave, start: list[list[int]],
         max_removed: int, start_temperature: float, penalty: float, max_excess: float,
+        accept: int = ANNEAL,
     ) -> None:  # fmt: skip
         n, dims = problem.size, wave.cap.size
         near = neighbours(problem, NEAR)
@@ -492,8 +493,7 @@ class _CompiledState:
             np.zeros(n, dtype=np.uint64),  # hashes
             np.zeros(n, dtype=np.int64),  # memo entries
         )
-        self.max_removed = max_removed
-        self.cooling, self.period = FINAL_TEMPERATURE ** (1 / COOLING), COOLING
+        self.max_removed, self.accept = max_removed, accept
         self.ops = np.zeros((3, N_OPERATORS))
         self.ops[0] = 1.0
         self.count = np.zeros(8, dtype=np.int64)
@@ -510,15 +510,13 @@ class _CompiledState:
         # Metres per cart of excess, relative to one batch's cost as the temperature.
         self.value[V_PENALTY] = penalty * self.value[V_TOTAL] / max(len(start), 1)
         self.value[V_EXCESS] = max_excess
-        self.history = np.full(max(1, LATE_LENGTH), self.value[V_TOTAL])
 
     def run(self, seed: int, iterations: int) -> int:
         """``iterations`` more rounds; returns how many new bests ``trace`` holds."""
         found, self.memo = run_segment(self.wave, self.sol, self.memo, self.scratch, self.log,
                                        self.ops, self.best_of, self.count, self.value,
                                        self.trace, seed, iterations, self.max_removed,
-                                       self.cooling, self.period, ACCEPT,
-                                       RESTORE, self.history)  # fmt: skip
+                                       0.01 ** (1 / COOLING), COOLING, self.accept)  # fmt: skip
         return int(found)
 
 
@@ -530,11 +528,12 @@ def compiled_search(
     *,
     seed: int = 0,
     deadline: float = math.inf,
-    max_removed: int | None = None,
-    start_temperature: float | None = None,
+    max_removed: int = 12,
+    start_temperature: float = 0.05,
     pool_size: int = POOL_SIZE,
     penalty: float = PENALTY,
     max_excess: float = MAX_EXCESS,
+    accept: int = ANNEAL,
 ) -> Search:
     """:func:`search` in compiled loops (:mod:`optimizer.batching.alns_kernels`).
 
@@ -553,27 +552,19 @@ def compiled_search(
         costs of the start (it adapts from there; 0: carts are hard).
     max_excess
         Most a repair may overfill one cart by, in carts.
+    accept
+        How a worse batching is accepted: ``ANNEAL`` (simulated annealing, as
+        :func:`search`) or ``THRESHOLD`` (threshold accepting: any worsening up to
+        the temperature, which starts and cools as annealing's).
 
     Returns
     -------
     Search
         The best batching, the pool, and the tours routed (``scored``).
     """
-    if start_temperature is None:
-        start_temperature = START_TEMPERATURE
-    if max_removed is None:
-        max_removed = MAX_REMOVED
-        if REMOVED_PER_BATCH > 0:
-            per = problem.size / max(len(start), 1)
-            max_removed = max(4, min(2 * MAX_REMOVED, round(REMOVED_PER_BATCH * per)))
     state = _CompiledState(
-        problem, wave, start, max_removed, start_temperature, penalty, max_excess
+        problem, wave, start, max_removed, start_temperature, penalty, max_excess, accept
     )
-    if CYCLES > 0:
-        state.period = max(1, math.ceil(iterations / CYCLES))
-    else:
-        state.period = COOLING
-    state.cooling = FINAL_TEMPERATURE ** (1 / state.period)
     trace = [(0, time.perf_counter(), float(state.value[V_BEST]))]
     done, timed_out = 0, False
     while done < iterations and problem.size > 1:
@@ -607,13 +598,15 @@ def run_search(
     seed: int,
     deadline: float,
     max_excess: float = MAX_EXCESS,
+    accept: int = ANNEAL,
 ) -> Search:
     """:func:`compiled_search` where ``wave`` is given (a compiled kernel scores
     the batches: ``CompiledWave.of(problem, estimate=True)``), else the Python
-    :func:`search` (hard carts: ``max_excess`` is the compiled search's)."""
+    :func:`search` (hard carts and annealing: ``max_excess`` and ``accept`` are
+    the compiled search's)."""
     if wave is not None:
         return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline,
-                               max_excess=max_excess)  # fmt: skip
+                               max_excess=max_excess, accept=accept)  # fmt: skip
     return search(problem, start, iterations, seed=seed, deadline=deadline)
 
 
@@ -734,8 +727,8 @@ class ALNS:
     Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
     savings and seed batching, or savings alone below ``SEED_START_ITERATIONS``
     iterations, improved by moves, swaps and re-splits), runs the search for
-    ``iterations`` (:func:`compiled_search` where a compiled kernel scores the
-    batches, else :func:`search`), lets
+    ``iterations`` (:func:`compiled_search` with threshold accepting where a
+    compiled kernel scores the batches, else :func:`search`), lets
     :func:`~optimizer.batching.selection.select` choose the best partition
     among the pool's batches, and polishes the choice with one more descent
     of moves, swaps and re-splits. The budget is work, not time:
@@ -809,7 +802,8 @@ class ALNS:
         start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
         deadline = t0 + SEARCH_SHARE * (end - t0)
-        found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline)
+        found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline,
+                           accept=ACCEPT)  # fmt: skip
         pool = found.pool
         detail: Detail = {
             "iterations": found.iterations,

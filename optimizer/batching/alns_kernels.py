@@ -15,7 +15,7 @@ cost kernel (:func:`optimizer.batching.kernels.objective`):
   was part of: the *pool* the set-partitioning selection reads
   (:func:`pool_columns`);
 - an iteration logs the batches it touches and restores them if the
-  simulated-annealing rule rejects the result.
+  acceptance rule (simulated annealing or threshold accepting) rejects the result.
 
 Destroy operators
     ``random``; ``related`` (Shaw 1998: grown from one order through the
@@ -61,6 +61,8 @@ __all__ = [
     "V_PENALTY",
     "V_EXCESS",
     "ALL_TARGETS",
+    "ANNEAL",
+    "THRESHOLD",
     "N_OPERATORS",
     "new_state",
     "run_segment",
@@ -74,7 +76,10 @@ N_DESTROY, N_REPAIR = 4, 2
 N_OPERATORS = N_DESTROY + N_REPAIR
 RANDOM, RELATED, BATCHES, WORST = 0, 1, 2, 3
 GREEDY, REGRET = 0, 1
-ANNEAL, RECORD, THRESHOLD, LATE = 0, 1, 2, 3  # acceptance rules of worse batchings
+# How a worse batching is accepted: simulated annealing (with probability
+# exp(-worsening / temperature)) or threshold accepting (Dueck & Scheuer 1990: any
+# worsening up to the temperature, in metres).
+ANNEAL, THRESHOLD = 0, 1
 MAX_LOAD = 0.7  # the memo table stops taking entries when this full
 NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed, and by how much
 # Counters of the run (``state.count``).
@@ -678,28 +683,6 @@ def _mark_pool(total: float, sol: tuple, memo: tuple, count: np.ndarray) -> None
 
 
 @jit
-def _restore(best_of: np.ndarray, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
-             count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
-    """Return to the best batching (``best_of``: the batch of each order), which fits."""
-    batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
-    n = batch_of.size
-    for o in range(n):
-        batch_of[o], prv[o], nxt[o] = -1, -1, -1
-    for b in range(n):
-        head[b], size[b], cost[b], hsh[b], ent[b] = -1, 0, 0.0, 0, -1
-        load[b, :] = 0.0
-    count[C_ACTIVE] = 0
-    for o in range(n - 1, -1, -1):
-        _link(o, best_of[o], wave[2], wave[5], sol, count)
-    total = 0.0
-    for t in range(count[C_ACTIVE]):
-        b = perm[t]
-        cost[b], ent[b] = _cost(b, -1, -1, wave, sol, memo, scratch, count)
-        total += cost[b]
-    value[V_TOTAL], value[V_OVER] = total, 0.0
-
-
-@jit
 def run_segment(
     wave: tuple,
     sol: tuple,
@@ -717,14 +700,14 @@ def run_segment(
     cooling: float,
     period: int,
     accept: int,
-    restore: bool,
-    history: np.ndarray,
 ) -> tuple[int, tuple]:
     """Run ``iterations`` (at most ``SEGMENT``) destroy-and-repair rounds.
 
     ``ops`` holds the operators' weights, scores and uses (rows 0-2; destroy
     operators first); ``best_of`` the batch of each order in the best
     batching; ``trace`` receives ``(iteration, total)`` of each new best.
+    A worse batching is accepted by ``accept`` (``ANNEAL`` or ``THRESHOLD``) at
+    the temperature, which cools by ``cooling`` a round and restarts every ``period``.
     Returns the number of new bests and the memo (a larger one once it filled).
     """
     n = best_of.size
@@ -765,14 +748,10 @@ def run_segment(
         temp = value[V_TEMP]
         if after < before - EPS:
             take = True
-        elif accept == ANNEAL:
-            take = _uniform() < np.exp(-(after - before) / temp)
-        elif accept == RECORD:
-            take = after <= value[V_BEST] + temp
         elif accept == THRESHOLD:
             take = after - before <= temp
-        else:  # LATE: no worse than the batching of history.size rounds ago
-            take = after <= history[it % history.size] + EPS
+        else:
+            take = _uniform() < np.exp(-(after - before) / temp)
         if take:
             if after > before + EPS:
                 score = 13.0
@@ -786,8 +765,6 @@ def run_segment(
             _undo(sol, log, count)
             value[V_TOTAL] = before_tours
             value[V_OVER] = before_over
-        if accept == LATE:
-            history[it % history.size] = after if take else before
         for i in (di, ri):
             ops[1, i] += score
             ops[2, i] += 1
@@ -800,12 +777,7 @@ def run_segment(
                 up = count[C_FEASIBLE] < FEASIBLE_SHARE * SEGMENT
                 value[V_PENALTY] = penalty * (PENALTY_UP if up else PENALTY_DOWN)
             count[C_FEASIBLE] = 0
-        if it % period == 0:
-            value[V_TEMP] = value[V_START_TEMP]
-            if restore:
-                _restore(best_of, wave, sol, memo, scratch, count, value)
-        else:
-            value[V_TEMP] = temp * cooling
+        value[V_TEMP] = value[V_START_TEMP] if it % period == 0 else temp * cooling
     return found, memo
 
 
