@@ -5,7 +5,9 @@ Each iteration *destroys* part of the batching (removes some orders) and
 ruin-and-recreate of Ropke & Pisinger (2006) as Žulj, Kramer & Schneider
 (2018) use it for order batching. Operators are drawn with adaptive weights:
 those that found new best, better or accepted batchings are drawn more often.
-A simulated-annealing rule accepts some worse batchings early on.
+A worse batching is accepted early in each cooling cycle: by simulated annealing, or in
+the compiled search of ``"auto"`` by threshold accepting (any worsening up to the
+temperature, Dueck & Scheuer 1990).
 
 Destroy operators
     ``random`` (any orders), ``related`` (an order and its nearest orders by
@@ -49,9 +51,11 @@ import numpy as np
 
 from optimizer.batching.alns_kernels import (
     ALL_TARGETS,
+    ANNEAL,
     C_EVALS,
     N_OPERATORS,
     SEGMENT,
+    THRESHOLD,
     V_BEST,
     V_EXCESS,
     V_PENALTY,
@@ -91,6 +95,11 @@ ITERATIONS_PER_ORDER = 380  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders o
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
+# The compiled search of "auto" accepts worse batchings by threshold (any worsening up to
+# the temperature), not by annealing: over 3 seeds on W5A, 0.774 % mean gap on abc1+ran1
+# against 0.811 % (worst 3.27 % against 3.05 %) and 0.05 % less on abc2+ran2, at no more
+# CPU (benches/results/batching_accept.md). Hybrid keeps annealing (not measured).
+ACCEPT = THRESHOLD
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
 # Below this many iterations the search starts from savings alone: seed batching
 # would cost more than the few iterations it precedes (the service's small budgets).
@@ -422,6 +431,7 @@ class _CompiledState:
     def __init__(
         self, problem: BatchingProblem, wave: CompiledWave, start: list[list[int]],
         max_removed: int, start_temperature: float, penalty: float, max_excess: float,
+        accept: int = ANNEAL,
     ) -> None:  # fmt: skip
         n, dims = problem.size, wave.cap.size
         near = neighbours(problem, NEAR)
@@ -485,7 +495,7 @@ class _CompiledState:
             np.zeros(n, dtype=np.uint64),  # hashes
             np.zeros(n, dtype=np.int64),  # memo entries
         )
-        self.max_removed = max_removed
+        self.max_removed, self.accept = max_removed, accept
         self.ops = np.zeros((3, N_OPERATORS))
         self.ops[0] = 1.0
         self.count = np.zeros(8, dtype=np.int64)
@@ -508,7 +518,7 @@ class _CompiledState:
         found, self.memo = run_segment(self.wave, self.sol, self.memo, self.scratch, self.log,
                                        self.ops, self.best_of, self.count, self.value,
                                        self.trace, seed, iterations, self.max_removed,
-                                       0.01 ** (1 / COOLING), COOLING)  # fmt: skip
+                                       0.01 ** (1 / COOLING), COOLING, self.accept)  # fmt: skip
         return int(found)
 
 
@@ -525,6 +535,7 @@ def compiled_search(
     pool_size: int = POOL_SIZE,
     penalty: float = PENALTY,
     max_excess: float = MAX_EXCESS,
+    accept: int = ANNEAL,
 ) -> Search:
     """:func:`search` in compiled loops (:mod:`optimizer.batching.alns_kernels`).
 
@@ -543,6 +554,10 @@ def compiled_search(
         costs of the start (it adapts from there; 0: carts are hard).
     max_excess
         Most a repair may overfill one cart by, in carts.
+    accept
+        How a worse batching is accepted: ``ANNEAL`` (simulated annealing, as
+        :func:`search`) or ``THRESHOLD`` (threshold accepting: any worsening up to
+        the temperature, which starts and cools as annealing's).
 
     Returns
     -------
@@ -550,7 +565,7 @@ def compiled_search(
         The best batching, the pool, and the tours routed (``scored``).
     """
     state = _CompiledState(
-        problem, wave, start, max_removed, start_temperature, penalty, max_excess
+        problem, wave, start, max_removed, start_temperature, penalty, max_excess, accept
     )
     trace = [(0, time.perf_counter(), float(state.value[V_BEST]))]
     done, timed_out = 0, False
@@ -585,13 +600,15 @@ def run_search(
     seed: int,
     deadline: float,
     max_excess: float = MAX_EXCESS,
+    accept: int = ANNEAL,
 ) -> Search:
     """:func:`compiled_search` where ``wave`` is given (a compiled kernel scores
     the batches: ``CompiledWave.of(problem, estimate=True)``), else the Python
-    :func:`search` (hard carts: ``max_excess`` is the compiled search's)."""
+    :func:`search` (hard carts and annealing: ``max_excess`` and ``accept`` are
+    the compiled search's)."""
     if wave is not None:
         return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline,
-                               max_excess=max_excess)  # fmt: skip
+                               max_excess=max_excess, accept=accept)  # fmt: skip
     return search(problem, start, iterations, seed=seed, deadline=deadline)
 
 
@@ -712,8 +729,8 @@ class ALNS:
     Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
     savings and seed batching, or savings alone below ``SEED_START_ITERATIONS``
     iterations, improved by moves, swaps and re-splits), runs the search for
-    ``iterations`` (:func:`compiled_search` where a compiled kernel scores the
-    batches, else :func:`search`), lets
+    ``iterations`` (:func:`compiled_search` with threshold accepting where a
+    compiled kernel scores the batches, else :func:`search`), lets
     :func:`~optimizer.batching.selection.select` choose the best partition
     among the pool's batches, and polishes the choice with one more descent
     of moves, swaps and re-splits. The budget is work, not time:
@@ -787,7 +804,8 @@ class ALNS:
         start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
         deadline = t0 + SEARCH_SHARE * (end - t0)
-        found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline)
+        found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline,
+                           accept=ACCEPT)  # fmt: skip
         pool = found.pool
         detail: Detail = {
             "iterations": found.iterations,

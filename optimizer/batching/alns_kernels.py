@@ -15,7 +15,7 @@ cost kernel (:func:`optimizer.batching.kernels.objective`):
   was part of: the *pool* the set-partitioning selection reads
   (:func:`pool_columns`);
 - an iteration logs the batches it touches and restores them if the
-  simulated-annealing rule rejects the result.
+  acceptance rule (simulated annealing or threshold accepting) rejects the result.
 
 Destroy operators
     ``random``; ``related`` (Shaw 1998: grown from one order through the
@@ -61,6 +61,8 @@ __all__ = [
     "V_PENALTY",
     "V_EXCESS",
     "ALL_TARGETS",
+    "ANNEAL",
+    "THRESHOLD",
     "N_OPERATORS",
     "new_state",
     "run_segment",
@@ -74,6 +76,10 @@ N_DESTROY, N_REPAIR = 4, 2
 N_OPERATORS = N_DESTROY + N_REPAIR
 RANDOM, RELATED, BATCHES, WORST = 0, 1, 2, 3
 GREEDY, REGRET = 0, 1
+# How a worse batching is accepted: simulated annealing (with probability
+# exp(-worsening / temperature)) or threshold accepting (Dueck & Scheuer 1990: any
+# worsening up to the temperature, in metres).
+ANNEAL, THRESHOLD = 0, 1
 MAX_LOAD = 0.7  # the memo table stops taking entries when this full
 NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed, and by how much
 # Counters of the run (``state.count``).
@@ -735,12 +741,15 @@ def run_segment(
     max_removed: int,
     cooling: float,
     period: int,
+    accept: int,
 ) -> tuple[int, tuple]:
     """Run ``iterations`` (at most ``SEGMENT``) destroy-and-repair rounds.
 
     ``ops`` holds the operators' weights, scores and uses (rows 0-2; destroy
     operators first); ``best_of`` the batch of each order in the best
     batching; ``trace`` receives ``(iteration, total)`` of each new best.
+    A worse batching is accepted by ``accept`` (``ANNEAL`` or ``THRESHOLD``) at
+    the temperature, which cools by ``cooling`` a round and restarts every ``period``.
     Returns the number of new bests and the memo (a larger one once it filled).
     """
     n = best_of.size
@@ -779,7 +788,13 @@ def run_segment(
         elif after < before - EPS:
             score = 9.0
         temp = value[V_TEMP]
-        if after < before - EPS or _uniform() < np.exp(-(after - before) / temp):
+        if after < before - EPS:
+            take = True
+        elif accept == THRESHOLD:
+            take = after - before <= temp
+        else:
+            take = _uniform() < np.exp(-(after - before) / temp)
+        if take:
             if after > before + EPS:
                 score = 13.0
             _commit(wave, sol, log, count)

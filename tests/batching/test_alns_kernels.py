@@ -4,12 +4,15 @@ work only."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from optimizer.batching import ALNS, Cart, batch_orders, prepare
 from optimizer.batching import alns as alns_module
 from optimizer.batching.alns import compiled_search, mask_of
+from optimizer.batching.alns_kernels import ANNEAL, THRESHOLD
 from optimizer.batching.carts import LOAD_FIELDS
 from optimizer.batching.savings import CompiledWave
 from optimizer.layout import Layout
@@ -170,3 +173,36 @@ def test_lookups_at_once_find_what_one_by_one_finds(problem) -> None:
     for o in range(problem.size):
         if batch_of[o] != b:
             assert (out_c[o], out_e[o]) == _known(b, o, -1, *arrays)
+
+
+@pytest.mark.parametrize("accept", [ANNEAL, THRESHOLD])
+def test_either_acceptance_rule_gives_valid_repeatable_batchings(problem, accept: int) -> None:
+    """Annealing and threshold accepting: a partition within the carts, no worse than
+    the start, the same for the same seed."""
+    wave, start = CompiledWave.of(problem), singletons(problem.size)
+    found = compiled_search(problem, wave, start, 400, seed=4, accept=accept)
+    assert sorted(i for g in found.groups for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in found.groups)
+    assert problem.total(found.groups) <= problem.total(start) + 1e-9
+    assert compiled_search(problem, wave, start, 400, seed=4, accept=accept).groups == found.groups
+
+
+def test_auto_searches_with_threshold_accepting(problem, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ALNS's compiled search accepts worse batchings by threshold; the other callers'
+    default stays annealing."""
+    rules: list[int] = []
+    real = alns_module.compiled_search
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        rules.append(kwargs["accept"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(alns_module, "compiled_search", spy)
+    ALNS(iterations=200, selection_work=0).run(problem, seed=1)
+    assert rules == [THRESHOLD]
+    monkeypatch.undo()
+    found = compiled_search(problem, CompiledWave.of(problem), singletons(problem.size), 300,
+                            seed=2)  # fmt: skip
+    same = compiled_search(problem, CompiledWave.of(problem), singletons(problem.size), 300,
+                           seed=2, accept=ANNEAL)  # fmt: skip
+    assert found.groups == same.groups
