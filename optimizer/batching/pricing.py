@@ -11,7 +11,8 @@ costs), each step scoring a few candidates exactly with the routing DP
 batch of the construction (add, drop or swap an order). Last, every batch
 found is expanded (:func:`_expand`): each add and one-for-one swap over all
 the orders that fit is scored exactly, the negative ones expanded in turn,
-within as many tours again as the search scored. Every batch met whose
+within ``EXPAND_SHARE`` times the tours the search scored (off by
+default). Every batch met whose
 reduced cost is below a threshold is returned once.
 
 :func:`enumerate_batches` lists every batch that fits the cart, for waves
@@ -33,7 +34,12 @@ from optimizer.batching.kernels import objective
 __all__ = ["price_batches", "enumerate_batches", "best_partition"]
 
 EPS = 1e-9
-EXPAND_SHARE = 1.0  # tours scored around the found batches, per tour scored to find them
+# Tours scored around the found batches (:func:`_expand`), per tour scored to
+# find them; off: at 1.0 the quality setting's root relaxation fell from
+# 0.44 % to 0.66 % below the best known values (abc1 + ran1, seed 0) and its
+# gap from 0.333 % to 0.311 %, at a CPU not measured equal under the same load
+# (benches/results/batching_pricing.md). A numba global: frozen when compiled.
+EXPAND_SHARE = 0.0
 
 
 @jit
