@@ -161,3 +161,45 @@ def test_best_partition_over_every_batch_is_the_optimum(single_block: Layout) ->
         best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
         assert sorted(i for j in chosen for i in cols[j]) == list(range(problem.size))
         assert costs[chosen].sum() == pytest.approx(best, abs=1e-6)
+
+
+def test_expansion_records_every_negative_add_and_swap(problem) -> None:
+    """With budget to spare, every batch one add or one one-for-one swap away
+    from a recorded batch, fitting and of reduced cost below the threshold, is
+    recorded (each once, at its exact cost)."""
+    from numba import typed, types
+
+    from optimizer.batching.pricing import _expand, _key
+
+    pool = Pool(problem)
+    n = problem.size
+    duals = pair_savings(pool)[0] * 0.8
+    allowed = np.ones(n, dtype=bool)
+    ptr, idx = problem.node_csr
+    tab, fi, ff = problem.cost.kernel
+    nodes = len(problem.cost.layout.xy)
+    start = (0, 5, 9)
+    assert pool.fits(start)
+    zob = np.random.default_rng(0).integers(1, 2**62, size=n)
+    seen = typed.Dict.empty(types.int64, types.int64)
+    seen[_key(np.array(start), 3, zob)] = 0
+    out_val, out_ptr, out_cost = typed.List(start), typed.List([0, 3]), typed.List([pool(start)])
+    below = -1e-6
+    _expand(duals, duals, allowed, pool.loads, pool.cap, ptr, idx, tab, fi, ff,
+            float(problem.tour_penalty), np.zeros(nodes + 1, dtype=np.int64),
+            np.empty(nodes, dtype=np.int64), np.empty(n, dtype=np.int64),
+            np.zeros(n, dtype=bool), below, seen, zob, out_val, out_ptr, out_cost,
+            np.inf)  # fmt: skip
+    found = {tuple(list(out_val)[out_ptr[b] : out_ptr[b + 1]]): out_cost[b]
+             for b in range(len(out_cost))}  # fmt: skip
+    assert len(found) == len(out_cost)
+    for members, cost in found.items():
+        assert cost == pytest.approx(pool(members))
+        assert pool.fits(members)
+    neighbours = [tuple(sorted((*start, j))) for j in range(n) if j not in start]
+    neighbours += [tuple(sorted((*(o for o in start if o != d), j)))
+                   for d in start for j in range(n) if j not in start]  # fmt: skip
+    expected = {m for m in neighbours
+                if pool.fits(m) and pool(m) - duals[list(m)].sum() < below}  # fmt: skip
+    assert expected
+    assert expected <= set(found)
