@@ -564,16 +564,16 @@ def _dives(
     discrepancy at the root: where the plain dive's first fixings go wrong,
     no later step repairs them). They share the pool: each dive's columns
     price the next."""
-    best: list[tuple[int, ...]] | None = None
-    problem = cg.pool.problem
-    for j in dive_candidates(lp, active, max(1, dives)):
-        if best is not None and cg.timed_out:
+    total = cg.pool.problem.total
+    best = _dive(cg, lp, list(active), center, rounds)
+    best_total = total(best)
+    # The first candidate is the plain dive's own first fixing.
+    for j in dive_candidates(lp, active, dives)[1:]:
+        if cg.timed_out:
             break
-        dived = _dive(cg, lp, list(active), center, rounds, first=active[j] if best else None)
-        if best is None or problem.total(dived) < problem.total(best) - EPS:
-            best = dived
-    if best is None:  # an empty relaxation: nothing to fix
-        best = _dive(cg, lp, list(active), center, rounds)
+        dived = _dive(cg, lp, list(active), center, rounds, first=active[j])
+        if total(dived) < best_total - EPS:
+            best, best_total = dived, total(dived)
     return best
 
 
