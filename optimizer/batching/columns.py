@@ -147,7 +147,7 @@ MAX_CUTS = 150  # and at most this many in all
 CUT_PRICING_ROUNDS = 2  # pricing rounds after each separation round
 #: The quality setting (:meth:`ColumnGeneration.quality`): the compiled pricing.
 QUALITY: dict[str, float] = {"rounds": 15, "dive_rounds": 2, "tries": 2, "width": 8, "work": 1.0,
-                             "cut_rounds": 0}  # fmt: skip
+                             "cut_rounds": 0, "expand": 0.0}  # fmt: skip
 
 
 class Pool:
@@ -307,6 +307,8 @@ class Generated:
     evaluations: int = 0  # tours the compiled pricing scored
     cuts: int = 0  # subset-row cuts at the root
     uncut: float = math.nan  # the root relaxation before them
+    root_rounds: int = 0  # pricing rounds at the root
+    converged: bool = False  # the root's pricing ran dry before its round cap
 
 
 def generate(
@@ -322,9 +324,11 @@ def generate(
     width: int = DEFAULT_WIDTH,
     seed: int = 0,
     cut_rounds: int = 0,
+    expand: float = 0.0,
 ) -> Generated:
     """Column generation, partition and polish for one (part of a) wave;
-    ``tries`` > 0 prices with the compiled constructions, else the beam search."""
+    ``tries`` > 0 prices with the compiled constructions, else the beam search;
+    ``expand`` > 0 expands the root's pricing once it runs dry."""
     n = problem.size
     if n == 1:
         total = problem.total([[0]])
@@ -361,7 +365,8 @@ def generate(
         for members in _spread(sorted(shared, key=lambda m: (shared[m], m)), n):
             pool.keep(members)
         active = list(pool.columns)
-    lp, active, center = cg.rounds(active, open_, center, rounds)
+    lp, active, center = cg.rounds(active, open_, center, rounds, expand)
+    converged, cg_root_rounds = cg.dry, cg.done
     # The bound before the cuts, for the detail (without cuts it is the bound below).
     uncut = cg.relax(active, open_, perturb=0.0).value if cut_rounds else math.nan
     lp, active, center = cg.cut_rounds(lp, active, open_, center, cut_rounds)
@@ -433,7 +438,7 @@ def generate(
                      len(pool.columns), len(cols), proven, chosen.bound, polish_gain,
                      timed_out, pool.columns, False,
                      compiled.evaluations if compiled is not None else 0, len(cg.cuts),
-                     uncut)  # fmt: skip
+                     uncut, cg_root_rounds, converged)  # fmt: skip
 
 
 def _enumerated(
@@ -657,6 +662,7 @@ class _Generation:
         self.pool, self.single, self.saving, self.compiled = pool, single, saving, compiled
         self.beam, self.branch, self.deadline = beam, branch, deadline
         self.done = 0
+        self.dry = False  # the last rounds stopped as the pricing found nothing
         self.timed_out = False
         self.starts: list[tuple[int, ...]] = []
         self.cuts = np.zeros((0, 3), dtype=np.int64)  # subset-row cuts, three orders each
@@ -664,12 +670,22 @@ class _Generation:
         self.cut_duals = np.zeros(0)
 
     def rounds(
-        self, active: list[tuple[int, ...]], open_: np.ndarray, center: np.ndarray, rounds: int
+        self,
+        active: list[tuple[int, ...]],
+        open_: np.ndarray,
+        center: np.ndarray,
+        rounds: int,
+        expand: float = 0.0,
     ) -> tuple[Relaxation, list[tuple[int, ...]], np.ndarray]:
         """Up to ``rounds`` rounds of relaxation and pricing; the last
-        relaxation, the working set and the smoothing centre."""
+        relaxation, the working set and the smoothing centre. With ``expand``
+        > 0, a round whose pricing finds nothing prices once more with the
+        expansion (:meth:`CompiledPricing.__call__`) before it stops;
+        ``self.dry`` says whether the pricing ran dry (else the cap or the
+        time stopped it)."""
         pool, n = self.pool, self.pool.problem.size
         lp = self.relax(active, open_)
+        self.dry = False
         for _ in range(rounds):
             if time.perf_counter() > self.deadline:
                 self.timed_out = True
@@ -681,9 +697,12 @@ class _Generation:
             found = self._price(duals, lp.duals, open_)
             if not found:  # a mispricing: try the relaxation's own duals
                 found = self._price(lp.duals, lp.duals, open_)
+            if not found and expand > 0:  # the cheap pricing ran dry: its neighbourhoods
+                found = self._price(lp.duals, lp.duals, open_, expand)
             center = duals
             self.done += 1
             if not found:
+                self.dry = True
                 break
             ranked = sorted(found, key=lambda m: (found[m], m))
             new = ranked[: NEW_PER_ORDER * n] if self.compiled is None else _spread(ranked, n)
@@ -694,10 +713,10 @@ class _Generation:
             lp = self.relax(active, open_)
         return lp, active, center
 
-    def _price(self, duals: np.ndarray, exact: np.ndarray, open_: np.ndarray
-               ) -> dict[tuple[int, ...], float]:  # fmt: skip
+    def _price(self, duals: np.ndarray, exact: np.ndarray, open_: np.ndarray,
+               expand: float = 0.0) -> dict[tuple[int, ...], float]:  # fmt: skip
         if self.compiled is not None:
-            found = self.compiled(duals, exact, open_, self.starts, below=-EPS)
+            found = self.compiled(duals, exact, open_, self.starts, below=-EPS, expand=expand)
         else:
             found = price(self.pool, np.where(open_, duals, -np.inf), self.single,
                           self.saving, beam=self.beam, branch=self.branch,
@@ -781,11 +800,14 @@ class CompiledPricing:
 
     def __call__(self, duals: np.ndarray, exact: np.ndarray, allowed: np.ndarray,
                  starts: Sequence[tuple[int, ...]], *, below: float, enough: int | None = None,
-                 width: int | None = None) -> dict[tuple[int, ...], float]:  # fmt: skip
+                 width: int | None = None, expand: float = 0.0
+                 ) -> dict[tuple[int, ...], float]:  # fmt: skip
         """Batches of the ``allowed`` orders, searched with the prices ``duals``
         from every allowed order and from the batches ``starts``, whose
         reduced cost under ``exact`` is below ``below``, each with it; ``enough``
-        and ``width`` override the pricing's own."""
+        and ``width`` override the pricing's own; ``expand`` > 0 then scores
+        every add and swap around the batches found, within that many tours
+        per tour the search scored (:func:`~optimizer.batching.pricing._expand`)."""
         prices = np.where(allowed, duals, 0.0)
         exact = np.where(allowed, exact, 0.0)
         seeds = np.flatnonzero(allowed & (prices > EPS))
@@ -794,7 +816,7 @@ class CompiledPricing:
         out_ptr, val, costs, evaluations = price_batches(
             prices, exact, allowed, seeds, start_ptr, start_val, single, saving, loads, cap,
             ptr, idx, tab, fi, ff, self._penalty, self._nodes, self.tries, width or self.width,
-            PICK, below, enough or self.enough, self.seed * 1_000_003 + self.calls,
+            PICK, below, enough or self.enough, self.seed * 1_000_003 + self.calls, expand,
         )  # fmt: skip
         self.calls += 1
         self.evaluations += int(evaluations)
@@ -899,6 +921,11 @@ class ColumnGeneration:
     cut_rounds
         Rounds of subset-row cuts at the root, each followed by
         ``CUT_PRICING_ROUNDS`` pricing rounds (0: none).
+    expand
+        Compiled pricing: once a root round's pricing finds nothing, it
+        prices again scoring every add and swap around the batches it found,
+        within this many tours per tour it scored (0: never), and the root
+        goes on while that finds columns.
 
     Notes
     -----
@@ -912,7 +939,10 @@ class ColumnGeneration:
     able to beat it, so that no partition of the pool is cheaper; never a
     claim about the wave), ``polish_gain``, ``timed_out``, ``pricing``
     (``"beam"``, ``"compiled"`` or ``"enumerated"``) and
-    ``pricing_evaluations`` (tours the compiled pricing scored). Only when
+    ``pricing_evaluations`` (tours the compiled pricing scored), ``root_rounds``
+    (pricing rounds at the root) and ``root_converged`` (every part's root
+    pricing ran dry before the round cap, or its batches were enumerated:
+    with a heuristic pricing still no bound on the wave). Only when
     every feasible batch was enumerated (one part) does it add
     ``lower_bound`` (the relaxation, then a bound on the wave) and
     ``wave_optimal`` (CP-SAT proved the partition optimal among all batchings).
@@ -938,14 +968,15 @@ class ColumnGeneration:
         width: int = DEFAULT_WIDTH,
         name: str = "columns",
         cut_rounds: int = 0,
+        expand: float = 0.0,
     ) -> None:
         if (min(rounds, dive_rounds, tries, cut_rounds) < 0 or min(beam, branch, width) < 1
-                or not work > 0):  # fmt: skip
-            raise ValueError("rounds, dive_rounds, tries, cut_rounds >= 0, beam, branch, "
-                             "width >= 1, work > 0 expected.")  # fmt: skip
+                or not work > 0 or expand < 0):  # fmt: skip
+            raise ValueError("rounds, dive_rounds, tries, cut_rounds, expand >= 0, beam, "
+                             "branch, width >= 1, work > 0 expected.")  # fmt: skip
         self.rounds, self.beam, self.branch, self.work = rounds, beam, branch, work
         self.dive_rounds, self.tries, self.width, self.name = dive_rounds, tries, width, name
-        self.cut_rounds = cut_rounds
+        self.cut_rounds, self.expand = cut_rounds, expand
 
     @classmethod
     def quality(cls) -> ColumnGeneration:
@@ -953,7 +984,7 @@ class ColumnGeneration:
         q = QUALITY
         return cls(int(q["rounds"]), dive_rounds=int(q["dive_rounds"]), tries=int(q["tries"]),
                    width=int(q["width"]), work=q["work"], name="columns-quality",
-                   cut_rounds=int(q["cut_rounds"]))  # fmt: skip
+                   cut_rounds=int(q["cut_rounds"]), expand=q["expand"])  # fmt: skip
 
     def run(
         self, problem: BatchingProblem, *, seed: int = 0, time_limit: float | None = None
@@ -992,7 +1023,7 @@ class ColumnGeneration:
             g = generate(sub, rounds=self.rounds, beam=self.beam, branch=self.branch,
                          dive_rounds=self.dive_rounds, work=self.work, deadline=deadline,
                          tries=self.tries, width=self.width, seed=seed,
-                         cut_rounds=self.cut_rounds)  # fmt: skip
+                         cut_rounds=self.cut_rounds, expand=self.expand)  # fmt: skip
             groups += [[idx[i] for i in grp] for grp in g.groups]
             columns |= {tuple(sorted(idx[i] for i in k)): c for k, c in g.pool.items()}
             done.append(g)
@@ -1013,6 +1044,8 @@ class ColumnGeneration:
             "timed_out": any(g.timed_out for g in done),
             "pricing": _pricing(self.tries, done),
             "pricing_evaluations": sum(g.evaluations for g in done),
+            "root_rounds": sum(g.root_rounds for g in done),
+            "root_converged": all(g.converged or g.exact for g in done),
         }
         if len(done) == 1 and done[0].exact:
             # Every feasible batch was a column: the bound and the proof are the wave's.

@@ -9,11 +9,11 @@ the walking an order adds next to its closest member, from the exact pair
 costs), each step scoring a few candidates exactly with the routing DP
 (:func:`~optimizer.batching.kernels.objective`), then a descent on the best
 batch of the construction (add, drop or swap an order). Last, every batch
-found is expanded (:func:`_expand`): each add and one-for-one swap over all
-the orders that fit is scored exactly, the negative ones expanded in turn,
-within ``EXPAND_SHARE`` times the tours the search scored (off by
-default). Every batch met whose
-reduced cost is below a threshold is returned once.
+it started from, then every batch found, is expanded (:func:`_expand`): each
+add and one-for-one swap over all the orders that fit is scored exactly, the
+negative ones expanded in turn, within ``expand`` times the tours the search
+scored (0: off). Every batch met whose reduced cost is below a threshold is
+returned once.
 
 :func:`enumerate_batches` lists every batch that fits the cart, for waves
 small enough: then the pricing is exact and the relaxation a lower bound.
@@ -34,12 +34,6 @@ from optimizer.batching.kernels import objective
 __all__ = ["price_batches", "enumerate_batches", "best_partition"]
 
 EPS = 1e-9
-# Tours scored around the found batches (:func:`_expand`), per tour scored to
-# find them; off: at 1.0 the quality setting's root relaxation fell from
-# 0.44 % to 0.66 % below the best known values (abc1 + ran1, seed 0) and its
-# gap from 0.333 % to 0.311 %, at a CPU not measured equal under the same load
-# (benches/results/batching_pricing.md). A numba global: frozen when compiled.
-EXPAND_SHARE = 0.0
 
 
 @jit
@@ -144,6 +138,7 @@ def price_batches(
     below: float,
     enough: int,
     rng_seed: int,
+    expand: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Batches of reduced cost below ``below``, from every seed order.
 
@@ -178,6 +173,9 @@ def price_batches(
         are found (they take the seeds in random order).
     rng_seed
         Seed of the randomised choices.
+    expand
+        Tours scored around the batches found (:func:`_expand`), per tour
+        scored to find them (0: none).
 
     Returns
     -------
@@ -283,7 +281,7 @@ def price_batches(
                                     out_cost)  # fmt: skip
     evaluations += _expand(duals, exact, allowed, loads, cap, ptr, idx, tab, fi, ff, penalty,
                            mark, buf, trial, inside, below, seen, zob, out_val, out_ptr,
-                           out_cost, EXPAND_SHARE * evaluations)  # fmt: skip
+                           out_cost, expand * evaluations, start_ptr, start_val)  # fmt: skip
     return (np.array(out_ptr, dtype=np.int64), np.array(out_val, dtype=np.int64),
             np.array(out_cost), evaluations)  # fmt: skip
 
@@ -312,47 +310,99 @@ def _expand(
     out_ptr: list[int],
     out_cost: list[float],
     budget: float,
+    start_ptr: np.ndarray,
+    start_val: np.ndarray,
 ) -> int:
     """Every add and one-for-one swap, over all allowed orders that fit, of
-    each batch recorded so far (those recorded here too, in turn): records
-    the neighbours whose reduced cost under ``exact`` is below ``below``;
-    stops once ``budget`` tours are scored. Returns the tours scored.
+    each batch ``starts`` (CSR, allowed members only), then of each batch
+    recorded so far (those recorded here too, in turn): records the
+    neighbours whose reduced cost under ``exact`` is below ``below``; stops
+    once ``budget`` tours are scored. Returns the tours scored.
 
     The constructions and descents score only the few orders the pair
     savings rank first; on carts packed nearly full the negative columns
-    differ from a found one by an order that estimate ranks low, and few
-    orders fit in the room a swap leaves, so the full neighbourhood is cheap.
+    differ from a found one (or from one the relaxation takes, at reduced
+    cost zero) by an order that estimate ranks low, and few orders fit in the
+    room a swap leaves, so the full neighbourhood is cheap.
     """
-    n = duals.size
     evaluations = 0
+    members = np.empty(duals.size, dtype=np.int64)
+    for b in range(start_ptr.size - 1):
+        if evaluations >= budget:
+            return evaluations
+        count = 0
+        for o in start_val[start_ptr[b] : start_ptr[b + 1]]:
+            if allowed[o]:
+                members[count] = o
+                count += 1
+        evaluations += _neighbours(members, count, exact, allowed, loads, cap, ptr, idx, tab,
+                                   fi, ff, penalty, mark, buf, trial, inside, below, seen, zob,
+                                   out_val, out_ptr, out_cost)  # fmt: skip
     q = 0
     while q < len(out_cost) and evaluations < budget:
-        lo, hi = out_ptr[q], out_ptr[q + 1]
-        count = hi - lo
-        total = np.zeros(cap.size)
-        inside[:] = False
+        count = out_ptr[q + 1] - out_ptr[q]
         for m in range(count):
-            inside[out_val[lo + m]] = True
-            total += loads[out_val[lo + m]]
-        for drop in range(-1, count):
-            size = 0
-            for m in range(count):
-                if m != drop:
-                    trial[size] = out_val[lo + m]
-                    size += 1
-            less = total.copy()
-            if drop >= 0:
-                less -= loads[out_val[lo + drop]]
-            paid = _paid(exact, trial, size)
-            for j in range(n):
-                if inside[j] or not allowed[j] or not _fits_with(less, loads[j], cap):
-                    continue
-                trial[size] = j
-                cost = objective(trial, size + 1, ptr, idx, mark, buf, tab, fi, ff, penalty)
-                evaluations += 1
-                if cost - paid - exact[j] < below:
-                    _record(trial, size + 1, cost, seen, zob, out_val, out_ptr, out_cost)
+            members[m] = out_val[out_ptr[q] + m]
+        evaluations += _neighbours(members, count, exact, allowed, loads, cap, ptr, idx, tab,
+                                   fi, ff, penalty, mark, buf, trial, inside, below, seen, zob,
+                                   out_val, out_ptr, out_cost)  # fmt: skip
         q += 1
+    return evaluations
+
+
+@jit
+def _neighbours(
+    members: np.ndarray,
+    count: int,
+    exact: np.ndarray,
+    allowed: np.ndarray,
+    loads: np.ndarray,
+    cap: np.ndarray,
+    ptr: np.ndarray,
+    idx: np.ndarray,
+    tab: np.ndarray,
+    fi: np.ndarray,
+    ff: np.ndarray,
+    penalty: float,
+    mark: np.ndarray,
+    buf: np.ndarray,
+    trial: np.ndarray,
+    inside: np.ndarray,
+    below: float,
+    seen: dict[int, int],
+    zob: np.ndarray,
+    out_val: list[int],
+    out_ptr: list[int],
+    out_cost: list[float],
+) -> int:
+    """Every add and one-for-one swap of the batch ``members[:count]`` over
+    all allowed orders that fit, scored exactly; records those of reduced
+    cost (under ``exact``) below ``below``. Returns the tours scored."""
+    n = exact.size
+    evaluations = 0
+    total = np.zeros(cap.size)
+    inside[:] = False
+    for m in range(count):
+        inside[members[m]] = True
+        total += loads[members[m]]
+    for drop in range(-1, count):
+        size = 0
+        for m in range(count):
+            if m != drop:
+                trial[size] = members[m]
+                size += 1
+        less = total.copy()
+        if drop >= 0:
+            less -= loads[members[drop]]
+        paid = _paid(exact, trial, size)
+        for j in range(n):
+            if inside[j] or not allowed[j] or not _fits_with(less, loads[j], cap):
+                continue
+            trial[size] = j
+            cost = objective(trial, size + 1, ptr, idx, mark, buf, tab, fi, ff, penalty)
+            evaluations += 1
+            if cost - paid - exact[j] < below:
+                _record(trial, size + 1, cost, seen, zob, out_val, out_ptr, out_cost)
     return evaluations
 
 

@@ -112,7 +112,15 @@ def test_large_waves_are_split(single_block: Layout, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize(
-    "bad", [{"rounds": -1}, {"beam": 0}, {"branch": 0}, {"work": 0.0}, {"cut_rounds": -1}]
+    "bad",
+    [
+        {"rounds": -1},
+        {"beam": 0},
+        {"branch": 0},
+        {"work": 0.0},
+        {"cut_rounds": -1},
+        {"expand": -0.5},
+    ],
 )
 def test_bad_budgets_are_refused(bad: dict[str, float]) -> None:
     """Negative or empty budgets raise ValueError."""

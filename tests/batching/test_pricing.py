@@ -191,7 +191,7 @@ def test_expansion_records_every_negative_add_and_swap(problem) -> None:
             float(problem.tour_penalty), np.zeros(nodes + 1, dtype=np.int64),
             np.empty(nodes, dtype=np.int64), np.empty(n, dtype=np.int64),
             np.zeros(n, dtype=bool), below, seen, zob, out_val, out_ptr, out_cost,
-            1.0)  # fmt: skip
+            1.0, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))  # fmt: skip
     # Plain lists first: each item of a numba typed list costs a call from Python.
     vals, ptrs, costs = list(out_val), list(out_ptr), list(out_cost)
     found = {tuple(vals[ptrs[b] : ptrs[b + 1]]): costs[b] for b in range(len(costs))}
@@ -206,3 +206,37 @@ def test_expansion_records_every_negative_add_and_swap(problem) -> None:
                 if pool.fits(m) and pool(m) - duals[list(m)].sum() < below}  # fmt: skip
     assert expected
     assert expected <= set(found)
+
+
+def test_the_expansion_only_adds_negative_columns_that_fit(problem) -> None:
+    """With ``expand`` the pricing returns what it returns without (the same
+    constructions, the expansion runs after them) and more, each fitting the
+    cart at its reduced cost below the threshold; its tours stay within the
+    share (plus one batch's neighbourhood: the budget is checked between batches)."""
+    pool = Pool(problem)
+    single, saving = pair_savings(pool)
+    duals = single * 0.8
+    allowed = np.ones(problem.size, dtype=bool)
+    plain = CompiledPricing(pool, single, saving, tries=1, width=4, seed=5)
+    wide = CompiledPricing(pool, single, saving, tries=1, width=4, seed=5)
+    base = plain(duals, duals, allowed, [], below=-1e-6)
+    more = wide(duals, duals, allowed, [], below=-1e-6, expand=0.2)
+    assert set(base) < set(more)
+    for members, rc in more.items():
+        assert pool.fits(members)
+        assert rc == pytest.approx(problem.batch_cost(members) - duals[list(members)].sum())
+        assert rc < -1e-6
+    assert plain.evaluations < wide.evaluations <= 1.2 * plain.evaluations + 30 * problem.size
+
+
+def test_a_converged_root_prices_until_dry(problem) -> None:
+    """With the expansion and a high round cap the root stops because its
+    pricing finds nothing, before the cap; the batching stays valid and equal
+    seeds give equal batches."""
+    method = ColumnGeneration(rounds=200, dive_rounds=1, tries=1, width=4, expand=0.2)
+    first, again = method.run(problem, seed=1), method.run(problem, seed=1)
+    assert first.detail["root_converged"] is True
+    assert 0 < int(first.detail["root_rounds"]) < 200  # type: ignore[call-overload]
+    assert first.groups == again.groups
+    assert sorted(i for g in first.groups for i in g) == list(range(problem.size))
+    assert all(problem.fits(g) for g in first.groups)
