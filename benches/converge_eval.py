@@ -15,7 +15,7 @@ from pathlib import Path
 
 from compare_batching import SHARED, fresh, henn_instances, warm_up
 
-from optimizer.batching import batches_of, hybrid, prepare
+from optimizer.batching import batches_of, columns, hybrid, prepare
 from optimizer.batching.hybrid import Hybrid
 
 RESULTS = Path(__file__).parent / "results"
@@ -34,6 +34,8 @@ def method(args: argparse.Namespace) -> Hybrid:
         hybrid.REDIVE_DIVES = args.redive_dives
     if args.redive_rounds is not None:
         hybrid.REDIVE_ROUNDS = args.redive_rounds
+    if args.new_per_order is not None:
+        columns.NEW_PER_ORDER = args.new_per_order
     return h
 
 
@@ -48,7 +50,9 @@ def main() -> None:
     parser.add_argument("--iterations", type=int)
     parser.add_argument("--redive-dives", type=int)
     parser.add_argument("--redive-rounds", type=int)
+    parser.add_argument("--new-per-order", type=int)
     parser.add_argument("--shared", type=Path, default=SHARED, help="the benchmarks folder")
+    parser.add_argument("--only", default="", help="instance names (set/name), comma-separated")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     h = method(args)
@@ -56,7 +60,10 @@ def main() -> None:
     sets = args.sets.split(",")
     warm_up()
     runs = []
+    only = set(args.only.split(",")) - {""}
     for inst in henn_instances(args.shared, sets):
+        if only and f"{inst.group}/{inst.name}" not in only:
+            continue
         problem, _ = prepare(*inst.read())
         for seed in seeds:
             c0 = time.process_time()
