@@ -25,7 +25,9 @@ DP. Methods: ``fcfs``, ``seed`` (best of 6 rules), ``savings`` (C&W ii),
 selection_work=QUALITY_SELECTION)``), ``columns``
 (``ColumnGeneration()``), ``columns-quality`` (``COLUMNS_QUALITY``), ``hybrid``
 (``Hybrid()``: the column generation, then the ALNS over its pool) and
-``hybrid-quality`` (``COLUMNS_QUALITY``, then ``HYBRID_QUALITY_ITERATIONS``). For the
+``hybrid-quality`` (``COLUMNS_QUALITY``, then ``HYBRID_QUALITY_ITERATIONS``) and
+``hybrid-fast`` (``Hybrid.fast()``: the ALNS's start and searches, a dive over their
+pool between two selections; ``benches/results/batching_warm.md``). For the
 ALNS and hybrid settings the report splits what the parts buy (start, search, selection),
 counts the pools proven optimal by the selection, and gives the time each
 needed to reach 2 / 1 / 0.5 / 0.1 % above the best known (from the
@@ -72,6 +74,7 @@ from optimizer.batching import (
 from optimizer.batching.alns import DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER
 from optimizer.batching.columns import QUALITY as COLUMNS_QUALITY
 from optimizer.batching.columns import call_kernels
+from optimizer.batching.hybrid import FAST_ITERATIONS, FAST_PER_ORDER
 from optimizer.batching.hybrid import QUALITY_ITERATIONS as HYBRID_QUALITY_ITERATIONS
 from optimizer.batching.hybrid import QUALITY_SELECTION as HYBRID_QUALITY_SELECTION
 from optimizer.batching.savings import COMPILED_FROM
@@ -90,7 +93,8 @@ QUALITY_ITERATIONS, QUALITY_SELECTION = 250_000, 1.0
 THRESHOLDS = (2.0, 1.0, 0.5, 0.1)
 GOALS = {"auto": (0.5, 2.0, 1.0), "quality": (0.1, None, 10.0),  # mean %, worst %, seconds
          "columns": (0.5, 2.0, 1.0), "columns-quality": (0.1, None, 10.0),
-         "hybrid": (0.5, 2.0, 1.0), "hybrid-quality": (0.1, None, 10.0)}  # fmt: skip
+         "hybrid": (0.5, 2.0, 1.0), "hybrid-quality": (0.1, None, 10.0),
+         "hybrid-fast": (0.5, 2.0, 1.0)}  # fmt: skip
 
 #: Method name -> the batcher that runs it.
 METHODS: dict[str, Batcher] = {
@@ -104,6 +108,7 @@ METHODS: dict[str, Batcher] = {
     "columns-quality": ColumnGeneration.quality(),
     "hybrid": Hybrid(),
     "hybrid-quality": Hybrid.quality(),
+    "hybrid-fast": Hybrid.fast(),
 }
 LABELS = {
     "fcfs": "FCFS",
@@ -118,6 +123,8 @@ LABELS = {
     + ", ".join(f"{k}={v}" for k, v in COLUMNS_QUALITY.items())
     + ")`)",
     "hybrid": "hybrid (`Hybrid()`: columns, then 1,000 ALNS it.)",
+    "hybrid-fast": f"hybrid fast (`Hybrid.fast()`: {FAST_PER_ORDER} ALNS it. per order, at "
+    f"most {FAST_ITERATIONS:,}, in two searches; a dive over the joint pool between)",
     "hybrid-quality": "hybrid quality (columns quality, then "
     f"{HYBRID_QUALITY_ITERATIONS:,} ALNS it., selection {HYBRID_QUALITY_SELECTION:g})",
 }

@@ -34,6 +34,7 @@ BATCHERS: dict[str, Batcher] = {
         ColumnGeneration(),
         Hybrid(),
         Hybrid.quality(),
+        Hybrid.fast(),
         BulkBatching(),
     )
 }

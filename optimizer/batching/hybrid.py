@@ -31,6 +31,15 @@ method, per wave:
    nothing steady (``benches/results/batching_sr_cuts.md``);
 4. a last descent of moves, swaps and re-splits.
 
+The fast setting (:meth:`Hybrid.fast`, ``warm``) skips step 1: it starts
+from the ALNS's own start (``LocalSearch(kicks=0)``), searches as the ALNS
+does (threshold accepting, soft carts), and keeps the selections and the
+dive over the joint pool of step 3, with a budget of ALNS rounds per order
+of the wave. A cheap column generation buys nothing at the ALNS's CPU (its
+dive lands 1.3-2.5 % above the best known values with one try of four
+orders); the dive over a pool the search has grown does, once the pricing
+has the quality setting's two tries.
+
 Budgets are work (pricing rounds, iterations, the solver's deterministic
 time): equal problems and seeds give equal batches; ``time_limit`` is a
 safety cap reported in ``detail["timed_out"]``.
@@ -44,21 +53,32 @@ import time
 import numpy as np
 
 from optimizer.batching.alns import (
+    MAX_EXCESS,
     PYTHON_ITERATIONS,
+    SEED_START_ITERATIONS,
     SELECTION_WORK,
     in_input_order,
     mask_of,
     polish,
     run_search,
 )
+from optimizer.batching.alns_kernels import ANNEAL, THRESHOLD
 from optimizer.batching.base import Batching, Detail
 from optimizer.batching.columns import CHUNK, ColumnGeneration, dive_over
+from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.master import incidence, relax_large
 from optimizer.batching.problem import BatchingProblem
 from optimizer.batching.savings import CompiledWave
 from optimizer.batching.selection import select
 
-__all__ = ["Hybrid", "DEFAULT_ITERATIONS", "COLUMNS_SHARE", "QUALITY_ITERATIONS"]
+__all__ = [
+    "Hybrid",
+    "DEFAULT_ITERATIONS",
+    "COLUMNS_SHARE",
+    "QUALITY_ITERATIONS",
+    "FAST_PER_ORDER",
+    "FAST_ITERATIONS",
+]
 
 DEFAULT_ITERATIONS = 10_000  # compiled ALNS rounds after the column generation
 #: Compiled ALNS rounds of the quality setting (:meth:`Hybrid.quality`).
@@ -87,6 +107,15 @@ SEARCHES = 2
 SEARCH_EXCESS = 0.0
 GROW_PER_ORDER = 20  # columns added per order and round to the pool's relaxation
 SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
+# The fast setting (:meth:`Hybrid.fast`): no column generation, the ALNS's own start
+# and search (threshold accepting, soft carts), a selection, the dive over the joint
+# pool, a second search and selection. The dive is what it buys, and only with the
+# quality pricing's tries (2): with one try, or without pricing rounds during the dive,
+# it gains nothing over the ALNS's own iterations (benches/results/batching_warm.md).
+FAST_PER_ORDER = 100  # ALNS rounds per order of the wave, both searches together
+FAST_ITERATIONS = 8_000  # and at most this many (waves of 80 orders or more)
+FAST_TRIES, FAST_WIDTH = 2, 6  # the dive's compiled pricing
+FAST_SELECTION = 0.05  # CP-SAT deterministic time of each selection
 
 
 def select_reduced(
@@ -171,10 +200,21 @@ class Hybrid:
         rounds; off the exact DP's layouts at most ``PYTHON_ITERATIONS``).
     selection_work
         CP-SAT deterministic time of the selection over the joint pool.
+    name
+        The method's name.
+    per_order
+        If given, at most this many ALNS rounds per order of the wave
+        (``iterations`` stays the cap).
+    warm
+        Skip the column generation: start from ``LocalSearch(kicks=0)``
+        and search as :class:`~optimizer.batching.alns.ALNS` does; ``columns``
+        then only sets the pricing (``tries``, ``width``) of the dive over
+        the joint pool.
 
     Notes
     -----
     ``detail`` reports the column generation's figures prefixed ``columns_``
+    (warm: only ``columns_timed_out``)
     (``columns_relaxation`` is the relaxation over its pool: a bound on that
     pool, not on the wave), then ``iterations``, ``searches``, ``pool``
     (columns of the joint pool), ``search_total`` (the last search's best),
@@ -208,11 +248,15 @@ class Hybrid:
         iterations: int = DEFAULT_ITERATIONS,
         selection_work: float = SELECTION_WORK,
         name: str = "hybrid",
+        *,
+        per_order: int | None = None,
+        warm: bool = False,
     ) -> None:
-        if iterations < 0 or not selection_work >= 0:
-            raise ValueError("iterations >= 0 and selection_work >= 0 expected.")
+        if iterations < 0 or not selection_work >= 0 or (per_order or 0) < 0:
+            raise ValueError("iterations, per_order >= 0 and selection_work >= 0 expected.")
         self.columns = columns if columns is not None else ColumnGeneration()
         self.iterations, self.selection_work, self.name = iterations, selection_work, name
+        self.per_order, self.warm = per_order, warm
 
     @classmethod
     def quality(cls) -> Hybrid:
@@ -226,9 +270,39 @@ class Hybrid:
         columns.work, columns.dive_rounds = COLUMNS_WORK, COLUMNS_DIVE_ROUNDS
         return cls(columns, QUALITY_ITERATIONS, QUALITY_SELECTION, name="hybrid-quality")
 
+    @classmethod
+    def fast(cls) -> Hybrid:
+        """The fast setting, ``"hybrid-fast"``: the ALNS's start (no column
+        generation), :data:`FAST_PER_ORDER` ALNS rounds per order (at most
+        :data:`FAST_ITERATIONS`) in two searches of the ALNS's kind, each
+        followed by a selection of :data:`FAST_SELECTION`, and between them
+        the dive over the joint pool, priced with ``FAST_TRIES`` tries of
+        ``FAST_WIDTH`` orders; the column generation's own settings are unused."""
+        columns = ColumnGeneration(tries=FAST_TRIES, width=FAST_WIDTH)
+        return cls(columns, FAST_ITERATIONS, FAST_SELECTION, name="hybrid-fast",
+                   per_order=FAST_PER_ORDER, warm=True)  # fmt: skip
+
     def with_effort(self, effort: int) -> Hybrid:
-        """The same method with ``effort`` ALNS iterations."""
-        return Hybrid(self.columns, effort, self.selection_work, self.name)
+        """The same method with ``effort`` ALNS iterations (whatever the wave's size)."""
+        return Hybrid(self.columns, effort, self.selection_work, self.name, warm=self.warm)
+
+    def _start(
+        self, problem: BatchingProblem, iterations: int, seed: int, time_limit: float | None
+    ) -> tuple[Batching, dict[tuple[int, ...], float]]:
+        """The column generation's batching and columns; warm, the ALNS's start
+        (its batches the first columns)."""
+        if not self.warm:
+            return self.columns.solve(
+                problem, seed=seed,
+                time_limit=None if time_limit is None else COLUMNS_SHARE * time_limit,
+            )  # fmt: skip
+        # As the ALNS: seed batching only where the search is long enough to pay for it.
+        seed_start = None if iterations >= SEED_START_ITERATIONS else False
+        start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
+        total = problem.total(start.groups)
+        columns = {tuple(sorted(g)): problem.batch_cost(sorted(g)) for g in start.groups}
+        detail: Detail = {"timed_out": bool(start.detail.get("timed_out", False))}
+        return Batching(start.groups, detail, ((0, 0.0, total), (0, 0.0, total))), columns
 
     def _can_redive(self, problem: BatchingProblem) -> bool:
         """A dive over the joint pool needs the compiled pricing, on one part."""
@@ -264,17 +338,20 @@ class Hybrid:
         """The selected batching and what each stage did."""
         t0 = time.perf_counter()
         end = t0 + time_limit if time_limit is not None else math.inf
-        first, columns = self.columns.solve(
-            problem, seed=seed,
-            time_limit=None if time_limit is None else COLUMNS_SHARE * time_limit,
-        )  # fmt: skip
+        iterations = self.iterations
+        if self.per_order is not None:
+            iterations = min(iterations, self.per_order * problem.size)
+        first, columns = self._start(problem, iterations, seed, time_limit)
         detail: Detail = {f"columns_{k}": v for k, v in first.detail.items()}
         deadline = t0 + SEARCH_SHARE * (end - t0)
-        wave = CompiledWave.of(problem) if problem.size > 1 else None
-        # A Python round costs ~100 compiled ones: off the exact DP the ALNS's own budget caps it.
-        iterations = (
-            self.iterations if wave is not None else min(self.iterations, PYTHON_ITERATIONS)
-        )
+        # Warm, off the exact DP the search is the ALNS's compiled one on the estimate.
+        wave = CompiledWave.of(problem, estimate=self.warm) if problem.size > 1 else None
+        # A Python round, or one scored by the estimate, costs ~100 compiled exact ones:
+        # off the exact DP the ALNS's own budget caps it.
+        exact = wave is not None and wave.exact
+        iterations = iterations if exact else min(iterations, PYTHON_ITERATIONS)
+        # Warm, the searches are the ALNS's own (threshold accepting, soft carts).
+        accept, excess = (THRESHOLD, MAX_EXCESS) if self.warm else (ANNEAL, SEARCH_EXCESS)
         # Searches and selections in turn: each search starts from the last
         # selection, and each selection sees every batch met so far.
         members: dict[int, tuple[int, ...]] = {}
@@ -292,7 +369,7 @@ class Hybrid:
         for k in range(searches):
             share = iterations // searches + (k < iterations % searches)
             found = run_search(problem, wave, groups, share, seed=seed + k, deadline=deadline,
-                               max_excess=SEARCH_EXCESS)  # fmt: skip
+                               max_excess=excess, accept=accept)  # fmt: skip
             trace += [(offset + done + i, t - t0, d) for i, t, d in found.trace[1:]
                       if d < trace[-1][2] - EPS]  # fmt: skip
             done += found.iterations

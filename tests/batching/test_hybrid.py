@@ -110,3 +110,38 @@ def test_reduced_cost_selection_never_worse_than_its_start(problem) -> None:
 
 def _orders(mask: int) -> list[int]:
     return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+def test_fast_is_optimal_on_small_waves(single_block: Layout) -> None:
+    """``Hybrid.fast()`` (no column generation: the ALNS's start, two searches
+    and a dive between) equals the enumerated optimum on seeded waves of 4 to
+    9 orders."""
+    slotting = Slotting.identity(single_block)
+    misses = []
+    for case in range(40):
+        rng = np.random.default_rng(3000 + case)
+        orders = random_wave(single_block, int(rng.integers(4, 10)), rng)
+        cart = Cart(max_items=int(rng.integers(14, 26)))
+        problem, _ = prepare(single_block, slotting, orders, cart)
+        best, _ = optimal_batching(problem.size, problem.fits, problem.batch_cost)
+        ours = problem.total(Hybrid.fast().run(problem, seed=case).groups)
+        assert ours >= best - 1e-6
+        if ours > best + 1e-6:
+            misses.append(case)
+    assert not misses
+
+
+def test_fast_scales_its_search_with_the_wave(problem) -> None:
+    """The fast setting runs ``FAST_PER_ORDER`` rounds an order, dives over the
+    joint pool, and never ends above its dive or its search; ``effort`` sets
+    its rounds outright and keeps it warm (no column generation)."""
+    from optimizer.batching.hybrid import FAST_PER_ORDER
+
+    result = Hybrid.fast().run(problem, seed=2)
+    assert result.detail["iterations"] == FAST_PER_ORDER * problem.size
+    assert problem.total(result.groups) <= float(result.detail["redive_total"]) + 1e-6
+    assert problem.total(result.groups) <= float(result.detail["search_total"]) + 1e-6
+    assert "columns_rounds" not in result.detail
+    short = Hybrid.fast().with_effort(300).run(problem, seed=2)
+    assert short.detail["iterations"] == 300 and "columns_rounds" not in short.detail
+    assert sorted(i for g in short.groups for i in g) == list(range(problem.size))

@@ -131,3 +131,12 @@ def test_the_compiled_search_measures_the_problems_total(layouts: dict[str, Layo
     _partition(problem, found.groups)
     assert found.trace[-1][2] == pytest.approx(problem.total(found.groups), abs=1e-6)
     assert problem.total(found.groups) <= problem.total(start) + 1e-9
+
+
+def test_hybrid_fast_off_the_exact_dp(layouts: dict[str, Layout]) -> None:
+    """Off the exact DP the fast hybrid searches with the estimate, skips the
+    dive (it needs the exact DP's pricing), and respects every cart limit."""
+    problem = _problem(layouts["fishbone.json"], 40, 6)
+    result = BATCHERS["hybrid-fast"].with_effort(200).run(problem, seed=1)
+    _partition(problem, result.groups)
+    assert result.detail["compiled"] is True and "redive_total" not in result.detail
