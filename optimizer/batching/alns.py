@@ -482,7 +482,6 @@ class _CompiledState:
             np.zeros((q, width)),  # objectives,
             np.zeros((q, width), dtype=np.int64),  # memo entries
             np.zeros(q, dtype=np.int64),  # and number of options
-            np.zeros(n, dtype=np.int64),  # worst removals
             np.zeros(max(n, width)),  # objectives found in the memo by _known_pairs,
             np.zeros(max(n, width), dtype=np.int64),  # and their entries
         )
