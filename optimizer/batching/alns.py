@@ -71,6 +71,7 @@ from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.savings import CompiledWave
 from optimizer.batching.selection import select
+from optimizer.routing.scoring import pick_flats
 
 __all__ = [
     "ALNS",
@@ -439,8 +440,10 @@ class _CompiledState:
         zobrist = np.random.default_rng(ZOBRIST_SEED).integers(
             0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True
         )
+        # Batches are scored from the orders' flat index sets where the exact DP does.
+        fptr, fidx = pick_flats(wave.ptr, wave.idx, wave.fi)
         self.wave = (wave.ptr, wave.idx, wave.loads, wave.cap, near, zobrist, np.zeros(n),
-                     wave.tab, wave.fi, wave.ff, wave.penalty)  # fmt: skip
+                     wave.tab, wave.fi, wave.ff, wave.penalty, fptr, fidx)  # fmt: skip
         self.sol = (
             -np.ones(n, dtype=np.int64),  # batch of each order
             -np.ones(n, dtype=np.int64),  # previous member of its batch
@@ -484,6 +487,7 @@ class _CompiledState:
             np.zeros(q, dtype=np.int64),  # and number of options
             np.zeros(max(n, width)),  # objectives found in the memo by _known_pairs,
             np.zeros(max(n, width), dtype=np.int64),  # and their entries
+            np.zeros(int(fidx.max(initial=0)) // 64 + 1, dtype=np.uint64),  # a flat bit set
         )
         self.log = (
             np.zeros(n, dtype=np.int64),  # iteration that last touched each batch

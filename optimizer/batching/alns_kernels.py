@@ -50,6 +50,7 @@ import numpy as np
 
 from optimizer._jit import jit, jit_borrowing
 from optimizer.batching.kernels import gather, objective
+from optimizer.routing.scoring import union_length
 
 __all__ = [
     "SEGMENT",
@@ -241,7 +242,10 @@ def _cost(b: int, add: int, skip: int, wave: tuple, sol: tuple, memo: tuple,
             return mval[e], int(e)
         e = (e + 1) & mask
     k = gather(head, nxt, b, skip, add, tmp)
-    c = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
+    if wave[11].size > 0:  # the orders' flat index sets of the exact DP: no sort
+        c = union_length(tmp, k, wave[11], wave[12], scratch[15], buf, tab, fi, ff) + penalty
+    else:
+        c = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
     count[C_EVALS] += 1
     stored = count[C_STORED]
     if h == 0 or count[C_ENTRIES] >= MAX_LOAD * mkey.size or stored + k > store.size:
