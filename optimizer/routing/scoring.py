@@ -319,18 +319,17 @@ def pick_flats(ptr: np.ndarray, idx: np.ndarray, fi: np.ndarray) -> tuple[np.nda
     return fptr, np.concatenate([np.zeros(0, dtype=np.int64), *parts])
 
 
-def _bit_of() -> tuple[np.uint64, np.ndarray]:
-    """A de Bruijn multiplier and the bit of each product's top six bits: the index
-    of a word's lowest set bit in two operations."""
-    magic = 0x03F7_9D71_B4CB_0A89
-    table = np.zeros(64, dtype=np.int64)
+def _bit_of() -> np.ndarray:
+    """The bit ``j`` of each ``2**j % 67`` (distinct for ``j < 64``): the index of a
+    word's lowest set bit by one remainder, with no overflow (in Python mode too)."""
+    table = np.zeros(67, dtype=np.int64)
     for bit in range(64):
-        table[((magic << bit) % 2**64) >> 58] = bit
-    assert np.unique(table).size == 64
-    return np.uint64(magic), table
+        table[pow(2, bit, 67)] = bit
+    assert len({pow(2, bit, 67) for bit in range(64)}) == 64
+    return table
 
 
-_MAGIC, _BIT_OF = _bit_of()
+_BIT_OF = _bit_of()
 
 
 @jit_borrowing
@@ -355,7 +354,7 @@ def union_length(sets: np.ndarray, count: int, fptr: np.ndarray, fidx: np.ndarra
         words[w] = 0
         while x != 0:
             low = x & (~x + np.uint64(1))
-            out[k] = 64 * w + _BIT_OF[(low * _MAGIC) >> np.uint64(58)]
+            out[k] = 64 * w + _BIT_OF[low % np.uint64(67)]
             k += 1
             x ^= low
     return flat_length(out[:k], tab, fi, ff)
