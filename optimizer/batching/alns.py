@@ -83,6 +83,7 @@ __all__ = [
     "in_input_order",
     "DEFAULT_ITERATIONS",
     "ITERATIONS_PER_ORDER",
+    "MAX_REMOVED",
     "PYTHON_ITERATIONS",
     "default_iterations",
     "compiled_search",
@@ -91,9 +92,13 @@ __all__ = [
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
-DEFAULT_ITERATIONS = 28_250  # the budget of "auto": compiled rounds, on waves of
-ITERATIONS_PER_ORDER = 450  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
-# (450, not 380, since a round costs ~15 % less CPU: benches/results/batching_speed.md)
+DEFAULT_ITERATIONS = 45_200  # the budget of "auto": compiled rounds, on waves of
+ITERATIONS_PER_ORDER = 720  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
+# Orders a round removes, at most (whole batches: up to twice as many). With 18 and 1.6
+# times the rounds (a round costs a third of what it did: benches/results/batching_rounds.md),
+# 0.456 % mean gap on abc1+ran1 over 3 seeds, 1.81 % worst, 0.19 % less on abc2+ran2,
+# at the CPU 12 and 450 rounds an order took before (0.766 %, 3.29 %).
+MAX_REMOVED = 18
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
@@ -122,7 +127,7 @@ def default_iterations(n_orders: int) -> int:
     Examples
     --------
     >>> default_iterations(10), default_iterations(1_000)
-    (4500, 28250)
+    (7200, 45200)
     """
     return min(DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER * n_orders)
 
@@ -605,14 +610,16 @@ def run_search(
     deadline: float,
     max_excess: float = MAX_EXCESS,
     accept: int = ANNEAL,
+    max_removed: int = 12,
 ) -> Search:
     """:func:`compiled_search` where ``wave`` is given (a compiled kernel scores
     the batches: ``CompiledWave.of(problem, estimate=True)``), else the Python
-    :func:`search` (hard carts and annealing: ``max_excess`` and ``accept`` are
-    the compiled search's)."""
+    :func:`search` (hard carts, annealing and at most 12 orders removed:
+    ``max_excess``, ``accept`` and ``max_removed`` are the compiled search's)."""
     if wave is not None:
         return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline,
-                               max_excess=max_excess, accept=accept)  # fmt: skip
+                               max_removed=max_removed, max_excess=max_excess,
+                               accept=accept)  # fmt: skip
     return search(problem, start, iterations, seed=seed, deadline=deadline)
 
 
@@ -809,7 +816,7 @@ class ALNS:
         # The search may use most of a time cap; the selection gets the rest.
         deadline = t0 + SEARCH_SHARE * (end - t0)
         found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline,
-                           accept=ACCEPT)  # fmt: skip
+                           accept=ACCEPT, max_removed=MAX_REMOVED)  # fmt: skip
         pool = found.pool
         detail: Detail = {
             "iterations": found.iterations,
