@@ -71,6 +71,7 @@ from optimizer.batching.local_search import LocalSearch
 from optimizer.batching.problem import BatchingProblem, neighbours
 from optimizer.batching.savings import CompiledWave
 from optimizer.batching.selection import select
+from optimizer.routing.scoring import pick_flats
 
 __all__ = [
     "ALNS",
@@ -82,6 +83,7 @@ __all__ = [
     "in_input_order",
     "DEFAULT_ITERATIONS",
     "ITERATIONS_PER_ORDER",
+    "MAX_REMOVED",
     "PYTHON_ITERATIONS",
     "default_iterations",
     "compiled_search",
@@ -90,9 +92,13 @@ __all__ = [
 
 NEAR = 12  # candidate orders whose batches an order may join
 EPS = 1e-9
-DEFAULT_ITERATIONS = 28_250  # the budget of "auto": compiled rounds, on waves of
-ITERATIONS_PER_ORDER = 450  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
-# (450, not 380, since a round costs ~15 % less CPU: benches/results/batching_speed.md)
+DEFAULT_ITERATIONS = 45_200  # the budget of "auto": compiled rounds, on waves of
+ITERATIONS_PER_ORDER = 720  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders or more
+# Orders a round removes, at most (whole batches: up to twice as many). With 18 and 1.6
+# times the rounds (a round costs a third of what it did: benches/results/batching_rounds.md),
+# 0.456 % mean gap on abc1+ran1 over 3 seeds, 1.81 % worst, 0.19 % less on abc2+ran2,
+# at the CPU 12 and 450 rounds an order took before (0.766 %, 3.29 %).
+MAX_REMOVED = 18
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
@@ -121,7 +127,7 @@ def default_iterations(n_orders: int) -> int:
     Examples
     --------
     >>> default_iterations(10), default_iterations(1_000)
-    (4500, 28250)
+    (7200, 45200)
     """
     return min(DEFAULT_ITERATIONS, ITERATIONS_PER_ORDER * n_orders)
 
@@ -439,8 +445,10 @@ class _CompiledState:
         zobrist = np.random.default_rng(ZOBRIST_SEED).integers(
             0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True
         )
+        # Batches are scored from the orders' flat index sets where the exact DP does.
+        fptr, fidx = pick_flats(wave.ptr, wave.idx, wave.fi)
         self.wave = (wave.ptr, wave.idx, wave.loads, wave.cap, near, zobrist, np.zeros(n),
-                     wave.tab, wave.fi, wave.ff, wave.penalty)  # fmt: skip
+                     wave.tab, wave.fi, wave.ff, wave.penalty, fptr, fidx)  # fmt: skip
         self.sol = (
             -np.ones(n, dtype=np.int64),  # batch of each order
             -np.ones(n, dtype=np.int64),  # previous member of its batch
@@ -482,9 +490,9 @@ class _CompiledState:
             np.zeros((q, width)),  # objectives,
             np.zeros((q, width), dtype=np.int64),  # memo entries
             np.zeros(q, dtype=np.int64),  # and number of options
-            np.zeros(n, dtype=np.int64),  # worst removals
             np.zeros(max(n, width)),  # objectives found in the memo by _known_pairs,
             np.zeros(max(n, width), dtype=np.int64),  # and their entries
+            np.zeros(int(fidx.max(initial=0)) // 64 + 1, dtype=np.uint64),  # a flat bit set
         )
         self.log = (
             np.zeros(n, dtype=np.int64),  # iteration that last touched each batch
@@ -602,14 +610,16 @@ def run_search(
     deadline: float,
     max_excess: float = MAX_EXCESS,
     accept: int = ANNEAL,
+    max_removed: int = 12,
 ) -> Search:
     """:func:`compiled_search` where ``wave`` is given (a compiled kernel scores
     the batches: ``CompiledWave.of(problem, estimate=True)``), else the Python
-    :func:`search` (hard carts and annealing: ``max_excess`` and ``accept`` are
-    the compiled search's)."""
+    :func:`search` (hard carts, annealing and at most 12 orders removed:
+    ``max_excess``, ``accept`` and ``max_removed`` are the compiled search's)."""
     if wave is not None:
         return compiled_search(problem, wave, start, iterations, seed=seed, deadline=deadline,
-                               max_excess=max_excess, accept=accept)  # fmt: skip
+                               max_removed=max_removed, max_excess=max_excess,
+                               accept=accept)  # fmt: skip
     return search(problem, start, iterations, seed=seed, deadline=deadline)
 
 
@@ -806,7 +816,7 @@ class ALNS:
         # The search may use most of a time cap; the selection gets the rest.
         deadline = t0 + SEARCH_SHARE * (end - t0)
         found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline,
-                           accept=ACCEPT)  # fmt: skip
+                           accept=ACCEPT, max_removed=MAX_REMOVED)  # fmt: skip
         pool = found.pool
         detail: Detail = {
             "iterations": found.iterations,

@@ -48,8 +48,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer._jit import jit
+from optimizer._jit import jit, jit_borrowing
 from optimizer.batching.kernels import gather, objective
+from optimizer.routing.scoring import union_length
 
 __all__ = [
     "SEGMENT",
@@ -106,7 +107,7 @@ def _below(n: int) -> int:
 
 
 # ---- the batching: linked lists of members, loads, hashes -------------------------
-@jit
+@jit_borrowing
 def _activate(b: int, perm: np.ndarray, ppos: np.ndarray, count: np.ndarray) -> None:
     """Batch ``b`` joins the open batches ``perm[:count[C_ACTIVE]]``."""
     k = count[C_ACTIVE]
@@ -116,7 +117,7 @@ def _activate(b: int, perm: np.ndarray, ppos: np.ndarray, count: np.ndarray) -> 
     count[C_ACTIVE] = k + 1
 
 
-@jit
+@jit_borrowing
 def _deactivate(b: int, perm: np.ndarray, ppos: np.ndarray, count: np.ndarray) -> None:
     """Batch ``b`` (now empty) leaves the open batches."""
     k = count[C_ACTIVE] - 1
@@ -126,7 +127,7 @@ def _deactivate(b: int, perm: np.ndarray, ppos: np.ndarray, count: np.ndarray) -
     count[C_ACTIVE] = k
 
 
-@jit
+@jit_borrowing
 def _link(o: int, b: int, loads: np.ndarray, zob: np.ndarray, sol: tuple,
           count: np.ndarray) -> None:  # fmt: skip
     """Order ``o`` into batch ``b``: list, load and hash (given the two arrays of the
@@ -146,7 +147,7 @@ def _link(o: int, b: int, loads: np.ndarray, zob: np.ndarray, sol: tuple,
         _activate(b, perm, ppos, count)
 
 
-@jit
+@jit_borrowing
 def _unlink(o: int, loads: np.ndarray, zob: np.ndarray, sol: tuple, count: np.ndarray) -> None:
     """Order ``o`` out of its batch: list, load and hash (its cost is stale after)."""
     batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
@@ -168,7 +169,7 @@ def _unlink(o: int, loads: np.ndarray, zob: np.ndarray, sol: tuple, count: np.nd
         hsh[b] = 0
 
 
-@jit
+@jit_borrowing
 def _over(b: int, o: int, loads: np.ndarray, cap: np.ndarray, load: np.ndarray) -> float:
     """Excess of batch ``b`` plus order ``o`` (-1: none) over the cart, in carts."""
     out = 0.0
@@ -179,7 +180,7 @@ def _over(b: int, o: int, loads: np.ndarray, cap: np.ndarray, load: np.ndarray) 
     return out
 
 
-@jit
+@jit_borrowing
 def _all_fit(wave: tuple, sol: tuple, count: np.ndarray) -> bool:
     """True if every open batch fits the cart (exactly, not by the summed excess)."""
     perm = sol[9]
@@ -189,7 +190,7 @@ def _all_fit(wave: tuple, sol: tuple, count: np.ndarray) -> bool:
     return True
 
 
-@jit
+@jit_borrowing
 def _may_join(b: int, o: int, limit: float, loads: np.ndarray, cap: np.ndarray,
               load: np.ndarray) -> bool:  # fmt: skip
     """True if order ``o`` overfills batch ``b`` by at most ``limit`` carts (0: fits).
@@ -201,7 +202,7 @@ def _may_join(b: int, o: int, limit: float, loads: np.ndarray, cap: np.ndarray,
 
 
 # ---- the memo: batch objectives by member hash -------------------------------------
-@jit
+@jit_borrowing
 def _matches(e: int, b: int, add: int, skip: int, want: int, batch_of: np.ndarray,
              memo: tuple) -> bool:  # fmt: skip
     """True if entry ``e`` holds exactly batch ``b`` plus ``add`` minus ``skip``."""
@@ -215,7 +216,7 @@ def _matches(e: int, b: int, add: int, skip: int, want: int, batch_of: np.ndarra
     return True
 
 
-@jit
+@jit_borrowing
 def _cost(b: int, add: int, skip: int, wave: tuple, sol: tuple, memo: tuple,
           scratch: tuple, count: np.ndarray) -> tuple[float, int]:  # fmt: skip
     """Objective of batch ``b`` plus order ``add`` minus order ``skip`` (-1: none),
@@ -241,19 +242,23 @@ def _cost(b: int, add: int, skip: int, wave: tuple, sol: tuple, memo: tuple,
             return mval[e], int(e)
         e = (e + 1) & mask
     k = gather(head, nxt, b, skip, add, tmp)
-    c = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
+    if wave[11].size > 0:  # the orders' flat index sets of the exact DP: no sort
+        c = union_length(tmp, k, wave[11], wave[12], scratch[15], buf, tab, fi, ff) + penalty
+    else:
+        c = objective(tmp, k, ptr, idx, mark, buf, tab, fi, ff, penalty)
     count[C_EVALS] += 1
     stored = count[C_STORED]
     if h == 0 or count[C_ENTRIES] >= MAX_LOAD * mkey.size or stored + k > store.size:
         return c, -1  # scored, not kept: the table grows between iterations
     mkey[e], mval[e], moff[e], mcnt[e], mscore[e] = h, c, stored, k, np.inf
-    store[stored : stored + k] = tmp[:k]
+    for t in range(k):  # a loop: an array assignment may copy (allocate) first
+        store[stored + t] = tmp[t]
     count[C_STORED] = stored + k
     count[C_ENTRIES] += 1
     return c, int(e)
 
 
-@jit
+@jit_borrowing
 def _known(b: int, add: int, skip: int, batch_of: np.ndarray, size: np.ndarray,
            hsh: np.ndarray, zob: np.ndarray, mkey: np.ndarray, mval: np.ndarray,
            moff: np.ndarray, mcnt: np.ndarray,
@@ -287,7 +292,7 @@ def _known(b: int, add: int, skip: int, batch_of: np.ndarray, size: np.ndarray,
     return 0.0, -1
 
 
-@jit
+@jit_borrowing
 def _known_pairs(bs: np.ndarray, sb: int, adds: np.ndarray, sa: int, m: int, batch_of: np.ndarray,
                  size: np.ndarray, hsh: np.ndarray, zob: np.ndarray, mkey: np.ndarray,
                  mval: np.ndarray, moff: np.ndarray, mcnt: np.ndarray, store: np.ndarray,
@@ -352,7 +357,7 @@ def _grow(memo: tuple, ent: np.ndarray, count: np.ndarray) -> tuple:
 
 
 # ---- the undo log ------------------------------------------------------------------
-@jit
+@jit_borrowing
 def _touch(b: int, sol: tuple, log: tuple, count: np.ndarray) -> None:
     """Save batch ``b`` as it was before this iteration, once per iteration."""
     nxt, head, load, cost, hsh, ent = sol[2], sol[3], sol[5], sol[6], sol[7], sol[8]
@@ -374,7 +379,7 @@ def _touch(b: int, sol: tuple, log: tuple, count: np.ndarray) -> None:
     count[C_LOG] = t + 1
 
 
-@jit
+@jit_borrowing
 def _undo(sol: tuple, log: tuple, count: np.ndarray) -> None:
     """Restore every batch touched since the last commit."""
     batch_of, prv, nxt, head, size, load, cost, hsh, ent, perm, ppos = sol
@@ -409,7 +414,7 @@ def _undo(sol: tuple, log: tuple, count: np.ndarray) -> None:
     count[C_LOG] = 0
 
 
-@jit
+@jit_borrowing
 def _commit(wave: tuple, sol: tuple, log: tuple, count: np.ndarray) -> None:
     """Keep the changes; touched batches get their load summed afresh (no drift)."""
     loads = wave[2]
@@ -427,7 +432,7 @@ def _commit(wave: tuple, sol: tuple, log: tuple, count: np.ndarray) -> None:
 
 
 # ---- destroy -----------------------------------------------------------------------
-@jit
+@jit_borrowing
 def _take(o: int, out: np.ndarray, k: int, seen: np.ndarray, tag: int) -> int:
     """Append order ``o`` to ``out[:k]`` unless already there."""
     if seen[o] == tag:
@@ -437,7 +442,7 @@ def _take(o: int, out: np.ndarray, k: int, seen: np.ndarray, tag: int) -> int:
     return k + 1
 
 
-@jit
+@jit_borrowing
 def _destroy(op: int, q: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
              count: np.ndarray) -> int:  # fmt: skip
     """Choose up to ``q`` orders to remove into ``scratch`` removed list; their count."""
@@ -485,16 +490,18 @@ def _destroy(op: int, q: int, wave: tuple, sol: tuple, memo: tuple, scratch: tup
             if e < 0:
                 c = _cost(b, -1, o, wave, sol, memo, scratch, count)[0]
             saving[t] = cost[b] - c
-        keep = np.argsort(-saving[:m], kind="mergesort")[:q]
-        picked = scratch[13]
-        for t in range(keep.size):
-            picked[t] = removed[keep[t]]
-        removed[: keep.size] = picked[: keep.size]
-        k = keep.size
+        for t in range(1, m):  # a stable insertion sort, most saved first: no allocation
+            o, s = removed[t], saving[t]
+            j = t
+            while j > 0 and s > saving[j - 1]:
+                removed[j], saving[j] = removed[j - 1], saving[j - 1]
+                j -= 1
+            removed[j], saving[j] = o, s
+        k = min(q, m)
     return k
 
 
-@jit
+@jit_borrowing
 def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: tuple,
             count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Take ``removed[:k]`` out of their batches and score what is left of them."""
@@ -521,7 +528,7 @@ def _remove(k: int, wave: tuple, sol: tuple, memo: tuple, scratch: tuple, log: t
 
 
 # ---- repair ------------------------------------------------------------------------
-@jit
+@jit_borrowing
 def _targets(o: int, limit: float, active: int, near: np.ndarray, loads: np.ndarray,
              cap: np.ndarray, batch_of: np.ndarray, load: np.ndarray, perm: np.ndarray,
              seen: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
@@ -548,7 +555,7 @@ def _targets(o: int, limit: float, active: int, near: np.ndarray, loads: np.ndar
     return k
 
 
-@jit
+@jit_borrowing
 def _insert(o: int, b: int, c: float, e: int, loads: np.ndarray, cap: np.ndarray,
             zob: np.ndarray, sol: tuple, log: tuple, count: np.ndarray,
             value: np.ndarray) -> None:  # fmt: skip
@@ -565,7 +572,7 @@ def _insert(o: int, b: int, c: float, e: int, loads: np.ndarray, cap: np.ndarray
     cost[b], ent[b] = c, e
 
 
-@jit
+@jit_borrowing
 def _added(b: int, o: int, c: float, cost: np.ndarray, penalty: float, loads: np.ndarray,
            cap: np.ndarray, load: np.ndarray) -> float:  # fmt: skip
     """What order ``o`` adds to batch ``b`` (objective ``c`` with it): walking, and
@@ -577,12 +584,12 @@ def _added(b: int, o: int, c: float, cost: np.ndarray, penalty: float, loads: np
     return d
 
 
-@jit
+@jit_borrowing
 def _noisy(d: float, noise: float) -> float:
     return d * (1.0 + noise * (_uniform() - 0.5)) if noise > 0 else d
 
 
-@jit
+@jit_borrowing
 def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
             log: tuple, count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Each removed order, in random order, into its cheapest batch."""
@@ -593,7 +600,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     penalty = value[V_PENALTY]
     limit = value[V_EXCESS] if penalty > 0 else 0.0
     near, removed, seen, cands = wave[4], scratch[3], scratch[5], scratch[7]
-    kc, ke = scratch[14], scratch[15]
+    kc, ke = scratch[13], scratch[14]
     for t in range(k - 1, 0, -1):  # Fisher-Yates
         j = _below(t + 1)
         removed[t], removed[j] = removed[j], removed[t]
@@ -617,7 +624,7 @@ def _greedy(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
         _insert(o, where, best_c, best_e, loads, cap, zob, sol, log, count, value)
 
 
-@jit
+@jit_borrowing
 def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch: tuple,
             log: tuple, count: np.ndarray, value: np.ndarray) -> None:  # fmt: skip
     """Regret-2: repeatedly insert the order whose best and second-best batches
@@ -632,7 +639,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
     near, seen = wave[4], scratch[5]
     removed, cands, tb, td, tc, te, tn = (scratch[3], scratch[7], scratch[8], scratch[9],
                                           scratch[10], scratch[11], scratch[12])  # fmt: skip
-    kc, ke = scratch[14], scratch[15]
+    kc, ke = scratch[13], scratch[14]
     for i in range(k):
         o = removed[i]
         tn[i] = _targets(o, limit, count[C_ACTIVE], near, loads, cap, batch_of, load, perm, seen,
@@ -703,7 +710,7 @@ def _regret(k: int, noise: float, wave: tuple, sol: tuple, memo: tuple, scratch:
 
 
 # ---- the loop ----------------------------------------------------------------------
-@jit
+@jit_borrowing
 def _draw(weights: np.ndarray) -> int:
     u = _uniform() * weights.sum()
     for i in range(weights.size - 1):
@@ -713,7 +720,7 @@ def _draw(weights: np.ndarray) -> int:
     return weights.size - 1
 
 
-@jit
+@jit_borrowing
 def _mark_pool(total: float, sol: tuple, memo: tuple, count: np.ndarray) -> None:
     """Each batch of a repaired batching keeps the best total it was part of."""
     ent, perm = sol[8], sol[9]
@@ -758,7 +765,8 @@ def run_segment(
     q_max = max(2, min(max_removed, n))
     found = 0
     for _ in range(iterations):
-        memo = _grow(memo, sol[8], count)
+        if 2 * count[C_STORED] > memo[5].size or 2 * count[C_ENTRIES] > memo[0].size:
+            memo = _grow(memo, sol[8], count)
         count[C_ITER] += 1
         it = count[C_ITER]
         di = _draw(ops[0, :N_DESTROY])

@@ -45,9 +45,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer._jit import jit
+from optimizer._jit import jit, jit_borrowing
 from optimizer.distance import DistanceOracle
-from optimizer.routing.exact.sweep import kernel_inputs, length_kernel, unsorted_length
+from optimizer.routing.exact.sweep import (
+    flat_length,
+    flat_picks,
+    kernel_inputs,
+    length_kernel,
+    unsorted_length,
+)
 from optimizer.routing.local_search import walk_length
 
 __all__ = [
@@ -60,6 +66,8 @@ __all__ = [
     "clear_memos",
     "tour_length_kernel",
     "unsorted_tour_length",
+    "pick_flats",
+    "union_length",
     "warm_up",
 ]
 
@@ -291,3 +299,62 @@ def unsorted_tour_length(
         if not np.isnan(length):
             return length
     return tour_length_kernel(np.sort(nodes[:k]), tab, fi, ff)
+
+
+def pick_flats(ptr: np.ndarray, idx: np.ndarray, fi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pick sets ``idx[ptr[o]:ptr[o + 1]]`` as the exact DP's sorted distinct flat
+    indices (CSR pointers and values), for :func:`union_length`; empty pointers if
+    ``fi`` is not the DP's or a node is not a pick node in an aisle."""
+    none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if fi[0] < 0:
+        return none
+    parts = []
+    for o in range(ptr.size - 1):
+        flat, bad = flat_picks(np.ascontiguousarray(idx[ptr[o] : ptr[o + 1]]), fi)
+        if bad >= 0:
+            return none
+        parts.append(flat)
+    fptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    fptr[1:] = np.cumsum([p.size for p in parts])
+    return fptr, np.concatenate([np.zeros(0, dtype=np.int64), *parts])
+
+
+def _bit_of() -> np.ndarray:
+    """The bit ``j`` of each ``2**j % 67`` (distinct for ``j < 64``): the index of a
+    word's lowest set bit by one remainder, with no overflow (in Python mode too)."""
+    table = np.zeros(67, dtype=np.int64)
+    for bit in range(64):
+        table[pow(2, bit, 67)] = bit
+    assert len({pow(2, bit, 67) for bit in range(64)}) == 64
+    return table
+
+
+_BIT_OF = _bit_of()
+
+
+@jit_borrowing
+def union_length(sets: np.ndarray, count: int, fptr: np.ndarray, fidx: np.ndarray,
+                 words: np.ndarray, out: np.ndarray, tab: np.ndarray, fi: np.ndarray,
+                 ff: np.ndarray) -> float:  # fmt: skip
+    """:func:`tour_length_kernel` of the union of the pick sets ``sets[:count]`` given
+    as :func:`pick_flats` (the same length as of their nodes): their flat indices
+    merged in a bit set instead of sorted. ``words`` (zeros, one bit per flat index;
+    left zero) and ``out`` (room for the distinct flat indices) are scratch."""
+    lo, hi = words.size, -1
+    for j in range(count):
+        o = sets[j]
+        for t in range(fptr[o], fptr[o + 1]):
+            f = fidx[t]
+            w = f >> 6
+            words[w] |= np.uint64(1) << np.uint64(f & 63)
+            lo, hi = min(lo, w), max(hi, w)
+    k = 0
+    for w in range(lo, hi + 1):  # the set bits in order: the flat indices sorted
+        x = words[w]
+        words[w] = 0
+        while x != 0:
+            low = x & (~x + np.uint64(1))
+            out[k] = 64 * w + _BIT_OF[low % np.uint64(67)]
+            k += 1
+            x ^= low
+    return flat_length(out[:k], tab, fi, ff)

@@ -18,8 +18,10 @@ from optimizer.routing.scoring import (
     Estimate,
     clear_memos,
     matrix_form,
+    pick_flats,
     scoring_inputs,
     tour_length_kernel,
+    union_length,
     unsorted_tour_length,
 )
 from tests import naive
@@ -117,6 +119,48 @@ def test_unsorted_nodes_give_the_kernels_length_to_the_bit(
             nodes = np.sort(np.append(nodes, depot))  # no pick node: -1 - its place
         buf = np.append(rng.permutation(nodes), rng.integers(0, 9, 3))
         assert unsorted_tour_length(buf, nodes.size, *inputs) == tour_length_kernel(nodes, *inputs)
+
+
+@pytest.mark.parametrize("name", ["single_block.toml", "two_block.toml", "multi_block_large.toml"])
+def test_the_union_of_flat_sets_gives_the_kernels_length_to_the_bit(
+    layouts: dict[str, Layout], name: str
+) -> None:
+    """The ALNS's path (pick sets as flat index sets, merged in a bit set) returns
+    exactly the kernel's length of their nodes' union, and leaves its bit set empty."""
+    layout = layouts[name]
+    depot = layout.depot().node
+    inputs = scoring_inputs(DistanceOracle.for_layout(layout), depot, depot, None)
+    assert inputs is not None
+    sets = [_picks(layout, 1 + s % 12, s) for s in range(30)]
+    ptr = np.cumsum([0] + [s.size for s in sets]).astype(np.int64)
+    fptr, fidx = pick_flats(ptr, np.concatenate(sets), inputs[1])
+    assert fptr.size == len(sets) + 1
+    words = np.zeros(int(fidx.max()) // 64 + 1, dtype=np.uint64)
+    out = np.zeros(layout.n_nodes, dtype=np.int64)
+    rng = np.random.default_rng(2)
+    for count in (1, 2, 5, 9, 30):
+        chosen = rng.permutation(len(sets))[:count].astype(np.int64)
+        nodes = np.unique(np.concatenate([sets[c] for c in chosen]))
+        length = union_length(chosen, count, fptr, fidx, words, out, *inputs)
+        assert length == tour_length_kernel(nodes, *inputs)
+        assert not words.any()
+
+
+def test_pick_flats_are_off_where_the_dp_is(layouts: dict[str, Layout]) -> None:
+    """Off the DP's layouts (the matrix form) or with a node that is no pick node,
+    there are no flat sets: the batching scores nodes."""
+    layout = layouts["single_block.toml"]
+    depot = layout.depot().node
+    oracle = DistanceOracle.for_layout(layout)
+    exact = scoring_inputs(oracle, depot, depot, None)
+    assert exact is not None
+    nodes = np.append(_picks(layout, 3, 1), depot)
+    assert pick_flats(np.array([0, 4]), nodes, exact[1])[0].size == 0
+    fishbone = layouts["fishbone.json"]
+    fd = fishbone.depot().node
+    matrix = scoring_inputs(DistanceOracle.for_layout(fishbone), fd, fd, ESTIMATE)
+    assert matrix is not None
+    assert pick_flats(np.array([0, 3]), _picks(fishbone, 3, 1), matrix[1])[0].size == 0
 
 
 def test_a_node_without_slots_is_named(layouts: dict[str, Layout]) -> None:
