@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from functools import cache
 
 import numpy as np
 
@@ -72,13 +73,18 @@ class _State:
         self.batch_of = np.empty(problem.size, dtype=np.int64)
         for k, b in enumerate(self.batches):
             self.batch_of[b] = k
+        # Pairs of batches (order bit masks) whose every split was tried without gain:
+        # a split's cost depends on its orders alone, so trying them again cannot gain.
+        self.unsplit: set[tuple[int, int]] = set()
 
     @property
     def total(self) -> float:
         return float(sum(self.cost))
 
     def copy(self) -> _State:
-        return _State(self.p, self.batches)
+        out = _State(self.p, self.batches)
+        out.unsplit = self.unsplit
+        return out
 
     def relocate_delta(self, o: int, b: int) -> float | None:
         """Change in total if order ``o`` moves into batch ``b``; None if it does not fit."""
@@ -167,27 +173,50 @@ def _resplit(state: _State, a: int, b: int, limit: int) -> bool:
     m = len(members)
     if not 2 <= m <= limit:
         return False
+    pair = _mask(state.batches[a]), _mask(state.batches[b])
+    pair = min(pair), max(pair)
+    if pair in state.unsplit:
+        return False
     first, rest = members[0], members[1:]
-    bits = (np.arange(1 << (m - 1))[:, None] >> np.arange(m - 1)) & 1  # one row per split
+    bits, rows = _splits(m)
     loads = state.p.loads[rest]
-    side1 = bits @ loads + state.p.loads[first]
-    side2 = loads.sum(axis=0) - bits @ loads
+    with_first = bits @ loads
+    side1 = with_first + state.p.loads[first]
+    side2 = loads.sum(axis=0) - with_first
     limits = state.p.cart.limits * (1 + 1e-12)
     feasible = np.flatnonzero((side1 <= limits).all(axis=1) & (side2 <= limits).all(axis=1))
     best, split = state.cost[a] + state.cost[b] - EPS, None
     for row in feasible.tolist():
-        chosen = bits[row].astype(bool)
+        chosen = rows[row]
         g1 = [first, *(q for q, c in zip(rest, chosen, strict=True) if c)]
         g2 = [q for q, c in zip(rest, chosen, strict=True) if not c]
         total = state.p.batch_cost(g1) + state.p.batch_cost(g2)
         if total < best:
             best, split = total, (g1, g2)
     if split is None:
+        state.unsplit.add(pair)
         return False
     state.batches[a], state.batches[b] = split
     state._refresh(a)
     state._refresh(b)
     return True
+
+
+@cache
+def _splits(m: int) -> tuple[np.ndarray, list[list[bool]]]:
+    """One row of 0/1 per two-way split of ``m`` orders, whether each of the last
+    ``m - 1`` goes with the first (read only), and the rows as lists of bools."""
+    bits = (np.arange(1 << (m - 1))[:, None] >> np.arange(m - 1)) & 1
+    bits.setflags(write=False)
+    return bits, bits.astype(bool).tolist()
+
+
+def _mask(members: list[int]) -> int:
+    """The bit mask of a batch's orders."""
+    out = 0
+    for i in members:
+        out |= 1 << i
+    return out
 
 
 def _improve(
