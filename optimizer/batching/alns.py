@@ -590,10 +590,12 @@ def compiled_search(
     best = _groups(state.best_of) if done else start
     pool = Pool(problem)
     ptr, members, costs = pool_columns(state.memo, pool_size)
+    bounds, flat = ptr.tolist(), members.tolist()
     for j, c in enumerate(costs.tolist()):
-        batch = members[ptr[j] : ptr[j + 1]].tolist()
-        pool.cost[mask_of(batch)] = c
-        pool.keep(mask_of(batch), batch)
+        batch = flat[bounds[j] : bounds[j + 1]]
+        mask = mask_of(batch)
+        pool.cost[mask] = c
+        pool.keep(mask, batch)
     for g in best:  # the selection's hint, in the pool even where the memo was full
         pool(mask_of(g), g)
         pool.keep(mask_of(g), g)

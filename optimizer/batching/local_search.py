@@ -375,10 +375,12 @@ class LocalSearch:
         (off the exact DP's layouts, where the estimate kernel scores tours)."""
         deadline = time.perf_counter() + time_limit if time_limit else np.inf
         near = neighbours(problem, CANDIDATES)
-        wave = CompiledWave.of(problem, estimate=True) if problem.size > 1 else None
-        compiled = wave is not None and not wave.exact
+        # The compiled descent only where the estimate scores tours (off the exact DP).
+        cost = problem.cost
+        compiled = problem.size > 1 and cost.scoring is not None and cost.kernel is None
         resplit = self.resplit if self.resplit is not None else default_resplit(problem.size)
-        if wave is not None and compiled:
+        wave = CompiledWave.of(problem, estimate=True) if compiled else None
+        if wave is not None:
             groups, _, _ = compiled_descent(problem, wave, self.initial(problem))
             state = _State(problem, groups)
         else:

@@ -43,20 +43,26 @@ def _seed_order(problem: BatchingProblem, rule: str) -> list[int]:
 
 
 def _fill(
-    problem: BatchingProblem, batch: list[int], free: set[int], near: np.ndarray, add_rule: str
-) -> None:
-    """Grow ``batch`` from ``free`` until no order fits."""
+    problem: BatchingProblem, batch: list[int], free: set[int], near: list[list[int]],
+    add_rule: str,
+) -> None:  # fmt: skip
+    """Grow ``batch`` from ``free`` until no order fits (``near``: each order's
+    nearest orders, as lists)."""
     load = problem.load(batch)
+    limits = problem.cart.limits * (1 + 1e-12)  # the cart's own tolerance, as Cart.fits
     while True:
-        cands = {j for i in batch for j in near[i].tolist() if j in free}
+        cands = {j for i in batch for j in near[i] if j in free}
         if not cands:  # all neighbours taken: fall back to the nearest free orders
             pool = np.fromiter(free, dtype=np.int64)
             if pool.size == 0:
                 return
             centre = problem.centroids[batch].mean(axis=0)
             d = np.abs(problem.centroids[pool] - centre).sum(axis=1)
-            cands = set(pool[np.argsort(d, kind="stable")[: near.shape[1] or 1]].tolist())
-        fitting = [j for j in sorted(cands) if problem.cart.fits(load + problem.loads[j])]
+            cands = set(pool[np.argsort(d, kind="stable")[: len(near[0]) or 1]].tolist())
+        ordered = sorted(cands)
+        # Every candidate's fit at once: the same sums and comparisons as Cart.fits.
+        fit = ((load + problem.loads[ordered]) <= limits).all(axis=1).tolist()
+        fitting = [j for j, ok in zip(ordered, fit, strict=True) if ok]
         if not fitting:
             return
         if add_rule == "min-added":
@@ -91,7 +97,7 @@ class SeedBatching:
     ) -> Batching:
         """The best rule's batches (deterministic: ``seed`` and ``time_limit`` do not matter)."""
         combos = [self.rules] if self.rules else [(s, a) for s in SEED_RULES for a in ADD_RULES]
-        near = neighbours(problem, CANDIDATES)
+        near = neighbours(problem, CANDIDATES).tolist()
         best: list[list[int]] | None = None
         best_total = np.inf
         for seed_rule, add_rule in combos:
@@ -104,7 +110,7 @@ class SeedBatching:
 
     @staticmethod
     def _run_one(
-        problem: BatchingProblem, seed_rule: str, add_rule: str, near: np.ndarray
+        problem: BatchingProblem, seed_rule: str, add_rule: str, near: list[list[int]]
     ) -> list[list[int]]:
         free = set(range(problem.size))
         batches: list[list[int]] = []
