@@ -108,8 +108,11 @@ COOLING = 1_000  # iterations from the start temperature to 1/100 of it
 # CPU (benches/results/batching_accept.md). Hybrid keeps annealing (not measured).
 ACCEPT = THRESHOLD
 SEARCH_SHARE = 0.8  # of a time cap, what the search may use before the selection
-# Below this many iterations the search starts from savings alone: seed batching
-# would cost more than the few iterations it precedes (the service's small budgets).
+# Hybrid's start: below this many iterations savings alone, above it the better of savings
+# and seed batching. The ALNS starts from savings alone at any budget: over 3 seeds on W5A,
+# 0.432 % mean gap on abc1+ran1 (1.81 % worst, 60/96 within 0.5 %) against 0.456 % (1.81 %,
+# 57/96), abc2+ran2 873,466 m against 873,597, without seed batching's CPU
+# (benches/results/batching_lean.md).
 SEED_START_ITERATIONS = 200
 POOL_SIZE = 1_000  # columns the compiled search hands to the selection
 ZOBRIST_SEED = 20_180_601  # the orders' hash keys: fixed, so hashes never depend on the seed
@@ -739,9 +742,8 @@ def search(
 class ALNS:
     """Adaptive large neighbourhood search, then a set-partitioning selection.
 
-    Starts from the local optimum of ``LocalSearch(kicks=0)`` (the better of
-    savings and seed batching, or savings alone below ``SEED_START_ITERATIONS``
-    iterations, improved by moves, swaps and re-splits), runs the search for
+    Starts from the local optimum of ``LocalSearch(kicks=0)`` (savings
+    batching improved by moves, swaps and re-splits), runs the search for
     ``iterations`` (:func:`compiled_search` with threshold accepting where a
     compiled kernel scores the batches, else :func:`search`), lets
     :func:`~optimizer.batching.selection.select` choose the best partition
@@ -813,8 +815,7 @@ class ALNS:
             # Off the exact DP a round scores tours with the estimate (tens of µs each).
             exact = wave is not None and wave.exact
             iterations = default_iterations(problem.size) if exact else PYTHON_ITERATIONS
-        seed_start = None if iterations >= SEED_START_ITERATIONS else False
-        start = LocalSearch(kicks=0, seed_start=seed_start).run(problem, time_limit=time_limit)
+        start = LocalSearch(kicks=0, seed_start=False).run(problem, time_limit=time_limit)
         # The search may use most of a time cap; the selection gets the rest.
         deadline = t0 + SEARCH_SHARE * (end - t0)
         found = run_search(problem, wave, start.groups, iterations, seed=seed, deadline=deadline,
