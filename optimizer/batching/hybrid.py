@@ -86,8 +86,9 @@ DEFAULT_ITERATIONS = 10_000  # compiled ALNS rounds after the column generation
 #: three times cheaper (benches/results/batching_rounds.md), 60,000 rounds removing up
 #: to 18 orders (``SEARCH_REMOVED``) measured 0.245 % mean gap on abc1+ran1 (seed 0)
 #: against 0.33 % for 30,000 and 12, at 3.62 s CPU a run against 3.16 s, 9.0 s on the
-#: slowest; 90,000: 0.234 % but 9.8 s; 60,000 alone 0.308 %, 18 alone 0.284 %
-#: (benches/results/batching_qsearch.md).
+#: slowest; 90,000: 0.234 % but 9.8 s; 60,000 alone 0.308 %, 18 alone 0.284 %. Over
+#: seeds 0-2: 0.252 % against 0.342 % (worst 1.60 % against 2.08 %), 0.08 % less on
+#: abc2+ran2 (seed 0), 8.6-9.0 s on the slowest run (benches/results/batching_qsearch.md).
 QUALITY_ITERATIONS = 60_000
 QUALITY_SELECTION = 0.5  # CP-SAT deterministic time of each of its selections
 COLUMNS_WORK = 0.2  # CP-SAT deterministic time of its column generation's own partition
