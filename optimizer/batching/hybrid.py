@@ -54,6 +54,7 @@ import numpy as np
 
 from optimizer.batching.alns import (
     MAX_EXCESS,
+    MAX_REMOVED,
     PYTHON_ITERATIONS,
     SEED_START_ITERATIONS,
     SELECTION_WORK,
@@ -81,8 +82,14 @@ __all__ = [
 ]
 
 DEFAULT_ITERATIONS = 10_000  # compiled ALNS rounds after the column generation
-#: Compiled ALNS rounds of the quality setting (:meth:`Hybrid.quality`).
-QUALITY_ITERATIONS = 30_000
+#: Compiled ALNS rounds of the quality setting (:meth:`Hybrid.quality`). With a round
+#: three times cheaper (benches/results/batching_rounds.md), 60,000 rounds removing up
+#: to 18 orders (``SEARCH_REMOVED``) measured 0.245 % mean gap on abc1+ran1 (seed 0)
+#: against 0.33 % for 30,000 and 12, at 3.62 s CPU a run against 3.16 s, 9.0 s on the
+#: slowest; 90,000: 0.234 % but 9.8 s; 60,000 alone 0.308 %, 18 alone 0.284 %. Over
+#: seeds 0-2: 0.252 % against 0.342 % (worst 1.60 % against 2.08 %), 0.08 % less on
+#: abc2+ran2 (seed 0), 8.6-9.0 s on the slowest run (benches/results/batching_qsearch.md).
+QUALITY_ITERATIONS = 60_000
 QUALITY_SELECTION = 0.5  # CP-SAT deterministic time of each of its selections
 COLUMNS_WORK = 0.2  # CP-SAT deterministic time of its column generation's own partition
 COLUMNS_DIVE_ROUNDS = 1  # and pricing rounds per step of its dive
@@ -105,6 +112,11 @@ SEARCHES = 2
 # The searches keep carts hard: with auto's soft carts the quality setting with
 # three searches measured 0.33 % / 1.35 % worst against 0.30 % / 0.84 %.
 SEARCH_EXCESS = 0.0
+# Most orders a round of those searches removes (as "auto"; see QUALITY_ITERATIONS).
+# They keep annealing: threshold accepting (as "auto") measured 0.311 % against 0.33 %
+# with 12 and 0.327 % against 0.284 % with 18 (seed 0, abc1+ran1).
+SEARCH_REMOVED = MAX_REMOVED
+FAST_REMOVED = 12  # of the fast setting's searches (not re-measured at 18)
 GROW_PER_ORDER = 20  # columns added per order and round to the pool's relaxation
 SELECT_PER_ORDER = 30  # columns per order in the selection, least reduced cost first
 # The fast setting (:meth:`Hybrid.fast`): no column generation, the ALNS's own start
@@ -352,6 +364,7 @@ class Hybrid:
         iterations = iterations if exact else min(iterations, PYTHON_ITERATIONS)
         # Warm, the searches are the ALNS's own (threshold accepting, soft carts).
         accept, excess = (THRESHOLD, MAX_EXCESS) if self.warm else (ANNEAL, SEARCH_EXCESS)
+        removed = FAST_REMOVED if self.warm else SEARCH_REMOVED
         # Searches and selections in turn: each search starts from the last
         # selection, and each selection sees every batch met so far.
         members: dict[int, tuple[int, ...]] = {}
@@ -369,7 +382,7 @@ class Hybrid:
         for k in range(searches):
             share = iterations // searches + (k < iterations % searches)
             found = run_search(problem, wave, groups, share, seed=seed + k, deadline=deadline,
-                               max_excess=excess, accept=accept)  # fmt: skip
+                               max_excess=excess, accept=accept, max_removed=removed)  # fmt: skip
             trace += [(offset + done + i, t - t0, d) for i, t, d in found.trace[1:]
                       if d < trace[-1][2] - EPS]  # fmt: skip
             done += found.iterations
