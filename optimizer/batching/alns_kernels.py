@@ -82,6 +82,11 @@ GREEDY, REGRET = 0, 1
 # worsening up to the temperature, in metres).
 ANNEAL, THRESHOLD = 0, 1
 MAX_LOAD = 0.7  # the memo table stops taking entries when this full
+# The memo's bound: its table (40 bytes an entry) and its member store (8 bytes a member)
+# each stop doubling at half of this. Once full, batches are scored but not kept: the
+# search goes on, re-scoring what it meets again, and its pool holds what was kept.
+# Without it the memo grew with every distinct batch: 2.9 GB on a 500-order wave.
+MEMO_BYTES = 256 << 20
 NOISE_SHARE, NOISE = 0.3, 0.1  # iterations whose insertion costs are perturbed, and by how much
 # Counters of the run (``state.count``).
 # (C_LOOKUPS counts the full look-ups of _cost; the repairs first try _known.)
@@ -325,16 +330,24 @@ def _known_pairs(bs: np.ndarray, sb: int, adds: np.ndarray, sa: int, m: int, bat
             e = (e + 1) & mask
 
 
+@jit_borrowing
+def _must_grow(entries: int, slots: int, count: np.ndarray) -> bool:
+    """True if the memo's table or store is half full and may still double."""
+    table = 2 * count[C_ENTRIES] > entries and 2 * entries * 40 <= MEMO_BYTES // 2
+    return table or (2 * count[C_STORED] > slots and 2 * slots * 8 <= MEMO_BYTES // 2)
+
+
 @jit
 def _grow(memo: tuple, ent: np.ndarray, count: np.ndarray) -> tuple:
     """The memo in a table twice as large once it is half full (and its member store
-    once half used); ``ent`` follows the entries to their new slots."""
+    once half used), each up to half of ``MEMO_BYTES``; ``ent`` follows the entries
+    to their new slots."""
     mkey, mval, moff, mcnt, mscore, store = memo
-    if 2 * count[C_STORED] > store.size:
+    if 2 * count[C_STORED] > store.size and 2 * store.size * 8 <= MEMO_BYTES // 2:
         bigger = np.zeros(2 * store.size, dtype=store.dtype)
         bigger[: store.size] = store
         store = bigger
-    if 2 * count[C_ENTRIES] <= mkey.size:
+    if 2 * count[C_ENTRIES] <= mkey.size or 2 * mkey.size * 40 > MEMO_BYTES // 2:
         return mkey, mval, moff, mcnt, mscore, store
     size = 2 * mkey.size
     mask = size - 1
@@ -765,7 +778,7 @@ def run_segment(
     q_max = max(2, min(max_removed, n))
     found = 0
     for _ in range(iterations):
-        if 2 * count[C_STORED] > memo[5].size or 2 * count[C_ENTRIES] > memo[0].size:
+        if _must_grow(memo[0].size, memo[5].size, count):
             memo = _grow(memo, sol[8], count)
         count[C_ITER] += 1
         it = count[C_ITER]

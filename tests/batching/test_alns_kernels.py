@@ -12,7 +12,14 @@ import pytest
 from optimizer.batching import ALNS, Cart, batch_orders, prepare
 from optimizer.batching import alns as alns_module
 from optimizer.batching.alns import compiled_search, mask_of
-from optimizer.batching.alns_kernels import ANNEAL, THRESHOLD
+from optimizer.batching.alns_kernels import (
+    ANNEAL,
+    C_ENTRIES,
+    C_STORED,
+    MEMO_BYTES,
+    THRESHOLD,
+    _must_grow,
+)
 from optimizer.batching.carts import LOAD_FIELDS
 from optimizer.batching.savings import CompiledWave
 from optimizer.layout import Layout
@@ -206,3 +213,22 @@ def test_auto_searches_with_threshold_accepting(problem, monkeypatch: pytest.Mon
     same = compiled_search(problem, CompiledWave.of(problem), singletons(problem.size), 300,
                            seed=2, accept=ANNEAL)  # fmt: skip
     assert found.groups == same.groups
+
+
+def test_the_memo_stops_doubling_at_its_bound() -> None:
+    """A half-full memo doubles while it stays within ``MEMO_BYTES``, and not beyond:
+    table entries take 40 bytes, stored members 8, each part at most half the bound."""
+    count = np.zeros(8, dtype=np.int64)
+    small = 1 << 14
+    count[C_ENTRIES] = small // 2 + 1
+    assert _must_grow(small, 1 << 20, count)  # the table is half full and small
+    big = 1 << 23  # 2 * big * 40 bytes is over half the bound
+    assert 2 * big * 40 > MEMO_BYTES // 2
+    count[C_ENTRIES] = big // 2 + 1
+    assert not _must_grow(big, 1 << 20, count)
+    count[C_ENTRIES] = 0
+    count[C_STORED] = (1 << 20) // 2 + 1
+    assert _must_grow(small, 1 << 20, count)  # the store is half used and small
+    slots = MEMO_BYTES // 16 + 1  # 2 * slots * 8 bytes is over half the bound
+    count[C_STORED] = slots // 2 + 1
+    assert not _must_grow(small, slots, count)
