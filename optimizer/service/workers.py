@@ -399,12 +399,17 @@ class WorkerPool(ReplacingPool[_Worker]):
             await asyncio.sleep(self._watch_interval)
             self.reap()
 
-    def _lose(self, worker: _Worker, reason: str) -> None:
-        """Forget a dead or killed worker and start its replacement."""
+    def _lose(self, worker: _Worker, reason: str, *, stopping: bool = False) -> None:
+        """Forget a dead or killed worker and start its replacement. A worker
+        ``stopping`` in an I/O thread keeps its pipe until that stop closes it:
+        closed here, its descriptor could be reused by the replacement's pipe
+        while the stop still writes its ``None`` to that number, and the
+        replacement would read it and exit."""
         self._all.discard(worker)
         self._busy.discard(worker)
-        with contextlib.suppress(OSError):
-            worker.conn.close()
+        if not stopping:
+            with contextlib.suppress(OSError):
+                worker.conn.close()
         self._replace_later(reason)
 
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
@@ -480,7 +485,7 @@ class WorkerPool(ReplacingPool[_Worker]):
             self._all.discard(worker)
         elif not future.cancelled() and self._over_budget(worker, future.result()[2]):
             self._io_stop(worker)
-            self._lose(worker, "memory")
+            self._lose(worker, "memory", stopping=True)
         elif self._idle is not None:
             self._idle.put_nowait(worker)
 
