@@ -331,10 +331,21 @@ def _known_pairs(bs: np.ndarray, sb: int, adds: np.ndarray, sa: int, m: int, bat
 
 
 @jit_borrowing
+def _table_doubles(entries: int, count: np.ndarray) -> bool:
+    """True if the memo's table (40 bytes an entry) is half full and may still double."""
+    return 2 * count[C_ENTRIES] > entries and 2 * entries * 40 <= MEMO_BYTES // 2
+
+
+@jit_borrowing
+def _store_doubles(slots: int, count: np.ndarray) -> bool:
+    """True if the memo's member store (8 bytes a slot) is half used and may still double."""
+    return 2 * count[C_STORED] > slots and 2 * slots * 8 <= MEMO_BYTES // 2
+
+
+@jit_borrowing
 def _must_grow(entries: int, slots: int, count: np.ndarray) -> bool:
     """True if the memo's table or store is half full and may still double."""
-    table = 2 * count[C_ENTRIES] > entries and 2 * entries * 40 <= MEMO_BYTES // 2
-    return table or (2 * count[C_STORED] > slots and 2 * slots * 8 <= MEMO_BYTES // 2)
+    return _table_doubles(entries, count) or _store_doubles(slots, count)
 
 
 @jit
@@ -343,11 +354,11 @@ def _grow(memo: tuple, ent: np.ndarray, count: np.ndarray) -> tuple:
     once half used), each up to half of ``MEMO_BYTES``; ``ent`` follows the entries
     to their new slots."""
     mkey, mval, moff, mcnt, mscore, store = memo
-    if 2 * count[C_STORED] > store.size and 2 * store.size * 8 <= MEMO_BYTES // 2:
+    if _store_doubles(store.size, count):
         bigger = np.zeros(2 * store.size, dtype=store.dtype)
         bigger[: store.size] = store
         store = bigger
-    if 2 * count[C_ENTRIES] <= mkey.size or 2 * mkey.size * 40 > MEMO_BYTES // 2:
+    if not _table_doubles(mkey.size, count):
         return mkey, mval, moff, mcnt, mscore, store
     size = 2 * mkey.size
     mask = size - 1
