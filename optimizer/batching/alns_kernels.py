@@ -271,8 +271,7 @@ def _known(b: int, add: int, skip: int, batch_of: np.ndarray, size: np.ndarray,
     """Objective and memo entry of batch ``b`` plus order ``add`` minus order ``skip``
     (-1: none) if the memo holds it, else ``(0, -1)``: the look-up of the repairs
     (~50 a round), the removals and the ``worst`` destroy, tried before the full
-    :func:`_cost`. It takes the few arrays it reads: a kernel call costs two atomic
-    reference counts per array it is given, and :func:`_cost` is given ~40."""
+    :func:`_cost`."""
     want = size[b] + (1 if add >= 0 else 0) - (1 if skip >= 0 else 0)
     if want == 0:
         return 0.0, -1
@@ -304,30 +303,11 @@ def _known_pairs(bs: np.ndarray, sb: int, adds: np.ndarray, sa: int, m: int, bat
                  out_c: np.ndarray, out_e: np.ndarray) -> None:  # fmt: skip
     """:func:`_known` of batch ``bs[j * sb]`` plus order ``adds[j * sa]`` for each
     ``j < m``, into ``out_c[j]``, ``out_e[j]`` (``(0, -1)`` if the memo does not hold
-    it); a stride ``sb`` or ``sa`` of 0 repeats one batch or order.
-
-    One call for all the batches a repair weighs for an order (or all the orders it
-    weighs for a batch): numba counts a reference up and down (two atomic operations)
-    for every array a kernel is given, which costs ~20 times the probe itself."""
-    mask = mkey.size - 1
+    it); a stride ``sb`` or ``sa`` of 0 repeats one batch or order: one call for all
+    the batches a repair weighs for an order (or all the orders it weighs for a batch)."""
     for j in range(m):
-        b, add = bs[j * sb], adds[j * sa]
-        out_c[j], out_e[j] = 0.0, -1
-        want = size[b] + 1
-        h = hsh[b] ^ zob[add]
-        e = np.int64(h & np.uint64(mask))
-        while mkey[e] != 0:
-            if mkey[e] == h and mcnt[e] == want:
-                hit = True
-                for t in range(moff[e], moff[e] + want):
-                    o = store[t]
-                    if o != add and batch_of[o] != b:
-                        hit = False
-                        break
-                if hit:
-                    out_c[j], out_e[j] = mval[e], e
-                    break
-            e = (e + 1) & mask
+        out_c[j], out_e[j] = _known(bs[j * sb], adds[j * sa], -1, batch_of, size, hsh, zob,
+                                    mkey, mval, moff, mcnt, store)  # fmt: skip
 
 
 @jit_borrowing
