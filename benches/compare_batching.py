@@ -126,7 +126,7 @@ LABELS = {
     "hybrid-fast": f"hybrid fast (`Hybrid.fast()`: {FAST_PER_ORDER} ALNS it. per order, at "
     f"most {FAST_ITERATIONS:,}, in two searches; a dive over the joint pool between)",
     "hybrid-quality": "hybrid quality (columns quality, then "
-    f"{HYBRID_QUALITY_ITERATIONS:,} ALNS it., selection {HYBRID_QUALITY_SELECTION:g})",
+    f"{HYBRID_QUALITY_ITERATIONS:,} ALNS it., selection {HYBRID_QUALITY_SELECTION:g} after each of its searches)",
 }
 
 

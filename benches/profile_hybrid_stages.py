@@ -170,11 +170,13 @@ def main() -> None:
     parser.add_argument("--sets", default="abc1,ran1")
     parser.add_argument("--shared", type=Path, default=SHARED, help="the benchmarks folder")
     parser.add_argument("--big", action="store_true", help="only the five largest-cart shapes")
+    parser.add_argument("--only", default="", help="set/name,... of the instances to run")
     parser.add_argument("--out", default="", help="results file name, no suffix")
     args = parser.parse_args()
     instances = [
         i for i in henn_instances(args.shared, args.sets.split(","))
-        if not args.big or i.name in BIG
+        if (not args.big or i.name in BIG)
+        and (not args.only or f"{i.group}/{i.name}" in args.only.split(","))
     ]  # fmt: skip
     warm_up()
     rows = []

@@ -18,7 +18,8 @@ method, per wave:
    best batching: the covering relaxation over every column prices them, and
    CP-SAT sees the columns of least reduced cost (only those whose reduced
    cost is within the gap to the relaxation can be in a cheaper partition).
-   Steps 2 and 3 run ``SEARCHES`` times, sharing the iterations, each search
+   Steps 2 and 3 run ``searches`` times (``SEARCHES``; the quality setting
+   ``QUALITY_SEARCHES``), sharing the iterations, each search
    from the last selection (a selection joins batches of distant parts of
    the batching that no destroy-and-repair move would); after the first
    selection, :func:`~optimizer.batching.columns.dive_over` dives from the
@@ -77,6 +78,7 @@ __all__ = [
     "DEFAULT_ITERATIONS",
     "COLUMNS_SHARE",
     "QUALITY_ITERATIONS",
+    "QUALITY_SEARCHES",
     "FAST_PER_ORDER",
     "FAST_ITERATIONS",
 ]
@@ -90,7 +92,17 @@ DEFAULT_ITERATIONS = 10_000  # compiled ALNS rounds after the column generation
 #: seeds 0-2: 0.252 % against 0.342 % (worst 1.60 % against 2.08 %), 0.08 % less on
 #: abc2+ran2 (seed 0), 8.6-9.0 s on the slowest run (benches/results/batching_qsearch.md).
 QUALITY_ITERATIONS = 60_000
-QUALITY_SELECTION = 0.5  # CP-SAT deterministic time of each of its selections
+#: CP-SAT deterministic time of each of its selections. On the ten largest abc1+ran1
+#: instances (carts of 60-75 items, 80-100 orders) the two selections of 0.5 measured
+#: 0.8 s of CP-SAT a run and no gain over the search before them; 0.1 measured the
+#: same gaps bar 0.003 % for 0.45 s less (benches/results/batching_qtime.md).
+QUALITY_SELECTION = 0.1
+#: Its searches (each followed by a selection, sharing QUALITY_ITERATIONS): the CPU the
+#: shorter selections save pays a third. Both together measured 0.249 % against 0.252 %
+#: mean gap on abc1+ran1 over seeds 0-2 (worst 1.07 % against 1.60 %), -0.01 % on
+#: abc2+ran2, 0.3-0.4 s less CPU a run, 8.2-8.8 s on the slowest against 8.3-9.2 s
+#: back to back (benches/results/batching_qtime.md).
+QUALITY_SEARCHES = 3
 COLUMNS_WORK = 0.2  # CP-SAT deterministic time of its column generation's own partition
 COLUMNS_DIVE_ROUNDS = 1  # and pricing rounds per step of its dive
 
@@ -222,6 +234,8 @@ class Hybrid:
         and search as :class:`~optimizer.batching.alns.ALNS` does; ``columns``
         then only sets the pricing (``tries``, ``width``) of the dive over
         the joint pool.
+    searches
+        Searches, each followed by a selection, sharing the iterations.
 
     Notes
     -----
@@ -263,12 +277,15 @@ class Hybrid:
         *,
         per_order: int | None = None,
         warm: bool = False,
+        searches: int = SEARCHES,
     ) -> None:
-        if iterations < 0 or not selection_work >= 0 or (per_order or 0) < 0:
-            raise ValueError("iterations, per_order >= 0 and selection_work >= 0 expected.")
+        if iterations < 0 or not selection_work >= 0 or (per_order or 0) < 0 or searches < 1:
+            raise ValueError(
+                "iterations, per_order >= 0, selection_work >= 0 and searches >= 1 expected."
+            )
         self.columns = columns if columns is not None else ColumnGeneration()
         self.iterations, self.selection_work, self.name = iterations, selection_work, name
-        self.per_order, self.warm = per_order, warm
+        self.per_order, self.warm, self.searches = per_order, warm, searches
 
     @classmethod
     def quality(cls) -> Hybrid:
@@ -277,10 +294,12 @@ class Hybrid:
         ``COLUMNS_DIVE_ROUNDS`` per dive step and only ``COLUMNS_WORK`` for its
         own partition: the dive over the joint pool and the selections after
         the searches do better), then :data:`QUALITY_ITERATIONS` ALNS rounds
-        and longer selections."""
+        in :data:`QUALITY_SEARCHES` searches, each followed by a selection of
+        :data:`QUALITY_SELECTION`."""
         columns = ColumnGeneration.quality()
         columns.work, columns.dive_rounds = COLUMNS_WORK, COLUMNS_DIVE_ROUNDS
-        return cls(columns, QUALITY_ITERATIONS, QUALITY_SELECTION, name="hybrid-quality")
+        return cls(columns, QUALITY_ITERATIONS, QUALITY_SELECTION, name="hybrid-quality",
+                   searches=QUALITY_SEARCHES)  # fmt: skip
 
     @classmethod
     def fast(cls) -> Hybrid:
@@ -296,7 +315,8 @@ class Hybrid:
 
     def with_effort(self, effort: int) -> Hybrid:
         """The same method with ``effort`` ALNS iterations (whatever the wave's size)."""
-        return Hybrid(self.columns, effort, self.selection_work, self.name, warm=self.warm)
+        return Hybrid(self.columns, effort, self.selection_work, self.name, warm=self.warm,
+                      searches=self.searches)  # fmt: skip
 
     def _start(
         self, problem: BatchingProblem, iterations: int, seed: int, time_limit: float | None
@@ -378,7 +398,7 @@ class Hybrid:
         # best of the searches and selections.
         trace = [first.trace[0], first.trace[-1]]
         offset = first.trace[-1][0]
-        searches = max(1, min(SEARCHES, iterations))
+        searches = max(1, min(self.searches, iterations))
         for k in range(searches):
             share = iterations // searches + (k < iterations % searches)
             found = run_search(problem, wave, groups, share, seed=seed + k, deadline=deadline,

@@ -145,3 +145,15 @@ def test_fast_scales_its_search_with_the_wave(problem) -> None:
     short = Hybrid.fast().with_effort(300).run(problem, seed=2)
     assert short.detail["iterations"] == 300 and "columns_rounds" not in short.detail
     assert sorted(i for g in short.groups for i in g) == list(range(problem.size))
+
+
+def test_searches_share_the_iterations_and_carry_over_with_effort(problem) -> None:
+    """``searches`` searches (each followed by a selection) share the
+    iterations; ``with_effort`` keeps their number; fewer than one is refused."""
+    method = Hybrid(ColumnGeneration(rounds=2), iterations=150, searches=3)
+    result = method.run(problem, seed=3)
+    assert result.detail["searches"] == 3 and result.detail["iterations"] == 150
+    assert problem.total(result.groups) <= float(result.detail["search_total"]) + 1e-6
+    assert method.with_effort(90).searches == 3
+    with pytest.raises(ValueError):
+        Hybrid(searches=0)
