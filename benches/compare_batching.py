@@ -76,6 +76,7 @@ from optimizer.batching.columns import QUALITY as COLUMNS_QUALITY
 from optimizer.batching.columns import call_kernels
 from optimizer.batching.hybrid import FAST_ITERATIONS, FAST_PER_ORDER
 from optimizer.batching.hybrid import QUALITY_ITERATIONS as HYBRID_QUALITY_ITERATIONS
+from optimizer.batching.hybrid import QUALITY_SEARCHES as HYBRID_QUALITY_SEARCHES
 from optimizer.batching.hybrid import QUALITY_SELECTION as HYBRID_QUALITY_SELECTION
 from optimizer.batching.savings import COMPILED_FROM
 from optimizer.distance import DistanceOracle
@@ -126,7 +127,8 @@ LABELS = {
     "hybrid-fast": f"hybrid fast (`Hybrid.fast()`: {FAST_PER_ORDER} ALNS it. per order, at "
     f"most {FAST_ITERATIONS:,}, in two searches; a dive over the joint pool between)",
     "hybrid-quality": "hybrid quality (columns quality, then "
-    f"{HYBRID_QUALITY_ITERATIONS:,} ALNS it., selection {HYBRID_QUALITY_SELECTION:g} after each of its searches)",
+    f"{HYBRID_QUALITY_ITERATIONS:,} ALNS it. in {HYBRID_QUALITY_SEARCHES} searches, "
+    f"each followed by a selection of {HYBRID_QUALITY_SELECTION:g})",
 }
 
 
