@@ -101,6 +101,11 @@ ITERATIONS_PER_ORDER = 720  # DEFAULT_ITERATIONS / ITERATIONS_PER_ORDER orders o
 MAX_REMOVED = 18
 PYTHON_ITERATIONS = 2_000  # off the exact DP's layouts, where a round costs ~100 times more
 SELECTION_WORK = 0.1  # CP-SAT deterministic time of the selection
+# Fewest search rounds whose pool a selection is run over. Below, the pool is the
+# few batches of one short walk, which the search's own best already combines: on
+# ten 100-order service waves (benches/results/wave_effort.md) a selection after
+# 500 rounds cut 0.05 % of the walking for 40 ms a wave, after 1,000 rounds nothing.
+SELECTION_FROM = 2_000
 COOLING = 1_000  # iterations from the start temperature to 1/100 of it
 # The compiled search of "auto" accepts worse batchings by threshold (any worsening up to
 # the temperature), not by annealing: over 3 seeds on W5A, 0.774 % mean gap on abc1+ran1
@@ -759,7 +764,8 @@ class ALNS:
         Destroy-and-repair rounds; ``None``: :func:`default_iterations` where
         the exact DP scores batches, else ``PYTHON_ITERATIONS``.
     selection_work
-        CP-SAT deterministic time for the selection; 0 skips it.
+        CP-SAT deterministic time for the selection; 0 skips it, and so does
+        a search of fewer than ``SELECTION_FROM`` rounds.
 
     Notes
     -----
@@ -767,7 +773,7 @@ class ALNS:
     search ran, False where tours are scored one by one), ``scored`` (tours the
     compiled search routed: its memo's misses), ``pool`` (columns),
     ``search_total`` (best batching of the search), ``selection_gain``
-    (metres the selection saved), ``pool_optimal`` (True if the selection
+    (metres the selection saved, where one ran), ``pool_optimal`` (True if the selection
     proved that no partition of the pool is better, up to ``pool_tolerance``
     metres of rounding; it says nothing about batchings outside the pool),
     ``pool_bound``, ``polish_gain`` (metres the last descent saved) and
@@ -832,9 +838,8 @@ class ALNS:
         groups = found.groups
         left = end - time.perf_counter()
         # When the cap stopped the search, no time is left to select.
-        # Without iterations the pool holds only the start's batches: nothing to select.
         if (
-            self.selection_work > 0 and found.iterations > 0 and left > 0
+            self.selection_work > 0 and found.iterations >= SELECTION_FROM and left > 0
             and not found.timed_out and problem.size > 1
         ):  # fmt: skip
             groups, said, capped = pool.select(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optimizer.batching import ALNS, Cart, batch_orders, prepare
-from optimizer.batching.alns import search
+from optimizer.batching.alns import SELECTION_FROM, search
 from optimizer.layout import Layout
 from optimizer.orders import Slotting
 from tests.conftest import random_wave
@@ -36,15 +36,23 @@ def test_pool_holds_the_best_batching(problem) -> None:
 
 def test_selection_and_polish_are_never_worse_than_the_search(problem) -> None:
     """The result is at most the search's best, and the detail says what each step saved."""
-    result = ALNS(iterations=300).run(problem, seed=3)
+    result = ALNS(iterations=SELECTION_FROM).run(problem, seed=3)
     total = problem.total(result.groups)
     d = result.detail
-    assert d["iterations"] == 300
+    assert d["iterations"] == SELECTION_FROM
     assert d["selection_gain"] >= 0 and d["polish_gain"] >= 0
     assert float(d["search_total"]) - total == pytest.approx(
         float(d["selection_gain"]) + float(d["polish_gain"]), abs=1e-5
     )
     assert isinstance(d["pool_optimal"], bool)
+
+
+def test_a_short_search_is_not_followed_by_a_selection(problem) -> None:
+    """Below ``SELECTION_FROM`` rounds the pool is one short walk: no selection runs,
+    and the polish alone accounts for the difference to the search's best."""
+    d = ALNS(iterations=SELECTION_FROM - 1).run(problem, seed=3).detail
+    assert "selection_gain" not in d and "pool_optimal" not in d
+    assert d["iterations"] == SELECTION_FROM - 1
 
 
 def test_a_time_cap_is_reported(single_block: Layout) -> None:
