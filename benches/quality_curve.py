@@ -1,9 +1,9 @@
 """The quality setting's gap against its budget: what more searches and rounds buy.
 
-``Hybrid.quality()`` (``"hybrid-quality"``) runs ``hybrid.SEARCHES`` ALNS
+``Hybrid.quality()`` (``"hybrid-quality"``) runs ``QUALITY_SEARCHES`` ALNS
 searches sharing ``QUALITY_ITERATIONS`` rounds, each followed by a selection
 over the joint pool. This script runs it with other counts (``searches:rounds``
-pairs, set as the module's constants for the run) on the W5A instances with
+pairs) on the W5A instances with
 published best known values, seed 0, and prints per setting the mean and
 worst gap and the CPU seconds a run (``time.process_time``: gaps are
 deterministic, CPU is not), to show how far a larger budget carries the
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from compare_batching import SHARED, fresh, henn_instances, warm_up
 
-import optimizer.batching.hybrid as hybrid
 from optimizer.batching import prepare
+from optimizer.batching.hybrid import Hybrid
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -56,11 +56,10 @@ def main() -> None:
     rows = []
     for config in args.configs.split(","):
         searches, rounds = (int(x) for x in config.split(":"))
-        hybrid.SEARCHES = searches
         gaps, cpu = [], []
         for inst, problem in problems:
-            method = hybrid.Hybrid.quality()
-            method.iterations = rounds
+            method = Hybrid.quality()
+            method.iterations, method.searches = rounds, searches
             c0 = time.process_time()
             result = method.run(fresh(problem), seed=args.seed)
             cpu.append(time.process_time() - c0)
