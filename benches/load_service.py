@@ -43,9 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from optimizer.layout import Layout  # noqa: E402
+from optimizer.orders import Order, Slotting  # noqa: E402
 from optimizer.synthetic import large_wave  # noqa: E402
 
 LAYOUTS = ROOT / "layouts"
+BACKLOG_WAVES = 50  # distinct waves the clients send, in turn
 LAYOUT_TYPES = {".toml": "application/toml", ".json": "application/json"}
 
 
@@ -61,17 +63,22 @@ def _loopback(url: str) -> None:
     raise SystemExit(f"refusing to load-test {url}: only loopback addresses are allowed")
 
 
+def backlog(layout: Layout, n_waves: int, n_orders: int) -> tuple[Slotting, list[list[Order]]]:
+    """The slotting and ``n_waves`` waves of ``n_orders``: consecutive slices of one
+    seeded backlog, so that every wave uses the same slotting (the waves the load
+    test sends, ``BACKLOG_WAVES`` of them)."""
+    slotting, orders = large_wave(layout, max(1, n_waves * n_orders), seed=0)
+    return slotting, [orders[k * n_orders : (k + 1) * n_orders] for k in range(n_waves)]
+
+
 def _waves(
     file: Path, n_waves: int, n_orders: int, policy: dict[str, Any]
 ) -> tuple[str, list[bytes]]:
-    """The slotting CSV and ``n_waves`` distinct request bodies: consecutive slices of
-    one seeded backlog, so that every wave uses the same slotting."""
-    layout = Layout.from_file(file)
-    slotting, orders = large_wave(layout, max(1, n_waves * n_orders), seed=0)
+    """The slotting CSV and ``n_waves`` distinct request bodies of :func:`backlog`."""
+    slotting, waves = backlog(Layout.from_file(file), n_waves, n_orders)
     csv = "sku,bin\n" + "".join(f"{s},{b}\n" for s, b in sorted(slotting.bins.items()))
     bodies = []
-    for k in range(n_waves):
-        wave = orders[k * n_orders : (k + 1) * n_orders]
+    for k, wave in enumerate(waves):
         body = {
             "layout": file.stem,
             "orders": [{"id": o.id, "lines": [{"sku": ln.sku, "qty": ln.qty} for ln in o.lines]}
@@ -277,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     given = argv if argv is not None else sys.argv[1:]
     command = " ".join(["python benches/load_service.py", *given])
     file = LAYOUTS / args.layout
-    _, bodies = _waves(file, 50, args.orders, json.loads(args.policy) if args.policy else {})
+    _, bodies = _waves(file, BACKLOG_WAVES, args.orders,
+                       json.loads(args.policy) if args.policy else {})  # fmt: skip
     csv, _ = _waves(file, 0, 1, {})
     proc = None
     tmp = tempfile.TemporaryDirectory(prefix="pickopt-load-")

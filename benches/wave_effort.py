@@ -4,9 +4,9 @@ The service plans each wave with ``PICKOPT_DEFAULT_EFFORT`` ALNS rounds
 (``optimizer.service.settings``), far fewer than ``"auto"``'s own budget
 (:func:`optimizer.batching.alns.default_iterations`), so that two workers
 keep up with ten 100-order waves a second (``benches/load_service.py``).
-This script plans the load test's waves (consecutive 100-order slices of
-one ``large_wave`` backlog on ``layouts/single_block.toml``, carts of 45
-items, seed ``k`` for wave ``k``) with ``plan_wave`` at each effort and
+This script plans the load test's first waves (``load_service.backlog``:
+100-order slices of one ``large_wave`` backlog on ``layouts/single_block.toml``,
+carts of 45 items, seed ``k`` for wave ``k``) with ``plan_wave`` at each effort and
 prints the total walking against the smallest effort and against ``"auto"``'s
 own budget, with the CPU seconds of a plan (``time.process_time``: the
 distances are deterministic, the CPU is not).
@@ -22,11 +22,12 @@ import statistics
 import time
 from pathlib import Path
 
+from load_service import BACKLOG_WAVES, backlog
+
 from optimizer import Layout
 from optimizer.batching import Cart
 from optimizer.distance import DistanceOracle
 from optimizer.orders import Order, Slotting
-from optimizer.synthetic import large_wave
 from optimizer.waves import WavePolicy, plan_wave
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,13 +60,16 @@ def main() -> None:
     parser.add_argument("--out", default="wave_effort")
     args = parser.parse_args()
     efforts = [int(e) for e in args.efforts.split(",")]
+    if not 1 <= args.waves <= BACKLOG_WAVES:
+        raise SystemExit(f"--waves must be 1 to {BACKLOG_WAVES}: the load test's backlog")
     layout = Layout.from_file(ROOT / "layouts" / "single_block.toml")
     oracle = DistanceOracle.for_layout(layout)
     oracle.warm_up()
-    slotting, orders = large_wave(layout, args.waves * ORDERS, seed=0)
-    waves = [orders[k * ORDERS : (k + 1) * ORDERS] for k in range(args.waves)]
+    # The load test's first waves: slices of its backlog of BACKLOG_WAVES waves.
+    slotting, waves = backlog(layout, BACKLOG_WAVES, ORDERS)
+    waves = waves[: args.waves]
     plan_wave(layout, slotting, waves[0][:30], Cart(max_items=45), oracle=oracle)  # compile
-    full, _ = _plan(layout, slotting, waves, oracle, None)
+    full, full_cpu = _plan(layout, slotting, waves, oracle, None)
     rows = []
     for effort in efforts:
         total, cpu = _plan(layout, slotting, waves, oracle, effort)
@@ -78,7 +82,8 @@ def main() -> None:
         "",
         f"{args.waves} waves of the service load test (`large_wave`, single_block, carts of "
         "45 items); `plan_wave` CPU per wave (`time.process_time`, final routes and KPIs "
-        f"included); `auto`'s own budget walks {full:,.0f} m in all.",
+        f"included); `auto`'s own budget walks {full:,.0f} m in all, "
+        f"{statistics.mean(full_cpu):.1f} s of CPU a wave.",
         "",
         f"| effort (ALNS rounds) | walking | vs effort {efforts[0]} | vs auto's budget "
         "| CPU a wave, mean / max |",
