@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from compare_batching import METHODS, SHARED, fresh, henn_instances, warm_up
 
@@ -30,97 +31,34 @@ from optimizer.batching.alns_kernels import ANNEAL, THRESHOLD
 
 RESULTS = Path(__file__).parent / "results" / "warm"
 
-# name -> (columns kwargs, iterations per order, iterations cap, selection work, globals)
-CONFIGS: dict[str, dict] = {}
+# A config's settings: the column generation's (rounds 0: the ALNS's start instead),
+# ALNS iterations per order and their cap, selection work, and the module globals.
+DEFAULTS: dict[str, Any] = dict(
+    rounds=3, tries=1, width=4, dive=1, work=0.1, per_order=150, cap=10_000, sel=0.1,
+    searches=2, redive=3, redive_dive=1, excess=0.0, accept=ANNEAL, fix=0.05,
+)  # fmt: skip
+CONFIGS: dict[str, dict[str, Any]] = {}
 
 
-def cfg(
-    name: str,
-    *,
-    rounds: int = 3,
-    tries: int = 1,
-    width: int = 4,
-    dive: int = 1,
-    work: float = 0.1,
-    per_order: int = 150,
-    cap: int = 10_000,
-    sel: float = 0.1,
-    searches: int = 2,
-    redive: int = 3,
-    redive_dive: int = 1,
-    excess: float = 0.0,
-    accept: int = ANNEAL,
-    fix: float = 0.05,
-) -> None:
-    CONFIGS[name] = dict(
-        rounds=rounds,
-        tries=tries,
-        width=width,
-        dive=dive,
-        work=work,
-        per_order=per_order,
-        cap=cap,
-        sel=sel,
-        searches=searches,
-        redive=redive,
-        redive_dive=redive_dive,
-        excess=excess,
-        accept=accept,
-        fix=fix,
-    )
+def cfg(name: str, **changes: Any) -> None:
+    """Config ``name``: :data:`DEFAULTS` with ``changes``."""
+    unknown = changes.keys() - DEFAULTS.keys()
+    if unknown:
+        raise ValueError(f"{name}: unknown settings {sorted(unknown)}")
+    CONFIGS[name] = DEFAULTS | changes
 
 
+THR = dict(accept=THRESHOLD, excess=0.05)  # the ALNS's acceptance and soft carts
 cfg("s-250", rounds=0, per_order=250, cap=20_000)
-cfg("s-250-thr", rounds=0, per_order=250, cap=20_000, accept=THRESHOLD, excess=0.05)
+cfg("s-250-thr", **THR, rounds=0, per_order=250, cap=20_000)
 cfg("a", rounds=4, tries=2, width=8, fix=0.15, per_order=100)
 cfg("b", rounds=6, tries=1, width=8, fix=0.15, per_order=100)
 cfg("c", rounds=4, tries=2, width=8, fix=0.15, per_order=150, redive=0, searches=1)
-cfg(
-    "d",
-    rounds=4,
-    tries=1,
-    width=8,
-    fix=0.15,
-    per_order=200,
-    redive=0,
-    searches=1,
-    accept=THRESHOLD,
-    excess=0.05,
-)
-cfg(
-    "e1",
-    rounds=0,
-    tries=2,
-    width=8,
-    fix=0.15,
-    per_order=200,
-    cap=16_000,
-    accept=THRESHOLD,
-    excess=0.05,
-)
-cfg(
-    "e2",
-    rounds=0,
-    tries=2,
-    width=8,
-    fix=0.05,
-    per_order=200,
-    cap=16_000,
-    accept=THRESHOLD,
-    excess=0.05,
-)
-cfg(
-    "e3",
-    rounds=0,
-    tries=1,
-    width=8,
-    fix=0.15,
-    per_order=250,
-    cap=20_000,
-    accept=THRESHOLD,
-    excess=0.05,
-)
-T = dict(rounds=0, tries=2, accept=THRESHOLD, excess=0.05)
+cfg("d", **THR, rounds=4, width=8, fix=0.15, per_order=200, redive=0, searches=1)
+cfg("e1", **THR, rounds=0, tries=2, width=8, fix=0.15, per_order=200, cap=16_000)
+cfg("e2", **THR, rounds=0, tries=2, width=8, fix=0.05, per_order=200, cap=16_000)
+cfg("e3", **THR, rounds=0, width=8, fix=0.15, per_order=250, cap=20_000)
+T = dict(rounds=0, tries=2, **THR)
 cfg("f1", **T, width=8, fix=0.15, per_order=100, cap=8_000)
 cfg("f2", **T, width=8, fix=0.25, redive=2, per_order=130, cap=10_000)
 cfg("f5", **T, width=6, fix=0.15, per_order=150, cap=12_000)
@@ -134,7 +72,7 @@ cfg("h5", **T, width=6, per_order=100, cap=8_000, sel=0.05)
 cfg("h6", **T, width=6, per_order=200, cap=8_000, sel=0.05)
 cfg("c3w4-150")
 cfg("c3w4-250", per_order=250)
-cfg("c3w4-250-thr", per_order=250, accept=THRESHOLD, excess=0.05)
+cfg("c3w4-250-thr", **THR, per_order=250)
 cfg("c5w4-200", rounds=5, per_order=200)
 cfg("c3w8t2-150", width=8, tries=2)
 cfg("c2w4-300", rounds=2, per_order=300)
